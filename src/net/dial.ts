@@ -1,0 +1,109 @@
+/** Connect to a watchparty server, say hello, and hand back a ready Peer. */
+import WebSocket from 'ws';
+import { Peer } from './peer.js';
+import { FRAME_LIMITS } from './frame.js';
+import { PROTOCOL_VERSION, type Accepts, type Result } from './messages.js';
+import { WatchpartyError } from '../roles/shared/errors.js';
+import type { Logger } from '../roles/shared/log.js';
+import { VERSION } from '../version.js';
+
+export interface DialOptions {
+  /** `host:port` of the server. */
+  address: string;
+  /** What we call the other end in logs and error messages: `central`, `sub sub-2`. */
+  name: string;
+  role: 'sub' | 'client';
+  accepts: Accepts;
+  log: Logger;
+  timeoutMs?: number;
+}
+
+/** Turn a socket error into a sentence a person can act on. */
+function describeConnectError(err: Error & { code?: string }): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unknown host';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    case 'ECONNRESET':
+      return 'connection reset';
+    default:
+      return err.message;
+  }
+}
+
+/** Open a WebSocket to `address`, exchange hello, and resolve with the peer and the server's hello. */
+export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Result<'hello'> }> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const ws = new WebSocket(`ws://${opts.address}/`, { maxPayload: FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new WatchpartyError('UNREACHABLE', `Cannot reach ${opts.name} at ${opts.address} (timed out after ${timeoutMs} ms).`));
+    }, timeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.once('error', (err: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(new WatchpartyError('UNREACHABLE', `Cannot reach ${opts.name} at ${opts.address} (${describeConnectError(err)}).`, { cause: err }));
+    });
+  });
+  const peer = new Peer(ws, { name: opts.name, accepts: opts.accepts, log: opts.log });
+  ws.on('unexpected-response', () => {});
+  try {
+    const hello = await peer.request('hello', { protocol: PROTOCOL_VERSION, role: opts.role, version: VERSION }, { timeoutMs });
+    return { peer, hello };
+  } catch (err) {
+    peer.close(1000, 'hello failed');
+    throw err;
+  }
+}
+
+/** Wait until a peer's connection closes (or the timeout passes, if given). */
+export function waitClosed(peer: Peer): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => peer.onceClosed((code, reason) => resolve({ code, reason })));
+}
+
+/**
+ * Ping the server every `intervalMs`; if a whole interval passes without a pong, terminate the socket
+ * so the close handler (and reconnect logic) runs even when the server vanished without a FIN.
+ */
+export function keepAlive(peer: Peer, intervalMs: number): void {
+  let alive = true;
+  peer.ws.on('pong', () => {
+    alive = true;
+  });
+  const timer = setInterval(() => {
+    if (!alive) {
+      peer.ws.terminate();
+      return;
+    }
+    alive = false;
+    try {
+      peer.ws.ping();
+    } catch {
+      /* closing already */
+    }
+  }, intervalMs);
+  timer.unref();
+  peer.onceClosed(() => clearInterval(timer));
+}
+
+/** Sleep that a stop signal can cut short. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

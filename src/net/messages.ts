@@ -1,0 +1,182 @@
+/**
+ * THE message catalogue: every request, reply and event that any role sends, as zod schemas.
+ * Roles import shapes from here and nowhere else. A header on the wire is flat:
+ *   request  {type, id, ...params}       reply {type:'reply', replyTo, result} | {type:'reply', replyTo, error}
+ *   event    {type, ...fields}
+ * Times are integer milliseconds with the unit in the name.
+ */
+import { z } from 'zod';
+
+/** Bumped whenever a message changes shape; hello refuses a mismatch. */
+export const PROTOCOL_VERSION = 1;
+
+/** WebSocket close codes of our own (4000-4999), so the other side can log why. */
+export const CloseCode = {
+  badFrame: 4000,
+  unknownType: 4001,
+  tooManyBadMessages: 4002,
+  protocolMismatch: 4003,
+  badSecret: 4004,
+  helloRequired: 4005,
+  shutdown: 4010,
+  replaced: 4011,
+  declaredDead: 4012,
+  loggedOut: 4013,
+  moved: 4014,
+} as const;
+
+const Int = z.number().int();
+const NonNegInt = Int.min(0);
+const Ms = NonNegInt;
+/** Free text bounded so no field can be used to blow up memory or logs. */
+const Text = (max: number) => z.string().max(max);
+export const SubId = z.string().regex(/^sub-\d{1,9}$/);
+export const Token = z.string().min(16).max(128);
+/** Accepted as any short string on the wire; central checks the name rules and answers INVALID_NAME. */
+const UserField = Text(256);
+const PasswordField = Text(4096);
+
+export const ErrorBody = z.object({
+  code: Text(64),
+  message: Text(2000),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const Notification = z.object({
+  id: NonNegInt,
+  atMs: Ms,
+  kind: z.enum(['user.registered', 'sub.joined', 'sub.lost', 'system']),
+  text: Text(2000),
+});
+export type Notification = z.infer<typeof Notification>;
+
+export const SubStatus = z.object({
+  id: SubId,
+  address: Text(300),
+  pid: NonNegInt,
+  users: NonNegInt,
+  clients: NonNegInt,
+  state: z.enum(['alive', 'suspect']),
+  misses: NonNegInt,
+  lastSeenMs: Ms,
+});
+export type SubStatus = z.infer<typeof SubStatus>;
+
+export const ClusterStatus = z.object({
+  instance: Text(100),
+  startedAtMs: Ms,
+  uptimeMs: Ms,
+  heartbeatMs: Ms,
+  users: NonNegInt,
+  subs: z.array(SubStatus),
+});
+export type ClusterStatus = z.infer<typeof ClusterStatus>;
+
+const Empty = z.object({});
+const Placement = z.object({ subId: SubId, subAddress: Text(300) });
+
+/** Every request: its params (flat in the header) and its result. */
+export const requests = {
+  /** First message on every connection, both ways of the handshake. */
+  hello: {
+    params: z.object({ protocol: Int, role: z.enum(['sub', 'client']), version: Text(64) }),
+    result: z.object({ protocol: Int, role: z.enum(['central', 'sub']), instanceId: Text(100) }),
+  },
+  /** sub → central: join the cluster. `resumeId` keeps the id across a reconnect to the same central. */
+  'sub.register': {
+    params: z.object({
+      secret: Text(1024),
+      port: Int.min(1).max(65535),
+      advertiseHost: Text(255).optional(),
+      pid: NonNegInt,
+      resumeId: SubId.optional(),
+    }),
+    result: z.object({ subId: SubId, instanceId: Text(100), heartbeatMs: Ms }),
+  },
+  /** central → sub: the failure detector's probe; the answer carries the sub's load. */
+  'sub.probe': { params: Empty, result: z.object({ clients: NonNegInt }) },
+  /** anyone → central: the cluster as central sees it. */
+  'status.get': { params: Empty, result: ClusterStatus },
+
+  /** client → central */
+  'auth.register': {
+    params: z.object({ user: UserField, password: PasswordField, repeat: PasswordField }),
+    result: Placement.extend({ user: UserField, token: Token }),
+  },
+  'auth.login': {
+    params: z.object({ user: UserField, password: PasswordField }),
+    result: Placement.extend({ user: UserField, token: Token }),
+  },
+  /** client → central after losing its sub: where do I go now? */
+  'auth.locate': { params: z.object({ token: Token }), result: Placement },
+
+  /** client → sub: attach this connection to a session. */
+  'session.open': {
+    params: z.object({ token: Token }),
+    result: Placement.extend({ user: UserField }),
+  },
+  /** client → sub and sub → central: end the session everywhere. */
+  'auth.logout': { params: z.object({ token: Token.optional() }), result: Empty },
+  'users.list': { params: Empty, result: z.object({ users: z.array(UserField) }) },
+  /** client → sub: my unacknowledged notifications, oldest first (relayed to central's notify.pending). */
+  'notify.list': { params: Empty, result: z.object({ items: z.array(Notification) }) },
+  /** client → sub: acknowledge every notification up to and including `upToId`. */
+  'notify.ack': { params: z.object({ upToId: NonNegInt, user: UserField.optional() }), result: Empty },
+
+  /** sub → central: who owns this token, and which sub serves them. */
+  'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
+  /** sub → central: the unacknowledged notifications of a user, oldest first. */
+  'notify.pending': { params: z.object({ user: UserField }), result: z.object({ items: z.array(Notification) }) },
+} as const;
+
+/** Every event (one-way message). */
+export const events = {
+  /** sub → client, central → sub: new notifications (central adds `user` to route them). */
+  'notify.push': z.object({ user: UserField.optional(), items: z.array(Notification).max(1000) }),
+  /** central → subs: a token was logged out; drop it from caches and close its connections. */
+  'session.revoked': z.object({ token: Token }),
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type EventName = keyof typeof events;
+export type Params<K extends RequestName> = z.infer<(typeof requests)[K]['params']>;
+export type Result<K extends RequestName> = z.infer<(typeof requests)[K]['result']>;
+export type EventBody<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** What one side of a connection accepts: the message direction, in the spirit of vscode-jsonrpc. */
+export interface Accepts {
+  requests: readonly RequestName[];
+  events: readonly EventName[];
+}
+
+export const CentralAcceptsFromSub: Accepts = {
+  requests: ['hello', 'sub.register', 'status.get', 'session.check', 'notify.pending', 'notify.ack', 'auth.logout', 'users.list'],
+  events: [],
+};
+export const CentralAcceptsFromClient: Accepts = {
+  requests: ['hello', 'status.get', 'auth.register', 'auth.login', 'auth.locate'],
+  events: [],
+};
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked'] };
+export const SubAcceptsFromClient: Accepts = {
+  requests: ['hello', 'session.open', 'auth.logout', 'users.list', 'notify.list', 'notify.ack'],
+  events: [],
+};
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push'] };
+/** Before hello, a server accepts nothing else. */
+export const HelloOnly: Accepts = { requests: ['hello'], events: [] };
+
+/** The reply header; `result` is checked against the request's own schema by the requester. */
+export const Reply = z.union([
+  z.object({ type: z.literal('reply'), replyTo: NonNegInt, result: z.unknown() }),
+  z.object({ type: z.literal('reply'), replyTo: NonNegInt, error: ErrorBody }),
+]);
+
+/** Zod issues as one short readable line: `user: expected string; port: too big`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(header)'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,336 @@
+/**
+ * One WebSocket connection: frames in, validated messages out to typed handlers; typed requests with
+ * ids and timeouts; events; back-pressure-aware sends. Nothing reaches a handler unparsed.
+ */
+import type { WebSocket, RawData } from 'ws';
+import { decodeFrame, encodeFrame, FrameError, FRAME_LIMITS } from './frame.js';
+import {
+  requests,
+  events,
+  Reply,
+  CloseCode,
+  describeIssues,
+  type Accepts,
+  type RequestName,
+  type EventName,
+  type Params,
+  type Result,
+  type EventBody,
+  type ErrorBody,
+} from './messages.js';
+import { WatchpartyError, fromWire } from '../roles/shared/errors.js';
+import type { Logger } from '../roles/shared/log.js';
+
+/** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
+export class PayloadReply<T> {
+  constructor(
+    readonly result: T,
+    readonly payload: Buffer,
+  ) {}
+}
+
+export interface RequestContext {
+  payload: Buffer | undefined;
+  peer: Peer;
+}
+
+type Handler<K extends RequestName> = (params: Params<K>, ctx: RequestContext) => Promise<Result<K> | PayloadReply<Result<K>>> | Result<K> | PayloadReply<Result<K>>;
+type EventHandler<E extends EventName> = (body: EventBody<E>, payload: Buffer | undefined, peer: Peer) => void;
+
+interface Pending {
+  type: RequestName;
+  resolve: (r: { result: unknown; payload: Buffer | undefined }) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface PeerOptions {
+  /** A name for logs: `sub-1`, `client 127.0.0.1:51000`. */
+  name: string;
+  accepts: Accepts;
+  log: Logger;
+  requestTimeoutMs?: number;
+  /** Schema-invalid messages tolerated before the connection is closed. */
+  maxBadMessages?: number;
+  /** Above this many buffered bytes, `send` waits for the socket to drain. */
+  highWaterBytes?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class Peer {
+  name: string;
+  private accepts: Accepts;
+  private readonly log: Logger;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly handlers = new Map<string, Handler<RequestName>>();
+  private readonly eventHandlers = new Map<string, EventHandler<EventName>[]>();
+  private readonly closeListeners: ((code: number, reason: string) => void)[] = [];
+  private badMessages = 0;
+  private readonly requestTimeoutMs: number;
+  private readonly maxBadMessages: number;
+  private readonly highWaterBytes: number;
+  closed = false;
+  /** Per-connection facts the role attaches after hello (role, user, sub id). */
+  readonly meta: Record<string, unknown> = {};
+
+  constructor(
+    readonly ws: WebSocket,
+    opts: PeerOptions,
+  ) {
+    this.name = opts.name;
+    this.accepts = opts.accepts;
+    this.log = opts.log;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxBadMessages = opts.maxBadMessages ?? 5;
+    this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws reports oversized frames, bad UTF-8, bad opcodes here and then closes the socket itself.
+      this.log.warn(`connection error from ${this.name}: ${err.message}`, { code: err.code });
+    });
+    ws.on('close', (code, reasonBuf) => this.onClose(code, reasonBuf.toString()));
+  }
+
+  /** Change what this peer accepts (after hello, the role's full set). */
+  setAccepts(accepts: Accepts): void {
+    this.accepts = accepts;
+  }
+
+  /** Serve a request type. */
+  handle<K extends RequestName>(type: K, handler: Handler<K>): this {
+    this.handlers.set(type, handler as unknown as Handler<RequestName>);
+    return this;
+  }
+
+  /** Listen to an event type. */
+  on<E extends EventName>(type: E, handler: EventHandler<E>): this {
+    const list = this.eventHandlers.get(type) ?? [];
+    list.push(handler as unknown as EventHandler<EventName>);
+    this.eventHandlers.set(type, list);
+    return this;
+  }
+
+  onceClosed(listener: (code: number, reason: string) => void): void {
+    if (this.closed) listener(1006, 'already closed');
+    else this.closeListeners.push(listener);
+  }
+
+  /** Send a request and wait for its validated result. */
+  async request<K extends RequestName>(type: K, params: Params<K>, opts: { payload?: Buffer; timeoutMs?: number } = {}): Promise<Result<K>> {
+    return (await this.requestWithPayload(type, params, opts)).result;
+  }
+
+  /** Like request, but also returns the reply's raw payload. */
+  requestWithPayload<K extends RequestName>(
+    type: K,
+    params: Params<K>,
+    opts: { payload?: Buffer; timeoutMs?: number } = {},
+  ): Promise<{ result: Result<K>; payload: Buffer | undefined }> {
+    if (this.closed) return Promise.reject(new WatchpartyError('DISCONNECTED', `not connected to ${this.name}`));
+    const id = this.nextId++;
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new WatchpartyError('TIMEOUT', `${type} to ${this.name} got no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { type, resolve: resolve as Pending['resolve'], reject, timer });
+      this.log.debug(`-> ${this.name} ${type} id=${id}`);
+      this.sendRaw(encodeFrame({ ...params, type, id }, opts.payload)).catch((err: Error) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new WatchpartyError('DISCONNECTED', `could not send ${type} to ${this.name}: ${err.message}`));
+      });
+    });
+  }
+
+  /** Send an event; resolves once the bytes are handed to the socket. */
+  emit<E extends EventName>(type: E, body: EventBody<E>, payload?: Buffer): Promise<void> {
+    this.log.debug(`-> ${this.name} ${type}`);
+    return this.sendRaw(encodeFrame({ ...body, type }, payload)).catch((err: Error) => {
+      this.log.debug(`dropped ${type} to ${this.name}: ${err.message}`);
+    });
+  }
+
+  /** Close with one of our codes and a readable reason (both sides log it). */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    const short = Buffer.from(reason).subarray(0, 120).toString();
+    try {
+      this.ws.close(code, short);
+    } catch {
+      this.ws.terminate();
+    }
+    // A peer that ignores the close handshake must not hold the socket open.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /** Bytes queued in the socket and not yet sent. */
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  private sendRaw(frame: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.ws.readyState !== this.ws.OPEN) {
+        reject(new Error('socket is not open'));
+        return;
+      }
+      // Small frames resolve at once; once the socket buffer passes the high-water mark the caller
+      // waits for the write callback, which is how a chunk sender slows to the network's pace.
+      const mustWait = this.ws.bufferedAmount + frame.length > this.highWaterBytes;
+      this.ws.send(frame, { binary: true }, (err) => {
+        if (mustWait) {
+          if (err) reject(err);
+          else resolve();
+        }
+      });
+      if (!mustWait) resolve();
+    });
+  }
+
+  private reject(code: number, reason: string): void {
+    this.log.warn(`closing connection from ${this.name}: ${reason}`);
+    this.close(code, reason);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (!isBinary) {
+      this.reject(1003, 'text frames are not part of the protocol; send binary frames');
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let frame;
+    try {
+      frame = decodeFrame(buf, FRAME_LIMITS);
+    } catch (err) {
+      if (err instanceof FrameError) {
+        this.reject(CloseCode.badFrame, `bad frame: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+    const { header, payload } = frame;
+    const type = header.type;
+    if (type === 'reply') {
+      this.onReply(header, payload);
+      return;
+    }
+    if (typeof type !== 'string') {
+      this.reject(CloseCode.unknownType, 'header has no "type" string');
+      return;
+    }
+    if ((this.accepts.requests as readonly string[]).includes(type)) {
+      void this.onRequest(type as RequestName, header, payload);
+    } else if ((this.accepts.events as readonly string[]).includes(type)) {
+      this.onEvent(type as EventName, header, payload);
+    } else if (!Object.hasOwn(requests, type) && !Object.hasOwn(events, type)) {
+      this.reject(CloseCode.unknownType, `unknown message type ${JSON.stringify(type.slice(0, 40))}`);
+    } else {
+      const helloFirst = this.accepts.requests.length === 1 && this.accepts.requests[0] === 'hello';
+      this.reject(helloFirst ? CloseCode.helloRequired : CloseCode.unknownType, `message type ${type} is not accepted here (${helloFirst ? 'send hello first' : 'wrong direction'})`);
+    }
+  }
+
+  private countBad(why: string): void {
+    this.badMessages += 1;
+    this.log.warn(`bad message from ${this.name}: ${why}`);
+    if (this.badMessages >= this.maxBadMessages) {
+      this.reject(CloseCode.tooManyBadMessages, `too many invalid messages (${this.badMessages}); last: ${why}`);
+    }
+  }
+
+  private async onRequest(type: RequestName, header: Record<string, unknown>, payload: Buffer | undefined): Promise<void> {
+    const id = header.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+      this.countBad(`${type} request without a numeric id`);
+      return;
+    }
+    const parsed = requests[type].params.safeParse(header);
+    if (!parsed.success) {
+      const why = `${type}: ${describeIssues(parsed.error)}`;
+      this.replyError(id, { code: 'BAD_MESSAGE', message: why });
+      this.countBad(why);
+      return;
+    }
+    this.log.debug(`<- ${this.name} ${type} id=${id}`);
+    const handler = this.handlers.get(type);
+    if (!handler) {
+      this.replyError(id, { code: 'UNKNOWN_REQUEST', message: `${type} is not served here` });
+      return;
+    }
+    try {
+      const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
+      if (out instanceof PayloadReply) await this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, result: out.result }, out.payload)).catch(() => {});
+      else await this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, result: out })).catch(() => {});
+    } catch (err) {
+      if (err instanceof WatchpartyError) {
+        this.replyError(id, { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+      } else {
+        this.log.error(`handler for ${type} failed: ${(err as Error).stack ?? String(err)}`);
+        this.replyError(id, { code: 'INTERNAL', message: `the server failed while handling ${type}` });
+      }
+    }
+  }
+
+  private replyError(id: number, error: ErrorBody): void {
+    this.log.debug(`-> ${this.name} error replyTo=${id} code=${error.code}`);
+    this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, error })).catch(() => {});
+  }
+
+  private onEvent(type: EventName, header: Record<string, unknown>, payload: Buffer | undefined): void {
+    const parsed = events[type].safeParse(header);
+    if (!parsed.success) {
+      this.countBad(`${type}: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    this.log.debug(`<- ${this.name} ${type}`);
+    for (const h of this.eventHandlers.get(type) ?? []) {
+      try {
+        h(parsed.data as EventBody<EventName>, payload, this);
+      } catch (err) {
+        this.log.error(`event handler for ${type} failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  }
+
+  private onReply(header: Record<string, unknown>, payload: Buffer | undefined): void {
+    const parsed = Reply.safeParse(header);
+    if (!parsed.success) {
+      this.countBad(`reply: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    const reply = parsed.data;
+    const pending = this.pending.get(reply.replyTo);
+    if (!pending) {
+      this.log.debug(`late or unknown reply ${reply.replyTo} from ${this.name}`);
+      return;
+    }
+    this.pending.delete(reply.replyTo);
+    clearTimeout(pending.timer);
+    if ('error' in reply) {
+      pending.reject(fromWire(reply.error));
+      return;
+    }
+    const result = requests[pending.type].result.safeParse(reply.result);
+    if (!result.success) {
+      pending.reject(new WatchpartyError('BAD_MESSAGE', `${pending.type} reply from ${this.name}: ${describeIssues(result.error)}`));
+      return;
+    }
+    pending.resolve({ result: result.data, payload });
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));
+    }
+    this.pending.clear();
+    for (const l of this.closeListeners) l(code, reason);
+  }
+}

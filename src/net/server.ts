@@ -1,0 +1,102 @@
+/**
+ * An HTTP server whose upgrades become Peers. Garbage that never becomes a WebSocket (a bare TCP line,
+ * a plain GET) is answered or dropped here with a logged reason; frames are policed by Peer.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FRAME_LIMITS } from './frame.js';
+import { Peer } from './peer.js';
+import { HelloOnly } from './messages.js';
+import type { Logger } from '../roles/shared/log.js';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  /** Called for each new connection, with a Peer that accepts only hello until the role widens it. */
+  onPeer: (peer: Peer, req: http.IncomingMessage) => void;
+  /** Plain HTTP requests (video streaming on subs); default answers 426. */
+  onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Interval of ws-level pings that find dead sockets (app-level heartbeats are separate). */
+  pingIntervalMs?: number;
+}
+
+export interface Listening {
+  port: number;
+  host: string;
+  server: http.Server;
+  peers: Set<Peer>;
+  close(): Promise<void>;
+}
+
+function describeRemote(socket: Socket | undefined): string {
+  return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
+}
+
+/** Listen for WebSocket peers (and optional HTTP) on host:port (port 0 = any free port). */
+export function listen(opts: ListenOptions): Promise<Listening> {
+  const { log } = opts;
+  const peers = new Set<Peer>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false });
+  const server = http.createServer((req, res) => {
+    if (opts.onHttp) {
+      opts.onHttp(req, res);
+      return;
+    }
+    log.warn(`plain HTTP ${req.method} ${String(req.url).slice(0, 80)} from ${describeRemote(req.socket)}: answered 426, this port speaks the watchparty WebSocket protocol`);
+    res.writeHead(426, { 'content-type': 'text/plain', connection: 'close', upgrade: 'websocket' });
+    res.end('This is a watchparty server: connect with the watchparty client (WebSocket), not plain HTTP.\n');
+  });
+  // A bare TCP line or malformed HTTP ends up here; without a handler node would just reset it silently.
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    log.warn(`dropped connection from ${describeRemote(socket)}: not HTTP/WebSocket (${err.code ?? err.message})`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    socket.destroy();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket as Socket, head, (ws: WebSocket) => {
+      const name = `${describeRemote(req.socket)}`;
+      const peer = new Peer(ws, { name, accepts: HelloOnly, log });
+      peers.add(peer);
+      peer.onceClosed(() => peers.delete(peer));
+      let alive = true;
+      ws.on('pong', () => {
+        alive = true;
+      });
+      const ping = setInterval(() => {
+        if (!alive) {
+          log.warn(`no pong from ${peer.name}: terminating the dead socket`);
+          ws.terminate();
+          return;
+        }
+        alive = false;
+        ws.ping();
+      }, opts.pingIntervalMs ?? 15_000);
+      ping.unref();
+      peer.onceClosed(() => clearInterval(ping));
+      opts.onPeer(peer, req);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const addr = server.address() as AddressInfo;
+      resolve({
+        port: addr.port,
+        host: opts.host,
+        server,
+        peers,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const p of peers) p.close(4010, 'server shutting down');
+            wss.close();
+            server.close(() => done());
+            server.closeAllConnections();
+            setTimeout(done, 1500).unref();
+          }),
+      });
+    });
+  });
+}

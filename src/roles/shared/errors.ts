@@ -1,0 +1,78 @@
+/**
+ * Errors people can act on: one class, one table of stable codes.
+ * Every code has a default message and a hint, so a caller can throw `new WatchpartyError('NO_SUB')`
+ * and the user still reads what happened and what to do next.
+ */
+
+/** Process exit codes shared by every command (see README "Exit codes"). */
+export const ExitCode = {
+  ok: 0,
+  refused: 1, // the server answered and said no
+  usage: 2, // the command line was wrong
+  unreachable: 3, // the cluster could not be reached
+  bug: 70, // EX_SOFTWARE: an unexpected exception
+} as const;
+
+interface CodeInfo {
+  message: string;
+  hint: string;
+  exitCode: number;
+}
+
+/** The one table of error codes; the wire carries the key, people read the message and hint. */
+export const ERROR_CODES = {
+  BAD_MESSAGE: { message: 'the peer sent a message that does not match the protocol', hint: 'Both ends must run the same watchparty version.', exitCode: ExitCode.refused },
+  PROTOCOL_MISMATCH: { message: 'protocol versions differ', hint: 'Upgrade watchparty so that central, subs and clients run the same version.', exitCode: ExitCode.refused },
+  TIMEOUT: { message: 'the request timed out', hint: 'The server may be overloaded or gone; try again.', exitCode: ExitCode.unreachable },
+  DISCONNECTED: { message: 'the connection closed before the reply arrived', hint: 'Check that the server is still running and try again.', exitCode: ExitCode.unreachable },
+  UNREACHABLE: { message: 'cannot reach the server', hint: 'Is "watchparty central" running? See --host and --port.', exitCode: ExitCode.unreachable },
+  BAD_SECRET: { message: 'central refused the cluster secret', hint: 'Start the sub with the same --secret as central.', exitCode: ExitCode.refused },
+  NOT_READY: { message: 'the server is not ready for this request yet', hint: 'Send hello (and register) first.', exitCode: ExitCode.refused },
+  UNKNOWN_REQUEST: { message: 'this server does not handle that request', hint: 'Both ends must run the same watchparty version.', exitCode: ExitCode.refused },
+  INTERNAL: { message: 'the server failed while handling the request', hint: 'See the server log for details; this is a bug.', exitCode: ExitCode.refused },
+  DATA_LOCKED: { message: 'the data folder is in use by another process', hint: 'Pass a different --data folder, or stop the other process.', exitCode: ExitCode.usage },
+  BAD_INPUT: { message: 'invalid input', hint: 'See --help for the accepted values.', exitCode: ExitCode.usage },
+  INVALID_NAME: { message: 'user names may only use letters, digits, "_", "." and "-" (1 to 32 characters)', hint: 'Pick a name such as alice or bob_2.', exitCode: ExitCode.refused },
+  INVALID_PASSWORD: { message: 'passwords must be 1 to 256 characters', hint: 'Pick a non-empty password of at most 256 characters.', exitCode: ExitCode.refused },
+  PASSWORD_MISMATCH: { message: 'the two passwords differ', hint: 'Type the same password twice.', exitCode: ExitCode.refused },
+  NAME_TAKEN: { message: 'that user name is taken', hint: 'Pick another name, or log in if it is yours.', exitCode: ExitCode.refused },
+  UNKNOWN_USER: { message: 'no such user', hint: 'Check the spelling, or register first with "watchparty register".', exitCode: ExitCode.refused },
+  WRONG_PASSWORD: { message: 'wrong password', hint: 'Try again; after several failures you must wait a little before the next try.', exitCode: ExitCode.refused },
+  RATE_LIMITED: { message: 'too many failed logins for this name', hint: 'Wait a few seconds and try again.', exitCode: ExitCode.refused },
+  NO_SUB: { message: 'no sub-server is available, try again shortly', hint: 'Start one with "watchparty sub --host <central host>".', exitCode: ExitCode.unreachable },
+  NOT_LOGGED_IN: { message: 'you are not logged in', hint: 'Run "watchparty login <user>" first.', exitCode: ExitCode.refused },
+  BAD_TOKEN: { message: 'the session is not valid (logged out, expired or forged)', hint: 'Log in again with "watchparty login <user>".', exitCode: ExitCode.refused },
+  WRONG_SUB: { message: 'this sub-server does not serve that user', hint: 'Connect to the sub-server named in the message.', exitCode: ExitCode.refused },
+  SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+/** An error with a stable code, a readable message, a hint and the exit code the CLI should use. */
+export class WatchpartyError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: number;
+  /** Extra machine-readable facts (e.g. the right sub's address for WRONG_SUB). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, opts: { hint?: string; exitCode?: number; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    const info = ERROR_CODES[code];
+    super(message ?? info.message, { cause: opts.cause });
+    this.name = 'WatchpartyError';
+    this.code = code;
+    this.hint = opts.hint ?? info.hint;
+    this.exitCode = opts.exitCode ?? info.exitCode;
+    this.details = opts.details;
+  }
+}
+
+/** Build an error from a wire `{code, message}`; unknown codes become INTERNAL but keep their text. */
+export function fromWire(err: { code: string; message: string; details?: Record<string, unknown> | undefined }): WatchpartyError {
+  const code = isErrorCode(err.code) ? err.code : 'INTERNAL';
+  return new WatchpartyError(code, err.message, { details: err.details });
+}
