@@ -1,0 +1,35 @@
+/** Option parsers shared by the CLI's commands: each rejects a bad value with what to type instead. */
+import { InvalidArgumentError } from 'commander';
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError(`"${value}" is not a port number: use 0-65535, e.g. --port 8000`);
+  }
+  return n;
+}
+
+export function parseHeartbeatSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600) {
+    throw new InvalidArgumentError(`"${value}" is not a heartbeat: use seconds from 0.1 to 3600, e.g. --heartbeat 2`);
+  }
+  return n;
+}
+
+export function parseHost(value: string): string {
+  if (!/^[A-Za-z0-9.:_\-[\]]{1,255}$/.test(value)) {
+    throw new InvalidArgumentError(`"${value}" is not a host name or IP address, e.g. --host 192.168.1.10`);
+  }
+  return value;
+}
+
+export function parseLogLevel(value: string): 'debug' | 'info' | 'warn' | 'error' {
+  if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value;
+  throw new InvalidArgumentError(`"${value}" is not a log level: use debug, info, warn or error`);
+}
+
+/** `host:port` with IPv6 literals bracketed. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}

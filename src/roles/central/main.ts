@@ -1,0 +1,302 @@
+/**
+ * Central: the single source of truth. Owns the listening socket, the clock, the detector's timer and
+ * the SQLite store; the rules live in pure modules (registry, failure-detector, accounts, rate-limit).
+ */
+import type { IncomingMessage } from 'node:http';
+import { listen, type Listening } from '../../net/server.js';
+import type { Peer } from '../../net/peer.js';
+import {
+  CentralAcceptsFromClient,
+  CentralAcceptsFromSub,
+  CloseCode,
+  PROTOCOL_VERSION,
+  type ClusterStatus,
+  type Notification,
+} from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
+import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type SubRecord } from '../shared/registry.js';
+import { lockDataDir } from '../data-dir.js';
+import { CentralStore } from './store.js';
+import { AccountService } from './account-service.js';
+
+export interface CentralOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  heartbeatMs: number;
+  secret: string;
+  log: Logger;
+}
+
+function normalizeAddress(ip: string | undefined): string {
+  if (!ip) return '127.0.0.1';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export class Central {
+  private registry = new Map<string, SubRecord>();
+  private readonly subPeers = new Map<string, Peer>();
+  /** Ids declared dead in this run: a sub that comes back with one registers as new. */
+  private readonly deadIds = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+  readonly cfg: DetectorConfig;
+  readonly startedAtMs = Date.now();
+  readonly accounts: AccountService;
+  private constructor(
+    readonly opts: CentralOptions,
+    readonly store: CentralStore,
+    private readonly server: Listening,
+    private readonly lock: { release(): void },
+  ) {
+    this.cfg = detectorConfig(opts.heartbeatMs);
+    this.accounts = new AccountService(store, opts.log.child('accounts'), {
+      placeUser: (user, current) => this.placeUser(user, current),
+      notify: (users, n) => this.notify(users, n),
+      revoke: (token) => {
+        for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { token });
+      },
+    });
+  }
+
+  /** Open the store, listen, and start the failure detector. */
+  static async start(opts: CentralOptions): Promise<Central> {
+    const lock = lockDataDir(opts.dataDir);
+    const store = new CentralStore(opts.dataDir);
+    let central: Central | undefined;
+    const server = await listen({
+      host: opts.host,
+      port: opts.port,
+      log: opts.log.child('net'),
+      onPeer: (peer, req) => central?.acceptPeer(peer, req),
+    }).catch((err: NodeJS.ErrnoException) => {
+      store.close();
+      lock.release();
+      if (err.code === 'EADDRINUSE') throw new WatchpartyError('BAD_INPUT', `port ${opts.port} on ${opts.host} is already in use`, { hint: 'Is another central running? Pick another with --port.' });
+      throw err;
+    });
+    central = new Central(opts, store, server, lock);
+    central.timer = setInterval(() => central!.runDetector(Date.now()), Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
+    opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms${opts.secret ? ', cluster secret required' : ''}`);
+    opts.log.info(`ready central ${opts.host}:${server.port}`);
+    return central;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.server.close();
+    this.store.close();
+    this.lock.release();
+  }
+
+  /** The cluster as `status` shows it. */
+  status(nowMs = Date.now()): ClusterStatus {
+    const assigned = this.store.assignedCounts();
+    const subs = [...this.registry.values()].sort((a, b) => compareIds(a.id, b.id));
+    return {
+      instance: this.store.instanceId,
+      startedAtMs: this.startedAtMs,
+      uptimeMs: Math.max(0, nowMs - this.startedAtMs),
+      heartbeatMs: this.opts.heartbeatMs,
+      users: this.store.userCount(),
+      subs: subs.map((s) => ({
+        id: s.id,
+        address: s.address,
+        pid: s.pid,
+        users: assigned.get(s.id) ?? 0,
+        clients: s.clients,
+        state: s.probe.misses === 0 && s.connected ? ('alive' as const) : ('suspect' as const),
+        misses: s.probe.misses,
+        lastSeenMs: s.lastSeenMs,
+      })),
+    };
+  }
+
+  // ---- connections -------------------------------------------------------------------------
+
+  private acceptPeer(peer: Peer, req: IncomingMessage): void {
+    const log = this.opts.log;
+    peer.handle('hello', (p) => {
+      if (p.protocol !== PROTOCOL_VERSION) {
+        setTimeout(() => peer.close(CloseCode.protocolMismatch, `protocol ${p.protocol} is not ${PROTOCOL_VERSION}`), 50);
+        throw new WatchpartyError('PROTOCOL_MISMATCH', `central speaks protocol ${PROTOCOL_VERSION}, you speak ${p.protocol} (watchparty ${p.version})`);
+      }
+      peer.meta.role = p.role;
+      if (p.role === 'sub') {
+        peer.setAccepts(CentralAcceptsFromSub);
+        this.serveSub(peer, normalizeAddress(req.socket.remoteAddress));
+      } else {
+        peer.setAccepts(CentralAcceptsFromClient);
+        this.accounts.serveClient(peer);
+      }
+      peer.handle('status.get', () => this.status());
+      return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
+    });
+    log.debug(`connection from ${peer.name}`);
+  }
+
+  private serveSub(peer: Peer, remoteHost: string): void {
+    peer.handle('sub.register', (p) => {
+      if (this.opts.secret && !this.accounts.secretMatches(p.secret, this.opts.secret)) {
+        this.opts.log.warn(`refused sub at ${remoteHost}:${p.port} (pid ${p.pid}): wrong cluster secret`);
+        setTimeout(() => peer.close(CloseCode.badSecret, 'wrong cluster secret'), 50);
+        throw new WatchpartyError('BAD_SECRET', 'central refused this sub: wrong cluster secret');
+      }
+      const id = this.pickSubId(p.resumeId);
+      const address = `${p.advertiseHost ?? remoteHost}:${p.port}`;
+      const previous = this.subPeers.get(id);
+      if (previous && previous !== peer) previous.close(CloseCode.replaced, 'replaced by a newer connection of the same sub');
+      const rejoined = this.registry.has(id);
+      this.registry = registerSub(this.registry, { id, address, pid: p.pid }, Date.now(), this.cfg);
+      this.subPeers.set(id, peer);
+      peer.name = id;
+      peer.meta.subId = id;
+      this.accounts.serveSub(peer, id);
+      peer.onceClosed((code, reason) => {
+        if (this.subPeers.get(id) !== peer) return;
+        this.subPeers.delete(id);
+        this.registry = updateSub(this.registry, id, (s) => ({ ...s, connected: false }));
+        this.opts.log.warn(`lost connection to ${id} (${address}): ${code}${reason ? ' ' + reason : ''}; probing continues`);
+        this.changed();
+      });
+      this.opts.log.info(`${rejoined ? 're-attached' : 'registered'} ${id} at ${address} (pid ${p.pid})`);
+      if (!rejoined) this.notify(this.store.userNames(), { kind: 'sub.joined', text: `sub-server ${id} joined the cluster` });
+      this.changed();
+      return { subId: id, instanceId: this.store.instanceId, heartbeatMs: this.opts.heartbeatMs };
+    });
+  }
+
+  /** Reuse a sub's id across a reconnect to this instance, unless it was declared dead or is taken. */
+  private pickSubId(resumeId: string | undefined): string {
+    if (resumeId && !this.deadIds.has(resumeId) && this.store.issuedSubId(resumeId)) {
+      const live = this.registry.get(resumeId);
+      if (!live || !live.connected) return resumeId;
+    }
+    return this.store.nextSubId();
+  }
+
+  // ---- failure detection -------------------------------------------------------------------
+
+  private runDetector(nowMs: number): void {
+    for (const sub of [...this.registry.values()]) {
+      const { state, actions } = tick(sub.probe, nowMs, this.cfg);
+      if (state !== sub.probe) this.registry = updateSub(this.registry, sub.id, (s) => ({ ...s, probe: state }));
+      for (const action of actions) this.applyDetectorAction(sub.id, action, nowMs);
+    }
+  }
+
+  private applyDetectorAction(id: string, action: ReturnType<typeof tick>['actions'][number], nowMs: number): void {
+    const sub = this.registry.get(id);
+    if (!sub) return;
+    switch (action.kind) {
+      case 'probe': {
+        const peer = this.subPeers.get(id);
+        if (!peer) {
+          this.probeFailed(id, action.probeId, nowMs);
+          return;
+        }
+        peer
+          .request('sub.probe', {}, { timeoutMs: this.cfg.timeoutMs + 1000 })
+          .then((r) => {
+            const at = Date.now();
+            this.registry = updateSub(this.registry, id, (s) => ({ ...s, probe: onReply(s.probe, action.probeId, at, this.cfg), clients: r.clients, lastSeenMs: at }));
+            this.changed();
+          })
+          .catch((err: WatchpartyError) => {
+            // A timeout is counted by tick(); a send failure is a miss right away.
+            if (err.code === 'DISCONNECTED') this.probeFailed(id, action.probeId, Date.now());
+          });
+        return;
+      }
+      case 'miss':
+        this.opts.log.warn(`${id} (${sub.address}) missed a probe (${action.misses}/${this.cfg.maxMisses})${action.misses < this.cfg.maxMisses ? `, retrying in ${this.cfg.retryMs} ms` : ''}`);
+        this.changed();
+        return;
+      case 'dead':
+        this.declareDead(id, action.misses);
+        return;
+    }
+  }
+
+  private probeFailed(id: string, probeId: number, nowMs: number): void {
+    const sub = this.registry.get(id);
+    if (!sub) return;
+    const { state, actions } = onSendFailed(sub.probe, probeId, nowMs, this.cfg);
+    this.registry = updateSub(this.registry, id, (s) => ({ ...s, probe: state }));
+    for (const a of actions) this.applyDetectorAction(id, a, nowMs);
+  }
+
+  private declareDead(id: string, misses: number): void {
+    const sub = this.registry.get(id);
+    if (!sub) return;
+    this.registry = removeSub(this.registry, id);
+    this.deadIds.add(id);
+    this.subPeers.get(id)?.close(CloseCode.declaredDead, 'declared dead by the failure detector');
+    this.subPeers.delete(id);
+    this.opts.log.error(`${id} (${sub.address}, pid ${sub.pid}) declared dead after ${misses} missed probes in a row`);
+    this.reassignUsersOf(id);
+    this.changed();
+  }
+
+  // ---- users on subs -----------------------------------------------------------------------
+
+  /** Move every user of a dead sub to the live subs, spread by load, and tell each of them. */
+  private reassignUsersOf(deadId: string): void {
+    const users = this.store.usersOfSub(deadId);
+    if (users.length === 0) return;
+    const placement = spreadUsers(this.registry, this.store.assignedCounts(), users);
+    for (const user of users) {
+      const to = placement.get(user) ?? null;
+      this.store.setUserSub(user, to);
+      const text = to ? `you were moved to another server (${to}) because ${deadId} stopped answering` : `your server ${deadId} stopped answering and no other sub-server is live yet`;
+      this.notify([user], { kind: 'sub.lost', text });
+    }
+    const summary = [...placement.values()].reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
+    this.opts.log.info(`moved ${placement.size} of ${users.length} users of ${deadId}: ${[...summary].map(([s, n]) => `${n} → ${s}`).join(', ') || 'no live sub'}`);
+  }
+
+  /** Where `user` should connect: their current sub while it is live, else the least-loaded live one. */
+  private placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string } {
+    const current = currentSubId ? this.registry.get(currentSubId) : undefined;
+    if (current && current.connected && current.probe.misses === 0) return { subId: current.id, subAddress: current.address };
+    const best = leastLoaded(this.registry, this.store.assignedCounts());
+    if (!best) throw new WatchpartyError('NO_SUB');
+    this.store.setUserSub(user, best.id);
+    if (currentSubId && currentSubId !== best.id) {
+      // The client could not reach its sub and that sub has lost its link to us: move the user now
+      // instead of after three missed probes, so playback barely pauses.
+      this.opts.log.info(`moved ${user} from unreachable ${currentSubId} to ${best.id}`);
+      this.notify([user], { kind: 'sub.lost', text: `you were moved to another server (${best.id}) because ${currentSubId} is unreachable` });
+    } else {
+      this.opts.log.info(`assigned ${user} to ${best.id}`);
+    }
+    this.changed();
+    return { subId: best.id, subAddress: best.address };
+  }
+
+  /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
+  notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
+    if (users.length === 0) return;
+    const stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    for (const [user, item] of stored) {
+      const subId = this.store.getUser(user)?.subId;
+      const peer = subId ? this.subPeers.get(subId) : undefined;
+      if (peer) void peer.emit('notify.push', { user, items: [item] });
+    }
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The scripting commands (status, register, login, logout, whoami, users, notifications): each is a
+ * short sequence over `connect.ts`, printing plain text or, with --json, one JSON document.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import chalk from 'chalk';
+import { createLogger, formatLine, type Logger } from '../shared/log.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { beginListing, newInbox, receive, type Inbox } from '../shared/inbox.js';
+import type { Notification } from '../../net/messages.js';
+import { parseHost, parsePort } from '../../cli-options.js';
+import { Profile } from './profile.js';
+import { openSession, withCentral, type Endpoint, type Session } from './connect.js';
+import { promptHidden, readStdinLines } from './password.js';
+import { sleep } from '../../net/dial.js';
+
+interface CommonOptions {
+  host?: string;
+  port?: number;
+  profile: string;
+  json?: boolean;
+}
+
+/** The client logs to a file beside its profile: the terminal belongs to the output (or the TUI). */
+export function clientLogger(profile: Profile): Logger {
+  const file = path.join(path.dirname(profile.path), `${profile.name}.log`);
+  const level = process.env.WATCHPARTY_LOG === 'debug' ? 'debug' : 'info';
+  return createLogger('client', (r) => {
+    try {
+      fs.appendFileSync(file, formatLine(r) + '\n');
+    } catch {
+      /* logging must never break a command */
+    }
+  }, level);
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-H, --host <host>', "central's host (default: the profile's, else localhost)").argParser(parseHost))
+    .addOption(new Option('-p, --port <port>', "central's port (default: the profile's, else 8000)").argParser(parsePort))
+    .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'));
+}
+
+function context(o: CommonOptions): { profile: Profile; endpoint: Endpoint; log: Logger } {
+  const profile = new Profile(o.profile);
+  const endpoint = { host: o.host ?? profile.data.host ?? 'localhost', port: o.port ?? profile.data.port ?? 8000 };
+  return { profile, endpoint, log: clientLogger(profile) };
+}
+
+function out(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+async function readPasswords(usePipe: boolean | undefined, ask: string[]): Promise<string[]> {
+  if (usePipe) {
+    const lines = await readStdinLines();
+    if (!lines[0]) throw new WatchpartyError('INVALID_PASSWORD', 'the password read from stdin is empty');
+    return ask.map((_, i) => lines[i] || lines[0]!);
+  }
+  const answers: string[] = [];
+  for (const q of ask) answers.push(await promptHidden(q));
+  return answers;
+}
+
+/** Open the profile's session, run `fn`, close. */
+async function withSession<T>(o: CommonOptions, fn: (s: Session, profile: Profile) => Promise<T>): Promise<T> {
+  const { profile, endpoint, log } = context(o);
+  const session = await openSession({ endpoint, profile, log, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
+  try {
+    return await fn(session, profile);
+  } finally {
+    session.peer.close(1000, 'done');
+  }
+}
+
+function printNotification(n: Notification, json: boolean | undefined): void {
+  if (json) out(JSON.stringify(n));
+  else out(`${new Date(n.atMs).toISOString().replace('T', ' ').slice(0, 19)}  ${n.text}`);
+}
+
+export function registerClientCommands(program: Command): void {
+  common(program.command('status'))
+    .description('show the cluster as central sees it: instance, uptime, sub-servers')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  $ watchparty status\n  $ watchparty status --host 192.168.1.10 --json')
+    .action(async (o: CommonOptions) => {
+      const { endpoint, log } = context(o);
+      const st = await withCentral(endpoint, log, (central) => central.request('status.get', {}));
+      if (o.json) {
+        out(JSON.stringify(st));
+        return;
+      }
+      out(`central instance ${st.instance}, up ${formatDuration(st.uptimeMs)}, heartbeat ${st.heartbeatMs / 1000} s, ${st.users} users`);
+      if (st.subs.length === 0) {
+        out('no sub-servers: start one with "watchparty sub"');
+        return;
+      }
+      const rows = [['ID', 'ADDRESS', 'PID', 'USERS', 'CLIENTS', 'STATE'], ...st.subs.map((s) => [s.id, s.address, String(s.pid), String(s.users), String(s.clients), s.misses ? `${s.state} (${s.misses} missed)` : s.state])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    });
+
+  const auth = (name: 'register' | 'login') =>
+    common(program.command(`${name} <user>`))
+      .option('--password-stdin', name === 'register' ? 'read the password (line 1) and its repeat (line 2, default: line 1) from stdin' : 'read the password from stdin')
+      .option('--json', 'print the result as JSON');
+
+  auth('register')
+    .description('create an account; central assigns you to the least-loaded sub-server')
+    .addHelpText('after', '\nExamples:\n  $ watchparty register alice\n  $ printf "s3cret\\ns3cret\\n" | watchparty register alice --password-stdin --profile alice')
+    .action(async (user: string, o: CommonOptions & { passwordStdin?: boolean }) => {
+      const { profile, endpoint, log } = context(o);
+      const [password, repeat] = await readPasswords(o.passwordStdin, ['password: ', 'repeat password: ']);
+      const r = await withCentral(endpoint, log, (c) => c.request('auth.register', { user, password: password!, repeat: repeat! }));
+      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      if (o.json) out(JSON.stringify({ user: r.user, sub: r.subAddress, subId: r.subId }));
+      else out(`registered ${r.user}; served by ${r.subId} at ${r.subAddress}`);
+    });
+
+  auth('login')
+    .description('log in; you keep your sub-server while it is alive')
+    .addHelpText('after', '\nExamples:\n  $ watchparty login alice\n  $ echo "$PASS" | watchparty login alice --password-stdin --profile alice')
+    .action(async (user: string, o: CommonOptions & { passwordStdin?: boolean }) => {
+      const { profile, endpoint, log } = context(o);
+      const [password] = await readPasswords(o.passwordStdin, ['password: ']);
+      const r = await withCentral(endpoint, log, (c) => c.request('auth.login', { user, password: password! }));
+      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      if (o.json) out(JSON.stringify({ user: r.user, sub: r.subAddress, subId: r.subId }));
+      else out(`logged in as ${r.user}; served by ${r.subId} at ${r.subAddress}`);
+    });
+
+  common(program.command('logout'))
+    .description('end the session: the token stops working on every server')
+    .action(async (o: CommonOptions) => {
+      const { profile } = context(o);
+      if (!profile.data.token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" is not logged in`);
+      const user = profile.data.user;
+      await withSession(o, (s) => s.peer.request('auth.logout', {}));
+      profile.clearSession();
+      out(`logged out ${user ?? ''}`.trim());
+    });
+
+  common(program.command('whoami'))
+    .description('who this profile is logged in as, checked end to end through the assigned sub')
+    .option('--json', 'print {"user", "sub", "subId"}')
+    .action(async (o: CommonOptions) => {
+      const r = await withSession(o, async (s) => ({ user: s.user, sub: s.subAddress, subId: s.subId }));
+      if (o.json) out(JSON.stringify(r));
+      else out(`${r.user} on ${r.subId} (${r.sub})`);
+    });
+
+  common(program.command('users'))
+    .description('registered user names (to invite people to rooms)')
+    .option('--json', 'print a JSON array')
+    .action(async (o: CommonOptions) => {
+      const { users } = await withSession(o, (s) => s.peer.request('users.list', {}));
+      if (o.json) out(JSON.stringify(users));
+      else for (const u of users) out(u);
+    });
+
+  common(program.command('notifications'))
+    .description('show unread notifications and acknowledge them; --follow keeps listening')
+    .option('--json', 'one JSON object per line')
+    .option('--follow', 'stay connected and print new notifications as they arrive (survives failover)')
+    .addHelpText('after', '\nExamples:\n  $ watchparty notifications\n  $ watchparty notifications --follow --json --profile alice')
+    .action(async (o: CommonOptions & { follow?: boolean }) => {
+      if (o.follow) await followNotifications(o);
+      else await withSession(o, async (s, profile) => void (await deliver(s, profile, newInbox(profile.lastShown(`${s.instanceId}:${s.user}`)), o.json)));
+    });
+}
+
+/** List, show (print, then record as shown), acknowledge. Returns the inbox for a follower. */
+async function deliver(s: Session, profile: Profile, inbox: Inbox, json: boolean | undefined): Promise<Inbox> {
+  inbox = beginListing(inbox);
+  const { items } = await s.peer.request('notify.list', {});
+  return show(s, profile, inbox, items, 'listing', json);
+}
+
+async function show(s: Session, profile: Profile, inbox: Inbox, items: Notification[], source: 'push' | 'listing', json: boolean | undefined): Promise<Inbox> {
+  const r = receive(inbox, items, source);
+  const key = `${s.instanceId}:${s.user}`;
+  for (const n of r.show) {
+    printNotification(n, json);
+    // Recorded right after printing: a crash can no longer show it twice, and it was shown before it is acked.
+    profile.setLastShown(key, n.id);
+  }
+  if (r.show.length > 0) await s.peer.request('notify.ack', { upToId: r.inbox.lastShownId }).catch(() => {});
+  return r.inbox;
+}
+
+async function followNotifications(o: CommonOptions): Promise<void> {
+  const { profile, endpoint, log } = context(o);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      const session = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
+      process.stderr.write(chalk.dim(`following notifications for ${session.user} on ${session.subId}\n`));
+      let inbox = newInbox(profile.lastShown(`${session.instanceId}:${session.user}`));
+      // Serialise pushes and listings so the inbox sees them in arrival order.
+      let queue = Promise.resolve();
+      const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => log.warn(`notification delivery: ${err.message}`)));
+      session.peer.on('notify.push', (body) => enqueue(async () => void (inbox = await show(session, profile, inbox, body.items, 'push', o.json))));
+      enqueue(async () => void (inbox = await deliver(session, profile, inbox, o.json)));
+      await new Promise<void>((resolve) => {
+        session.peer.onceClosed(() => resolve());
+        stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (stop.signal.aborted) {
+        session.peer.close(1000, 'bye');
+        break;
+      }
+      process.stderr.write(chalk.yellow(`lost ${session.subId}; reconnecting…\n`));
+      await sleep(100, stop.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

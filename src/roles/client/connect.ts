@@ -1,0 +1,127 @@
+/**
+ * How a client reaches the cluster: central only to register, log in or relocate; everything else
+ * through its sub. `openSession` follows WRONG_SUB redirects, asks central where to go after losing a
+ * sub, and gives up after a bounded number of failed attempts.
+ */
+import { dial, sleep } from '../../net/dial.js';
+import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
+import { ClientAcceptsFromServer, type Result } from '../../net/messages.js';
+import type { Peer } from '../../net/peer.js';
+import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { Profile } from './profile.js';
+
+/** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */
+export const MAX_SUB_ATTEMPTS = 5;
+const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
+/** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
+const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', 'NOT_READY']);
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export function centralAddress(e: Endpoint): string {
+  return e.host.includes(':') && !e.host.startsWith('[') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+/** Run `fn` on a fresh connection to central, then close it. */
+export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer: Peer) => Promise<T>): Promise<T> {
+  const address = centralAddress(endpoint);
+  const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log }).catch((err: WatchpartyError) => {
+    if (err.code === 'UNREACHABLE') {
+      throw new WatchpartyError('UNREACHABLE', `central server unreachable at ${address} — is it running?`, { hint: 'Start it with "watchparty central" (or "watchparty up"), or pass --host and --port.' });
+    }
+    throw err;
+  });
+  try {
+    return await fn(peer);
+  } finally {
+    peer.close(1000, 'done');
+  }
+}
+
+export interface Session {
+  peer: Peer;
+  user: string;
+  subId: string;
+  subAddress: string;
+  /** Central's instance id as the sub reports it (keys the notification high-water mark). */
+  instanceId: string;
+}
+
+export interface OpenOptions {
+  endpoint: Endpoint;
+  profile: Profile;
+  log: Logger;
+  maxAttempts?: number;
+  /** Progress for status lines: "sub lost, moving to sub-2 (attempt 2/5)". */
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Connect to the profile's sub with its token, relocating through central as needed. */
+export async function openSession(opts: OpenOptions): Promise<Session> {
+  const { profile, log } = opts;
+  const token = profile.data.token;
+  if (!token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" has no session`);
+  const maxAttempts = opts.maxAttempts ?? MAX_SUB_ATTEMPTS;
+  let address = profile.data.subAddress;
+  let failures = 0;
+  let redirects = 0;
+  let last: WatchpartyError | undefined;
+  while (failures < maxAttempts && redirects <= maxAttempts) {
+    if (opts.signal?.aborted) break;
+    try {
+      if (!address) address = (await locate(opts, token)).subAddress;
+      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log });
+      let opened: Result<'session.open'>;
+      try {
+        opened = await peer.request('session.open', { token });
+      } catch (err) {
+        peer.close(1000, 'session refused');
+        throw err;
+      }
+      peer.name = opened.subId;
+      profile.update({ subId: opened.subId, subAddress: opened.subAddress, user: opened.user });
+      return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, instanceId: hello.instanceId };
+    } catch (err) {
+      const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
+      if (e.code === 'WRONG_SUB' && typeof e.details?.subAddress === 'string') {
+        redirects += 1;
+        address = e.details.subAddress;
+        opts.onProgress?.(`moving to ${String(e.details.subId)} at ${address}`);
+        continue;
+      }
+      if (e.code === 'BAD_TOKEN') {
+        profile.clearSession();
+        throw e;
+      }
+      if (!RETRYABLE.has(e.code)) throw e;
+      last = e;
+      failures += 1;
+      if (failures >= maxAttempts) break;
+      opts.onProgress?.(`cannot reach a sub-server (${e.message}); attempt ${failures + 1}/${maxAttempts}…`);
+      await sleep(backoffMs(failures - 1, SUB_BACKOFF), opts.signal);
+      // Ask central where to go now: after a failover it names the new sub.
+      try {
+        const placement = await locate(opts, token);
+        if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
+        address = placement.subAddress;
+      } catch (locErr) {
+        const le = locErr as WatchpartyError;
+        if (le.code === 'BAD_TOKEN') {
+          profile.clearSession();
+          throw le;
+        }
+        log.debug(`locate failed: ${le.message}`);
+      }
+    }
+  }
+  throw new WatchpartyError('SUB_GONE', `no sub-server is reachable after ${failures} attempts${last ? ` (last: ${last.message})` : ''}`);
+}
+
+function locate(opts: OpenOptions, token: string) {
+  return withCentral(opts.endpoint, opts.log, (central) => central.request('auth.locate', { token }));
+}

@@ -1,0 +1,64 @@
+/**
+ * The client's per-profile settings and session, kept with `conf` (atomic writes, so a crash never
+ * leaves a half-written file). `--profile NAME` picks the store; `WATCHPARTY_HOME` moves all of them,
+ * so several users can be scripted on one machine.
+ */
+import path from 'node:path';
+import Conf from 'conf';
+import { WatchpartyError } from '../shared/errors.js';
+
+export interface ProfileData {
+  host?: string;
+  port?: number;
+  user?: string;
+  token?: string;
+  subId?: string;
+  subAddress?: string;
+  /** Highest notification id shown, per `instance:user`, so nothing is shown twice after a restart. */
+  lastShown?: Record<string, number>;
+}
+
+export const PROFILE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class Profile {
+  private readonly conf: Conf<ProfileData>;
+
+  constructor(readonly name: string) {
+    if (!PROFILE_PATTERN.test(name)) {
+      throw new WatchpartyError('BAD_INPUT', `invalid profile name "${name}": use letters, digits, "_" and "-" (at most 64)`, { hint: 'e.g. --profile alice' });
+    }
+    const home = process.env.WATCHPARTY_HOME;
+    this.conf = new Conf<ProfileData>({
+      projectName: 'watchparty',
+      projectSuffix: '',
+      configName: name,
+      ...(home ? { cwd: path.join(path.resolve(home), 'profiles') } : {}),
+    });
+  }
+
+  get path(): string {
+    return this.conf.path;
+  }
+
+  get data(): ProfileData {
+    return this.conf.store;
+  }
+
+  update(change: Partial<ProfileData>): void {
+    this.conf.store = { ...this.conf.store, ...change };
+  }
+
+  /** Forget the session (logout, or a token the cluster no longer accepts). */
+  clearSession(): void {
+    const { token: _t, subId: _s, subAddress: _a, ...rest } = this.conf.store;
+    this.conf.store = rest;
+  }
+
+  lastShown(key: string): number {
+    return this.conf.store.lastShown?.[key] ?? 0;
+  }
+
+  setLastShown(key: string, id: number): void {
+    this.conf.store = { ...this.conf.store, lastShown: { ...(this.conf.store.lastShown ?? {}), [key]: id } };
+  }
+}

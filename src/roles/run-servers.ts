@@ -1,0 +1,84 @@
+/**
+ * Runs central, a sub, or both (`watchparty up`) until a signal or `q`: chooses the Ink TUI or plain
+ * log lines, wires logs, and shuts everything down in order.
+ */
+import { createLogger, LogBuffer, lineSink, teeSink, type LogLevel, type Logger } from './shared/log.js';
+import { WatchpartyError } from './shared/errors.js';
+import { Central, type CentralOptions } from './central/main.js';
+import { Sub, type SubOptions } from './sub/main.js';
+import { centralPanels } from './central/view.js';
+import { subPanels } from './sub/view.js';
+import type { ServerView } from '../tui/server-view.js';
+
+export interface RunServersOptions {
+  central?: Omit<CentralOptions, 'log'>;
+  sub?: Omit<SubOptions, 'log'>;
+  headless: boolean;
+  logLevel: LogLevel;
+}
+
+/** Start the requested servers; resolves with an exit code once they have stopped. */
+export async function runServers(opts: RunServersOptions): Promise<number> {
+  const buffer = new LogBuffer(1000);
+  const sink = opts.headless ? lineSink(process.stdout) : buffer.sink;
+  const root = (scope: string): Logger => createLogger(scope, sink, opts.logLevel);
+
+  let central: Central | undefined;
+  let sub: Sub | undefined;
+  let fatal: WatchpartyError | undefined;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+
+  const stopAll = async () => {
+    await sub?.stop().catch(() => {});
+    await central?.stop().catch(() => {});
+    finish();
+  };
+
+  try {
+    if (opts.central) central = await Central.start({ ...opts.central, log: root('central') });
+    if (opts.sub) {
+      sub = await Sub.start({ ...opts.sub, log: root('sub') }, (err) => {
+        fatal = err;
+        void stopAll();
+      });
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    root('main').info(`${signal}: shutting down`);
+    void stopAll();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  if (!opts.headless) {
+    const { runServerTui } = await import('../tui/run-server-tui.js');
+    const view: ServerView = {
+      logs: buffer,
+      snapshot: () => {
+        const parts = [central && centralPanels(central), sub && subPanels(sub)].filter((p) => p !== undefined);
+        return { headline: parts.map((p) => p.headline).join('\n'), panels: parts.flatMap((p) => p.panels) };
+      },
+      subscribe: (listener) => {
+        const offs = [central?.subscribe(listener), sub?.subscribe(listener)];
+        // Uptime and "last seen" move without events: refresh once a second.
+        const timer = setInterval(listener, 1000);
+        return () => {
+          clearInterval(timer);
+          for (const off of offs) off?.();
+        };
+      },
+    };
+    void runServerTui(view, () => onSignal('quit')).catch(() => onSignal('tui closed'));
+  }
+  await finished;
+  if (fatal) throw fatal;
+  return 0;
+}

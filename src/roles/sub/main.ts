@@ -1,0 +1,197 @@
+/**
+ * A sub-server: keeps a link to central (reconnecting with backoff, wiping its state when central is a
+ * new instance), and serves the clients central assigns to it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen, type Listening } from '../../net/server.js';
+import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
+import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
+import type { Peer } from '../../net/peer.js';
+import { CloseCode, PROTOCOL_VERSION, SubAcceptsFromCentral } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { lockDataDir } from '../data-dir.js';
+import { ClientSessions } from './client-sessions.js';
+
+export interface SubOptions {
+  /** `host:port` of central. */
+  central: string;
+  bind: string;
+  port: number;
+  advertiseHost: string | undefined;
+  dataDir: string;
+  secret: string;
+  log: Logger;
+}
+
+export type LinkState = 'connecting' | 'registered' | 'lost';
+
+/** Reconnect quickly at first, never slower than every 2 s, so a restarted central sees its subs within seconds. */
+const CENTRAL_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 2000, jitter: 0.2 };
+const STATE_FILE = 'state.json';
+
+export class Sub {
+  link: LinkState = 'connecting';
+  subId: string | undefined;
+  instanceId: string | undefined;
+  central: Peer | undefined;
+  readonly sessions: ClientSessions;
+  private readonly stopper = new AbortController();
+  private readonly listeners = new Set<() => void>();
+  private loop: Promise<void> | undefined;
+
+  private constructor(
+    readonly opts: SubOptions,
+    private readonly server: Listening,
+    private readonly lock: { release(): void },
+  ) {
+    this.sessions = new ClientSessions(this, opts.log.child('clients'));
+  }
+
+  /**
+   * Listen, then connect to central in the background. `onFatal` is called when central refuses this
+   * sub for good (wrong secret, other protocol): retrying would not help.
+   */
+  static async start(opts: SubOptions, onFatal: (err: WatchpartyError) => void): Promise<Sub> {
+    const lock = lockDataDir(opts.dataDir);
+    let sub: Sub | undefined;
+    const server = await listen({
+      host: opts.bind,
+      port: opts.port,
+      log: opts.log.child('net'),
+      onPeer: (peer) => sub?.sessions.accept(peer),
+      onHttp: (req, res) => sub?.serveHttp(req, res),
+    });
+    sub = new Sub(opts, server, lock);
+    opts.log.info(`ready sub ${opts.bind}:${server.port}`);
+    sub.loop = sub.runCentralLink(onFatal);
+    return sub;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    this.central?.close(CloseCode.shutdown, 'sub shutting down');
+    await this.server.close();
+    await this.loop;
+    this.lock.release();
+  }
+
+  private serveHttp(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('watchparty sub: nothing here yet\n');
+  }
+
+  /** The instance id this sub's data belongs to, as left by the last run. */
+  private readState(): { instanceId?: string } {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.opts.dataDir, STATE_FILE), 'utf8')) as { instanceId?: string };
+    } catch {
+      return {};
+    }
+  }
+
+  private writeState(state: { instanceId: string }): void {
+    const file = path.join(this.opts.dataDir, STATE_FILE);
+    fs.writeFileSync(file + '.tmp', JSON.stringify(state));
+    fs.renameSync(file + '.tmp', file);
+  }
+
+  /** Delete everything this sub stored for another central instance (keeping only the lock). */
+  private wipe(): void {
+    for (const entry of fs.readdirSync(this.opts.dataDir)) {
+      if (entry !== 'lock') fs.rmSync(path.join(this.opts.dataDir, entry), { recursive: true, force: true });
+    }
+  }
+
+  private setLink(state: LinkState): void {
+    this.link = state;
+    this.changed();
+  }
+
+  private async runCentralLink(onFatal: (err: WatchpartyError) => void): Promise<void> {
+    const { log } = this.opts;
+    let failures = 0;
+    while (!this.stopper.signal.aborted) {
+      try {
+        await this.connectOnce();
+        failures = 0;
+        const { code, reason } = await waitClosed(this.central!);
+        this.central = undefined;
+        if (this.stopper.signal.aborted) break;
+        this.setLink('lost');
+        log.warn(`lost central at ${this.opts.central} (${code}${reason ? ': ' + reason : ''}); reconnecting`);
+        this.sessions.centralLost();
+      } catch (err) {
+        const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
+        if (e.code === 'BAD_SECRET' || e.code === 'PROTOCOL_MISMATCH') {
+          log.error(`${e.message}. ${e.hint}`);
+          onFatal(e);
+          return;
+        }
+        this.setLink(this.subId ? 'lost' : 'connecting');
+        const delay = backoffMs(failures, CENTRAL_BACKOFF);
+        // Log the first failure and then every tenth, so a long outage does not flood the log.
+        if (failures % 10 === 0) log.warn(`${e.message} Retrying every ≤${CENTRAL_BACKOFF.maxMs / 1000} s.`);
+        failures += 1;
+        await sleep(delay, this.stopper.signal);
+        continue;
+      }
+      await sleep(backoffMs(0, CENTRAL_BACKOFF), this.stopper.signal);
+    }
+  }
+
+  private async connectOnce(): Promise<void> {
+    const { log } = this.opts;
+    const { peer, hello } = await dial({ address: this.opts.central, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link') });
+    try {
+      if (hello.protocol !== PROTOCOL_VERSION) throw new WatchpartyError('PROTOCOL_MISMATCH');
+      const known = this.readState().instanceId;
+      let resumeId = this.subId;
+      if (known && known !== hello.instanceId) {
+        log.warn(`central is a new instance (${hello.instanceId}, was ${known}): wiped local state, registering afresh`);
+        this.wipe();
+        resumeId = undefined;
+        this.subId = undefined;
+      } else if (this.instanceId && this.instanceId !== hello.instanceId) {
+        resumeId = undefined;
+      }
+      this.writeState({ instanceId: hello.instanceId });
+      this.instanceId = hello.instanceId;
+      peer.handle('sub.probe', () => ({ clients: this.sessions.count }));
+      this.sessions.listenToCentral(peer);
+      const reg = await peer.request('sub.register', {
+        secret: this.opts.secret,
+        port: this.server.port,
+        pid: process.pid,
+        ...(this.opts.advertiseHost ? { advertiseHost: this.opts.advertiseHost } : {}),
+        ...(resumeId ? { resumeId } : {}),
+      });
+      const rejoined = reg.subId === this.subId;
+      this.subId = reg.subId;
+      this.central = peer;
+      peer.name = 'central';
+      keepAlive(peer, Math.max(2000, reg.heartbeatMs * 2));
+      log.info(`${rejoined ? 're-registered' : 'registered'} with central ${this.opts.central} as ${reg.subId} (instance ${reg.instanceId})`);
+      this.setLink('registered');
+      this.sessions.centralBack();
+    } catch (err) {
+      peer.close(1000, 'registration failed');
+      throw err;
+    }
+  }
+}
