@@ -1,0 +1,31 @@
+/**
+ * What a server role (central, sub, or both under `watchparty up`) exposes to its TUI: a headline,
+ * status tables and a log. The TUI renders this and nothing else, so it never touches sockets.
+ */
+import type { LogBuffer } from '../roles/shared/log.js';
+
+/** How a row should be coloured: ok (green), warn (yellow), bad (red), dim (grey), or plain. */
+export type Tone = 'ok' | 'warn' | 'bad' | 'dim' | 'plain';
+
+/** A status table: a title, column names and rows of already-formatted cells. */
+export interface StatusPanel {
+  title: string;
+  columns: string[];
+  rows: { cells: string[]; tone?: Tone }[];
+  /** Shown instead of rows when there are none, e.g. "no sub-servers yet". */
+  empty: string;
+}
+
+export interface ServerSnapshot {
+  /** One line at the top: role, address, instance id, uptime. */
+  headline: string;
+  panels: StatusPanel[];
+}
+
+export interface ServerView {
+  /** The current state; cheap to call. */
+  snapshot(): ServerSnapshot;
+  /** Called whenever the snapshot may have changed; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  logs: LogBuffer;
+}
