@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { waitFor } from './wait-for.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,20 +24,37 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** Processes of the current test (killed after it) and of the whole file (killed after all its tests). */
 const running = new Set<ChildProcess>();
+const fileScoped = new Set<ChildProcess>();
 const tempDirs: string[] = [];
+const fileTempDirs: string[] = [];
 
-afterEach(async () => {
-  for (const child of running) child.kill('SIGKILL');
-  await Promise.all([...running].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
-  running.clear();
-  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+async function killAll(set: Set<ChildProcess>, dirs: string[]): Promise<void> {
+  for (const child of set) child.kill('SIGKILL');
+  await Promise.all([...set].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+  set.clear();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+afterEach(() => killAll(running, tempDirs));
+afterAll(() => killAll(fileScoped, fileTempDirs));
+
+let scope: 'test' | 'file' = 'test';
+/** Start processes inside `fn` (e.g. in beforeAll) that live until the file's last test is done. */
+export async function fileScope<T>(fn: () => Promise<T>): Promise<T> {
+  scope = 'file';
+  try {
+    return await fn();
+  } finally {
+    scope = 'test';
+  }
+}
 
 /** A temporary folder removed after the test. */
 export function tempDir(prefix = 'wp-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.push(dir);
+  (scope === 'file' ? fileTempDirs : tempDirs).push(dir);
   return dir;
 }
 
@@ -48,8 +65,9 @@ export function run(args: string[], opts: { env?: Record<string, string>; input?
     env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  const set = scope === 'file' ? fileScoped : running;
+  set.add(child);
+  child.once('exit', () => set.delete(child));
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -85,9 +85,13 @@ export class ClientSessions {
     });
     peer.handle('auth.logout', async () => {
       const { token, user } = this.sessionOf(peer);
+      // Central's revocation event can overtake its reply; this connection must live to hear the reply.
+      peer.meta.loggingOut = true;
       await this.centralPeer().request('auth.logout', { token });
       this.tokenCache.delete(token);
+      this.attached.delete(peer);
       this.log.info(`${user} logged out`);
+      this.sub.changed();
       return {};
     });
   }
@@ -104,7 +108,7 @@ export class ClientSessions {
     central.on('session.revoked', (body) => {
       this.tokenCache.delete(body.token);
       for (const [peer, a] of this.attached) {
-        if (a.token === body.token) peer.close(CloseCode.loggedOut, 'logged out');
+        if (a.token === body.token && !peer.meta.loggingOut) peer.close(CloseCode.loggedOut, 'logged out');
       }
     });
   }

@@ -1,0 +1,57 @@
+/** The CLI's contract: --version, help with examples, one-line usage errors with exit code 2, exit 3 when unreachable. */
+import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { runToEnd, tempDir } from '../helpers/spawn-role.js';
+
+/** A port nobody listens on: bind one, note it, close it. */
+async function deadPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('watchparty CLI', () => {
+  it('prints its version', async () => {
+    const r = await runToEnd(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each([['central'], ['sub'], ['up'], ['status'], ['register'], ['notifications']])('%s --help shows examples', async (cmd) => {
+    const r = await runToEnd([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: watchparty/);
+    expect(r.stdout).toMatch(/Examples:|--profile/);
+  });
+
+  it.each([
+    [['central', '--prot', '9000'], /unknown option '--prot'.*Did you mean --port\?.*see "watchparty central --help"/],
+    [['central', '--port', 'eighty'], /"eighty" is not a port number: use 0-65535, e\.g\. --port 8000/],
+    [['sub', '--port', '70000'], /"70000" is not a port number/],
+    [['central', '--heartbeat', '0'], /is not a heartbeat: use seconds from 0\.1 to 3600/],
+    [['dance'], /unknown command 'dance'/],
+    [['login'], /missing required argument 'user'/],
+  ])('usage error %j exits 2 with one line', async (args, message) => {
+    const r = await runToEnd(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 3 with a clear message when central is not running', async () => {
+    const port = await deadPort();
+    const r = await runToEnd(['status', '--host', '127.0.0.1', '--port', String(port)], { env: { WATCHPARTY_HOME: tempDir() } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`central server unreachable at 127\\.0\\.0\\.1:${port} — is it running\\?`));
+  });
+
+  it('refuses to start a second central on a data folder in use', async () => {
+    const data = tempDir();
+    const first = await import('../helpers/spawn-role.js').then((m) => m.startCentral({ dataDir: data }));
+    const r = await runToEnd(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`data folder .* is in use by process ${first.child.pid}`));
+  });
+});
