@@ -11,7 +11,7 @@ export function parsePort(value: string): number {
 
 export function parseHeartbeatSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0.1 || n > 3600) {
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.1 || n > 3600) {
     throw new InvalidArgumentError(`"${value}" is not a heartbeat: use seconds from 0.1 to 3600, e.g. --heartbeat 2`);
   }
   return n;

@@ -38,7 +38,9 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
   try {
     if (opts.central) central = await Central.start({ ...opts.central, log: root('central') });
     if (opts.sub) {
-      sub = await Sub.start({ ...opts.sub, log: root('sub') }, (err) => {
+      // Under `up`, the sub dials the central of this process, whose port is only known once it listens.
+      const centralAddress = central && opts.sub.central.endsWith(':0') ? opts.sub.central.replace(/:0$/, `:${central.port}`) : opts.sub.central;
+      sub = await Sub.start({ ...opts.sub, central: centralAddress, log: root('sub') }, (err) => {
         fatal = err;
         void stopAll();
       });
@@ -64,7 +66,8 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
       logs: buffer,
       snapshot: () => {
         const parts = [central && centralPanels(central), sub && subPanels(sub)].filter((p) => p !== undefined);
-        return { headline: parts.map((p) => p.headline).join('\n'), panels: parts.flatMap((p) => p.panels) };
+        // One headline line: the first role's (central under `up`); the sub's link state is in its panel title.
+        return { headline: parts[0]!.headline, panels: parts.flatMap((p) => p.panels) };
       },
       subscribe: (listener) => {
         const offs = [central?.subscribe(listener), sub?.subscribe(listener)];

@@ -32,7 +32,7 @@ describe('compareIds', () => {
 });
 
 describe('leastLoaded', () => {
-  it.each([
+  it.each<{ name: string; ids: string[]; assigned: Record<string, number>; down?: string[]; suspect?: string[]; expected: string | undefined }>([
     { name: 'fewest assigned wins', ids: ['sub-1', 'sub-2', 'sub-3'], assigned: { 'sub-1': 2, 'sub-2': 1, 'sub-3': 3 }, expected: 'sub-2' },
     { name: 'a sub missing from the counts has 0', ids: ['sub-1', 'sub-2'], assigned: { 'sub-1': 1 }, expected: 'sub-2' },
     { name: 'ties by numeric id: sub-2 before sub-10', ids: ['sub-10', 'sub-2'], assigned: { 'sub-10': 1, 'sub-2': 1 }, expected: 'sub-2' },

@@ -23,8 +23,10 @@ export function checkName(name: string): void {
 }
 
 export function checkPassword(password: string): void {
-  if (password.length === 0) throw new WatchpartyError('INVALID_PASSWORD', 'the password is empty');
-  if (password.length > MAX_PASSWORD_CHARS) throw new WatchpartyError('INVALID_PASSWORD', `the password is ${password.length} characters long (at most ${MAX_PASSWORD_CHARS})`);
+  // Count characters (code points) of the normalised form, which is what gets hashed.
+  const chars = [...password.normalize('NFC')].length;
+  if (chars === 0) throw new WatchpartyError('INVALID_PASSWORD', 'the password is empty');
+  if (chars > MAX_PASSWORD_CHARS) throw new WatchpartyError('INVALID_PASSWORD', `the password is ${chars} characters long (at most ${MAX_PASSWORD_CHARS})`);
 }
 
 export async function hashPassword(password: string, salt: Buffer = crypto.randomBytes(16)): Promise<{ salt: Buffer; hash: Buffer }> {

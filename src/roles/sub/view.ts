@@ -7,7 +7,7 @@ export function subPanels(sub: Sub, nowMs = Date.now()): { headline: string; pan
   const clients = sub.sessions.list();
   const link = sub.link === 'registered' ? `registered as ${sub.subId}` : sub.link === 'lost' ? 'LOST, reconnecting…' : 'connecting…';
   const panel: StatusPanel = {
-    title: `Clients (${clients.length})`,
+    title: `${sub.subId ?? 'sub'} ${sub.opts.bind}:${sub.port} · central: ${link} · clients (${clients.length})`,
     columns: ['user', 'address', 'connected'],
     rows: clients.map((c) => ({ cells: [c.user, c.address, `${formatDuration(nowMs - c.sinceMs)} ago`], tone: 'ok' })),
     empty: 'no clients connected',
