@@ -2,83 +2,20 @@
  * The scripting commands (status, register, login, logout, whoami, users, notifications): each is a
  * short sequence over `connect.ts`, printing plain text or, with --json, one JSON document.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import chalk from 'chalk';
-import { createLogger, formatLine, type Logger } from '../shared/log.js';
 import { WatchpartyError } from '../shared/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { beginListing, newInbox, receive, type Inbox } from '../shared/inbox.js';
 import type { Notification } from '../../net/messages.js';
-import { parseHost, parsePort } from '../../cli-options.js';
-import { Profile } from './profile.js';
-import { openSession, withCentral, type Endpoint, type Session } from './connect.js';
-import { promptHidden, readStdinLines } from './password.js';
+import type { Profile } from './profile.js';
+import { openSession, withCentral, type Session } from './connect.js';
+import { common, context, out, readPasswords, withSession, type CommonOptions } from './command-kit.js';
+import { registerVideoCommands } from './video-commands.js';
 import { sleep } from '../../net/dial.js';
 
-interface CommonOptions {
-  host?: string;
-  port?: number;
-  profile: string;
-  json?: boolean;
-}
-
-/** The client logs to a file beside its profile: the terminal belongs to the output (or the TUI). */
-export function clientLogger(profile: Profile): Logger {
-  const file = path.join(path.dirname(profile.path), `${profile.name}.log`);
-  const level = process.env.WATCHPARTY_LOG === 'debug' ? 'debug' : 'info';
-  return createLogger('client', (r) => {
-    try {
-      fs.appendFileSync(file, formatLine(r) + '\n');
-    } catch {
-      /* logging must never break a command */
-    }
-  }, level);
-}
-
-function common(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-H, --host <host>', "central's host (default: the profile's, else localhost)").argParser(parseHost))
-    .addOption(new Option('-p, --port <port>', "central's port (default: the profile's, else 8000)").argParser(parsePort))
-    .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'));
-}
-
-function context(o: CommonOptions): { profile: Profile; endpoint: Endpoint; log: Logger } {
-  const profile = new Profile(o.profile);
-  const endpoint = { host: o.host ?? profile.data.host ?? 'localhost', port: o.port ?? profile.data.port ?? 8000 };
-  return { profile, endpoint, log: clientLogger(profile) };
-}
-
-function out(line: string): void {
-  process.stdout.write(line + '\n');
-}
-
-async function readPasswords(usePipe: boolean | undefined, ask: string[]): Promise<string[]> {
-  if (usePipe) {
-    const lines = await readStdinLines();
-    if (!lines[0]) throw new WatchpartyError('INVALID_PASSWORD', 'the password read from stdin is empty');
-    return ask.map((_, i) => lines[i] || lines[0]!);
-  }
-  const answers: string[] = [];
-  for (const q of ask) answers.push(await promptHidden(q));
-  return answers;
-}
-
-/** Open the profile's session, run `fn`, close. */
-async function withSession<T>(o: CommonOptions, fn: (s: Session, profile: Profile) => Promise<T>): Promise<T> {
-  const { profile, endpoint, log } = context(o);
-  const session = await openSession({ endpoint, profile, log, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
-  try {
-    return await fn(session, profile);
-  } finally {
-    session.peer.close(1000, 'done');
-  }
-}
-
-function printNotification(n: Notification, json: boolean | undefined): void {
-  if (json) out(JSON.stringify(n));
-  else out(`${new Date(n.atMs).toISOString().replace('T', ' ').slice(0, 19)}  ${n.text}`);
+function formatNotification(n: Notification, json: boolean | undefined): string {
+  return json ? JSON.stringify(n) : `${new Date(n.atMs).toISOString().replace('T', ' ').slice(0, 19)}  ${n.text}`;
 }
 
 export function registerClientCommands(program: Command): void {
@@ -170,6 +107,8 @@ export function registerClientCommands(program: Command): void {
       if (o.follow) await followNotifications(o);
       else await withSession(o, async (s, profile) => void (await deliver(s, profile, newInbox(profile.lastShown(`${s.instanceId}:${s.user}`)), o.json)));
     });
+
+  registerVideoCommands(program);
 }
 
 /** List, show (print, then record as shown), acknowledge. Returns the inbox for a follower. */
@@ -182,10 +121,12 @@ async function deliver(s: Session, profile: Profile, inbox: Inbox, json: boolean
 async function show(s: Session, profile: Profile, inbox: Inbox, items: Notification[], source: 'push' | 'listing', json: boolean | undefined): Promise<Inbox> {
   const r = receive(inbox, items, source);
   const key = `${s.instanceId}:${s.user}`;
-  for (const n of r.show) {
-    printNotification(n, json);
-    // Recorded right after printing: a crash can no longer show it twice, and it was shown before it is acked.
-    profile.setLastShown(key, n.id);
+  if (r.show.length > 0) {
+    // Record, then print the whole batch in one write: a crash before the rename shows nothing and the
+    // batch is delivered again; after it, both happened. Nothing runs between the two syscalls.
+    const text = r.show.map((n) => formatNotification(n, json) + '\n').join('');
+    profile.setLastShown(key, r.inbox.lastShownId);
+    process.stdout.write(text);
   }
   if (r.show.length > 0) await s.peer.request('notify.ack', { upToId: r.inbox.lastShownId }).catch(() => {});
   return r.inbox;

@@ -3,6 +3,7 @@
  * leaves a half-written file). `--profile NAME` picks the store; `WATCHPARTY_HOME` moves all of them,
  * so several users can be scripted on one machine.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { WatchpartyError } from '../shared/errors.js';
@@ -14,8 +15,6 @@ export interface ProfileData {
   token?: string;
   subId?: string;
   subAddress?: string;
-  /** Highest notification id shown, per `instance:user`, so nothing is shown twice after a restart. */
-  lastShown?: Record<string, number>;
 }
 
 export const PROFILE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -54,11 +53,34 @@ export class Profile {
     this.conf.store = rest;
   }
 
+  /**
+   * Highest notification id shown, per `instance:user`. Kept beside the conf file rather than in it:
+   * the write must be one write + rename with nothing after it, because the caller prints right after
+   * it returns and a crash between the two is what "exactly once" has to survive.
+   */
+  private get inboxPath(): string {
+    return this.conf.path.replace(/\.json$/, '') + '.inbox.json';
+  }
+
   lastShown(key: string): number {
-    return this.conf.store.lastShown?.[key] ?? 0;
+    try {
+      const v = (JSON.parse(fs.readFileSync(this.inboxPath, 'utf8')) as Record<string, unknown>)[key];
+      return typeof v === 'number' ? v : 0;
+    } catch {
+      return 0;
+    }
   }
 
   setLastShown(key: string, id: number): void {
-    this.conf.store = { ...this.conf.store, lastShown: { ...(this.conf.store.lastShown ?? {}), [key]: id } };
+    let all: Record<string, number> = {};
+    try {
+      all = JSON.parse(fs.readFileSync(this.inboxPath, 'utf8')) as Record<string, number>;
+    } catch {
+      /* first notification */
+    }
+    all[key] = id;
+    const tmp = `${this.inboxPath}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(all));
+    fs.renameSync(tmp, this.inboxPath);
   }
 }
