@@ -46,10 +46,31 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const Notification = z.object({
   id: NonNegInt,
   atMs: Ms,
-  kind: z.enum(['user.registered', 'sub.joined', 'sub.lost', 'system']),
+  kind: z.enum(['user.registered', 'sub.joined', 'sub.lost', 'video.new', 'room.invite', 'system']),
   text: Text(2000),
 });
 export type Notification = z.infer<typeof Notification>;
+
+/** A catalogue video, as every role sees it. `replicas` counts subs holding a verified copy. */
+export const VideoInfo = z.object({
+  id: Int.min(1),
+  name: Text(400),
+  size: NonNegInt,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  durationMs: NonNegInt,
+  width: NonNegInt,
+  height: NonNegInt,
+  videoCodec: Text(64),
+  audioCodec: Text(64).nullable(),
+  uploader: UserField,
+  createdMs: Ms,
+  replicas: NonNegInt,
+});
+export type VideoInfo = z.infer<typeof VideoInfo>;
+
+/** A replication in progress on a sub. */
+export const Transfer = z.object({ videoId: Int.min(1), offset: NonNegInt, size: NonNegInt });
+export type Transfer = z.infer<typeof Transfer>;
 
 export const SubStatus = z.object({
   id: SubId,
@@ -60,6 +81,9 @@ export const SubStatus = z.object({
   state: z.enum(['alive', 'suspect']),
   misses: NonNegInt,
   lastSeenMs: Ms,
+  /** Catalogue videos this sub holds verified replicas of. */
+  videos: NonNegInt,
+  transfers: z.array(Transfer),
 });
 export type SubStatus = z.infer<typeof SubStatus>;
 
@@ -69,6 +93,7 @@ export const ClusterStatus = z.object({
   uptimeMs: Ms,
   heartbeatMs: Ms,
   users: NonNegInt,
+  videos: NonNegInt,
   subs: z.array(SubStatus),
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
@@ -95,7 +120,10 @@ export const requests = {
     result: z.object({ subId: SubId, instanceId: Text(100), heartbeatMs: Ms }),
   },
   /** central → sub: the failure detector's probe; the answer carries the sub's load. */
-  'sub.probe': { params: Empty, result: z.object({ clients: NonNegInt }) },
+  'sub.probe': {
+    params: Empty,
+    result: z.object({ clients: NonNegInt, replicas: z.array(Int.min(1)).max(100_000), transfers: z.array(Transfer).max(1000) }),
+  },
   /** anyone → central: the cluster as central sees it. */
   'status.get': { params: Empty, result: ClusterStatus },
 
@@ -124,6 +152,28 @@ export const requests = {
   /** client → sub: acknowledge every notification up to and including `upToId`. */
   'notify.ack': { params: z.object({ upToId: NonNegInt, user: UserField.optional() }), result: Empty },
 
+  /**
+   * client → sub → central: reserve a name (or resume our own reservation of it). `user` is added by
+   * the sub; central never trusts a client to name itself.
+   */
+  'upload.begin': {
+    params: z.object({ name: Text(1000), size: NonNegInt, sha256: z.string().regex(/^[0-9a-f]{64}$/), user: UserField.optional() }),
+    result: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: NonNegInt, chunkBytes: Int.min(1), leaseMs: Ms, resumed: z.boolean() }),
+  },
+  /** One chunk as the frame's raw payload, at `offset`; the reply is the offset stored so far. */
+  'upload.chunk': {
+    params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: NonNegInt, user: UserField.optional() }),
+    result: z.object({ offset: NonNegInt }),
+  },
+  'upload.finish': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), user: UserField.optional() }), result: z.object({ video: VideoInfo }) },
+  'upload.cancel': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), user: UserField.optional() }), result: Empty },
+  'videos.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
+  /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
+  'replica.chunk': {
+    params: z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) }),
+    result: z.object({ offset: NonNegInt, size: NonNegInt }),
+  },
+
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
   /** sub → central: the unacknowledged notifications of a user, oldest first. */
@@ -134,6 +184,8 @@ export const requests = {
 export const events = {
   /** sub → client, central → sub: new notifications (central adds `user` to route them). */
   'notify.push': z.object({ user: UserField.optional(), items: z.array(Notification).max(1000) }),
+  /** central → subs: a video joined the catalogue; replicate it now. */
+  'video.added': z.object({ video: VideoInfo }),
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
   'session.revoked': z.object({ token: Token }),
 } as const;
@@ -151,16 +203,22 @@ export interface Accepts {
 }
 
 export const CentralAcceptsFromSub: Accepts = {
-  requests: ['hello', 'sub.register', 'status.get', 'session.check', 'notify.pending', 'notify.ack', 'auth.logout', 'users.list'],
+  requests: [
+    'hello', 'sub.register', 'status.get', 'session.check', 'notify.pending', 'notify.ack', 'auth.logout', 'users.list',
+    'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list', 'replica.chunk',
+  ],
   events: [],
 };
 export const CentralAcceptsFromClient: Accepts = {
   requests: ['hello', 'status.get', 'auth.register', 'auth.login', 'auth.locate'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added'] };
 export const SubAcceptsFromClient: Accepts = {
-  requests: ['hello', 'session.open', 'auth.logout', 'users.list', 'notify.list', 'notify.ack'],
+  requests: [
+    'hello', 'session.open', 'auth.logout', 'users.list', 'notify.list', 'notify.ack',
+    'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list',
+  ],
   events: [],
 };
 export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push'] };

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
-import type { Peer } from '../../net/peer.js';
+import { PayloadReply, type Peer } from '../../net/peer.js';
 import {
   CentralAcceptsFromClient,
   CentralAcceptsFromSub,
@@ -20,6 +20,7 @@ import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub
 import { lockDataDir } from '../data-dir.js';
 import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
+import { VideoService } from './videos.js';
 
 export interface CentralOptions {
   host: string;
@@ -27,6 +28,8 @@ export interface CentralOptions {
   dataDir: string;
   heartbeatMs: number;
   secret: string;
+  /** How long a name reservation lives without a chunk (default 30 s). */
+  uploadLeaseMs?: number;
   log: Logger;
 }
 
@@ -45,6 +48,7 @@ export class Central {
   readonly cfg: DetectorConfig;
   readonly startedAtMs = Date.now();
   readonly accounts: AccountService;
+  readonly videos: VideoService;
   private constructor(
     readonly opts: CentralOptions,
     readonly store: CentralStore,
@@ -59,6 +63,14 @@ export class Central {
         for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { token });
       },
     });
+    this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
+      replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,
+      published: (video) => {
+        this.notify(this.store.userNames(), { kind: 'video.new', text: `new video: ${video.name} by ${video.uploader}` });
+        for (const peer of this.subPeers.values()) void peer.emit('video.added', { video });
+        this.changed();
+      },
+    }, opts.uploadLeaseMs);
   }
 
   /** Open the store, listen, and start the failure detector. */
@@ -78,7 +90,11 @@ export class Central {
       throw err;
     });
     central = new Central(opts, store, server, lock);
-    central.timer = setInterval(() => central!.runDetector(Date.now()), Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
+    central.timer = setInterval(() => {
+      const now = Date.now();
+      central!.runDetector(now);
+      central!.videos.sweep(now);
+    }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms${opts.secret ? ', cluster secret required' : ''}`);
     opts.log.info(`ready central ${opts.host}:${server.port}`);
     return central;
@@ -114,6 +130,7 @@ export class Central {
       uptimeMs: Math.max(0, nowMs - this.startedAtMs),
       heartbeatMs: this.opts.heartbeatMs,
       users: this.store.userCount(),
+      videos: this.store.videos().length,
       subs: subs.map((s) => ({
         id: s.id,
         address: s.address,
@@ -123,6 +140,8 @@ export class Central {
         state: s.probe.misses === 0 && s.connected ? ('alive' as const) : ('suspect' as const),
         misses: s.probe.misses,
         lastSeenMs: s.lastSeenMs,
+        videos: s.replicas.length,
+        transfers: [...s.transfers],
       })),
     };
   }
@@ -167,6 +186,7 @@ export class Central {
       peer.name = id;
       peer.meta.subId = id;
       this.accounts.serveSub(peer, id);
+      this.serveVideos(peer);
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);
@@ -178,6 +198,23 @@ export class Central {
       if (!rejoined) this.notify(this.store.userNames(), { kind: 'sub.joined', text: `sub-server ${id} joined the cluster` });
       this.changed();
       return { subId: id, instanceId: this.store.instanceId, heartbeatMs: this.opts.heartbeatMs };
+    });
+  }
+
+  /** Upload and replication requests a sub relays; `user` is the sub's word for who asks. */
+  private serveVideos(peer: Peer): void {
+    const who = (user: string | undefined): string => {
+      if (!user) throw new WatchpartyError('BAD_MESSAGE', 'a sub must name the user it relays for');
+      return user;
+    };
+    peer.handle('upload.begin', (p) => this.videos.begin(who(p.user), p));
+    peer.handle('upload.chunk', (p, ctx) => this.videos.chunk(who(p.user), p.uploadId, p.offset, ctx.payload));
+    peer.handle('upload.finish', (p) => this.videos.finish(who(p.user), p.uploadId));
+    peer.handle('upload.cancel', (p) => this.videos.cancel(who(p.user), p.uploadId));
+    peer.handle('videos.list', () => ({ videos: this.videos.list() }));
+    peer.handle('replica.chunk', async (p) => {
+      const { payload, ...result } = await this.videos.readChunk(p.videoId, p.offset, p.length);
+      return new PayloadReply(result, payload);
     });
   }
 
@@ -214,7 +251,14 @@ export class Central {
           .request('sub.probe', {}, { timeoutMs: this.cfg.timeoutMs + 1000 })
           .then((r) => {
             const at = Date.now();
-            this.registry = updateSub(this.registry, id, (s) => ({ ...s, probe: onReply(s.probe, action.probeId, at, this.cfg), clients: r.clients, lastSeenMs: at }));
+            this.registry = updateSub(this.registry, id, (s) => ({
+              ...s,
+              probe: onReply(s.probe, action.probeId, at, this.cfg),
+              clients: r.clients,
+              replicas: r.replicas,
+              transfers: r.transfers,
+              lastSeenMs: at,
+            }));
             this.changed();
           })
           .catch((err: WatchpartyError) => {

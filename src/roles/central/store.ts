@@ -38,7 +38,54 @@ CREATE TABLE IF NOT EXISTS notifications (
   text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notifications_user ON notifications(user, id);
+CREATE TABLE IF NOT EXISTS videos (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  video_codec TEXT NOT NULL,
+  audio_codec TEXT,
+  uploader TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  user TEXT NOT NULL COLLATE NOCASE,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
 `;
+
+/** A catalogue row (replica counts are added by central from the live registry). */
+export interface VideoRow {
+  id: number;
+  name: string;
+  size: number;
+  sha256: string;
+  durationMs: number;
+  width: number;
+  height: number;
+  videoCodec: string;
+  audioCodec: string | null;
+  uploader: string;
+  createdMs: number;
+}
+
+export interface UploadRow {
+  id: string;
+  name: string;
+  user: string;
+  size: number;
+  sha256: string;
+  createdMs: number;
+}
+
+const VIDEO_COLUMNS = 'id, name, size, sha256, duration_ms AS durationMs, width, height, video_codec AS videoCodec, audio_codec AS audioCodec, uploader, created_ms AS createdMs';
 
 export function tokenDigest(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
@@ -161,5 +208,62 @@ export class CentralStore {
   /** Acknowledge (and forget) everything up to `upToId` for this user. */
   ackNotifications(user: string, upToId: number): number {
     return this.db.prepare('DELETE FROM notifications WHERE user = ? AND id <= ?').run(user, upToId).changes;
+  }
+
+  videos(): VideoRow[] {
+    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos ORDER BY id`).all() as VideoRow[];
+  }
+
+  video(id: number): VideoRow | undefined {
+    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = ?`).get(id) as VideoRow | undefined;
+  }
+
+  videoByName(name: string): VideoRow | undefined {
+    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE name = ?`).get(name) as VideoRow | undefined;
+  }
+
+  /**
+   * Publish a finished upload: insert the video and drop the reservation in one transaction, after
+   * `moveFile` has put the bytes in place; if the insert fails the file move is undone by the caller.
+   */
+  publishVideo(uploadId: string, v: Omit<VideoRow, 'id'>): VideoRow {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare('INSERT INTO videos (name, size, sha256, duration_ms, width, height, video_codec, audio_codec, uploader, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(v.name, v.size, v.sha256, v.durationMs, v.width, v.height, v.videoCodec, v.audioCodec, v.uploader, v.createdMs);
+      this.db.prepare('DELETE FROM uploads WHERE id = ?').run(uploadId);
+      return { ...v, id: Number(info.lastInsertRowid) };
+    })();
+  }
+
+  /** The id the next published video will get (files are written under it before the insert). */
+  nextVideoId(): number {
+    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'videos'").get() as { seq: number } | undefined;
+    return (row?.seq ?? 0) + 1;
+  }
+
+  uploads(): UploadRow[] {
+    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads').all() as UploadRow[];
+  }
+
+  uploadByName(name: string): UploadRow | undefined {
+    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE name = ?').get(name) as UploadRow | undefined;
+  }
+
+  upload(id: string): UploadRow | undefined {
+    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+  }
+
+  /** Reserve a name; false when a video or another upload has it. */
+  addUpload(u: UploadRow): boolean {
+    return this.db.transaction(() => {
+      if (this.videoByName(u.name)) return false;
+      const info = this.db.prepare('INSERT INTO uploads (id, name, user, size, sha256, created_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.id, u.name, u.user, u.size, u.sha256, u.createdMs);
+      return info.changes === 1;
+    })();
+  }
+
+  deleteUpload(id: string): void {
+    this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
   }
 }

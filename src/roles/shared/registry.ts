@@ -13,6 +13,9 @@ export interface SubRecord {
   lastSeenMs: number;
   connected: boolean;
   probe: ProbeState;
+  /** Video ids the sub holds verified replicas of, and transfers under way (from its last probe reply). */
+  replicas: readonly number[];
+  transfers: readonly { videoId: number; offset: number; size: number }[];
 }
 
 export type Registry = ReadonlyMap<string, SubRecord>;
@@ -30,6 +33,8 @@ export function registerSub(reg: Registry, sub: { id: string; address: string; p
     lastSeenMs: nowMs,
     connected: true,
     probe: known ? onReconnect(known.probe, nowMs, cfg) : initialProbeState(nowMs, cfg),
+    replicas: known?.replicas ?? [],
+    transfers: known?.transfers ?? [],
   });
   return next;
 }

@@ -83,6 +83,19 @@ export class ClientSessions {
       const { user } = this.sessionOf(peer);
       return this.centralPeer().request('notify.ack', { user, upToId: p.upToId });
     });
+    // Video requests are relayed to central with the session's user attached: central never takes a
+    // client's word for who it is.
+    peer.handle('upload.begin', async (p) => this.centralPeer().request('upload.begin', { ...p, user: this.sessionOf(peer).user }));
+    peer.handle('upload.chunk', async (p, ctx) =>
+      this.centralPeer().request('upload.chunk', { ...p, user: this.sessionOf(peer).user }, ctx.payload ? { payload: ctx.payload } : {}),
+    );
+    // Finishing hashes and probes the whole file on central: allow it minutes, not seconds.
+    peer.handle('upload.finish', async (p) => this.centralPeer().request('upload.finish', { ...p, user: this.sessionOf(peer).user }, { timeoutMs: 600_000 }));
+    peer.handle('upload.cancel', async (p) => this.centralPeer().request('upload.cancel', { ...p, user: this.sessionOf(peer).user }));
+    peer.handle('videos.list', async () => {
+      this.sessionOf(peer);
+      return this.centralPeer().request('videos.list', {});
+    });
     peer.handle('auth.logout', async () => {
       const { token, user } = this.sessionOf(peer);
       // Central's revocation event can overtake its reply; this connection must live to hear the reply.
@@ -128,6 +141,17 @@ export class ClientSessions {
         .catch((err: WatchpartyError) => {
           if (err.code === 'BAD_TOKEN') peer.close(CloseCode.loggedOut, 'session no longer valid');
         });
+    }
+  }
+
+  /** For HTTP streaming: the user of a valid token, undefined for an invalid one. */
+  async userOfToken(token: string): Promise<string | undefined> {
+    if (token.length < 16 || token.length > 128) return undefined;
+    try {
+      return (await this.check(token)).user;
+    } catch (err) {
+      if ((err as WatchpartyError).code === 'BAD_TOKEN') return undefined;
+      throw err;
     }
   }
 

@@ -14,6 +14,8 @@ import { WatchpartyError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { lockDataDir } from '../data-dir.js';
 import { ClientSessions } from './client-sessions.js';
+import { Replicator } from './replicas.js';
+import { serveStream } from './stream.js';
 
 export interface SubOptions {
   /** `host:port` of central. */
@@ -38,6 +40,7 @@ export class Sub {
   instanceId: string | undefined;
   central: Peer | undefined;
   readonly sessions: ClientSessions;
+  readonly replicas: Replicator;
   private readonly stopper = new AbortController();
   private readonly listeners = new Set<() => void>();
   private loop: Promise<void> | undefined;
@@ -48,6 +51,11 @@ export class Sub {
     private readonly lock: { release(): void },
   ) {
     this.sessions = new ClientSessions(this, opts.log.child('clients'));
+    this.replicas = new Replicator(opts.dataDir, opts.log.child('replicas'), () => this.central, () => this.changed());
+    // New videos arrive by event; this periodic pass catches anything an outage made us miss.
+    const timer = setInterval(() => void this.replicas.sync(), 30_000);
+    timer.unref();
+    this.stopper.signal.addEventListener('abort', () => clearInterval(timer));
   }
 
   /**
@@ -92,8 +100,17 @@ export class Sub {
   }
 
   private serveHttp(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('watchparty sub: nothing here yet\n');
+    serveStream(req, res, {
+      authenticate: (token) => this.sessions.userOfToken(token),
+      video: (id) => this.replicas.video(id),
+      file: (id) => this.replicas.file(id),
+      progress: (id) => this.replicas.progress(id),
+      log: this.opts.log.child('http'),
+    }).catch((err: Error) => {
+      this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   }
 
   /** The instance id this sub's data belongs to, as left by the last run. */
@@ -165,6 +182,7 @@ export class Sub {
       if (known && known !== hello.instanceId) {
         log.warn(`central is a new instance (${hello.instanceId}, was ${known}): wiped local state, registering afresh`);
         this.wipe();
+        this.replicas.rescan();
         resumeId = undefined;
         this.subId = undefined;
       } else if (this.instanceId && this.instanceId !== hello.instanceId) {
@@ -172,8 +190,9 @@ export class Sub {
       }
       this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
-      peer.handle('sub.probe', () => ({ clients: this.sessions.count }));
+      peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);
+      peer.on('video.added', (body) => this.replicas.added(body.video));
       const reg = await peer.request('sub.register', {
         secret: this.opts.secret,
         port: this.server.port,
@@ -189,6 +208,7 @@ export class Sub {
       log.info(`${rejoined ? 're-registered' : 'registered'} with central ${this.opts.central} as ${reg.subId} (instance ${reg.instanceId})`);
       this.setLink('registered');
       this.sessions.centralBack();
+      void this.replicas.sync();
     } catch (err) {
       peer.close(1000, 'registration failed');
       throw err;

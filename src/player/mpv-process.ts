@@ -1,0 +1,78 @@
+/** Start a local mpv on a URL with an IPC socket, and stop it reliably (no orphaned players). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WatchpartyError } from '../roles/shared/errors.js';
+import { MpvIpc } from './mpv-ipc.js';
+
+export interface MpvOptions {
+  url: string;
+  /** Socket path; default: a fresh one in the temp folder. */
+  ipcPath?: string;
+  /** `--vo=null --ao=null`: no window, no sound (CI, benchmarks, scripted runs). */
+  headless: boolean;
+  startSeconds?: number;
+  paused?: boolean;
+  title?: string;
+  extraArgs?: string[];
+}
+
+export interface MpvHandle {
+  child: ChildProcess;
+  ipc: MpvIpc;
+  ipcPath: string;
+  /** Resolves with mpv's exit code when it ends. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** Spawn mpv and connect to its IPC socket. */
+export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
+  const ipcPath = opts.ipcPath ?? path.join(os.tmpdir(), `watchparty-mpv-${process.pid}-${Date.now()}.sock`);
+  // A killed mpv leaves its socket behind; connecting to it would fail with ECONNREFUSED.
+  fs.rmSync(ipcPath, { force: true });
+  const args = [
+    `--input-ipc-server=${ipcPath}`,
+    '--no-config',
+    '--keep-open=no',
+    '--really-quiet',
+    `--force-media-title=${opts.title ?? 'watchparty'}`,
+    ...(opts.headless ? ['--vo=null', '--ao=null'] : ['--force-window=yes']),
+    ...(opts.startSeconds ? [`--start=${opts.startSeconds}`] : []),
+    ...(opts.paused ? ['--pause'] : []),
+    ...(opts.extraArgs ?? []),
+    opts.url,
+  ];
+  const child = spawn('mpv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'ENOENT' ? new WatchpartyError('PLAYER_NOT_FOUND', 'mpv is not installed (or not on PATH)') : new WatchpartyError('PLAYER_FAILED', `cannot start mpv: ${err.message}`)),
+    ),
+  );
+  const earlyExit = exited.then((code) => {
+    throw new WatchpartyError('PLAYER_FAILED', `mpv exited (${code}) before it was ready: ${stderr.trim().slice(-300) || 'no message'}`);
+  });
+  const ipc = await Promise.race([MpvIpc.connect(ipcPath, 10_000), spawnError, earlyExit]);
+  // Never leave a player running after us, whatever way we exit.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    child,
+    ipc,
+    ipcPath,
+    exited,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await ipc.command(['quit'], 1000).catch(() => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), 1500);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(ipcPath, { force: true });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** What every client command shares: --host/--port/--profile, the profile's logger, a session. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import chalk from 'chalk';
+import { createLogger, formatLine, type Logger } from '../shared/log.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { parseHost, parsePort } from '../../cli-options.js';
+import { Profile } from './profile.js';
+import { openSession, type Endpoint, type Session } from './connect.js';
+import { promptHidden, readStdinLines } from './password.js';
+
+export interface CommonOptions {
+  host?: string;
+  port?: number;
+  profile: string;
+  json?: boolean;
+}
+
+/** The client logs to a file beside its profile: the terminal belongs to the output (or the TUI). */
+export function clientLogger(profile: Profile): Logger {
+  const file = path.join(path.dirname(profile.path), `${profile.name}.log`);
+  const level = process.env.WATCHPARTY_LOG === 'debug' ? 'debug' : 'info';
+  return createLogger('client', (r) => {
+    try {
+      fs.appendFileSync(file, formatLine(r) + '\n');
+    } catch {
+      /* logging must never break a command */
+    }
+  }, level);
+}
+
+export function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-H, --host <host>', "central's host (default: the profile's, else localhost)").argParser(parseHost))
+    .addOption(new Option('-p, --port <port>', "central's port (default: the profile's, else 8000)").argParser(parsePort))
+    .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'));
+}
+
+export function context(o: CommonOptions): { profile: Profile; endpoint: Endpoint; log: Logger } {
+  const profile = new Profile(o.profile);
+  const endpoint = { host: o.host ?? profile.data.host ?? 'localhost', port: o.port ?? profile.data.port ?? 8000 };
+  return { profile, endpoint, log: clientLogger(profile) };
+}
+
+export function out(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+export async function readPasswords(usePipe: boolean | undefined, ask: string[]): Promise<string[]> {
+  if (usePipe) {
+    const lines = await readStdinLines();
+    if (!lines[0]) throw new WatchpartyError('INVALID_PASSWORD', 'the password read from stdin is empty');
+    return ask.map((_, i) => lines[i] || lines[0]!);
+  }
+  const answers: string[] = [];
+  for (const q of ask) answers.push(await promptHidden(q));
+  return answers;
+}
+
+/** Open the profile's session, run `fn`, close. */
+export async function withSession<T>(o: CommonOptions, fn: (s: Session, profile: Profile) => Promise<T>): Promise<T> {
+  const { profile, endpoint, log } = context(o);
+  const session = await openSession({ endpoint, profile, log, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
+  try {
+    return await fn(session, profile);
+  } finally {
+    session.peer.close(1000, 'done');
+  }
+}
+

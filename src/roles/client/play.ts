@@ -1,0 +1,81 @@
+/** Playing a video alone: wait until the sub has it, start mpv on the stream, report the position. */
+import type { VideoInfo } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { startMpv } from '../../player/mpv-process.js';
+import type { Session } from './connect.js';
+import { sleep } from '../../net/dial.js';
+
+export interface PlayOptions {
+  session: Session;
+  token: string;
+  video: VideoInfo;
+  headless: boolean;
+  ipcPath?: string;
+  startSeconds: number;
+  onLine: (line: string) => void;
+  onInfo: (message: string) => void;
+  /** How long to wait for a video that is still arriving on the sub. */
+  waitMs?: number;
+}
+
+/** The stream URL mpv opens. The token rides in the query because mpv cannot be given headers per file simply. */
+export function streamUrl(subAddress: string, videoId: number, token: string): string {
+  return `http://${subAddress}/videos/${videoId}?token=${encodeURIComponent(token)}`;
+}
+
+/** Resolve once the sub can stream the video (HEAD 200), reporting "still arriving: N %" meanwhile. */
+export async function waitUntilStreamable(url: string, onInfo: (m: string) => void, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const res = await fetch(url, { method: 'HEAD' }).catch((err: Error) => {
+      throw new WatchpartyError('UNREACHABLE', `cannot reach your sub for streaming: ${err.message}`);
+    });
+    if (res.ok) return;
+    if (res.status === 401) throw new WatchpartyError('BAD_TOKEN');
+    if (res.status !== 503 || Date.now() > deadline) {
+      const body = await fetch(url, { headers: { range: 'bytes=0-0' } }).then((r) => r.text()).catch(() => '');
+      throw new WatchpartyError('NOT_REPLICATED', `your sub cannot stream it yet (${res.status}${body ? ': ' + body.trim() : ''})`);
+    }
+    const body = await fetch(url, { headers: { range: 'bytes=0-0' } }).then((r) => r.text()).catch(() => '');
+    onInfo(body.trim() || 'still arriving…');
+    await sleep(1000);
+  }
+}
+
+export async function playAlone(opts: PlayOptions): Promise<void> {
+  const url = streamUrl(opts.session.subAddress, opts.video.id, opts.token);
+  await waitUntilStreamable(url, opts.onInfo, opts.waitMs ?? 120_000);
+  const mpv = await startMpv({
+    url,
+    headless: opts.headless,
+    startSeconds: opts.startSeconds,
+    title: opts.video.name,
+    ...(opts.ipcPath ? { ipcPath: opts.ipcPath } : {}),
+  });
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void mpv.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.headless) {
+    const report = async () => {
+      const [position, paused] = await Promise.all([
+        mpv.ipc.getProperty<number | null>('playback-time').catch(() => null),
+        mpv.ipc.getProperty<boolean>('pause').catch(() => false),
+      ]);
+      if (position !== null && !mpv.ipc.closed) {
+        opts.onLine(JSON.stringify({ video: opts.video.name, position: Math.round(position * 1000) / 1000, duration: opts.video.durationMs / 1000, paused }));
+      }
+    };
+    timer = setInterval(() => void report(), 1000);
+    setTimeout(() => void report(), 200);
+  }
+  const code = await mpv.exited;
+  clearInterval(timer);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  if (!stopping && code !== 0 && code !== null) throw new WatchpartyError('PLAYER_FAILED', `mpv exited with code ${code}`);
+}

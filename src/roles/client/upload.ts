@@ -1,0 +1,91 @@
+/**
+ * Upload one file through the user's sub: hash it, reserve the name (or resume our reservation),
+ * send chunks with a few in flight, then finish. Reads one chunk at a time: memory stays flat.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Peer } from '../../net/peer.js';
+import type { VideoInfo } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { hashFile } from '../files.js';
+
+export interface UploadProgress {
+  phase: 'hashing' | 'uploading' | 'verifying';
+  sent: number;
+  size: number;
+  /** Where this run started (non-zero when resuming). */
+  resumedFrom: number;
+  startedAtMs: number;
+}
+
+/** Chunks in flight: enough to hide the round trip through the sub, few enough to bound memory. */
+const WINDOW = 3;
+
+/** Check the file before anything goes over the wire. */
+export async function statUpload(file: string): Promise<number> {
+  let st: fs.Stats;
+  try {
+    st = await fsp.stat(file);
+  } catch (err) {
+    throw new WatchpartyError('FILE_ERROR', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (!st.isFile()) throw new WatchpartyError('FILE_ERROR', `${file} is not a regular file`);
+  if (st.size === 0) throw new WatchpartyError('EMPTY_FILE', `${file} is empty: there is nothing to upload`);
+  return st.size;
+}
+
+export function defaultVideoName(file: string): string {
+  return path.basename(file);
+}
+
+export async function uploadFile(
+  peer: Peer,
+  file: string,
+  name: string,
+  onProgress: (p: UploadProgress) => void,
+  signal?: AbortSignal,
+): Promise<VideoInfo> {
+  const size = await statUpload(file);
+  const startedAtMs = Date.now();
+  onProgress({ phase: 'hashing', sent: 0, size, resumedFrom: 0, startedAtMs });
+  const sha256 = await hashFile(file);
+  const begun = await peer.request('upload.begin', { name, size, sha256 });
+  let acked = begun.offset;
+  const resumedFrom = begun.offset;
+  const fh = await fsp.open(file, 'r');
+  try {
+    let next = acked;
+    const inFlight: Promise<{ offset: number }>[] = [];
+    const send = async () => {
+      const length = Math.min(begun.chunkBytes, size - next);
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, next);
+      if (bytesRead !== length) throw new WatchpartyError('FILE_ERROR', `${file} changed while uploading (short read at ${next})`);
+      inFlight.push(peer.request('upload.chunk', { uploadId: begun.uploadId, offset: next }, { payload: buf, timeoutMs: 60_000 }));
+      next += length;
+    };
+    while (acked < size) {
+      if (signal?.aborted) {
+        await peer.request('upload.cancel', { uploadId: begun.uploadId }).catch(() => {});
+        throw new WatchpartyError('BAD_INPUT', 'upload cancelled', { hint: 'Run it again to start over.' });
+      }
+      while (inFlight.length < WINDOW && next < size) await send();
+      try {
+        acked = (await inFlight.shift()!).offset;
+      } catch (err) {
+        const e = err as WatchpartyError;
+        if (e.code !== 'OFFSET_MISMATCH' || typeof e.details?.offset !== 'number') throw e;
+        // Central has a different idea of what it stored: continue from its offset.
+        await Promise.allSettled(inFlight.splice(0));
+        acked = e.details.offset;
+        next = acked;
+      }
+      onProgress({ phase: 'uploading', sent: acked, size, resumedFrom, startedAtMs });
+    }
+  } finally {
+    await fh.close();
+  }
+  onProgress({ phase: 'verifying', sent: size, size, resumedFrom, startedAtMs });
+  return (await peer.request('upload.finish', { uploadId: begun.uploadId }, { timeoutMs: 600_000 })).video;
+}

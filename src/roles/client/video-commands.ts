@@ -1,0 +1,83 @@
+/** upload, videos, play: the catalogue from the command line. */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import chalk from 'chalk';
+import type { VideoInfo } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { common, out, withSession, type CommonOptions } from './command-kit.js';
+import { defaultVideoName, uploadFile } from './upload.js';
+import { formatBytes, stderrProgress } from './progress-bar.js';
+import { playAlone } from './play.js';
+
+function parseStart(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`"${value}" is not a time in seconds, e.g. --start 30`);
+  return n;
+}
+
+/** Exact name first, then case-insensitive; otherwise UNKNOWN_VIDEO naming close matches. */
+export function findVideo(videos: VideoInfo[], name: string): VideoInfo {
+  const exact = videos.find((v) => v.name === name) ?? videos.find((v) => v.name.toLowerCase() === name.toLowerCase());
+  if (exact) return exact;
+  const near = videos.filter((v) => v.name.toLowerCase().includes(name.toLowerCase())).slice(0, 3);
+  throw new WatchpartyError('UNKNOWN_VIDEO', `no video named "${name}"${near.length ? `; did you mean ${near.map((v) => `"${v.name}"`).join(', ')}?` : ''}`);
+}
+
+export function registerVideoCommands(program: Command): void {
+  common(program.command('upload <file>'))
+    .description('upload a video; run the same command again to resume an interrupted upload')
+    .option('--name <name>', 'name in the catalogue (default: the file name)')
+    .option('--json', 'print the published video as JSON')
+    .addHelpText('after', '\nExamples:\n  $ watchparty upload ~/Videos/holiday.mp4\n  $ watchparty upload clip.mkv --name "Team demo" --json')
+    .action(async (file: string, o: CommonOptions & { name?: string }) => {
+      const abs = path.resolve(file);
+      const name = o.name ?? defaultVideoName(abs);
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      const video = await withSession(o, (s) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal));
+      if (o.json) out(JSON.stringify(video));
+      else out(`uploaded "${video.name}" (#${video.id}, ${formatBytes(video.size)}, ${formatDuration(video.durationMs)}, ${video.width}x${video.height})`);
+    });
+
+  common(program.command('videos'))
+    .description('the catalogue: every uploaded video with its size, duration and replica count')
+    .option('--json', 'print a JSON array')
+    .action(async (o: CommonOptions) => {
+      const { videos } = await withSession(o, (s) => s.peer.request('videos.list', {}));
+      if (o.json) {
+        out(JSON.stringify(videos.map((v) => ({ name: v.name, size: v.size, duration: v.durationMs / 1000, width: v.width, height: v.height, uploader: v.uploader, sha256: v.sha256, replicas: v.replicas, id: v.id }))));
+        return;
+      }
+      if (videos.length === 0) {
+        out('no videos yet: upload one with "watchparty upload FILE"');
+        return;
+      }
+      const rows = [['NAME', 'DURATION', 'SIZE', 'RESOLUTION', 'UPLOADER', 'REPLICAS'], ...videos.map((v) => [v.name, formatDuration(v.durationMs), formatBytes(v.size), `${v.width}x${v.height}`, v.uploader, String(v.replicas)])];
+      const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i]!.length))));
+      for (const r of rows) out(r.map((c, i) => (c.length > widths[i]! ? c.slice(0, widths[i]! - 1) + '…' : c.padEnd(widths[i]!))).join('  ').trimEnd());
+    });
+
+  common(program.command('play <name>'))
+    .description('play a video alone in a local mpv, streamed from your sub-server')
+    .option('--headless', 'no window or sound (mpv --vo=null --ao=null); print the position as JSON once a second')
+    .option('--mpv-ipc <path>', "mpv's IPC socket path, so other tools can observe it")
+    .addOption(new Option('--start <seconds>', 'start at this position').argParser(parseStart))
+    .addHelpText('after', '\nExamples:\n  $ watchparty play "holiday.mp4"\n  $ watchparty play clip.mkv --headless --start 30')
+    .action(async (name: string, o: CommonOptions & { headless?: boolean; mpvIpc?: string; start?: number }) => {
+      await withSession(o, async (s, profile) => {
+        const { videos } = await s.peer.request('videos.list', {});
+        const video = findVideo(videos, name);
+        await playAlone({
+          session: s,
+          token: profile.data.token!,
+          video,
+          headless: Boolean(o.headless),
+          ...(o.mpvIpc ? { ipcPath: path.resolve(o.mpvIpc) } : {}),
+          startSeconds: o.start ?? 0,
+          onLine: (line) => out(line),
+          onInfo: (msg) => process.stderr.write(chalk.dim(msg) + '\n'),
+        });
+      });
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * HTTP streaming of replicas with Range support, so mpv starts at once and seeks anywhere.
+ * GET/HEAD /videos/<id>, authenticated by the session token (`Authorization: Bearer` or `?token=`).
+ * A video not yet replicated here answers 503 "still arriving: N %" with Retry-After.
+ */
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseRange } from '../shared/http-range.js';
+import type { Logger } from '../shared/log.js';
+import type { VideoInfo } from '../../net/messages.js';
+
+export interface StreamDeps {
+  /** The user owning `token`, or undefined when it is not valid. Throws when central cannot be asked. */
+  authenticate(token: string): Promise<string | undefined>;
+  video(id: number): VideoInfo | undefined;
+  file(id: number): string | undefined;
+  progress(id: number): number;
+  log: Logger;
+}
+
+const TYPES: Record<string, string> = { mp4: 'video/mp4', m4v: 'video/mp4', mkv: 'video/x-matroska', webm: 'video/webm', mov: 'video/quicktime', avi: 'video/x-msvideo', ts: 'video/mp2t' };
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text + '\n');
+}
+
+/** Handle one HTTP request on a sub's port. */
+export async function serveStream(req: IncomingMessage, res: ServerResponse, deps: StreamDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sub.invalid');
+  const m = /^\/videos\/(\d{1,12})$/.exec(url.pathname);
+  if (!m) return plain(res, 404, 'not found: videos are at /videos/<id>');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', { allow: 'GET, HEAD' });
+  const auth = req.headers.authorization;
+  const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : url.searchParams.get('token');
+  if (!token) return plain(res, 401, 'a session token is required (Authorization: Bearer <token> or ?token=)', { 'www-authenticate': 'Bearer' });
+  let user: string | undefined;
+  try {
+    user = await deps.authenticate(token);
+  } catch {
+    return plain(res, 503, 'this sub cannot check sessions right now (central unreachable); try again shortly', { 'retry-after': '2' });
+  }
+  if (!user) return plain(res, 401, 'the session token is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' });
+  const id = Number(m[1]);
+  const video = deps.video(id);
+  const file = deps.file(id);
+  if (!file) {
+    if (!video) return plain(res, 404, `no video #${id}`);
+    return plain(res, 503, `still arriving: ${deps.progress(id)} %`, { 'retry-after': '2' });
+  }
+  const size = fs.statSync(file).size;
+  const range = parseRange(req.headers.range, size);
+  const ext = (video?.name.split('.').pop() ?? '').toLowerCase();
+  const headers: Record<string, string | number> = { 'accept-ranges': 'bytes', 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600' };
+  if (range.kind === 'unsatisfiable') return plain(res, 416, `range not satisfiable: the video has ${size} bytes`, { 'content-range': `bytes */${size}`, 'accept-ranges': 'bytes' });
+  const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, size - 1];
+  headers['content-length'] = end - start + 1;
+  if (range.kind === 'partial') headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(range.kind === 'partial' ? 206 : 200, headers);
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
+  deps.log.debug(`${user} streams #${id} bytes ${start}-${end}`);
+  const stream = fs.createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
+}
