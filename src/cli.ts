@@ -64,13 +64,14 @@ Examples:
     .option('--data <dir>', 'folder for the database and videos', path.join(dataHome(), 'central'))
     .addOption(new Option('--heartbeat <seconds>', 'probe every sub this often; dead after 3 misses').default(2).argParser(parseHeartbeatSeconds))
     .addOption(secretOption())
+    .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption())
     .addHelpText('after', '\nExamples:\n  $ watchparty central\n  $ watchparty central --port 9000 --data /srv/watchparty --heartbeat 1 --headless\n  $ WATCHPARTY_SECRET=s3cret watchparty central')
-    .action(async (o: { port: number; bind: string; data: string; heartbeat: number; secret: string; headless?: boolean; logLevel: 'info' }) => {
+    .action(async (o: { port: number; bind: string; data: string; heartbeat: number; secret: string; uploadLease: number; headless?: boolean; logLevel: 'info' }) => {
       const { runServers } = await import('./roles/run-servers.js');
       process.exitCode = await runServers({
-        central: { host: o.bind, port: o.port, dataDir: path.resolve(o.data), heartbeatMs: Math.round(o.heartbeat * 1000), secret: o.secret },
+        central: { host: o.bind, port: o.port, dataDir: path.resolve(o.data), heartbeatMs: Math.round(o.heartbeat * 1000), secret: o.secret, uploadLeaseMs: Math.round(o.uploadLease * 1000) },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });

@@ -13,8 +13,8 @@ export interface Cluster {
   register(user: string): Promise<string>;
 }
 
-export async function startCluster(opts: { subs: number; heartbeat?: number }): Promise<Cluster> {
-  const central = await startCentral({ heartbeat: opts.heartbeat ?? 1 });
+export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number }): Promise<Cluster> {
+  const central = await startCentral({ heartbeat: opts.heartbeat ?? 1, ...(opts.uploadLease ? { uploadLease: opts.uploadLease } : {}) });
   const subs: Cluster['subs'] = [];
   for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central.port));
   const home = tempDir('wp-home-');

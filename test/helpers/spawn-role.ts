@@ -102,10 +102,11 @@ export interface Server extends Proc {
 }
 
 /** Start a headless central on a free port; resolves once it prints its ready line. */
-export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secret?: string } = {}): Promise<Server> {
+export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secret?: string; uploadLease?: number } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? tempDir('wp-central-');
   const args = ['central', '--headless', '--bind', '127.0.0.1', '--port', String(opts.port ?? 0), '--data', dataDir, '--heartbeat', String(opts.heartbeat ?? 1)];
   if (opts.secret) args.push('--secret', opts.secret);
+  if (opts.uploadLease) args.push('--upload-lease', String(opts.uploadLease));
   const p = run(args);
   const m = await p.waitFor(/ready central 127\.0\.0\.1:(\d+)/);
   const port = Number(m[1]);
