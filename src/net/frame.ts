@@ -35,6 +35,18 @@ export function encodeFrame(header: object, payload?: Uint8Array): Buffer {
   return payload && payload.length > 0 ? Buffer.concat([prefix, json, payload]) : Buffer.concat([prefix, json]);
 }
 
+/**
+ * The header part of a frame (length prefix + JSON) on its own, for senders that put the payload in a
+ * second WebSocket fragment of the same message instead of copying it into one buffer.
+ */
+export function encodeHeader(header: object): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(4 + json.length);
+  out.writeUInt32BE(json.length, 0);
+  json.copy(out, 4);
+  return out;
+}
+
 /** Decode one frame, or throw FrameError saying exactly what is wrong with it. */
 export function decodeFrame(data: Buffer, limits: { maxHeaderBytes: number; maxFrameBytes: number } = FRAME_LIMITS): Frame {
   if (data.length > limits.maxFrameBytes) {

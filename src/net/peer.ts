@@ -3,7 +3,7 @@
  * ids and timeouts; events; back-pressure-aware sends. Nothing reaches a handler unparsed.
  */
 import type { WebSocket, RawData } from 'ws';
-import { decodeFrame, encodeFrame, FrameError, FRAME_LIMITS } from './frame.js';
+import { decodeFrame, encodeHeader, FrameError, FRAME_LIMITS } from './frame.js';
 import {
   requests,
   events,
@@ -138,7 +138,7 @@ export class Peer {
       }, timeoutMs);
       this.pending.set(id, { type, resolve: resolve as Pending['resolve'], reject, timer });
       this.log.debug(`-> ${this.name} ${type} id=${id}`);
-      this.sendRaw(encodeFrame({ ...params, type, id }, opts.payload)).catch((err: Error) => {
+      this.send({ ...params, type, id }, opts.payload).catch((err: Error) => {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(new WatchpartyError('DISCONNECTED', `could not send ${type} to ${this.name}: ${err.message}`));
@@ -149,7 +149,7 @@ export class Peer {
   /** Send an event; resolves once the bytes are handed to the socket. */
   emit<E extends EventName>(type: E, body: EventBody<E>, payload?: Buffer): Promise<void> {
     this.log.debug(`-> ${this.name} ${type}`);
-    return this.sendRaw(encodeFrame({ ...body, type }, payload)).catch((err: Error) => {
+    return this.send({ ...body, type }, payload).catch((err: Error) => {
       this.log.debug(`dropped ${type} to ${this.name}: ${err.message}`);
     });
   }
@@ -173,21 +173,37 @@ export class Peer {
     return this.ws.bufferedAmount;
   }
 
-  private sendRaw(frame: Buffer): Promise<void> {
+  /**
+   * Send one frame. A payload goes as a second fragment of the same WebSocket message, so a 4 MiB chunk
+   * is never copied into a fresh buffer (the receiver sees one message either way).
+   */
+  private send(header: object, payload?: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.ws.readyState !== this.ws.OPEN) {
         reject(new Error('socket is not open'));
         return;
       }
+      const head = encodeHeader(header);
+      const hasPayload = payload !== undefined && payload.length > 0;
+      const size = head.length + (hasPayload ? payload.length : 0);
+      if (4 + size > FRAME_LIMITS.maxFrameBytes) {
+        reject(new Error(`frame of ${size} bytes exceeds the ${FRAME_LIMITS.maxFrameBytes}-byte limit`));
+        return;
+      }
       // Small frames resolve at once; once the socket buffer passes the high-water mark the caller
       // waits for the write callback, which is how a chunk sender slows to the network's pace.
-      const mustWait = this.ws.bufferedAmount + frame.length > this.highWaterBytes;
-      this.ws.send(frame, { binary: true }, (err) => {
-        if (mustWait) {
-          if (err) reject(err);
-          else resolve();
-        }
-      });
+      const mustWait = this.ws.bufferedAmount + size > this.highWaterBytes;
+      const done = (err?: Error) => {
+        if (!mustWait) return;
+        if (err) reject(err);
+        else resolve();
+      };
+      if (hasPayload) {
+        this.ws.send(head, { binary: true, fin: false });
+        this.ws.send(payload, { binary: true, fin: true }, done);
+      } else {
+        this.ws.send(head, { binary: true }, done);
+      }
       if (!mustWait) resolve();
     });
   }
@@ -264,8 +280,8 @@ export class Peer {
     }
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
-      if (out instanceof PayloadReply) await this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, result: out.result }, out.payload)).catch(() => {});
-      else await this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, result: out })).catch(() => {});
+      if (out instanceof PayloadReply) await this.send({ type: 'reply', replyTo: id, result: out.result }, out.payload).catch(() => {});
+      else await this.send({ type: 'reply', replyTo: id, result: out }).catch(() => {});
     } catch (err) {
       if (err instanceof WatchpartyError) {
         this.replyError(id, { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
@@ -278,7 +294,7 @@ export class Peer {
 
   private replyError(id: number, error: ErrorBody): void {
     this.log.debug(`-> ${this.name} error replyTo=${id} code=${error.code}`);
-    this.sendRaw(encodeFrame({ type: 'reply', replyTo: id, error })).catch(() => {});
+    this.send({ type: 'reply', replyTo: id, error }).catch(() => {});
   }
 
   private onEvent(type: EventName, header: Record<string, unknown>, payload: Buffer | undefined): void {

@@ -22,7 +22,7 @@ export interface ReplicaPolicy {
   stallMs: number;
 }
 
-export const REPLICA_POLICY: ReplicaPolicy = { chunkBytes: 4 * 1024 * 1024, window: 3, parallel: 2, stallMs: 10_000 };
+export const REPLICA_POLICY: ReplicaPolicy = { chunkBytes: 4 * 1024 * 1024, window: 2, parallel: 2, stallMs: 10_000 };
 
 export class Replicator {
   private readonly have = new Set<number>();
