@@ -68,6 +68,37 @@ export const VideoInfo = z.object({
 });
 export type VideoInfo = z.infer<typeof VideoInfo>;
 
+export const RoomId = z.string().regex(/^r-[0-9a-f]{8}$/);
+
+/** A room's full state (see roles/shared/room.ts for the rules). */
+export const RoomState = z.object({
+  id: RoomId,
+  videoId: Int.min(1),
+  videoName: Text(400),
+  durationMs: NonNegInt,
+  admin: UserField,
+  members: z.array(UserField).max(200),
+  watching: z.array(UserField).max(200),
+  paused: z.boolean(),
+  positionMs: NonNegInt,
+  atMs: Ms,
+  seq: NonNegInt,
+  adminPresent: z.boolean(),
+  adminSeenMs: Ms,
+  resumeWhenAdminBack: z.boolean(),
+  closed: z.boolean(),
+  createdMs: Ms,
+});
+export type RoomState = z.infer<typeof RoomState>;
+
+export const RoomEventBody = z.object({
+  roomId: RoomId,
+  seq: NonNegInt,
+  change: z.enum(['created', 'play', 'pause', 'seek', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'closed']),
+  by: UserField,
+  text: Text(1000),
+});
+
 /** A replication in progress on a sub. */
 export const Transfer = z.object({ videoId: Int.min(1), offset: NonNegInt, size: NonNegInt });
 export type Transfer = z.infer<typeof Transfer>;
@@ -174,6 +205,20 @@ export const requests = {
     result: z.object({ offset: NonNegInt, size: NonNegInt }),
   },
 
+  /** Rooms: client → sub → central, `user` added by the sub. Central enforces membership and admin rights. */
+  'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100), user: UserField.optional() }), result: z.object({ room: RoomState }) },
+  'rooms.list': { params: z.object({ user: UserField.optional() }), result: z.object({ rooms: z.array(RoomState) }) },
+  'room.get': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: z.object({ room: RoomState }) },
+  'room.control': {
+    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'close']), positionMs: NonNegInt.optional(), user: UserField.optional() }),
+    result: z.object({ room: RoomState }),
+  },
+  /** Open (watch) a room: returns its state; `leave` when the player closes. */
+  'room.join': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: z.object({ room: RoomState }) },
+  'room.leave': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: Empty },
+  /** NTP-style clock exchange: central's clock (ms, fractional) when it answered. */
+  'time.sync': { params: Empty, result: z.object({ centralMs: z.number().nonnegative() }) },
+
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
   /** sub → central: the unacknowledged notifications of a user, oldest first. */
@@ -184,6 +229,10 @@ export const requests = {
 export const events = {
   /** sub → client, central → sub: new notifications (central adds `user` to route them). */
   'notify.push': z.object({ user: UserField.optional(), items: z.array(Notification).max(1000) }),
+  /** The admin's client says it is there (every second); central pauses the room after 3 s without. */
+  'room.heartbeat': z.object({ roomId: RoomId, user: UserField.optional() }),
+  /** central → sub → client: one sequenced room change with the room's state after it. `to` routes it. */
+  'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional() }),
   /** central → subs: a video joined the catalogue; replicate it now. */
   'video.added': z.object({ video: VideoInfo }),
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
@@ -206,22 +255,24 @@ export const CentralAcceptsFromSub: Accepts = {
   requests: [
     'hello', 'sub.register', 'status.get', 'session.check', 'notify.pending', 'notify.ack', 'auth.logout', 'users.list',
     'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list', 'replica.chunk',
+    'room.create', 'rooms.list', 'room.get', 'room.control', 'room.join', 'room.leave', 'time.sync',
   ],
-  events: [],
+  events: ['room.heartbeat'],
 };
 export const CentralAcceptsFromClient: Accepts = {
   requests: ['hello', 'status.get', 'auth.register', 'auth.login', 'auth.locate'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'room.event'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: [
     'hello', 'session.open', 'auth.logout', 'users.list', 'notify.list', 'notify.ack',
     'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list',
+    'room.create', 'rooms.list', 'room.get', 'room.control', 'room.join', 'room.leave', 'time.sync',
   ],
-  events: [],
+  events: ['room.heartbeat'],
 };
-export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push'] };
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event'] };
 /** Before hello, a server accepts nothing else. */
 export const HelloOnly: Accepts = { requests: ['hello'], events: [] };
 

@@ -21,6 +21,8 @@ import { lockDataDir } from '../data-dir.js';
 import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
+import { RoomService } from './rooms.js';
+import type { Room, RoomEvent } from '../shared/room.js';
 
 export interface CentralOptions {
   host: string;
@@ -49,6 +51,7 @@ export class Central {
   readonly startedAtMs = Date.now();
   readonly accounts: AccountService;
   readonly videos: VideoService;
+  readonly rooms: RoomService;
   private constructor(
     readonly opts: CentralOptions,
     readonly store: CentralStore,
@@ -71,6 +74,20 @@ export class Central {
         this.changed();
       },
     }, opts.uploadLeaseMs);
+    this.rooms = new RoomService(store, opts.log.child('rooms'), {
+      deliver: (users, event, room) => this.deliverRoomEvent(users, event, room),
+      invite: (users, text) => this.notify(users, { kind: 'room.invite', text }),
+    });
+  }
+
+  /** Send a room event to each member's sub, once per sub, naming the members it is for. */
+  private deliverRoomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
+    const bySub = new Map<string, string[]>();
+    for (const u of users) {
+      const subId = this.store.getUser(u)?.subId;
+      if (subId) bySub.set(subId, [...(bySub.get(subId) ?? []), u]);
+    }
+    for (const [subId, to] of bySub) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
   }
 
   /** Open the store, listen, and start the failure detector. */
@@ -94,6 +111,7 @@ export class Central {
       const now = Date.now();
       central!.runDetector(now);
       central!.videos.sweep(now);
+      central!.rooms.tick(now);
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms${opts.secret ? ', cluster secret required' : ''}`);
     opts.log.info(`ready central ${opts.host}:${server.port}`);
@@ -187,6 +205,7 @@ export class Central {
       peer.meta.subId = id;
       this.accounts.serveSub(peer, id);
       this.serveVideos(peer);
+      this.serveRooms(peer);
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);
@@ -215,6 +234,40 @@ export class Central {
     peer.handle('replica.chunk', async (p) => {
       const { payload, ...result } = await this.videos.readChunk(p.videoId, p.offset, p.length);
       return new PayloadReply(result, payload);
+    });
+  }
+
+  /** Room requests a sub relays; membership and admin rights are enforced here, in `step`. */
+  private serveRooms(peer: Peer): void {
+    const who = (user: string | undefined): string => {
+      if (!user) throw new WatchpartyError('BAD_MESSAGE', 'a sub must name the user it relays for');
+      return this.store.canonicalUser(user) ?? user;
+    };
+    peer.handle('room.create', (p) => {
+      const video = this.store.video(p.videoId);
+      if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId}`);
+      return { room: this.rooms.create(who(p.user), video, p.invite, (u) => this.store.canonicalUser(u)) };
+    });
+    peer.handle('rooms.list', (p) => ({ rooms: this.rooms.list(who(p.user)) }));
+    peer.handle('room.get', (p) => ({ room: this.rooms.snapshot(p.roomId, who(p.user)) }));
+    peer.handle('room.control', (p) => {
+      const user = who(p.user);
+      if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
+      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : { type: p.action };
+      return { room: this.rooms.apply(p.roomId, user, input) };
+    });
+    peer.handle('room.join', (p) => ({ room: this.rooms.apply(p.roomId, who(p.user), { type: 'join' }) }));
+    peer.handle('room.leave', (p) => {
+      this.rooms.apply(p.roomId, who(p.user), { type: 'leave' });
+      return {};
+    });
+    peer.handle('time.sync', () => ({ centralMs: performance.timeOrigin + performance.now() }));
+    peer.on('room.heartbeat', (body) => {
+      try {
+        if (body.user) this.rooms.apply(body.roomId, who(body.user), { type: 'heartbeat' });
+      } catch (err) {
+        this.opts.log.debug(`heartbeat for ${body.roomId} ignored: ${(err as Error).message}`);
+      }
     });
   }
 

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Notification } from '../../net/messages.js';
+import type { Room } from '../shared/room.js';
 
 export interface UserRow {
   name: string;
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS videos (
   uploader TEXT NOT NULL,
   created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rooms (id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -265,5 +267,18 @@ export class CentralStore {
 
   deleteUpload(id: string): void {
     this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
+  }
+
+  rooms(): Room[] {
+    return (this.db.prepare('SELECT state FROM rooms').all() as { state: string }[]).map((r) => JSON.parse(r.state) as Room);
+  }
+
+  saveRoom(room: Room): void {
+    this.db.prepare('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state').run(room.id, JSON.stringify(room));
+  }
+
+  /** The canonical spelling of a user name, or undefined. */
+  canonicalUser(name: string): string | undefined {
+    return this.getUser(name)?.name;
   }
 }

@@ -12,6 +12,7 @@ import type { Profile } from './profile.js';
 import { openSession, withCentral, type Session } from './connect.js';
 import { common, context, out, readPasswords, withSession, type CommonOptions } from './command-kit.js';
 import { registerVideoCommands } from './video-commands.js';
+import { registerRoomCommands } from './room-commands.js';
 import { sleep } from '../../net/dial.js';
 
 function formatNotification(n: Notification, json: boolean | undefined): string {
@@ -109,6 +110,7 @@ export function registerClientCommands(program: Command): void {
     });
 
   registerVideoCommands(program);
+  registerRoomCommands(program);
 }
 
 /** List, show (print, then record as shown), acknowledge. Returns the inbox for a follower. */

@@ -15,6 +15,8 @@ export interface ProfileData {
   token?: string;
   subId?: string;
   subAddress?: string;
+  /** The room last watched and where it was, so `watchparty watch` with no argument rejoins it. */
+  lastRoom?: { id: string; positionMs: number; atMs: number };
 }
 
 export const PROFILE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   FILE_ERROR: { message: 'cannot read the file', hint: 'Check the path and permissions.', exitCode: ExitCode.usage },
   PLAYER_NOT_FOUND: { message: 'mpv is not installed', hint: 'Install it: sudo apt-get install mpv (or see https://mpv.io/installation/).', exitCode: ExitCode.usage },
   PLAYER_FAILED: { message: 'mpv failed', hint: 'Run with WATCHPARTY_LOG=debug and check the client log.', exitCode: ExitCode.refused },
+  NOT_MEMBER: { message: 'you are not a member of this room', hint: 'Ask its admin to invite you; "watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
+  NOT_ADMIN: { message: 'only the admin controls this room', hint: 'Ask the admin to play, pause or seek.', exitCode: ExitCode.refused },
+  ROOM_CLOSED: { message: 'the room was closed', hint: 'Create a new room with "watchparty room create".', exitCode: ExitCode.refused },
+  UNKNOWN_ROOM: { message: 'no such room', hint: '"watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
   SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
 } as const satisfies Record<string, CodeInfo>;
 

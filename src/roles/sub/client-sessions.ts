@@ -96,6 +96,39 @@ export class ClientSessions {
       this.sessionOf(peer);
       return this.centralPeer().request('videos.list', {});
     });
+    // Rooms: relayed with the session's user; central decides who may do what.
+    const relayRoom = <K extends 'room.create' | 'rooms.list' | 'room.get' | 'room.control'>(type: K) =>
+      peer.handle(type, async (p) => this.centralPeer().request(type, { ...(p as object), user: this.sessionOf(peer).user } as never) as never);
+    relayRoom('room.create');
+    relayRoom('rooms.list');
+    relayRoom('room.get');
+    relayRoom('room.control');
+    peer.handle('room.join', async (p) => {
+      const { user } = this.sessionOf(peer);
+      const r = await this.centralPeer().request('room.join', { roomId: p.roomId, user });
+      peer.meta.watching = p.roomId;
+      peer.meta.lastUser = user;
+      return r;
+    });
+    peer.handle('room.leave', async (p) => {
+      const { user } = this.sessionOf(peer);
+      peer.meta.watching = undefined;
+      return this.centralPeer().request('room.leave', { roomId: p.roomId, user });
+    });
+    peer.handle('time.sync', async () => {
+      this.sessionOf(peer);
+      return this.centralPeer().request('time.sync', {});
+    });
+    peer.on('room.heartbeat', (body) => {
+      const a = this.attached.get(peer);
+      if (a && this.sub.central) void this.sub.central.emit('room.heartbeat', { roomId: body.roomId, user: a.user });
+    });
+    peer.onceClosed(() => {
+      // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect.
+      const a = this.attached.get(peer) ?? (peer.meta.lastUser ? { user: String(peer.meta.lastUser) } : undefined);
+      const roomId = peer.meta.watching;
+      if (a && typeof roomId === 'string' && this.sub.central) void this.sub.central.request('room.leave', { roomId, user: a.user }).catch(() => {});
+    });
     peer.handle('auth.logout', async () => {
       const { token, user } = this.sessionOf(peer);
       // Central's revocation event can overtake its reply; this connection must live to hear the reply.
@@ -116,6 +149,12 @@ export class ClientSessions {
       const key = body.user.toLowerCase();
       for (const [peer, a] of this.attached) {
         if (a.user.toLowerCase() === key) void peer.emit('notify.push', { items: body.items });
+      }
+    });
+    central.on('room.event', (body) => {
+      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
+      for (const [peer, a] of this.attached) {
+        if (to.has(a.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room });
       }
     });
     central.on('session.revoked', (body) => {

@@ -1,0 +1,61 @@
+/**
+ * The sync loop's decisions, as pure functions: given where the local player is and where the room
+ * says it should be, what to do. The I/O (mpv, clocks, timers) is in roles/client/room-player.ts.
+ *
+ * Strategy: big changes (join, play, seek, a large drift) are done as a *scheduled start*: pause,
+ * seek exactly to a position a little ahead, wait until the seek has finished, and unpause at the
+ * instant the room reaches that position. Small drifts are corrected by nudging mpv's speed.
+ */
+
+/** Every threshold of the sync loop, with units in the names (as Syncplay's constants.py does). */
+export const SYNC = {
+  /** How often the loop samples the player. */
+  tickMs: 100,
+  /** Errors below this are left alone: sampling noise is ~1 ms, a frame at 25 fps is 40 ms. */
+  deadbandMs: 6,
+  /** Errors above this are fixed by a scheduled start instead of a speed nudge. */
+  resyncIfOffByMs: 250,
+  /** A speed nudge aims to remove the error over about this long. */
+  correctionWindowMs: 1500,
+  /** Speed stays within 1 ± this (5 % is inaudible with mpv's scaletempo). */
+  maxSpeedDelta: 0.05,
+  /** Speed changes smaller than this are not sent (each is an IPC round trip). */
+  minSpeedChange: 0.003,
+  /** How far ahead a scheduled start seeks: enough for an exact seek plus buffering. */
+  startLeadMs: 600,
+  /** While paused, re-seek if the shown frame is further than this from the room's position. */
+  pausedToleranceMs: 15,
+  /** After a seek or start, samples are ignored this long while the player settles. */
+  settleMs: 250,
+} as const;
+
+export type SteadyAction = { kind: 'none' } | { kind: 'speed'; rate: number } | { kind: 'resync' };
+
+/** What to do about an error (local − expected, ms) while playing at `speed`. */
+export function steadyAction(errorMs: number, speed: number, sync = SYNC): SteadyAction {
+  if (Math.abs(errorMs) > sync.resyncIfOffByMs) return { kind: 'resync' };
+  let rate = 1;
+  if (Math.abs(errorMs) > sync.deadbandMs) {
+    // Ahead (positive error) → slow down; behind → speed up; proportional, capped.
+    const delta = Math.max(-sync.maxSpeedDelta, Math.min(sync.maxSpeedDelta, -errorMs / sync.correctionWindowMs));
+    rate = Math.round((1 + delta) * 1000) / 1000;
+  }
+  if (Math.abs(rate - speed) < sync.minSpeedChange && !(rate === 1 && speed !== 1)) return { kind: 'none' };
+  return { kind: 'speed', rate };
+}
+
+/**
+ * Plan a scheduled start for a playing room: seek to `seekToMs` (paused), then unpause when central's
+ * clock reads `startAtCentralMs`. Uses the room's own start time when it is still far enough ahead.
+ */
+export function planStart(room: { positionMs: number; atMs: number; durationMs: number }, centralNowMs: number, leadMs: number = SYNC.startLeadMs): { seekToMs: number; startAtCentralMs: number } {
+  if (room.atMs - centralNowMs >= leadMs * 0.5) return { seekToMs: room.positionMs, startAtCentralMs: room.atMs };
+  const startAt = centralNowMs + leadMs;
+  const seekTo = Math.min(room.durationMs, room.positionMs + (startAt - room.atMs));
+  return { seekToMs: seekTo, startAtCentralMs: startAt };
+}
+
+/** Whether a paused player shows the wrong frame. */
+export function pausedNeedsSeek(localMs: number, roomMs: number, sync = SYNC): boolean {
+  return Math.abs(localMs - roomMs) > sync.pausedToleranceMs;
+}

@@ -1,0 +1,87 @@
+/**
+ * Central as each room's sequencer: applies controls through the pure `step`, persists the new state,
+ * and sends each event, with the state after it, to every member through their sub. A restarted
+ * central loads every room as it was.
+ */
+import crypto from 'node:crypto';
+import type { RoomState } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { isMember, newRoom, step, type Room, type RoomEvent, type RoomInput } from '../shared/room.js';
+import type { CentralStore } from './store.js';
+
+export interface RoomHooks {
+  /** Deliver an event with the room state to these users (through their subs). */
+  deliver(users: readonly string[], event: RoomEvent, room: Room): void;
+  invite(users: readonly string[], text: string): void;
+}
+
+export class RoomService {
+  private readonly rooms = new Map<string, Room>();
+
+  constructor(
+    private readonly store: CentralStore,
+    private readonly log: Logger,
+    private readonly hooks: RoomHooks,
+  ) {
+    for (const r of store.rooms()) this.rooms.set(r.id, r);
+    if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
+  }
+
+  private get(id: string, user: string): Room {
+    const room = this.rooms.get(id);
+    if (!room) throw new WatchpartyError('UNKNOWN_ROOM', `no room ${id}`);
+    if (!isMember(room, user)) throw new WatchpartyError('NOT_MEMBER', `${user} is not a member of room ${id}`);
+    return room;
+  }
+
+  list(user: string): RoomState[] {
+    return [...this.rooms.values()].filter((r) => !r.closed && isMember(r, user)).sort((a, b) => b.createdMs - a.createdMs);
+  }
+
+  all(): Room[] {
+    return [...this.rooms.values()].filter((r) => !r.closed);
+  }
+
+  snapshot(id: string, user: string): Room {
+    return this.get(id, user);
+  }
+
+  create(admin: string, video: { id: number; name: string; durationMs: number }, invite: string[], knownUser: (u: string) => string | undefined): Room {
+    const names: string[] = [];
+    for (const u of invite) {
+      const canonical = knownUser(u);
+      if (!canonical) throw new WatchpartyError('UNKNOWN_USER', `cannot invite "${u}": no such user`);
+      if (!names.some((n) => n.toLowerCase() === canonical.toLowerCase())) names.push(canonical);
+    }
+    const id = `r-${crypto.randomBytes(4).toString('hex')}`;
+    const { room, event } = newRoom({ id, videoId: video.id, videoName: video.name, durationMs: video.durationMs, admin, invite: names, nowMs: Date.now() });
+    this.rooms.set(id, room);
+    this.store.saveRoom(room);
+    this.log.info(`${admin} created room ${id} for "${video.name}" with ${names.join(', ') || 'nobody else'}`);
+    const guests = room.members.filter((m) => m.toLowerCase() !== admin.toLowerCase());
+    this.hooks.invite(guests, `${admin} invited you to watch "${video.name}" (room ${id})`);
+    this.hooks.deliver(room.members, event, room);
+    return room;
+  }
+
+  /** Apply one input; persists and delivers any events. */
+  apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
+    const room = input.type === 'tick' ? this.rooms.get(id)! : this.get(id, user);
+    const { room: next, events } = step(room, user, input, nowMs);
+    if (next === room) return room;
+    this.rooms.set(id, next);
+    // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
+    if (events.length > 0 || input.type !== 'heartbeat') this.store.saveRoom(next);
+    for (const e of events) {
+      this.log.info(`room ${id} #${e.seq}: ${e.text}`);
+      this.hooks.deliver(next.members, e, next);
+    }
+    return next;
+  }
+
+  /** Check every room for a silent admin. */
+  tick(nowMs: number): void {
+    for (const r of this.rooms.values()) if (!r.closed && r.adminPresent) this.apply(r.id, 'central', { type: 'tick' }, nowMs);
+  }
+}

@@ -1,0 +1,96 @@
+/** room create / rooms / room close / control / watch: rooms from the command line. */
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import chalk from 'chalk';
+import type { RoomState } from '../../net/messages.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { positionAt, clock } from '../shared/room.js';
+import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
+import { findVideo } from './video-commands.js';
+import { watchRoom } from './watch.js';
+
+function parseSeconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`"${value}" is not a time in seconds, e.g. 90 or 12.5`);
+  return Number(value);
+}
+
+function roomSummary(r: RoomState, nowMs = Date.now()) {
+  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, watching: r.watching };
+}
+
+export function registerRoomCommands(program: Command): void {
+  const room = program.command('room').description('create or close rooms (see also: rooms, watch, control)');
+
+  common(room.command('create <video>'))
+    .description('create a room for a video and invite users; you are its admin')
+    .option('--invite <users>', 'comma-separated user names', '')
+    .option('--json', 'print the room as JSON')
+    .addHelpText('after', '\nExamples:\n  $ watchparty room create "holiday.mp4" --invite bob,carol\n  $ watchparty watch $(watchparty room create clip.mkv --invite bob --json | jq -r .id)')
+    .action(async (videoName: string, o: CommonOptions & { invite: string }) => {
+      const invite = o.invite.split(',').map((s) => s.trim()).filter(Boolean);
+      const r = await withSession(o, async (s) => {
+        const { videos } = await s.peer.request('videos.list', {});
+        const video = findVideo(videos, videoName);
+        return (await s.peer.request('room.create', { videoId: video.id, invite })).room;
+      });
+      if (o.json) out(JSON.stringify(roomSummary(r)));
+      else out(`${r.id}  (room for "${r.videoName}", admin ${r.admin}, members ${r.members.join(', ')}) — start it with: watchparty watch ${r.id}`);
+    });
+
+  common(room.command('close <roomId>'))
+    .description('close a room you administer: every member is told and their player stops')
+    .action(async (roomId: string, o: CommonOptions) => {
+      await withSession(o, (s) => s.peer.request('room.control', { roomId, action: 'close' }));
+      out(`closed ${roomId}`);
+    });
+
+  common(program.command('rooms'))
+    .description('the rooms you belong to')
+    .option('--json', 'print [{"id","video","admin","members","paused","position"}]')
+    .action(async (o: CommonOptions) => {
+      const { rooms } = await withSession(o, (s) => s.peer.request('rooms.list', {}));
+      if (o.json) {
+        out(JSON.stringify(rooms.map((r) => roomSummary(r))));
+        return;
+      }
+      if (rooms.length === 0) out('no rooms: create one with "watchparty room create VIDEO --invite USERS"');
+      for (const r of rooms) {
+        const s = roomSummary(r);
+        out(`${r.id}  ${r.videoName}  admin ${r.admin}  ${r.paused ? 'paused' : 'playing'} at ${clock(s.position * 1000)}  members ${r.members.join(', ')}${r.watching.length ? `  watching ${r.watching.join(', ')}` : ''}`);
+      }
+    });
+
+  common(program.command('control <roomId> <action> [seconds]'))
+    .description('play, pause or seek a room (admin only)')
+    .addHelpText('after', '\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90')
+    .action(async (roomId: string, action: string, seconds: string | undefined, o: CommonOptions) => {
+      if (action !== 'play' && action !== 'pause' && action !== 'seek') {
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause or seek SECONDS`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      }
+      if (action === 'seek' && seconds === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a position in seconds', { hint: 'e.g. watchparty control ROOM seek 90' });
+      const positionMs = action === 'seek' ? Math.round(parseSeconds(seconds!) * 1000) : undefined;
+      const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(positionMs !== undefined ? { positionMs } : {}) }));
+      out(`${r.id}: ${r.paused ? 'paused' : 'playing'} at ${clock(positionAt(r, Date.now()))}`);
+    });
+
+  common(program.command('watch [roomId]'))
+    .description('join a room and play it in sync (no argument: the last room you watched)')
+    .option('--headless', 'no window or sound (mpv --vo=null --ao=null); print one JSON status line per second')
+    .option('--mpv-ipc <path>', "mpv's IPC socket path, so other tools can observe it")
+    .addOption(new Option('--mpv-arg <arg>', 'extra mpv argument (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .addHelpText('after', '\nExamples:\n  $ watchparty watch r-1a2b3c4d\n  $ watchparty watch            # rejoin the last room\n  $ watchparty watch r-1a2b3c4d --headless --mpv-ipc /tmp/mpv.sock')
+    .action(async (roomId: string | undefined, o: CommonOptions & { headless?: boolean; mpvIpc?: string; mpvArg?: string[] }) => {
+      const ctx = context(o);
+      const id = roomId ?? ctx.profile.data.lastRoom?.id;
+      if (!id) throw new WatchpartyError('BAD_INPUT', 'no room given and none watched before', { hint: 'Name one: watchparty watch ROOM_ID ("watchparty rooms" lists yours).' });
+      await watchRoom({
+        ...ctx,
+        roomId: id,
+        headless: Boolean(o.headless),
+        ...(o.mpvIpc ? { ipcPath: path.resolve(o.mpvIpc) } : {}),
+        mpvArgs: o.mpvArg ?? [],
+        onLine: (line) => out(line),
+        onInfo: (m) => process.stderr.write(chalk.dim(m) + '\n'),
+      });
+    });
+}

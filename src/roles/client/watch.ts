@@ -1,0 +1,96 @@
+/**
+ * `watchparty watch`: join a room, start mpv on the stream from our sub, and keep it in sync; survive
+ * the loss of the sub (reconnect, rejoin at the room's current position) and give up after 5 tries.
+ */
+import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../shared/errors.js';
+import { positionAt } from '../shared/room.js';
+import { startMpv } from '../../player/mpv-process.js';
+import type { Profile } from './profile.js';
+import { openSession, type Endpoint, type Session } from './connect.js';
+import { streamUrl, waitUntilStreamable } from './play.js';
+import { RoomPlayer } from './room-player.js';
+
+export interface WatchOptions {
+  profile: Profile;
+  endpoint: Endpoint;
+  log: Logger;
+  roomId: string;
+  headless: boolean;
+  ipcPath?: string;
+  mpvArgs: string[];
+  onLine: (line: string) => void;
+  onInfo: (message: string) => void;
+}
+
+export async function watchRoom(opts: WatchOptions): Promise<void> {
+  const { profile, log } = opts;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let player: RoomPlayer | undefined;
+  let statusTimer: NodeJS.Timeout | undefined;
+  let closedText: string | undefined;
+  try {
+    while (!stop.signal.aborted && !closedText) {
+      const session: Session = await openSession({ endpoint: opts.endpoint, profile, log, signal: stop.signal, onProgress: opts.onInfo });
+      // Listen before joining: events sent between the join and a ready player are queued, not lost.
+      const early: { event: Parameters<RoomPlayer['onEvent']>[0]; room: Parameters<RoomPlayer['onEvent']>[1] }[] = [];
+      let deliver = (event: (typeof early)[number]['event'], room: (typeof early)[number]['room']) => void early.push({ event, room });
+      session.peer.on('room.event', (body) => deliver(body.event, body.room));
+      const { room } = await session.peer.request('room.join', { roomId: opts.roomId });
+      if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by ${room.admin}`);
+      if (!player) {
+        const url = streamUrl(session.subAddress, room.videoId, profile.data.token!);
+        await waitUntilStreamable(url, opts.onInfo, 120_000);
+        const mpv = await startMpv({
+          url,
+          headless: opts.headless,
+          paused: true,
+          startSeconds: positionAt(room, Date.now()) / 1000,
+          title: `${room.videoName} · room ${room.id}`,
+          extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...opts.mpvArgs],
+          ...(opts.ipcPath ? { ipcPath: opts.ipcPath } : {}),
+        });
+        player = new RoomPlayer(session.peer, room, mpv, session.user, log);
+        player.onClosed((text) => {
+          closedText = text;
+          session.peer.close(1000, 'room closed');
+        });
+        await player.syncClock();
+        await player.start();
+        opts.onInfo(`watching ${room.videoName} in room ${room.id} (${player.isAdmin ? 'you are the admin' : `admin: ${room.admin}`})`);
+        const p = player;
+        statusTimer = setInterval(() => {
+          const st = p.status();
+          if (opts.headless) opts.onLine(JSON.stringify(st));
+          profile.update({ lastRoom: { id: st.room, positionMs: Math.round(st.expected * 1000), atMs: Date.now() } });
+        }, 1000);
+        void mpv.exited.then(() => stop.abort());
+      } else {
+        await player.rebind(session.peer, room);
+        opts.onInfo(`back in room ${room.id} on ${session.subId}`);
+      }
+      const p = player;
+      deliver = (event, r) => void p.onEvent(event, r).catch((err: Error) => log.warn(`room event: ${err.message}`));
+      for (const e of early.splice(0)) deliver(e.event, e.room);
+      await new Promise<void>((resolve) => {
+        session.peer.onceClosed(() => resolve());
+        stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (stop.signal.aborted || closedText) {
+        await session.peer.request('room.leave', { roomId: opts.roomId }, { timeoutMs: 1000 }).catch(() => {});
+        session.peer.close(1000, 'bye');
+        break;
+      }
+      opts.onInfo(`lost ${session.subId}; reconnecting…`);
+    }
+  } finally {
+    clearInterval(statusTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await player?.stop();
+  }
+  if (closedText) opts.onInfo(closedText);
+}

@@ -1,0 +1,193 @@
+/**
+ * A watch-party room as a pure state machine. Central feeds it controls, heartbeats and ticks with the
+ * clock passed in; it returns the new state and the events to send, each with the next sequence
+ * number, so every member applies the same changes in the same order.
+ *
+ * Playback is "position P at central time atMs": while playing, the expected position at central time
+ * T is P + (T - atMs), and before atMs it is P (a play or seek scheduled a little in the future lets
+ * every member seek first and then start on the same frame).
+ */
+import { WatchpartyError } from './errors.js';
+
+export interface Room {
+  id: string;
+  videoId: number;
+  videoName: string;
+  durationMs: number;
+  admin: string;
+  members: string[];
+  /** Members whose player is open on this room right now. */
+  watching: string[];
+  paused: boolean;
+  positionMs: number;
+  atMs: number;
+  seq: number;
+  adminPresent: boolean;
+  adminSeenMs: number;
+  /** Whether the admin left it playing: restored when a silent admin comes back. */
+  resumeWhenAdminBack: boolean;
+  closed: boolean;
+  createdMs: number;
+}
+
+export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'closed';
+
+export type RoomInput =
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'seek'; positionMs: number }
+  | { type: 'close' }
+  | { type: 'heartbeat' }
+  | { type: 'join' }
+  | { type: 'leave' }
+  | { type: 'tick' };
+
+export interface RoomEvent {
+  roomId: string;
+  seq: number;
+  change: RoomChange;
+  by: string;
+  /** Human text for OSDs and logs: "alice paused at 12:03". */
+  text: string;
+}
+
+export const ROOM_RULES = {
+  /** No admin heartbeat for this long and the room pauses for everyone. */
+  adminSilenceMs: 3000,
+  /**
+   * A play or seek starts this far in the future, so every member has time to seek and buffer before
+   * the common start instant (measured: an exact seek on a local replica takes 20-120 ms).
+   */
+  startLeadMs: 400,
+} as const;
+
+/** Expected video position at central time `nowMs`. */
+export function positionAt(room: Pick<Room, 'paused' | 'positionMs' | 'atMs' | 'durationMs'>, nowMs: number): number {
+  const p = room.paused || nowMs <= room.atMs ? room.positionMs : room.positionMs + (nowMs - room.atMs);
+  return Math.max(0, Math.min(room.durationMs, p));
+}
+
+/** `12:03` or `1:02:03`. */
+export function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+export function newRoom(p: { id: string; videoId: number; videoName: string; durationMs: number; admin: string; invite: string[]; nowMs: number }): { room: Room; event: RoomEvent } {
+  const members = [p.admin, ...p.invite.filter((u) => u.toLowerCase() !== p.admin.toLowerCase())];
+  const room: Room = {
+    id: p.id,
+    videoId: p.videoId,
+    videoName: p.videoName,
+    durationMs: p.durationMs,
+    admin: p.admin,
+    members,
+    watching: [],
+    paused: true,
+    positionMs: 0,
+    atMs: p.nowMs,
+    seq: 1,
+    adminPresent: false,
+    adminSeenMs: p.nowMs,
+    resumeWhenAdminBack: false,
+    closed: false,
+    createdMs: p.nowMs,
+  };
+  return { room, event: { roomId: p.id, seq: 1, change: 'created', by: p.admin, text: `${p.admin} created a room for ${p.videoName}` } };
+}
+
+export function isMember(room: Room, user: string): boolean {
+  return room.members.some((m) => m.toLowerCase() === user.toLowerCase());
+}
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** Apply one input from `by` at central time `nowMs`. Throws NOT_MEMBER / NOT_ADMIN / ROOM_CLOSED. */
+export function step(room: Room, by: string, input: RoomInput, nowMs: number, rules = ROOM_RULES): { room: Room; events: RoomEvent[] } {
+  if (input.type !== 'tick') {
+    if (!isMember(room, by)) throw new WatchpartyError('NOT_MEMBER', `${by} is not a member of room ${room.id}`);
+    if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by its admin`);
+  } else if (room.closed) {
+    return { room, events: [] };
+  }
+  const isAdmin = same(by, room.admin);
+  const controls = input.type === 'play' || input.type === 'pause' || input.type === 'seek' || input.type === 'close';
+  if (controls && !isAdmin) throw new WatchpartyError('NOT_ADMIN', `only the admin (${room.admin}) controls this room`);
+
+  let next: Room = { ...room };
+  const events: RoomEvent[] = [];
+  const emit = (change: RoomChange, text: string) => {
+    next = { ...next, seq: next.seq + 1 };
+    events.push({ roomId: room.id, seq: next.seq, change, by, text });
+  };
+  const here = positionAt(room, nowMs);
+  // Any control from the admin proves they are there.
+  if (isAdmin && input.type !== 'tick' && input.type !== 'leave') {
+    next.adminSeenMs = nowMs;
+    if (!room.adminPresent && input.type !== 'heartbeat' && input.type !== 'join') next.adminPresent = true;
+  }
+
+  switch (input.type) {
+    case 'play':
+      if (!room.paused) break;
+      next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs, resumeWhenAdminBack: true, adminPresent: true };
+      emit('play', `${by} played at ${clock(here)}`);
+      break;
+    case 'pause':
+      if (room.paused) break;
+      next = { ...next, paused: true, positionMs: here, atMs: nowMs, resumeWhenAdminBack: false };
+      emit('pause', `${by} paused at ${clock(here)}`);
+      break;
+    case 'seek': {
+      const to = Math.max(0, Math.min(room.durationMs, Math.round(input.positionMs)));
+      next = { ...next, positionMs: to, atMs: room.paused ? nowMs : nowMs + rules.startLeadMs };
+      emit('seek', `${by} jumped to ${clock(to)}`);
+      break;
+    }
+    case 'close':
+      next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
+      emit('closed', `${by} closed the room`);
+      break;
+    case 'heartbeat':
+      if (!isAdmin) break;
+      if (!room.adminPresent) {
+        next.adminPresent = true;
+        if (room.resumeWhenAdminBack && room.paused) {
+          next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs };
+          emit('admin.back', `${by} is back: playing from ${clock(here)}`);
+        } else {
+          emit('admin.back', `${by} is back`);
+        }
+      }
+      break;
+    case 'join':
+      if (!room.watching.some((w) => same(w, by))) {
+        next = { ...next, watching: [...room.watching, by] };
+        emit('member.joined', `${by} joined`);
+      }
+      break;
+    case 'leave':
+      if (room.watching.some((w) => same(w, by))) {
+        next = { ...next, watching: room.watching.filter((w) => !same(w, by)) };
+        emit('member.left', `${by} left`);
+      }
+      break;
+    case 'tick':
+      if (room.adminPresent && nowMs - room.adminSeenMs > rules.adminSilenceMs) {
+        next = { ...next, adminPresent: false };
+        if (!room.paused) {
+          next = { ...next, paused: true, positionMs: here, atMs: nowMs, resumeWhenAdminBack: true };
+          emit('admin.lost', `${room.admin} went silent: paused at ${clock(here)}`);
+        } else {
+          emit('admin.lost', `${room.admin} went silent`);
+        }
+      }
+      break;
+  }
+  return { room: next, events };
+}
