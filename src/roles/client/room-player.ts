@@ -38,6 +38,8 @@ export class RoomPlayer {
   private ourSeeks = 0;
   private expectPause: { value: boolean; untilMs: number } | undefined;
   private stopped = false;
+  /** mpv's own start-up (loading, the --start seek) is not a person at the keys: ignore it. */
+  private userActionsFromMs = Number.POSITIVE_INFINITY;
   private lastError = 0;
   private lastPosition = 0;
   private lastExpected = 0;
@@ -90,6 +92,7 @@ export class RoomPlayer {
     });
     await this.mpv.ipc.observe('pause');
     this.apply(this.room, 'joined');
+    this.userActionsFromMs = localNow() + 1500;
     this.every(SYNC.tickMs, () => void this.tick());
     this.every(10_000, () => void this.syncClock(2).catch(() => {}));
     if (this.isAdmin) this.every(1000, () => void this.peer.emit('room.heartbeat', { roomId: this.room.id }));
@@ -271,7 +274,7 @@ export class RoomPlayer {
   /** mpv's pause flipped: ours, or a person's in the mpv window? */
   private async onPauseChanged(value: boolean): Promise<void> {
     const ours = this.expectPause && this.expectPause.value === value && localNow() < this.expectPause.untilMs;
-    if (ours || this.stopped) return;
+    if (ours || this.stopped || this.maneuvering || localNow() < this.userActionsFromMs) return;
     if (this.isAdmin) {
       this.log.info(`admin ${value ? 'paused' : 'played'} in mpv`);
       await this.peer.request('room.control', { roomId: this.room.id, action: value ? 'pause' : 'play' }).catch((err: Error) => void this.osd(err.message));
@@ -286,7 +289,7 @@ export class RoomPlayer {
       this.ourSeeks -= 1;
       return;
     }
-    if (this.stopped) return;
+    if (this.stopped || this.maneuvering || localNow() < this.userActionsFromMs) return;
     // A seek we did not order: the person used the keys or the seek bar.
     const handle = async () => {
       await new Promise((r) => setTimeout(r, 150));

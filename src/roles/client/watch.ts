@@ -39,8 +39,14 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       const early: { event: Parameters<RoomPlayer['onEvent']>[0]; room: Parameters<RoomPlayer['onEvent']>[1] }[] = [];
       let deliver = (event: (typeof early)[number]['event'], room: (typeof early)[number]['room']) => void early.push({ event, room });
       session.peer.on('room.event', (body) => deliver(body.event, body.room));
-      const { room } = await session.peer.request('room.join', { roomId: opts.roomId });
-      if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by ${room.admin}`);
+      let room;
+      try {
+        ({ room } = await session.peer.request('room.join', { roomId: opts.roomId }));
+        if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by ${room.admin}`);
+      } catch (err) {
+        session.peer.close(1000, 'join refused');
+        throw err;
+      }
       if (!player) {
         const url = streamUrl(session.subAddress, room.videoId, profile.data.token!);
         await waitUntilStreamable(url, opts.onInfo, 120_000);

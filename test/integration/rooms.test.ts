@@ -1,0 +1,180 @@
+/**
+ * Rooms end to end with real processes and real headless mpv: membership and admin rules, sync of
+ * play/pause/seek across subs, admin silence, crash resume, close, and a restarted central.
+ * Tolerances here are loose (CI machines are busy); bench/sync measures the real figures.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fileScope, startCentral, status, tempDir } from '../helpers/spawn-role.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { makeClip } from '../helpers/make-clip.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { withMpv } from '../helpers/mpv-ipc-client.js';
+
+interface Line {
+  room: string;
+  seq: number;
+  position: number;
+  expected: number;
+  error_ms: number;
+  paused: boolean;
+  speed: number;
+}
+
+function lines(out: string): Line[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line);
+}
+
+function last(p: { stdout(): string }): Line | undefined {
+  return lines(p.stdout()).at(-1);
+}
+
+let clip: string;
+beforeAll(async () => {
+  const dir = await fileScope(async () => tempDir('wp-clips-'));
+  clip = makeClip(dir, { seconds: 120, width: 64, height: 48, name: 'movie.mkv' });
+}, 120_000);
+
+/** Cluster with 2 subs, users ann (admin) and bob on different subs, cat (not invited), a room. */
+async function party(): Promise<{ c: Cluster; roomId: string }> {
+  const c = await startCluster({ subs: 2 });
+  const subs = [await c.register('ann'), await c.register('bob'), await c.register('cat')];
+  expect(subs[0]).not.toBe(subs[1]);
+  expect((await c.cli('ann', ['upload', clip])).code).toBe(0);
+  await waitFor(async () => JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout)[0]?.replicas === 2, { timeoutMs: 15_000, what: 'replicas' });
+  const r = await c.cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'bob', '--json']);
+  expect(r.code, r.output).toBe(0);
+  return { c, roomId: (JSON.parse(r.stdout) as { id: string }).id };
+}
+
+describe('rooms', () => {
+  it('enforces membership and admin rights on the server, and invites by notification', async () => {
+    const { c, roomId } = await party();
+    expect((await c.cli('bob', ['notifications'])).stdout).toMatch(new RegExp(`ann invited you to watch "movie\\.mkv" \\(room ${roomId}\\)`));
+    const listed = JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout) as { id: string; admin: string; members: string[]; paused: boolean; position: number; video: string }[];
+    expect(listed).toEqual([expect.objectContaining({ id: roomId, video: 'movie.mkv', admin: 'ann', members: ['ann', 'bob'], paused: true, position: 0 })]);
+    expect(JSON.parse((await c.cli('cat', ['rooms', '--json'])).stdout)).toEqual([]);
+
+    const guest = await c.cli('bob', ['control', roomId, 'play']);
+    expect(guest.code).toBe(1);
+    expect(guest.stderr).toMatch(/only the admin \(ann\) controls this room/);
+    const stranger = await c.cli('cat', ['watch', roomId, '--headless']);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(new RegExp(`cat is not a member of room ${roomId}`));
+    const closeByGuest = await c.cli('bob', ['room', 'close', roomId]);
+    expect(closeByGuest.code).toBe(1);
+    const nobody = await c.cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'zed']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/cannot invite "zed": no such user/);
+    const badSeek = await c.cli('ann', ['control', roomId, 'seek']);
+    expect(badSeek.code).toBe(2);
+    expect(badSeek.stderr).toMatch(/seek needs a position in seconds/);
+  });
+
+  it('keeps two members on different subs together through play, pause and seek', async () => {
+    const { c, roomId } = await party();
+    const ann = c.spawn('ann', ['watch', roomId, '--headless']);
+    const bob = c.spawn('bob', ['watch', roomId, '--headless']);
+    await ann.waitFor(/"paused":true/, 15_000);
+    await bob.waitFor(/"paused":true/, 15_000);
+    expect((await c.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+    await waitFor(() => {
+      const a = last(ann);
+      const b = last(bob);
+      return a && b && !a.paused && !b.paused && a.position > 2 && b.position > 2 && Math.abs(a.error_ms) < 60 && Math.abs(b.error_ms) < 60;
+    }, { timeoutMs: 10_000, what: 'both playing in sync' });
+
+    expect((await c.cli('ann', ['control', roomId, 'pause'])).code).toBe(0);
+    const paused = await waitFor(() => {
+      const a = last(ann);
+      const b = last(bob);
+      // An exact seek shows the frame at the room's position: within one frame (40 ms at 25 fps).
+      return a && b && a.paused && b.paused && Math.abs(a.error_ms) <= 40 && Math.abs(b.error_ms) <= 40 ? [a, b] : undefined;
+    }, { timeoutMs: 5000, what: 'both paused on the room position' });
+    expect(Math.abs(paused[0].position - paused[1].position)).toBeLessThan(0.041);
+
+    expect((await c.cli('ann', ['control', roomId, 'seek', '90'])).code).toBe(0);
+    expect((await c.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+    await waitFor(() => {
+      const a = last(ann);
+      const b = last(bob);
+      return a && b && a.position > 90.5 && b.position > 90.5 && Math.abs(a.error_ms) < 60 && Math.abs(b.error_ms) < 60;
+    }, { timeoutMs: 8000, what: 'both playing after 90 s' });
+    // One sequence for both: the same room changes in the same order.
+    expect(last(ann)!.seq).toBe(last(bob)!.seq);
+  });
+
+  it('pauses everyone when the admin goes silent, resumes when the admin is back, and resumes a crashed guest', async () => {
+    const { c, roomId } = await party();
+    const ann = c.spawn('ann', ['watch', roomId, '--headless']);
+    const bob = c.spawn('bob', ['watch', roomId, '--headless']);
+    await bob.waitFor(/"paused":true/, 15_000);
+    await ann.waitFor(/"paused":true/, 15_000);
+    expect((await c.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+    await waitFor(() => (last(bob)?.position ?? 0) > 3, { timeoutMs: 10_000, what: 'bob playing' });
+
+    ann.kill('SIGKILL');
+    const silentAt = Date.now();
+    await c.central.waitFor(new RegExp(`room ${roomId} #\\d+: ann went silent: paused at`), 8000);
+    const stopped = await waitFor(() => (last(bob)?.paused ? last(bob) : undefined), { timeoutMs: 3000, what: 'bob paused' });
+    expect(Date.now() - silentAt).toBeLessThan(6000);
+
+    const back = c.spawn('ann', ['watch', '--headless']);
+    await c.central.waitFor(new RegExp(`room ${roomId} #\\d+: ann is back: playing from`), 15_000);
+    await waitFor(() => {
+      const b = last(bob);
+      return b && !b.paused && b.position > stopped.position + 1;
+    }, { timeoutMs: 8000, what: 'bob playing again' });
+
+    // A guest that crashes comes back where the room is now, not where it stopped.
+    bob.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000));
+    const again = c.spawn('bob', ['watch', '--headless']);
+    const first = await waitFor(() => lines(again.stdout()).find((l) => !l.paused && Math.abs(l.error_ms) < 60), { timeoutMs: 10_000, what: 'bob back in sync' });
+    const annNow = last(back)!;
+    expect(Math.abs(first.expected - annNow.expected)).toBeLessThan(2);
+  }, 60_000);
+
+  it("turns the admin's own mpv pause into a room pause, and reverts a guest's", async () => {
+    const { c, roomId } = await party();
+    const dir = tempDir();
+    const annSock = path.join(dir, 'ann.sock');
+    const bobSock = path.join(dir, 'bob.sock');
+    const ann = c.spawn('ann', ['watch', roomId, '--headless', '--mpv-ipc', annSock]);
+    const bob = c.spawn('bob', ['watch', roomId, '--headless', '--mpv-ipc', bobSock]);
+    await ann.waitFor(/"paused":true/, 15_000);
+    await bob.waitFor(/"paused":true/, 15_000);
+    expect((await c.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+    await waitFor(() => (last(bob)?.position ?? 0) > 2, { timeoutMs: 10_000, what: 'playing' });
+
+    await withMpv(bobSock, (ipc) => ipc.setProperty('pause', true));
+    await waitFor(() => withMpv(bobSock, async (ipc) => (await ipc.getProperty<boolean>('pause')) === false), { timeoutMs: 3000, what: "bob's pause reverted" });
+    expect(JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout)[0].paused).toBe(false);
+
+    await withMpv(annSock, (ipc) => ipc.setProperty('pause', true));
+    await waitFor(async () => JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout)[0].paused === true, { timeoutMs: 3000, what: 'room paused by the admin in mpv' });
+    await waitFor(() => withMpv(bobSock, async (ipc) => (await ipc.getProperty<boolean>('pause')) === true), { timeoutMs: 3000, what: "bob's player paused" });
+  });
+
+  it('stops every player when the admin closes the room, and a restarted central keeps rooms', async () => {
+    const { c, roomId } = await party();
+    expect((await c.cli('ann', ['control', roomId, 'seek', '42'])).code).toBe(0);
+    c.central.kill('SIGKILL');
+    await c.central.exited();
+    const again = await startCentral({ dataDir: c.central.dataDir, port: c.central.port });
+    await waitFor(async () => (await status(again.port)).subs.length === 2, { timeoutMs: 5000, what: 'subs back' });
+    const kept = JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout) as { id: string; position: number; paused: boolean }[];
+    expect(kept).toEqual([expect.objectContaining({ id: roomId, position: 42, paused: true })]);
+
+    const bob = c.spawn('bob', ['watch', roomId, '--headless']);
+    await bob.waitFor(/"paused":true/, 15_000);
+    expect((await c.cli('ann', ['room', 'close', roomId])).code).toBe(0);
+    expect(await bob.exited(10_000)).toBe(0);
+    expect(bob.stderr()).toMatch(new RegExp(`room ${roomId} was closed by ann`));
+    expect(JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout)).toEqual([]);
+  });
+});
