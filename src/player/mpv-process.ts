@@ -18,6 +18,40 @@ export interface MpvOptions {
   extraArgs?: string[];
 }
 
+/**
+ * A Lua script for mpv that quits when our process is gone. A client killed with SIGKILL runs no
+ * exit handler, and an orphaned player would keep playing (and hold its IPC socket) forever.
+ */
+const WATCHDOG_LUA = `local opts = { ppid = "" }
+require("mp.options").read_options(opts, "watchparty")
+-- Our parent pid as the kernel sees it: it changes the moment the parent dies (reparenting happens
+-- before the dead parent is reaped, so this is quicker than checking whether the old pid exists).
+local function parent()
+  local f = io.open("/proc/self/stat", "r")
+  if not f then return nil end
+  local line = f:read("*l")
+  f:close()
+  return line and line:match("%) %S+ (%d+)")
+end
+if opts.ppid ~= "" then
+  mp.add_periodic_timer(0.25, function()
+    local p = parent()
+    if p and p ~= opts.ppid then mp.command("quit 4") end
+  end)
+end
+`;
+
+/** Write the watchdog once per process; only where /proc tells whether a pid lives (Linux). */
+function watchdogArgs(): string[] {
+  if (!fs.existsSync(`/proc/${process.pid}/stat`)) return [];
+  const file = path.join(os.tmpdir(), `watchparty-watchdog-${process.pid}.lua`);
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, WATCHDOG_LUA);
+    process.once('exit', () => fs.rmSync(file, { force: true }));
+  }
+  return [`--script=${file}`, `--script-opts=watchparty-ppid=${process.pid}`];
+}
+
 export interface MpvHandle {
   child: ChildProcess;
   ipc: MpvIpc;
@@ -39,6 +73,7 @@ export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
     '--really-quiet',
     `--force-media-title=${opts.title ?? 'watchparty'}`,
     ...(opts.headless ? ['--vo=null', '--ao=null'] : ['--force-window=yes']),
+    ...watchdogArgs(),
     ...(opts.startSeconds ? [`--start=${opts.startSeconds}`] : []),
     ...(opts.paused ? ['--pause'] : []),
     ...(opts.extraArgs ?? []),

@@ -7,8 +7,21 @@
  * instant the room reaches that position. Small drifts are corrected by nudging mpv's speed.
  */
 
+/** The sync loop's thresholds (see SYNC for the values and why). */
+export interface SyncConfig {
+  tickMs: number;
+  deadbandMs: number;
+  resyncIfOffByMs: number;
+  correctionWindowMs: number;
+  maxSpeedDelta: number;
+  minSpeedChange: number;
+  startLeadMs: number;
+  pausedToleranceMs: number;
+  settleMs: number;
+}
+
 /** Every threshold of the sync loop, with units in the names (as Syncplay's constants.py does). */
-export const SYNC = {
+export const SYNC: SyncConfig = {
   /** How often the loop samples the player. */
   tickMs: 100,
   /** Errors below this are left alone: sampling noise is ~1 ms, a frame at 25 fps is 40 ms. */
@@ -27,12 +40,12 @@ export const SYNC = {
   pausedToleranceMs: 15,
   /** After a seek or start, samples are ignored this long while the player settles. */
   settleMs: 250,
-} as const;
+};
 
 export type SteadyAction = { kind: 'none' } | { kind: 'speed'; rate: number } | { kind: 'resync' };
 
 /** What to do about an error (local − expected, ms) while playing at `speed`. */
-export function steadyAction(errorMs: number, speed: number, sync = SYNC): SteadyAction {
+export function steadyAction(errorMs: number, speed: number, sync: SyncConfig = SYNC): SteadyAction {
   if (Math.abs(errorMs) > sync.resyncIfOffByMs) return { kind: 'resync' };
   let rate = 1;
   if (Math.abs(errorMs) > sync.deadbandMs) {
@@ -56,6 +69,6 @@ export function planStart(room: { positionMs: number; atMs: number; durationMs: 
 }
 
 /** Whether a paused player shows the wrong frame. */
-export function pausedNeedsSeek(localMs: number, roomMs: number, sync = SYNC): boolean {
+export function pausedNeedsSeek(localMs: number, roomMs: number, sync: SyncConfig = SYNC): boolean {
   return Math.abs(localMs - roomMs) > sync.pausedToleranceMs;
 }

@@ -161,7 +161,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
           next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs };
           emit('admin.back', `${by} is back: playing from ${clock(here)}`);
         } else {
-          emit('admin.back', `${by} is back`);
+          emit('admin.back', `${by} is here`);
         }
       }
       break;
@@ -184,6 +184,8 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
           next = { ...next, paused: true, positionMs: here, atMs: nowMs, resumeWhenAdminBack: true };
           emit('admin.lost', `${room.admin} went silent: paused at ${clock(here)}`);
         } else {
+          // Left paused: coming back must not start playback on its own.
+          next = { ...next, resumeWhenAdminBack: false };
           emit('admin.lost', `${room.admin} went silent`);
         }
       }

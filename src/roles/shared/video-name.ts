@@ -10,9 +10,9 @@ export function checkVideoName(raw: string): string {
   const chars = [...name].length;
   if (chars === 0) throw new WatchpartyError('INVALID_VIDEO_NAME', 'the video name is empty');
   if (chars > MAX_VIDEO_NAME_CHARS) throw new WatchpartyError('INVALID_VIDEO_NAME', `the video name is ${chars} characters long (at most ${MAX_VIDEO_NAME_CHARS})`);
-  if (/[/\\]/.test(name)) throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: it contains a path separator ("/" or "\\\\")`);
+  if (/[/\\]/.test(name)) throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: it contains a path separator ("/" or "\\")`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: it contains control characters`);
-  if (name === '.' || name === '..') throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}`);
+  if (name === '.' || name === '..') throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: "." and ".." are not names`);
   return name;
 }

@@ -1,0 +1,470 @@
+import { describe, expect, it } from 'vitest';
+import { WatchpartyError, type ErrorCode } from '../../src/roles/shared/errors.js';
+import { clock, newRoom, positionAt, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput } from '../../src/roles/shared/room.js';
+
+const T0 = 1_700_000_000_000;
+const LEAD = ROOM_RULES.startLeadMs;
+const SILENCE = ROOM_RULES.adminSilenceMs;
+const DURATION = 600_000;
+
+/** One input: who sends it, what it is, and central's clock when it arrives (ms after T0). */
+type Step = [by: string, input: RoomInput, atMs: number];
+
+const play: RoomInput = { type: 'play' };
+const pause: RoomInput = { type: 'pause' };
+const seek = (positionMs: number): RoomInput => ({ type: 'seek', positionMs });
+const close: RoomInput = { type: 'close' };
+const heartbeat: RoomInput = { type: 'heartbeat' };
+const join: RoomInput = { type: 'join' };
+const leave: RoomInput = { type: 'leave' };
+const tick: RoomInput = { type: 'tick' };
+
+/** A frozen copy, so a `step` that changed the room it was given would throw. */
+function frozen(room: Room): Room {
+  Object.freeze(room.members);
+  Object.freeze(room.watching);
+  return Object.freeze(room);
+}
+
+/** alice's room for a 10-minute video, with bob and carol invited, created at T0. */
+function created(): Room {
+  return frozen(newRoom({ id: 'r-1', videoId: 7, videoName: 'Movie.mp4', durationMs: DURATION, admin: 'alice', invite: ['bob', 'carol'], nowMs: T0 }).room);
+}
+
+/** Apply the steps in order; returns the final room and every event. */
+function run(steps: Step[], from: Room = created()): { room: Room; events: RoomEvent[] } {
+  let room = from;
+  const events: RoomEvent[] = [];
+  for (const [by, input, at] of steps) {
+    const out = step(room, by, input, T0 + at);
+    room = frozen(out.room);
+    events.push(...out.events);
+  }
+  return { room, events };
+}
+
+/** Run `before`, then one more step: the room before it, after it, and the events of that step only. */
+function then(before: Step[], last: Step): { prev: Room; room: Room; events: RoomEvent[] } {
+  const prev = run(before).room;
+  const { room, events } = run([last], prev);
+  return { prev, room, events };
+}
+
+/** The WatchpartyError `fn()` throws; fails the test if it throws nothing or something else. */
+function thrown(fn: () => void): WatchpartyError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(WatchpartyError);
+    return err as WatchpartyError;
+  }
+  throw new Error('expected a WatchpartyError');
+}
+
+describe('clock', () => {
+  it.each<[number, string]>([
+    [0, '0:00'],
+    [999, '0:00'],
+    [1000, '0:01'],
+    [12_000, '0:12'],
+    [59_999, '0:59'],
+    [61_000, '1:01'],
+    [600_000, '10:00'],
+    [3_599_999, '59:59'],
+    [3_600_000, '1:00:00'],
+    [3_723_000, '1:02:03'],
+    [36_000_000, '10:00:00'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(clock(ms)).toBe(text);
+  });
+});
+
+describe('newRoom', () => {
+  it('starts paused at 0 with seq 1 and a created event', () => {
+    const { room, event } = newRoom({ id: 'r-1', videoId: 7, videoName: 'Movie.mp4', durationMs: DURATION, admin: 'alice', invite: ['bob'], nowMs: T0 });
+    expect(room).toEqual({
+      id: 'r-1',
+      videoId: 7,
+      videoName: 'Movie.mp4',
+      durationMs: DURATION,
+      admin: 'alice',
+      members: ['alice', 'bob'],
+      watching: [],
+      paused: true,
+      positionMs: 0,
+      atMs: T0,
+      seq: 1,
+      adminPresent: false,
+      adminSeenMs: T0,
+      resumeWhenAdminBack: false,
+      closed: false,
+      createdMs: T0,
+    });
+    expect(event).toEqual({ roomId: 'r-1', seq: 1, change: 'created', by: 'alice', text: 'alice created a room for Movie.mp4' });
+  });
+
+  it.each<[string[], string[]]>([
+    [[], ['alice']],
+    [['bob'], ['alice', 'bob']],
+    [['bob', 'carol'], ['alice', 'bob', 'carol']],
+    [['alice', 'bob'], ['alice', 'bob']],
+    [['bob', 'alice'], ['alice', 'bob']],
+    [['ALICE', 'bob', 'Alice'], ['alice', 'bob']],
+  ])('invite %j → members %j (admin first, never twice)', (invite, members) => {
+    const { room } = newRoom({ id: 'r-1', videoId: 7, videoName: 'Movie.mp4', durationMs: DURATION, admin: 'alice', invite, nowMs: T0 });
+    expect(room.members).toEqual(members);
+  });
+});
+
+describe('positionAt', () => {
+  const at = 10_000;
+  it.each<[string, { paused: boolean; positionMs: number }, number, number]>([
+    // what, state (atMs 10 000, duration 600 000), now, expected
+    ['paused, long after atMs', { paused: true, positionMs: 5000 }, 50_000, 5000],
+    ['paused, before atMs', { paused: true, positionMs: 5000 }, 0, 5000],
+    ['playing, before atMs (scheduled start)', { paused: false, positionMs: 5000 }, 9_600, 5000],
+    ['playing, exactly at atMs', { paused: false, positionMs: 5000 }, at, 5000],
+    ['playing, 1 ms after atMs', { paused: false, positionMs: 5000 }, at + 1, 5001],
+    ['playing, 12.5 s after atMs', { paused: false, positionMs: 5000 }, at + 12_500, 17_500],
+    ['playing, runs into the end: clamped to the duration', { paused: false, positionMs: 590_000 }, at + 20_000, DURATION],
+    ['playing, exactly reaching the end', { paused: false, positionMs: 590_000 }, at + 10_000, DURATION],
+    ['paused past the end: clamped to the duration', { paused: true, positionMs: DURATION + 1 }, at, DURATION],
+    ['negative position: clamped to 0', { paused: true, positionMs: -50 }, at, 0],
+  ])('%s', (_what, state, nowMs, expected) => {
+    expect(positionAt({ ...state, atMs: at, durationMs: DURATION }, nowMs)).toBe(expected);
+  });
+});
+
+describe('who may do what', () => {
+  const guestControls: [string, RoomInput][] = [
+    ['play', play],
+    ['pause', pause],
+    ['seek', seek(1000)],
+    ['close', close],
+  ];
+
+  describe.each<[string, Step[]]>([
+    ['paused room', []],
+    ['playing room', [['alice', play, 0]]],
+  ])('on a %s', (_state, before) => {
+    it.each(guestControls)('a guest cannot %s: NOT_ADMIN naming the admin', (_name, input) => {
+      const room = run(before).room;
+      for (const guest of ['bob', 'Carol']) {
+        const err = thrown(() => step(room, guest, input, T0 + 1000));
+        expect(err.code).toBe('NOT_ADMIN');
+        expect(err.message).toContain('alice');
+      }
+    });
+  });
+
+  it.each<[string, RoomInput]>([...guestControls, ['heartbeat', heartbeat], ['join', join], ['leave', leave]])(
+    'a non-member cannot %s: NOT_MEMBER',
+    (_name, input) => {
+      const err = thrown(() => step(created(), 'mallory', input, T0 + 1000));
+      expect(err.code).toBe('NOT_MEMBER');
+      expect(err.message).toContain('mallory');
+    },
+  );
+
+  it('the admin is recognised whatever the case', () => {
+    const { room, events } = run([['ALICE', play, 1000]]);
+    expect(room.paused).toBe(false);
+    expect(events.map((e) => e.change)).toEqual(['play']);
+  });
+
+  it.each<[string, Step]>([
+    ['guest join', ['bob', join, 1000]],
+    ['guest heartbeat', ['bob', heartbeat, 1000]],
+    ['guest leave', ['bob', leave, 1000]],
+  ])('a guest may %s', (_what, last) => {
+    expect(() => then([], last)).not.toThrow();
+  });
+});
+
+describe('a closed room', () => {
+  const closed = (): Room => run([['alice', play, 0], ['bob', join, 100], ['alice', close, 5000]]).room;
+  const everything: [string, RoomInput][] = [
+    ['play', play],
+    ['pause', pause],
+    ['seek', seek(1000)],
+    ['close', close],
+    ['heartbeat', heartbeat],
+    ['join', join],
+    ['leave', leave],
+  ];
+
+  it.each(everything)('refuses %s from the admin or a guest with ROOM_CLOSED', (_name, input) => {
+    const room = closed();
+    for (const by of ['alice', 'bob']) {
+      expect(thrown(() => step(room, by, input, T0 + 6000)).code).toBe('ROOM_CLOSED');
+    }
+  });
+
+  it('still refuses non-members with NOT_MEMBER', () => {
+    expect(thrown(() => step(closed(), 'mallory', play, T0 + 6000)).code).toBe('NOT_MEMBER');
+  });
+
+  it('ignores ticks, even long after the admin went silent', () => {
+    const room = closed();
+    const out = step(room, 'central', tick, T0 + 60_000);
+    expect(out.events).toEqual([]);
+    expect(out.room).toEqual(room);
+  });
+});
+
+describe('play', () => {
+  it('from paused: starts from the current position after the start lead, with one event', () => {
+    const { prev, room, events } = then([['alice', seek(12_000), 100]], ['alice', play, 1000]);
+    expect(room).toMatchObject({ paused: false, positionMs: 12_000, atMs: T0 + 1000 + LEAD, seq: prev.seq + 1, resumeWhenAdminBack: true, adminPresent: true });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'play', by: 'alice', text: 'alice played at 0:12' }]);
+  });
+
+  it.each<[string, Step[], number, number, string]>([
+    // what, before, play at, expected position, clock in the text
+    ['a new room', [], 1000, 0, '0:00'],
+    ['after a pause at 1:15', [['alice', play, 0], ['alice', pause, LEAD + 75_500]], 90_000, 75_500, '1:15'],
+    ['after seeking past the end', [['alice', seek(10_000_000), 0]], 1000, DURATION, '10:00'],
+  ])('from %s', (_what, before, at, positionMs, text) => {
+    const { room, events } = then(before, ['alice', play, at]);
+    expect(room).toMatchObject({ paused: false, positionMs, atMs: T0 + at + LEAD });
+    expect(events.map((e) => e.text)).toEqual([`alice played at ${text}`]);
+  });
+
+  it('when already playing: no event, seq and schedule unchanged', () => {
+    const { prev, room, events } = then([['alice', play, 0]], ['alice', play, 30_000]);
+    expect(events).toEqual([]);
+    expect(room).toMatchObject({ seq: prev.seq, paused: false, positionMs: prev.positionMs, atMs: prev.atMs });
+  });
+
+  it('the expected position then advances from the start instant', () => {
+    const { room } = then([['alice', seek(12_000), 100]], ['alice', play, 1000]);
+    expect(positionAt(room, T0 + 1000)).toBe(12_000);
+    expect(positionAt(room, T0 + 1000 + LEAD)).toBe(12_000);
+    expect(positionAt(room, T0 + 1000 + LEAD + 2500)).toBe(14_500);
+  });
+});
+
+describe('pause', () => {
+  it.each<[string, number, number, string]>([
+    // what, pause at (play was at 0, start at LEAD), expected position, clock
+    ['while playing', LEAD + 75_500, 75_500, '1:15'],
+    ['before the scheduled start', LEAD - 1, 0, '0:00'],
+    ['after the end', LEAD + 2 * DURATION, DURATION, '10:00'],
+  ])('%s: freezes the position at that instant', (_what, at, positionMs, text) => {
+    const { prev, room, events } = then([['alice', play, 0]], ['alice', pause, at]);
+    expect(room).toMatchObject({ paused: true, positionMs, atMs: T0 + at, seq: prev.seq + 1, resumeWhenAdminBack: false });
+    expect(positionAt(room, T0 + at + 60_000)).toBe(positionMs);
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'pause', by: 'alice', text: `alice paused at ${text}` }]);
+  });
+
+  it.each<[string, Step[]]>([
+    ['a new room', []],
+    ['a paused room', [['alice', play, 0], ['alice', pause, 5000]]],
+  ])('on %s: no event, nothing moves', (_what, before) => {
+    const { prev, room, events } = then(before, ['alice', pause, 20_000]);
+    expect(events).toEqual([]);
+    expect(room).toMatchObject({ seq: prev.seq, paused: true, positionMs: prev.positionMs, atMs: prev.atMs });
+  });
+});
+
+describe('seek', () => {
+  it.each<[string, Step[], number, number, boolean, number]>([
+    // what, before, target, expected position, paused, atMs − now
+    ['paused', [], 30_000, 30_000, true, 0],
+    ['paused, negative target', [], -5000, 0, true, 0],
+    ['paused, past the end', [], DURATION + 1, DURATION, true, 0],
+    ['paused, exactly the end', [], DURATION, DURATION, true, 0],
+    ['paused, fractional target is rounded', [], 1234.6, 1235, true, 0],
+    ['playing', [['alice', play, 0]], 30_000, 30_000, false, LEAD],
+    ['playing, negative target', [['alice', play, 0]], -1, 0, false, LEAD],
+    ['playing, past the end', [['alice', play, 0]], 10_000_000, DURATION, false, LEAD],
+  ])('%s: to %d', (_what, before, target, positionMs, paused, lead) => {
+    const at = 50_000;
+    const { prev, room, events } = then(before, ['alice', seek(target), at]);
+    expect(room).toMatchObject({ positionMs, paused, atMs: T0 + at + lead, seq: prev.seq + 1 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'seek', by: 'alice', text: `alice jumped to ${clock(positionMs)}` }]);
+  });
+
+  it('while playing, every member sees the new position hold until the common start', () => {
+    const { room } = then([['alice', play, 0]], ['alice', seek(30_000), 50_000]);
+    expect(positionAt(room, T0 + 50_000)).toBe(30_000);
+    expect(positionAt(room, T0 + 50_000 + LEAD)).toBe(30_000);
+    expect(positionAt(room, T0 + 50_000 + LEAD + 1000)).toBe(31_000);
+  });
+});
+
+describe('total order and determinism', () => {
+  const script: Step[] = [
+    ['alice', join, 10],
+    ['bob', join, 20],
+    ['bob', heartbeat, 30],
+    ['alice', play, 1000],
+    ['alice', heartbeat, 2000],
+    ['carol', join, 2500],
+    ['central', tick, 3000],
+    ['alice', seek(90_000), 4000],
+    ['bob', join, 4100], // already watching
+    ['alice', pause, 9000],
+    ['alice', pause, 9100], // already paused
+    ['bob', leave, 9500],
+    ['alice', play, 12_000],
+    ['central', tick, 15_000], // admin silent for 3000 ms: not yet
+    ['alice', close, 20_000],
+  ];
+
+  it('events come out in the order of the inputs with seq increasing by 1', () => {
+    const { room, events } = run(script);
+    expect(events.map((e) => e.change)).toEqual(['member.joined', 'member.joined', 'play', 'member.joined', 'seek', 'pause', 'member.left', 'play', 'closed']);
+    expect(events.map((e) => e.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(events.every((e) => e.roomId === 'r-1')).toBe(true);
+    expect(room.seq).toBe(10);
+  });
+
+  it('replaying the same inputs from the same room gives the same events and state', () => {
+    const start = created();
+    const a = run(script, start);
+    const b = run(script, start);
+    expect(b.events).toEqual(a.events);
+    expect(b.room).toEqual(a.room);
+    // And the start room was not modified by either run (it is frozen; this checks the values too).
+    expect(start).toEqual(created());
+  });
+
+  it('the final state follows from the inputs', () => {
+    const { room } = run(script);
+    // The seek at 4000 starts 90 000 at 4000 + LEAD; the pause at 9000 stops at 94 600; the play at
+    // 12 000 restarts at 12 000 + LEAD; the close at 20 000 freezes 94 600 + 7600.
+    expect(room).toMatchObject({ closed: true, paused: true, positionMs: 102_200, watching: ['alice', 'carol'] });
+  });
+});
+
+describe('admin presence', () => {
+  // alice plays at 1000 (start at 1000 + LEAD, from 0); then the last sign of life.
+  const played: Step = ['alice', play, 1000];
+
+  it.each<[string, Step[], number]>([
+    // what, steps after the play, time the silence is counted from
+    ['the play itself', [], 1000],
+    ['a heartbeat', [['alice', heartbeat, 2000]], 2000],
+    ['a seek', [['alice', seek(0), 2500]], 2500],
+    ['a join', [['alice', join, 1500]], 1500],
+    ['a heartbeat with another case', [['ALICE', heartbeat, 2200]], 2200],
+    ['a repeated play (no event)', [['alice', play, 2700]], 2700],
+    ['not a guest heartbeat', [['bob', heartbeat, 2000]], 1000],
+    ['not a leave', [['alice', leave, 2000]], 1000],
+  ])('silence is counted from %s', (_what, after, lastSeen) => {
+    const before = [played, ...after];
+    const quiet = then(before, ['central', tick, lastSeen + SILENCE]);
+    expect(quiet.events).toEqual([]);
+    expect(quiet.room).toMatchObject({ adminPresent: true, paused: false });
+
+    const lost = then(before, ['central', tick, lastSeen + SILENCE + 1]);
+    expect(lost.events.map((e) => e.change)).toEqual(['admin.lost']);
+    expect(lost.room.paused).toBe(true);
+  });
+
+  /** Playing from 0 since 1000 + LEAD; alice's last sign of life is the play at 1000. */
+  const lostAt = 1000 + SILENCE + 1;
+  const lostPosition = lostAt - (1000 + LEAD);
+
+  it('a silent admin pauses a playing room at the expected position', () => {
+    const { prev, room, events } = then([played], ['central', tick, lostAt]);
+    expect(room).toMatchObject({ paused: true, positionMs: lostPosition, atMs: T0 + lostAt, adminPresent: false, resumeWhenAdminBack: true, seq: prev.seq + 1 });
+    expect(positionAt(room, T0 + lostAt)).toBe(positionAt(prev, T0 + lostAt));
+    expect(events).toEqual([expect.objectContaining({ seq: prev.seq + 1, change: 'admin.lost', text: `alice went silent: paused at ${clock(lostPosition)}` })]);
+  });
+
+  it('the loss is announced once', () => {
+    const { room, events } = then([played, ['central', tick, lostAt]], ['central', tick, lostAt + 60_000]);
+    expect(events).toEqual([]);
+    expect(room.positionMs).toBe(lostPosition);
+  });
+
+  it('the admin coming back resumes from where it paused, after the start lead', () => {
+    const backAt = lostAt + 20_000;
+    const { prev, room, events } = then([played, ['central', tick, lostAt]], ['alice', heartbeat, backAt]);
+    expect(room).toMatchObject({ paused: false, positionMs: lostPosition, atMs: T0 + backAt + LEAD, adminPresent: true, seq: prev.seq + 1 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'admin.back', by: 'alice', text: `alice is back: playing from ${clock(lostPosition)}` }]);
+    // And the admin is watched again from then on.
+    expect(then([played, ['central', tick, lostAt], ['alice', heartbeat, backAt]], ['central', tick, backAt + SILENCE]).events).toEqual([]);
+    expect(then([played, ['central', tick, lostAt], ['alice', heartbeat, backAt]], ['central', tick, backAt + SILENCE + 1]).events.map((e) => e.change)).toEqual(['admin.lost']);
+  });
+
+  it('a room the admin left paused stays paused when the admin comes back', () => {
+    const pausedAt = 2000; // at position 2000 − 1000 − LEAD = 600
+    const before: Step[] = [played, ['alice', pause, pausedAt]];
+    const lost = then(before, ['central', tick, pausedAt + SILENCE + 1]);
+    expect(lost.room).toMatchObject({ paused: true, positionMs: 600, adminPresent: false, resumeWhenAdminBack: false });
+    expect(lost.events).toEqual([expect.objectContaining({ change: 'admin.lost', text: 'alice went silent' })]);
+
+    const back = then([...before, ['central', tick, pausedAt + SILENCE + 1]], ['alice', heartbeat, 30_000]);
+    expect(back.room).toMatchObject({ paused: true, positionMs: 600, adminPresent: true });
+    expect(back.events).toEqual([expect.objectContaining({ change: 'admin.back', text: 'alice is here' })]);
+  });
+
+  it('a room the admin left paused stays paused on return, even if it had been paused by an earlier silence', () => {
+    // Playing; alice goes silent (the room pauses); alice comes back with a seek, which does not
+    // resume; alice goes silent again with the room paused; alice's heartbeat must not start it.
+    const before: Step[] = [played, ['central', tick, lostAt], ['alice', seek(30_000), 10_000], ['central', tick, 10_000 + SILENCE + 1]];
+    const { room, events } = then(before, ['alice', heartbeat, 20_000]);
+    expect(events.map((e) => e.change)).toEqual(['admin.back']);
+    expect(room).toMatchObject({ paused: true, positionMs: 30_000 });
+  });
+
+  it('a tick before the admin has ever been seen does nothing', () => {
+    const { room, events } = then([], ['central', tick, 60_000]);
+    expect(events).toEqual([]);
+    expect(room.paused).toBe(true);
+  });
+});
+
+describe('join and leave', () => {
+  it.each<[string, Step[], string[], string[]]>([
+    // what, steps, watching afterwards, event texts
+    ['one join', [['bob', join, 0]], ['bob'], ['bob joined']],
+    ['two members', [['bob', join, 0], ['alice', join, 10]], ['bob', 'alice'], ['bob joined', 'alice joined']],
+    ['a repeated join', [['bob', join, 0], ['bob', join, 10]], ['bob'], ['bob joined']],
+    ['a repeated join in another case', [['bob', join, 0], ['BOB', join, 10]], ['bob'], ['bob joined']],
+    ['join then leave', [['bob', join, 0], ['bob', leave, 10]], [], ['bob joined', 'bob left']],
+    ['leave in another case', [['bob', join, 0], ['Bob', leave, 10]], [], ['bob joined', 'Bob left']],
+    ['leave without a join', [['bob', leave, 0]], [], []],
+    ['a repeated leave', [['bob', join, 0], ['bob', leave, 10], ['bob', leave, 20]], [], ['bob joined', 'bob left']],
+    ['one of two leaves', [['bob', join, 0], ['carol', join, 10], ['bob', leave, 20]], ['carol'], ['bob joined', 'carol joined', 'bob left']],
+    ['leave and come back', [['bob', join, 0], ['bob', leave, 10], ['bob', join, 20]], ['bob'], ['bob joined', 'bob left', 'bob joined']],
+  ])('%s', (_what, steps, watching, texts) => {
+    const { room, events } = run(steps);
+    expect(room.watching).toEqual(watching);
+    expect(events.map((e) => e.text)).toEqual(texts);
+    expect(events.map((e) => e.change)).toEqual(texts.map((t) => (t.endsWith('joined') ? 'member.joined' : 'member.left')));
+    expect(room.seq).toBe(1 + events.length);
+  });
+
+  it('joining and leaving do not touch playback', () => {
+    const { prev, room } = then([['alice', play, 0], ['bob', join, 100]], ['bob', leave, 5000]);
+    expect(room).toMatchObject({ paused: prev.paused, positionMs: prev.positionMs, atMs: prev.atMs });
+  });
+});
+
+describe('close', () => {
+  it.each<[string, Step[], number, number]>([
+    // what, before, close at, position frozen at
+    ['a paused room', [['alice', seek(42_000), 0]], 5000, 42_000],
+    ['a playing room', [['alice', play, 0]], LEAD + 7000, 7000],
+  ])('%s: closed and paused, with a closed event', (_what, before, at, positionMs) => {
+    const { prev, room, events } = then(before, ['alice', close, at]);
+    expect(room).toMatchObject({ closed: true, paused: true, positionMs, seq: prev.seq + 1 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'closed', by: 'alice', text: 'alice closed the room' }]);
+  });
+});
+
+describe('errors carry their codes', () => {
+  it.each<[string, ErrorCode, Room, string, RoomInput]>([
+    ['guest control', 'NOT_ADMIN', created(), 'bob', play],
+    ['non-member', 'NOT_MEMBER', created(), 'mallory', join],
+    ['closed', 'ROOM_CLOSED', run([['alice', close, 0]]).room, 'bob', join],
+  ])('%s → %s, and the room is left as it was', (_what, code, room, by, input) => {
+    const copy = structuredClone(room);
+    expect(thrown(() => step(room, by, input, T0 + 1000)).code).toBe(code);
+    expect(room).toEqual(copy);
+  });
+});
