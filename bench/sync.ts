@@ -10,7 +10,7 @@
  *
  *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--no-delay-run]
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,13 +112,21 @@ async function scenario(label: string, delay: boolean): Promise<void> {
     }
     const env = { WATCHPARTY_HOME: path.join(dir, 'home') };
     const target = ['--host', '127.0.0.1', '--port', String(port)];
-    const cli = (args: string[], input?: string) => execFileSync(process.execPath, [CLI, ...args, ...target], { env: { ...process.env, ...env, CI: 'true' }, input: input ?? '', encoding: 'utf8' });
+    // Asynchronous on purpose: the delay proxies live in this process and must keep forwarding.
+    const cli = (args: string[], input?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile(process.execPath, [CLI, ...args, ...target], { env: { ...process.env, ...env, CI: 'true' }, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${args[0]} failed: ${stderr}`)) : resolve(stdout),
+        );
+        child.stdin!.end(input ?? '');
+      });
     const users = ['m1', 'm2', 'm3'];
-    const subsOf = users.map((u) => JSON.parse(cli(['register', u, '--password-stdin', '--json', '--profile', u], 'pw\n')).subId as string);
+    const subsOf: string[] = [];
+    for (const u of users) subsOf.push(JSON.parse(await cli(['register', u, '--password-stdin', '--json', '--profile', u], 'pw\n')).subId as string);
     if (new Set(subsOf).size < 2) throw new Error('members are not spread over both subs');
-    cli(['upload', clip, '--profile', 'm1']);
-    await until(() => JSON.parse(cli(['videos', '--json', '--profile', 'm1']))[0]?.replicas === 2, 60_000, 'replicas', 200);
-    const roomId = JSON.parse(cli(['room', 'create', 'movie.mkv', '--invite', 'm2,m3', '--json', '--profile', 'm1'])).id as string;
+    await cli(['upload', clip, '--profile', 'm1']);
+    await until(async () => JSON.parse(await cli(['videos', '--json', '--profile', 'm1']))[0]?.replicas === 2, 60_000, 'replicas', 200);
+    const roomId = JSON.parse(await cli(['room', 'create', 'movie.mkv', '--invite', 'm2,m3', '--json', '--profile', 'm1'])).id as string;
 
     const members: Member[] = users.map((u) => ({ user: u, sock: path.join(dir, `${u}.sock`) }));
     const openMember = async (m: Member) => {

@@ -6,8 +6,47 @@ import { CloseCode, describeIssues, events, requests, Reply, type Accepts, type 
 const TOKEN = 'tok_' + 'a'.repeat(39); // 43 chars, like newToken()
 const NOTE = { id: 1, atMs: 1_700_000_000_000, kind: 'sub.joined', text: 'sub-2 joined' } as const;
 const PLACEMENT = { subId: 'sub-2', subAddress: '127.0.0.1:7001' };
-const SUB_STATUS = { id: 'sub-1', address: '127.0.0.1:7001', pid: 4242, users: 3, clients: 2, state: 'alive', misses: 0, lastSeenMs: 10 };
-const CLUSTER = { instance: 'c-1', startedAtMs: 0, uptimeMs: 5000, heartbeatMs: 2000, users: 3, subs: [SUB_STATUS] };
+const TRANSFER = { videoId: 1, offset: 4096, size: 1_048_576 };
+const SUB_STATUS = { id: 'sub-1', address: '127.0.0.1:7001', pid: 4242, users: 3, clients: 2, state: 'alive', misses: 0, lastSeenMs: 10, videos: 1, transfers: [] };
+const CLUSTER = { instance: 'c-1', startedAtMs: 0, uptimeMs: 5000, heartbeatMs: 2000, users: 3, videos: 2, subs: [SUB_STATUS] };
+const SHA256 = '0123456789abcdef'.repeat(4); // 64 lower-case hex chars
+const UPLOAD_ID = 'fedcba9876543210'.repeat(2); // 32 lower-case hex chars
+const MiB = 1024 * 1024;
+const VIDEO = {
+  id: 1,
+  name: 'film.mkv',
+  size: 10 * MiB,
+  sha256: SHA256,
+  durationMs: 60_000,
+  width: 1920,
+  height: 1080,
+  videoCodec: 'h264',
+  audioCodec: 'aac',
+  uploader: 'alice',
+  createdMs: 1_700_000_000_000,
+  replicas: 2,
+};
+const ROOM_ID = 'r-0123abcd';
+const ROOM = {
+  id: ROOM_ID,
+  videoId: 1,
+  videoName: 'film.mkv',
+  durationMs: 60_000,
+  admin: 'alice',
+  members: ['alice', 'bob'],
+  watching: ['alice'],
+  paused: true,
+  positionMs: 0,
+  atMs: 1_700_000_000_000,
+  seq: 0,
+  adminPresent: true,
+  adminSeenMs: 1_700_000_000_000,
+  resumeWhenAdminBack: false,
+  closed: false,
+  createdMs: 1_700_000_000_000,
+};
+const ROOM_EVENT = { roomId: ROOM_ID, seq: 1, change: 'play', by: 'alice', text: 'alice pressed play' };
+const users = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
 
 /** One wrong value, and the path zod must blame for it. */
 interface Bad {
@@ -65,21 +104,44 @@ const requestCases: Record<RequestName, Case> = {
   'sub.probe': {
     params: { ok: [{}], bad: [{ why: 'not an object', value: 'probe', path: '' }] },
     result: {
-      ok: [{ clients: 0 }, { clients: 12 }],
+      ok: [
+        { clients: 0, replicas: [], transfers: [] },
+        { clients: 12, replicas: [1, 2, 7], transfers: [TRANSFER, { videoId: 2, offset: 0, size: 0 }] },
+        { clients: 1, replicas: Array.from({ length: 100_000 }, (_, i) => i + 1), transfers: Array.from({ length: 1000 }, (_, i) => ({ ...TRANSFER, videoId: i + 1 })) },
+      ],
       bad: [
-        { why: 'negative clients', value: { clients: -1 }, path: 'clients' },
-        { why: 'missing clients', value: {}, path: 'clients' },
+        { why: 'negative clients', value: { clients: -1, replicas: [], transfers: [] }, path: 'clients' },
+        { why: 'missing clients', value: { replicas: [], transfers: [] }, path: 'clients' },
+        { why: 'missing replicas (old-style reply)', value: { clients: 0, transfers: [] }, path: 'replicas' },
+        { why: 'missing transfers', value: { clients: 0, replicas: [] }, path: 'transfers' },
+        { why: 'replica video id 0', value: { clients: 0, replicas: [1, 0], transfers: [] }, path: 'replicas.1' },
+        { why: 'fractional replica video id', value: { clients: 0, replicas: [1.5], transfers: [] }, path: 'replicas.0' },
+        { why: '100001 replicas', value: { clients: 0, replicas: Array.from({ length: 100_001 }, (_, i) => i + 1), transfers: [] }, path: 'replicas' },
+        { why: 'transfer with negative offset', value: { clients: 0, replicas: [], transfers: [{ ...TRANSFER, offset: -1 }] }, path: 'transfers.0.offset' },
+        { why: 'transfer of video 0', value: { clients: 0, replicas: [], transfers: [{ ...TRANSFER, videoId: 0 }] }, path: 'transfers.0.videoId' },
+        { why: 'transfer without size', value: { clients: 0, replicas: [], transfers: [{ videoId: 1, offset: 0 }] }, path: 'transfers.0.size' },
+        { why: '1001 transfers', value: { clients: 0, replicas: [], transfers: Array.from({ length: 1001 }, () => TRANSFER) }, path: 'transfers' },
       ],
     },
   },
   'status.get': {
     params: { ok: [{}], bad: [{ why: 'null', value: null, path: '' }] },
     result: {
-      ok: [CLUSTER, { ...CLUSTER, subs: [] }, { ...CLUSTER, subs: [{ ...SUB_STATUS, state: 'suspect', misses: 2 }] }],
+      ok: [
+        CLUSTER,
+        { ...CLUSTER, videos: 0, subs: [] },
+        { ...CLUSTER, subs: [{ ...SUB_STATUS, state: 'suspect', misses: 2 }] },
+        { ...CLUSTER, subs: [{ ...SUB_STATUS, videos: 0, transfers: [TRANSFER, { ...TRANSFER, videoId: 2, offset: 0 }] }] },
+      ],
       bad: [
         { why: 'sub in state dead', value: { ...CLUSTER, subs: [{ ...SUB_STATUS, state: 'dead' }] }, path: 'subs.0.state' },
         { why: 'sub id not sub-N', value: { ...CLUSTER, subs: [{ ...SUB_STATUS, id: 'x' }] }, path: 'subs.0.id' },
         { why: 'negative uptime', value: { ...CLUSTER, uptimeMs: -5 }, path: 'uptimeMs' },
+        { why: 'missing videos count', value: { ...CLUSTER, videos: undefined }, path: 'videos' },
+        { why: 'negative videos count', value: { ...CLUSTER, videos: -1 }, path: 'videos' },
+        { why: 'sub without videos', value: { ...CLUSTER, subs: [{ ...SUB_STATUS, videos: undefined }] }, path: 'subs.0.videos' },
+        { why: 'sub without transfers', value: { ...CLUSTER, subs: [{ ...SUB_STATUS, transfers: undefined }] }, path: 'subs.0.transfers' },
+        { why: 'sub transfer with fractional offset', value: { ...CLUSTER, subs: [{ ...SUB_STATUS, transfers: [{ ...TRANSFER, offset: 0.5 }] }] }, path: 'subs.0.transfers.0.offset' },
       ],
     },
   },
@@ -139,7 +201,7 @@ const requestCases: Record<RequestName, Case> = {
   'notify.list': {
     params: { ok: [{}], bad: [{ why: 'string', value: 'x', path: '' }] },
     result: {
-      ok: [{ items: [] }, { items: [NOTE, { ...NOTE, id: 2, kind: 'system' }] }],
+      ok: [{ items: [] }, { items: [NOTE, { ...NOTE, id: 2, kind: 'system' }, { ...NOTE, id: 3, kind: 'video.new' }, { ...NOTE, id: 4, kind: 'room.invite' }] }],
       bad: [
         { why: 'unknown kind', value: { items: [{ ...NOTE, kind: 'chat' }] }, path: 'items.0.kind' },
         { why: 'negative id', value: { items: [NOTE, { ...NOTE, id: -1 }] }, path: 'items.1.id' },
@@ -158,6 +220,227 @@ const requestCases: Record<RequestName, Case> = {
     },
     result: { ok: [{}], bad: [{ why: 'null', value: null, path: '' }] },
   },
+  'upload.begin': {
+    params: {
+      ok: [
+        { name: 'film.mkv', size: 10 * MiB, sha256: SHA256 },
+        { name: '', size: 0, sha256: 'f'.repeat(64), user: 'alice' },
+        { name: 'n'.repeat(1000), size: Number.MAX_SAFE_INTEGER, sha256: SHA256 },
+      ],
+      bad: [
+        { why: 'non-hex sha256', value: { name: 'a', size: 1, sha256: 'g'.repeat(64) }, path: 'sha256' },
+        { why: 'upper-case sha256', value: { name: 'a', size: 1, sha256: SHA256.toUpperCase() }, path: 'sha256' },
+        { why: '63-char sha256', value: { name: 'a', size: 1, sha256: SHA256.slice(1) }, path: 'sha256' },
+        { why: '65-char sha256', value: { name: 'a', size: 1, sha256: SHA256 + '0' }, path: 'sha256' },
+        { why: 'missing sha256', value: { name: 'a', size: 1 }, path: 'sha256' },
+        { why: 'negative size', value: { name: 'a', size: -1, sha256: SHA256 }, path: 'size' },
+        { why: 'fractional size', value: { name: 'a', size: 1.5, sha256: SHA256 }, path: 'size' },
+        { why: 'name too long', value: { name: 'n'.repeat(1001), size: 1, sha256: SHA256 }, path: 'name' },
+      ],
+    },
+    result: {
+      ok: [
+        { uploadId: UPLOAD_ID, offset: 0, chunkBytes: MiB, leaseMs: 60_000, resumed: false },
+        { uploadId: UPLOAD_ID, offset: 4 * MiB, chunkBytes: 1, leaseMs: 0, resumed: true },
+      ],
+      bad: [
+        { why: '31-char uploadId', value: { uploadId: UPLOAD_ID.slice(1), offset: 0, chunkBytes: MiB, leaseMs: 1, resumed: false }, path: 'uploadId' },
+        { why: 'upper-case uploadId', value: { uploadId: UPLOAD_ID.toUpperCase(), offset: 0, chunkBytes: MiB, leaseMs: 1, resumed: false }, path: 'uploadId' },
+        { why: 'chunkBytes 0', value: { uploadId: UPLOAD_ID, offset: 0, chunkBytes: 0, leaseMs: 1, resumed: false }, path: 'chunkBytes' },
+        { why: 'negative offset', value: { uploadId: UPLOAD_ID, offset: -1, chunkBytes: MiB, leaseMs: 1, resumed: false }, path: 'offset' },
+        { why: 'resumed not a boolean', value: { uploadId: UPLOAD_ID, offset: 0, chunkBytes: MiB, leaseMs: 1, resumed: 'yes' }, path: 'resumed' },
+      ],
+    },
+  },
+  'upload.chunk': {
+    params: {
+      ok: [{ uploadId: UPLOAD_ID, offset: 0 }, { uploadId: UPLOAD_ID, offset: 3 * MiB, user: 'bob' }],
+      bad: [
+        { why: 'non-hex uploadId', value: { uploadId: 'z'.repeat(32), offset: 0 }, path: 'uploadId' },
+        { why: 'negative offset', value: { uploadId: UPLOAD_ID, offset: -1 }, path: 'offset' },
+        { why: 'missing offset', value: { uploadId: UPLOAD_ID }, path: 'offset' },
+      ],
+    },
+    result: {
+      ok: [{ offset: 0 }, { offset: 2 ** 40 }],
+      bad: [
+        { why: 'negative offset', value: { offset: -1 }, path: 'offset' },
+        { why: 'fractional offset', value: { offset: 0.5 }, path: 'offset' },
+      ],
+    },
+  },
+  'upload.finish': {
+    params: {
+      ok: [{ uploadId: UPLOAD_ID }, { uploadId: UPLOAD_ID, user: 'alice' }],
+      bad: [
+        { why: 'missing uploadId', value: { user: 'alice' }, path: 'uploadId' },
+        { why: '33-char uploadId', value: { uploadId: UPLOAD_ID + 'a' }, path: 'uploadId' },
+      ],
+    },
+    result: {
+      ok: [{ video: VIDEO }, { video: { ...VIDEO, size: 0, audioCodec: null, replicas: 0 } }],
+      bad: [
+        { why: 'VideoInfo with negative size', value: { video: { ...VIDEO, size: -1 } }, path: 'video.size' },
+        { why: 'VideoInfo with id 0', value: { video: { ...VIDEO, id: 0 } }, path: 'video.id' },
+        { why: 'VideoInfo with short sha256', value: { video: { ...VIDEO, sha256: 'abc' } }, path: 'video.sha256' },
+        { why: 'VideoInfo without audioCodec (null, not absent)', value: { video: { ...VIDEO, audioCodec: undefined } }, path: 'video.audioCodec' },
+        { why: 'VideoInfo with negative replicas', value: { video: { ...VIDEO, replicas: -1 } }, path: 'video.replicas' },
+        { why: 'VideoInfo name too long', value: { video: { ...VIDEO, name: 'n'.repeat(401) } }, path: 'video.name' },
+        { why: 'missing video', value: {}, path: 'video' },
+      ],
+    },
+  },
+  'upload.cancel': {
+    params: {
+      ok: [{ uploadId: UPLOAD_ID }, { uploadId: UPLOAD_ID, user: 'alice' }],
+      bad: [{ why: 'uploadId too short', value: { uploadId: 'abc' }, path: 'uploadId' }],
+    },
+    result: { ok: [{}], bad: [{ why: 'null', value: null, path: '' }] },
+  },
+  'videos.list': {
+    params: { ok: [{}], bad: [{ why: 'null', value: null, path: '' }] },
+    result: {
+      ok: [{ videos: [] }, { videos: [VIDEO, { ...VIDEO, id: 2, name: 'clip.webm', videoCodec: 'vp9', audioCodec: null }] }],
+      bad: [
+        { why: 'second VideoInfo with negative size', value: { videos: [VIDEO, { ...VIDEO, id: 2, size: -1 }] }, path: 'videos.1.size' },
+        { why: 'fractional width', value: { videos: [{ ...VIDEO, width: 1.5 }] }, path: 'videos.0.width' },
+        { why: 'missing videos', value: {}, path: 'videos' },
+      ],
+    },
+  },
+  'replica.chunk': {
+    params: {
+      ok: [
+        { videoId: 1, offset: 0, length: 1 },
+        { videoId: 3, offset: 8 * MiB, length: 8 * MiB },
+      ],
+      bad: [
+        { why: 'length 0', value: { videoId: 1, offset: 0, length: 0 }, path: 'length' },
+        { why: 'length over 8 MiB', value: { videoId: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' },
+        { why: 'missing length', value: { videoId: 1, offset: 0 }, path: 'length' },
+        { why: 'videoId 0', value: { videoId: 0, offset: 0, length: 1 }, path: 'videoId' },
+        { why: 'negative offset', value: { videoId: 1, offset: -1, length: 1 }, path: 'offset' },
+      ],
+    },
+    result: {
+      ok: [{ offset: 0, size: 10 * MiB }, { offset: 10 * MiB, size: 10 * MiB }],
+      bad: [
+        { why: 'negative size', value: { offset: 0, size: -1 }, path: 'size' },
+        { why: 'missing offset', value: { size: 1 }, path: 'offset' },
+      ],
+    },
+  },
+  'room.create': {
+    params: {
+      ok: [
+        { videoId: 1, invite: [] },
+        { videoId: 2, invite: ['bob', 'carol'], user: 'alice' },
+        { videoId: 1, invite: users(100) },
+      ],
+      bad: [
+        { why: '101 invitees', value: { videoId: 1, invite: users(101) }, path: 'invite' },
+        { why: 'non-string invitee', value: { videoId: 1, invite: [7] }, path: 'invite.0' },
+        { why: 'missing invite', value: { videoId: 1 }, path: 'invite' },
+        { why: 'videoId 0', value: { videoId: 0, invite: [] }, path: 'videoId' },
+      ],
+    },
+    result: {
+      ok: [{ room: ROOM }],
+      bad: [
+        { why: 'RoomId not r-<8 hex>', value: { room: { ...ROOM, id: 'room-1' } }, path: 'room.id' },
+        { why: 'missing room', value: {}, path: 'room' },
+      ],
+    },
+  },
+  'rooms.list': {
+    params: {
+      ok: [{}, { user: 'alice' }],
+      bad: [{ why: 'numeric user', value: { user: 1 }, path: 'user' }],
+    },
+    result: {
+      ok: [{ rooms: [] }, { rooms: [ROOM, { ...ROOM, id: 'r-deadbeef', paused: false, positionMs: 59_999, seq: 42, closed: true }] }],
+      bad: [
+        { why: 'upper-case RoomId', value: { rooms: [ROOM, { ...ROOM, id: 'r-DEADBEEF' }] }, path: 'rooms.1.id' },
+        { why: 'missing rooms', value: {}, path: 'rooms' },
+      ],
+    },
+  },
+  'room.get': {
+    params: {
+      ok: [{ roomId: ROOM_ID }, { roomId: 'r-00000000', user: 'bob' }],
+      bad: [
+        { why: 'RoomId with 7 hex digits', value: { roomId: 'r-0123abc' }, path: 'roomId' },
+        { why: 'RoomId with 9 hex digits', value: { roomId: 'r-0123abcde' }, path: 'roomId' },
+        { why: 'RoomId with a non-hex digit', value: { roomId: 'r-0123abcg' }, path: 'roomId' },
+        { why: 'RoomId with upper-case hex', value: { roomId: 'r-0123ABCD' }, path: 'roomId' },
+        { why: 'RoomId with prefix R-', value: { roomId: 'R-0123abcd' }, path: 'roomId' },
+        { why: 'RoomId without the r- prefix', value: { roomId: '0123abcd' }, path: 'roomId' },
+        { why: 'missing roomId', value: { user: 'bob' }, path: 'roomId' },
+      ],
+    },
+    result: {
+      ok: [{ room: ROOM }, { room: { ...ROOM, members: users(200), watching: [] } }],
+      bad: [
+        { why: 'negative positionMs', value: { room: { ...ROOM, positionMs: -1 } }, path: 'room.positionMs' },
+        { why: '201 members', value: { room: { ...ROOM, members: users(201) } }, path: 'room.members' },
+        { why: 'missing closed', value: { room: { ...ROOM, closed: undefined } }, path: 'room.closed' },
+      ],
+    },
+  },
+  'room.control': {
+    params: {
+      ok: [
+        { roomId: ROOM_ID, action: 'play' },
+        { roomId: ROOM_ID, action: 'pause', user: 'alice' },
+        { roomId: ROOM_ID, action: 'seek', positionMs: 0 },
+        { roomId: ROOM_ID, action: 'seek', positionMs: 30_000 },
+        { roomId: ROOM_ID, action: 'close' },
+      ],
+      bad: [
+        { why: "action 'jump'", value: { roomId: ROOM_ID, action: 'jump', positionMs: 1000 }, path: 'action' },
+        { why: 'missing action', value: { roomId: ROOM_ID }, path: 'action' },
+        { why: 'positionMs -1', value: { roomId: ROOM_ID, action: 'seek', positionMs: -1 }, path: 'positionMs' },
+        { why: 'fractional positionMs', value: { roomId: ROOM_ID, action: 'seek', positionMs: 1.5 }, path: 'positionMs' },
+        { why: 'bad roomId', value: { roomId: 'r-xyz', action: 'play' }, path: 'roomId' },
+      ],
+    },
+    result: {
+      ok: [{ room: { ...ROOM, paused: false, positionMs: 1000, seq: 3 } }],
+      bad: [
+        { why: 'paused not a boolean', value: { room: { ...ROOM, paused: 'no' } }, path: 'room.paused' },
+        { why: 'missing room', value: {}, path: 'room' },
+      ],
+    },
+  },
+  'room.join': {
+    params: {
+      ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, user: 'bob' }],
+      bad: [{ why: 'missing roomId', value: {}, path: 'roomId' }],
+    },
+    result: {
+      ok: [{ room: { ...ROOM, watching: ['alice', 'bob'] } }],
+      bad: [{ why: 'negative seq', value: { room: { ...ROOM, seq: -1 } }, path: 'room.seq' }],
+    },
+  },
+  'room.leave': {
+    params: {
+      ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, user: 'bob' }],
+      bad: [{ why: 'RoomId with trailing junk', value: { roomId: ROOM_ID + 'x' }, path: 'roomId' }],
+    },
+    result: { ok: [{}], bad: [{ why: 'null', value: null, path: '' }] },
+  },
+  'time.sync': {
+    params: { ok: [{}], bad: [{ why: 'number', value: 5, path: '' }] },
+    result: {
+      ok: [{ centralMs: 0 }, { centralMs: 1_700_000_000_000.25 }],
+      bad: [
+        { why: 'negative centralMs', value: { centralMs: -1 }, path: 'centralMs' },
+        { why: 'infinite centralMs', value: { centralMs: Infinity }, path: 'centralMs' },
+        { why: 'string centralMs', value: { centralMs: '1' }, path: 'centralMs' },
+        { why: 'missing centralMs', value: {}, path: 'centralMs' },
+      ],
+    },
+  },
   'session.check': {
     params: { ok: [{ token: TOKEN }], bad: [{ why: 'numeric token', value: { token: 1234567890123456 }, path: 'token' }] },
     result: { ok: [{ ...PLACEMENT, user: 'alice' }], bad: [{ why: 'subId sub-', value: { subId: 'sub-', subAddress: 'a', user: 'alice' }, path: 'subId' }] },
@@ -175,6 +458,37 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
       { why: '1001 items', value: { items: Array.from({ length: 1001 }, (_, i) => ({ ...NOTE, id: i })) }, path: 'items' },
       { why: 'missing items', value: { user: 'alice' }, path: 'items' },
       { why: 'item with fractional atMs', value: { items: [{ ...NOTE, atMs: 0.5 }] }, path: 'items.0.atMs' },
+    ],
+  },
+  'room.heartbeat': {
+    ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, user: 'alice' }],
+    bad: [
+      { why: 'missing roomId', value: { user: 'alice' }, path: 'roomId' },
+      { why: 'RoomId r-1', value: { roomId: 'r-1' }, path: 'roomId' },
+      { why: 'user too long', value: { roomId: ROOM_ID, user: 'u'.repeat(257) }, path: 'user' },
+    ],
+  },
+  'room.event': {
+    ok: [
+      { event: ROOM_EVENT, room: { ...ROOM, paused: false, seq: 1 } },
+      { event: { ...ROOM_EVENT, seq: 9, change: 'closed', text: '' }, room: { ...ROOM, seq: 9, closed: true }, to: ['alice', 'bob'] },
+      { event: { ...ROOM_EVENT, change: 'admin.lost' }, room: ROOM, to: users(200) },
+    ],
+    bad: [
+      { why: "change 'jump'", value: { event: { ...ROOM_EVENT, change: 'jump' }, room: ROOM }, path: 'event.change' },
+      { why: 'event roomId not r-<8 hex>', value: { event: { ...ROOM_EVENT, roomId: 'r-12' }, room: ROOM }, path: 'event.roomId' },
+      { why: 'event text too long', value: { event: { ...ROOM_EVENT, text: 't'.repeat(1001) }, room: ROOM }, path: 'event.text' },
+      { why: 'room with negative positionMs', value: { event: ROOM_EVENT, room: { ...ROOM, positionMs: -1 } }, path: 'room.positionMs' },
+      { why: 'missing room', value: { event: ROOM_EVENT }, path: 'room' },
+      { why: '201 recipients', value: { event: ROOM_EVENT, room: ROOM, to: users(201) }, path: 'to' },
+    ],
+  },
+  'video.added': {
+    ok: [{ video: VIDEO }, { video: { ...VIDEO, audioCodec: null, replicas: 0 } }],
+    bad: [
+      { why: 'VideoInfo with negative size', value: { video: { ...VIDEO, size: -1 } }, path: 'video.size' },
+      { why: 'VideoInfo with non-hex sha256', value: { video: { ...VIDEO, sha256: 'x'.repeat(64) } }, path: 'video.sha256' },
+      { why: 'missing video', value: {}, path: 'video' },
     ],
   },
   'session.revoked': {
@@ -315,7 +629,7 @@ describe('describeIssues', () => {
   });
 
   it('lists at most 5 issues', () => {
-    const r = requests['status.get'].result.safeParse({}); // six missing fields
+    const r = requests['status.get'].result.safeParse({}); // seven missing fields
     expect(r.error!.issues.length).toBeGreaterThan(5);
     expect(describeIssues(r.error!).split('; ')).toHaveLength(5);
   });

@@ -84,7 +84,7 @@ describe('spreadUsers', () => {
 });
 
 describe('registerSub', () => {
-  it('a new sub: connected, no clients, first probe one interval later', () => {
+  it('a new sub: connected, no clients, no replicas or transfers, first probe one interval later', () => {
     const reg = registerSub(new Map(), { id: 'sub-1', address: '10.0.0.2:7001', pid: 42 }, 5000, CFG);
     expect(reg.get('sub-1')).toEqual({
       id: 'sub-1',
@@ -95,10 +95,20 @@ describe('registerSub', () => {
       lastSeenMs: 5000,
       connected: true,
       probe: { misses: 0, nextProbeAtMs: 6000, outstanding: null, nextProbeId: 1, dead: false },
+      replicas: [],
+      transfers: [],
     });
   });
 
-  it('a known id keeps registeredAtMs and clients, takes the new address and pid, and resets the probe', () => {
+  it("a new sub does not inherit another sub's replicas or transfers", () => {
+    let reg = registry(['sub-1']);
+    reg = updateSub(reg, 'sub-1', (s) => ({ ...s, replicas: [1, 2], transfers: [{ videoId: 3, offset: 0, size: 10 }] }));
+    const sub2 = registerSub(reg, { id: 'sub-2', address: 'b', pid: 2 }, 10, CFG).get('sub-2')!;
+    expect(sub2.replicas).toEqual([]);
+    expect(sub2.transfers).toEqual([]);
+  });
+
+  it('a known id keeps registeredAtMs, clients, replicas and transfers, takes the new address and pid, and resets the probe', () => {
     let reg = registry(['sub-1']);
     // the sub missed two probes and has one outstanding, then drops off
     reg = updateSub(reg, 'sub-1', (s) => ({
@@ -106,6 +116,8 @@ describe('registerSub', () => {
       clients: 4,
       connected: false,
       probe: { misses: 2, nextProbeAtMs: 3000, outstanding: { probeId: 3, sentAtMs: 3000 }, nextProbeId: 4, dead: false },
+      replicas: [1, 3],
+      transfers: [{ videoId: 2, offset: 4096, size: 8192 }],
     }));
     const after = registerSub(reg, { id: 'sub-1', address: '10.0.0.9:7005', pid: 777 }, 3200, CFG).get('sub-1');
     expect(after).toEqual({
@@ -117,6 +129,8 @@ describe('registerSub', () => {
       lastSeenMs: 3200,
       connected: true,
       probe: { misses: 0, nextProbeAtMs: 4200, outstanding: null, nextProbeId: 4, dead: false },
+      replicas: [1, 3],
+      transfers: [{ videoId: 2, offset: 4096, size: 8192 }],
     });
   });
 
