@@ -12,19 +12,37 @@ export interface DelayProxy {
 export function startDelayProxy(opts: { listenHost: string; targetHost: string; port: number; delayMs: number; jitterMs: number }): Promise<DelayProxy> {
   const sockets = new Set<net.Socket>();
   const delay = () => opts.delayMs + (Math.random() * 2 - 1) * opts.jitterMs;
-  /** Forward `from` → `to`, each chunk released at max(previous release, arrival + delay). */
+  /**
+   * Forward `from` → `to`, each chunk released at max(previous release, arrival + delay). One queue
+   * and one timer per direction: separate timers could fire out of order within the same millisecond.
+   */
   const pipe = (from: net.Socket, to: net.Socket) => {
+    const queue: { release: number; chunk: Buffer | null }[] = [];
     let lastRelease = 0;
-    from.on('data', (chunk: Buffer) => {
-      const release = Math.max(lastRelease, performance.now() + delay());
+    let timer: NodeJS.Timeout | undefined;
+    const drain = () => {
+      timer = undefined;
+      const now = performance.now();
+      while (queue.length > 0 && queue[0]!.release <= now + 0.5) {
+        const { chunk } = queue.shift()!;
+        if (to.destroyed) continue;
+        if (chunk === null) to.end();
+        else to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.release - performance.now()));
+    };
+    const enqueue = (chunk: Buffer | null) => {
+      const release = Math.max(lastRelease, performance.now() + (chunk === null ? 0 : delay()));
       lastRelease = release;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, release - performance.now());
-    });
-    from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastRelease - performance.now()) + 1));
+      queue.push({ release, chunk });
+      if (!timer) timer = setTimeout(drain, Math.max(0, queue[0]!.release - performance.now()));
+    };
+    from.on('data', (chunk: Buffer) => enqueue(chunk));
+    from.on('end', () => enqueue(null));
     from.on('error', () => to.destroy());
-    from.on('close', () => setTimeout(() => to.destroy(), Math.max(0, lastRelease - performance.now()) + 5));
+    from.on('close', () => {
+      if (queue.length === 0) to.destroy();
+    });
   };
   const server = net.createServer((client) => {
     const upstream = net.connect(opts.port, opts.targetHost);

@@ -29,9 +29,9 @@ export const SYNC: SyncConfig = {
   /** Errors above this are fixed by a scheduled start instead of a speed nudge. */
   resyncIfOffByMs: 250,
   /** A speed nudge aims to remove the error over about this long. */
-  correctionWindowMs: 1500,
-  /** Speed stays within 1 ± this (5 % is inaudible with mpv's scaletempo). */
-  maxSpeedDelta: 0.05,
+  correctionWindowMs: 800,
+  /** Speed stays within 1 ± this (mpv's scaletempo keeps the pitch; a few % for a second is barely noticed). */
+  maxSpeedDelta: 0.08,
   /** Speed changes smaller than this are not sent (each is an IPC round trip). */
   minSpeedChange: 0.003,
   /** How far ahead a scheduled start seeks: enough for an exact seek plus buffering. */
@@ -66,6 +66,14 @@ export function planStart(room: { positionMs: number; atMs: number; durationMs: 
   const startAt = centralNowMs + leadMs;
   const seekTo = Math.min(room.durationMs, room.positionMs + (startAt - room.atMs));
   return { seekToMs: seekTo, startAtCentralMs: startAt };
+}
+
+/**
+ * How far ahead to schedule a start, from what seeks have cost so far: enough to finish the seek
+ * with margin, no more (every extra millisecond is waiting for the person who just joined).
+ */
+export function startLeadFor(seekCostMs: number): number {
+  return Math.round(Math.max(250, Math.min(1500, seekCostMs * 1.5 + 100)));
 }
 
 /** Whether a paused player shows the wrong frame. */

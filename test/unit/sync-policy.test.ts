@@ -7,7 +7,7 @@ const speed = (rate: number): SteadyAction => ({ kind: 'speed', rate });
 
 describe('SYNC thresholds the tables below rely on', () => {
   it('are the documented values', () => {
-    expect(SYNC).toMatchObject({ deadbandMs: 6, resyncIfOffByMs: 250, correctionWindowMs: 1500, maxSpeedDelta: 0.05, minSpeedChange: 0.003, startLeadMs: 600, pausedToleranceMs: 15 });
+    expect(SYNC).toMatchObject({ deadbandMs: 6, resyncIfOffByMs: 250, correctionWindowMs: 800, maxSpeedDelta: 0.08, minSpeedChange: 0.003, startLeadMs: 600, pausedToleranceMs: 15 });
   });
 });
 
@@ -17,29 +17,29 @@ describe('steadyAction', () => {
     ['on time at speed 1', 0, 1, none],
     ['+6 ms (deadband edge) at speed 1', 6, 1, none],
     ['-6 ms (deadband edge) at speed 1', -6, 1, none],
-    ['+7 ms just past the deadband', 7, 1, speed(0.995)], // 1 - 7/1500 = 0.99533
-    ['-7 ms just past the deadband', -7, 1, speed(1.005)],
-    ['40 ms ahead slows down proportionally', 40, 1, speed(0.973)], // 1 - 40/1500 = 0.97333
-    ['40 ms behind speeds up proportionally', -40, 1, speed(1.027)],
-    ['60 ms ahead', 60, 1, speed(0.96)],
-    ['75 ms ahead reaches the cap exactly', 75, 1, speed(0.95)],
-    ['200 ms ahead is capped at 1 - maxSpeedDelta', 200, 1, speed(0.95)],
-    ['200 ms behind is capped at 1 + maxSpeedDelta', -200, 1, speed(1.05)],
-    ['250 ms ahead is still a nudge', 250, 1, speed(0.95)],
-    ['-250 ms behind is still a nudge', -250, 1, speed(1.05)],
+    ['+7 ms just past the deadband', 7, 1, speed(0.991)], // 1 - 7/800 = 0.99125
+    ['-7 ms just past the deadband', -7, 1, speed(1.009)],
+    ['40 ms ahead slows down proportionally', 40, 1, speed(0.95)], // 1 - 40/800
+    ['40 ms behind speeds up proportionally', -40, 1, speed(1.05)],
+    ['60 ms ahead', 60, 1, speed(0.925)],
+    ['64 ms ahead reaches the cap exactly', 64, 1, speed(0.92)],
+    ['200 ms ahead is capped at 1 - maxSpeedDelta', 200, 1, speed(0.92)],
+    ['200 ms behind is capped at 1 + maxSpeedDelta', -200, 1, speed(1.08)],
+    ['250 ms ahead is still a nudge', 250, 1, speed(0.92)],
+    ['-250 ms behind is still a nudge', -250, 1, speed(1.08)],
     ['251 ms ahead resyncs', 251, 1, resync],
     ['251 ms behind resyncs', -251, 1, resync],
-    ['5 s ahead resyncs whatever the speed', 5000, 0.95, resync],
-    ['5 s behind resyncs whatever the speed', -5000, 1.05, resync],
+    ['5 s ahead resyncs whatever the speed', 5000, 0.92, resync],
+    ['5 s behind resyncs whatever the speed', -5000, 1.08, resync],
     ['back inside the deadband at 0.97 returns to speed 1', 2, 0.97, speed(1)],
     ['back inside the deadband at 1.03 returns to speed 1', -2, 1.03, speed(1)],
     ['inside the deadband at 1.002 still returns to exactly 1', 0, 1.002, speed(1)],
-    ['already at the right speed', 40, 0.973, none],
-    ['a change of 0.001 is not sent', 42, 0.973, none], // wants 0.972
-    ['a change of 0.002 is not sent', -43, 1.027, none], // wants 1.029
-    ['a change of 0.004 is sent', 46, 0.973, speed(0.969)], // 1 - 46/1500 = 0.96933
-    ['at the cap, more error changes nothing', 240, 0.95, none],
-    ['reversing direction is sent', -40, 0.973, speed(1.027)],
+    ['already at the right speed', 40, 0.95, none],
+    ['a change of 0.001 is not sent', 41, 0.95, none], // wants 0.949
+    ['a change of 0.002 is not sent', 42, 0.95, none], // wants 0.948
+    ['a change of 0.004 is sent', 43, 0.95, speed(0.946)], // 1 - 43/800 = 0.94625
+    ['at the cap, more error changes nothing', 240, 0.92, none],
+    ['reversing direction is sent', -40, 0.95, speed(1.05)],
   ])('%s', (_what, errorMs, current, expected) => {
     expect(steadyAction(errorMs, current)).toEqual(expected);
   });

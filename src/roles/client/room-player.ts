@@ -7,13 +7,24 @@ import type { Peer } from '../../net/peer.js';
 import type { RoomState } from '../../net/messages.js';
 import type { MpvHandle } from '../../player/mpv-process.js';
 import { addSample, bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
-import { SYNC, pausedNeedsSeek, planStart, steadyAction } from '../../player/sync-policy.js';
+import { SYNC, pausedNeedsSeek, planStart, startLeadFor, steadyAction } from '../../player/sync-policy.js';
 import { positionAt, clock } from '../shared/room.js';
 import type { Logger } from '../shared/log.js';
 
 /** This process's clock in ms with sub-ms resolution (monotonic, aligned to the wall clock at start). */
 export function localNow(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** `rounds` NTP-style exchanges with central through `peer`, added to `est`. */
+export async function measureClock(peer: Peer, rounds: number, est: ClockEstimate = emptyEstimate()): Promise<ClockEstimate> {
+  let out = est;
+  for (let i = 0; i < rounds; i++) {
+    const t0 = localNow();
+    const { centralMs } = await peer.request('time.sync', {}, { timeoutMs: 3000 });
+    out = addSample(out, t0, centralMs, localNow());
+  }
+  return out;
 }
 
 export interface PlayerStatus {
@@ -35,6 +46,14 @@ export class RoomPlayer {
   private busyUntilMs = 0;
   private maneuvering = false;
   private speed = 1;
+  /** What an exact seek costs here (ms, smoothed): sets how far ahead starts are scheduled. */
+  private seekCostMs = 200;
+  /**
+   * Error seen just after a scheduled start (ms, smoothed): mpv's clock can jump a little when it
+   * unpauses after an exact seek; seeking that much earlier next time cancels it.
+   */
+  private startBiasMs = 0;
+  private measureBiasNext = false;
   private ourSeeks = 0;
   private expectPause: { value: boolean; untilMs: number } | undefined;
   private stopped = false;
@@ -73,13 +92,14 @@ export class RoomPlayer {
 
   /** Measure the clock offset with a few quick exchanges (lowest RTT wins). */
   async syncClock(rounds = 6): Promise<void> {
-    for (let i = 0; i < rounds; i++) {
-      const t0 = localNow();
-      const { centralMs } = await this.peer.request('time.sync', {}, { timeoutMs: 3000 });
-      this.clockEst = addSample(this.clockEst, t0, centralMs, localNow());
-    }
+    this.clockEst = await measureClock(this.peer, rounds, this.clockEst);
     const best = bestOffset(this.clockEst)!;
     this.log.debug(`clock offset to central ${best.offsetMs.toFixed(2)} ms (rtt ${best.rttMs.toFixed(2)} ms)`);
+  }
+
+  /** Adopt an estimate measured before the player existed (while mpv was starting). */
+  useClock(est: ClockEstimate): void {
+    this.clockEst = est;
   }
 
   /** Start following the room: observe mpv, apply the state, start the loops. */
@@ -196,10 +216,13 @@ export class RoomPlayer {
   private async scheduledStart(gen: number): Promise<void> {
     this.maneuvering = true;
     try {
-      const plan = planStart(this.room, this.centralNow());
+      const planned = planStart(this.room, this.centralNow(), startLeadFor(this.seekCostMs));
+      const plan = { ...planned, seekToMs: Math.max(0, planned.seekToMs - this.startBiasMs) };
       await this.setPause(true);
       await this.setSpeed(1);
+      const seekStarted = localNow();
       await this.seekExact(plan.seekToMs);
+      this.seekCostMs = 0.7 * this.seekCostMs + 0.3 * (localNow() - seekStarted);
       if (gen !== this.generation) return;
       const waitMs = plan.startAtCentralMs - this.centralNow();
       if (waitMs < -SYNC.resyncIfOffByMs) {
@@ -211,6 +234,8 @@ export class RoomPlayer {
       await new Promise((r) => setTimeout(r, Math.max(0, waitMs)));
       if (gen !== this.generation) return;
       await this.setPause(false);
+      this.log.debug(`scheduled start: seek ${plan.seekToMs} ms cost ${this.seekCostMs.toFixed(0)} ms, unpaused ${(this.centralNow() - plan.startAtCentralMs).toFixed(1)} ms after the planned instant`);
+      this.measureBiasNext = true;
     } finally {
       if (gen === this.generation) {
         this.maneuvering = false;
@@ -244,6 +269,11 @@ export class RoomPlayer {
     this.lastPosition = s.positionMs;
     this.lastExpected = s.expectedMs;
     this.lastError = s.positionMs - s.expectedMs;
+    if (this.measureBiasNext && !this.room.paused && Math.abs(this.lastError) < SYNC.resyncIfOffByMs) {
+      this.measureBiasNext = false;
+      this.startBiasMs = Math.max(-150, Math.min(150, this.startBiasMs + 0.5 * this.lastError));
+      this.log.debug(`error after the start ${this.lastError.toFixed(1)} ms; start bias now ${this.startBiasMs.toFixed(1)} ms`);
+    }
     if (this.room.paused) {
       if (pausedNeedsSeek(s.positionMs, this.room.positionMs) || !s.paused) this.apply(this.room, 'paused drift');
       return;

@@ -9,7 +9,7 @@ import { startMpv } from '../../player/mpv-process.js';
 import type { Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
 import { streamUrl, waitUntilStreamable } from './play.js';
-import { RoomPlayer } from './room-player.js';
+import { RoomPlayer, measureClock } from './room-player.js';
 
 export interface WatchOptions {
   profile: Profile;
@@ -32,6 +32,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
   let player: RoomPlayer | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let closedText: string | undefined;
+  const t0 = performance.now();
+  const mark = (what: string) => log.debug(`watch: ${what} at +${(performance.now() - t0).toFixed(0)} ms`);
   try {
     while (!stop.signal.aborted && !closedText) {
       const session: Session = await openSession({ endpoint: opts.endpoint, profile, log, signal: stop.signal, onProgress: opts.onInfo });
@@ -39,6 +41,11 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       const early: { event: Parameters<RoomPlayer['onEvent']>[0]; room: Parameters<RoomPlayer['onEvent']>[1] }[] = [];
       let deliver = (event: (typeof early)[number]['event'], room: (typeof early)[number]['room']) => void early.push({ event, room });
       session.peer.on('room.event', (body) => deliver(body.event, body.room));
+      mark(`session open on ${session.subId}`);
+      // Measure the clock from now on, alongside joining and starting mpv: on a slow link each
+      // exchange is a round trip, and these are what a late joiner waits for.
+      const clockPromise = player ? undefined : measureClock(session.peer, 4);
+      clockPromise?.catch(() => {});
       let room;
       try {
         ({ room } = await session.peer.request('room.join', { roomId: opts.roomId }));
@@ -48,8 +55,10 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         throw err;
       }
       if (!player) {
+        mark('joined');
         const url = streamUrl(session.subAddress, room.videoId, profile.data.token!);
         await waitUntilStreamable(url, opts.onInfo, 120_000);
+        mark('stream ready');
         const mpv = await startMpv({
           url,
           headless: opts.headless,
@@ -64,8 +73,11 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
           closedText = text;
           session.peer.close(1000, 'room closed');
         });
-        await player.syncClock();
+        mark('mpv ready');
+        player.useClock(await clockPromise!);
+        mark('clock measured');
         await player.start();
+        mark('following the room');
         opts.onInfo(`watching ${room.videoName} in room ${room.id} (${player.isAdmin ? 'you are the admin' : `admin: ${room.admin}`})`);
         const p = player;
         statusTimer = setInterval(() => {
