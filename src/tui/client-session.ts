@@ -1,0 +1,102 @@
+/**
+ * What the client TUI sees: one ClientSession = a state snapshot plus action functions (gemini-cli's
+ * UIState/UIActions split). Views render the snapshot and call actions; they never touch sockets,
+ * mpv or the file system. The real implementation is roles/client/session.ts; tests use fakes.
+ */
+import type { Notification, RoomState, VideoInfo } from '../net/messages.js';
+
+/** The link to the cluster, for the status line. */
+export type LinkState =
+  | { kind: 'offline' }
+  | { kind: 'connecting'; message: string }
+  | { kind: 'online'; subId: string; subAddress: string }
+  /** During a failover: "sub lost, moving to sub-2…", attempt n of 5. */
+  | { kind: 'reconnecting'; message: string; attempt: number; maxAttempts: number };
+
+export interface UploadState {
+  file: string;
+  name: string;
+  phase: 'hashing' | 'uploading' | 'verifying' | 'done' | 'failed' | 'cancelled';
+  sent: number;
+  size: number;
+  /** Bytes per second over this run; 0 until known. */
+  rateBps: number;
+  /** Undefined until there is a rate. */
+  etaMs: number | undefined;
+  /** Non-zero when this run resumed an interrupted upload. */
+  resumedFrom: number;
+  error?: string;
+  video?: VideoInfo;
+}
+
+/** The room being watched, with this client's own sync figures. */
+export interface WatchState {
+  room: RoomState;
+  isAdmin: boolean;
+  /** Where the room is now (ms), computed on central's clock. */
+  expectedMs: number;
+  /** This player's last measured error (ms, + ahead / − behind); undefined before the first sample. */
+  errorMs: number | undefined;
+  speed: number;
+}
+
+export interface Toast {
+  text: string;
+  tone: 'info' | 'warn' | 'error';
+  atMs: number;
+}
+
+export interface ClientSnapshot {
+  screen: 'login' | 'main';
+  /** Central's address as typed or remembered, e.g. "localhost:8000". */
+  central: string;
+  user: string | undefined;
+  link: LinkState;
+  /** The login view's error, shown in place ("wrong password for \"ann\""). */
+  loginError: string | undefined;
+  /** Why the app went back to the login view (e.g. after 5 failed reconnects). */
+  loggedOutReason: string | undefined;
+  /** A request in flight, for a spinner ("logging in…"). */
+  busy: string | undefined;
+  videos: VideoInfo[];
+  /** Newest last. */
+  notifications: Notification[];
+  unread: number;
+  users: string[];
+  /** Rooms this user belongs to, newest first. */
+  rooms: RoomState[];
+  upload: UploadState | undefined;
+  watching: WatchState | undefined;
+  /** A short message for the status area ("only the admin (ann) controls this room"). */
+  toast: Toast | undefined;
+}
+
+export interface ClientActions {
+  /** Empty `repeat` → log in; filled → register (the original design's single form). */
+  submitLogin(user: string, password: string, repeat: string): Promise<void>;
+  logout(): Promise<void>;
+  markNotificationsRead(): void;
+  /** Start (or resume) an upload; progress appears in `snapshot().upload`. */
+  upload(file: string, name?: string): void;
+  cancelUpload(): void;
+  /** Paths that complete `partial` (directories end with "/"), sorted; at most 50. */
+  completePath(partial: string): string[];
+  /** Play a video alone: a room with no one else, opened at once. */
+  playAlone(videoId: number): Promise<void>;
+  createRoom(videoId: number, invite: string[]): Promise<RoomState | undefined>;
+  /** Open a room in mpv and follow it (leaves any other room first). */
+  openRoom(roomId: string): Promise<void>;
+  leaveRoom(): Promise<void>;
+  /** Admin controls for the watched room; guests get a toast explaining why not. */
+  control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void>;
+  closeRoom(roomId: string): Promise<void>;
+  /** Stop everything (mpv, connections) before the app exits. */
+  quit(): Promise<void>;
+}
+
+export interface ClientSession {
+  snapshot(): ClientSnapshot;
+  /** Called whenever the snapshot may have changed; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  actions: ClientActions;
+}
