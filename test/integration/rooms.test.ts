@@ -10,16 +10,10 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withMpv } from '../helpers/mpv-ipc-client.js';
+import type { PlayerStatus } from '../../src/roles/client/room-player.js';
 
-interface Line {
-  room: string;
-  seq: number;
-  position: number;
-  expected: number;
-  error_ms: number;
-  paused: boolean;
-  speed: number;
-}
+/** One line of `watch --headless`: the player's own status type. */
+type Line = PlayerStatus;
 
 function lines(out: string): Line[] {
   return out

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Token } from '../../src/net/messages.js';
 import { checkName, checkPassword, hashPassword, MAX_PASSWORD_CHARS, newToken, secretsEqual, verifyPassword } from '../../src/roles/central/accounts.js';
-import { WatchpartyError } from '../../src/roles/shared/errors.js';
+import { thrown } from '../helpers/thrown.js';
 
-/** The WatchpartyError `fn()` throws; fails the test if it throws nothing or something else. */
-function thrown(fn: () => void): WatchpartyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WatchpartyError);
-    return err as WatchpartyError;
-  }
-  throw new Error('expected a WatchpartyError');
-}
 
 describe('checkName', () => {
   it.each(['alice', 'a', 'a.b-c_9', 'Bob_2', '0', '...', 'x'.repeat(32)])('accepts %j', (name) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WatchpartyError, type ErrorCode } from '../../src/roles/shared/errors.js';
 import { clock, newRoom, positionAt, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput } from '../../src/roles/shared/room.js';
+import { thrown } from '../helpers/thrown.js';
 
 const T0 = 1_700_000_000_000;
 const LEAD = ROOM_RULES.startLeadMs;
@@ -50,16 +51,6 @@ function then(before: Step[], last: Step): { prev: Room; room: Room; events: Roo
   return { prev, room, events };
 }
 
-/** The WatchpartyError `fn()` throws; fails the test if it throws nothing or something else. */
-function thrown(fn: () => void): WatchpartyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WatchpartyError);
-    return err as WatchpartyError;
-  }
-  throw new Error('expected a WatchpartyError');
-}
 
 describe('clock', () => {
   it.each<[number, string]>([

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WatchpartyError } from '../../src/roles/shared/errors.js';
 import { checkVideoName, MAX_VIDEO_NAME_CHARS } from '../../src/roles/shared/video-name.js';
+import { thrown } from '../helpers/thrown.js';
 
-/** The WatchpartyError `fn()` throws; fails the test if it throws nothing or something else. */
-function thrown(fn: () => void): WatchpartyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(WatchpartyError);
-    return err as WatchpartyError;
-  }
-  throw new Error('expected a WatchpartyError');
-}
 
 const emoji = '🎬'; // one code point, two UTF-16 code units
 

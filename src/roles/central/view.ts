@@ -1,22 +1,64 @@
-/** Central's state as its TUI shows it: headline plus the sub-server table. */
+/** Central's state as its TUI shows it: headline, sub-servers (load, health, replicas), rooms, uploads. */
 import type { Central } from './main.js';
 import type { ServerSnapshot, StatusPanel } from '../../tui/server-view.js';
 import { formatDuration } from '../shared/duration.js';
+import { clock, positionAt } from '../shared/room.js';
+
+/** `▓▓▓▓░░░░ 52%` in `width` cells. */
+export function bar(fraction: number, width = 8): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const filled = Math.round(f * width);
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.floor(f * 100)}%`;
+}
 
 export function centralPanels(central: Central, nowMs = Date.now()): { headline: string; panels: StatusPanel[] } {
   const st = central.status(nowMs);
+  const online = st.subs.reduce((n, s) => n + s.clients, 0);
   const subs: StatusPanel = {
     title: `Sub-servers (${st.subs.length})`,
-    columns: ['id', 'address', 'pid', 'state', 'misses', 'users', 'clients', 'last seen'],
-    rows: st.subs.map((s) => ({
-      cells: [s.id, s.address, String(s.pid), s.state, `${s.misses}/3`, String(s.users), String(s.clients), `${formatDuration(nowMs - s.lastSeenMs)} ago`],
-      tone: s.state === 'alive' ? 'ok' : 'warn',
-    })),
+    columns: ['id', 'address', 'pid', 'health', 'users', 'online', 'replicas', 'transfer', 'last seen'],
+    rows: st.subs.map((s) => {
+      const t = s.transfers[0];
+      return {
+        cells: [
+          s.id,
+          s.address,
+          String(s.pid),
+          s.misses === 0 ? s.state : `${s.state} ${s.misses}/3 missed`,
+          String(s.users),
+          String(s.clients),
+          `${s.videos}/${st.videos}`,
+          t ? `#${t.videoId} ${bar(t.size ? t.offset / t.size : 0)}${s.transfers.length > 1 ? ` +${s.transfers.length - 1}` : ''}` : '—',
+          `${formatDuration(nowMs - s.lastSeenMs)} ago`,
+        ],
+        tone: s.misses > 0 ? ('warn' as const) : s.videos < st.videos ? ('plain' as const) : ('ok' as const),
+      };
+    }),
     empty: 'no sub-servers yet: start one with "watchparty sub --host <this machine>"',
   };
+  const rooms = central.rooms.all();
+  const roomPanel: StatusPanel = {
+    title: `Rooms (${rooms.length})`,
+    columns: ['room', 'video', 'admin', 'state', 'watching'],
+    rows: rooms.map((r) => ({
+      cells: [r.id, r.videoName, r.admin + (r.adminPresent ? '' : ' (away)'), `${r.paused ? '⏸' : '▶'} ${clock(positionAt(r, nowMs))} / ${clock(r.durationMs)}`, `${r.watching.length}/${r.members.length} ${r.watching.join(', ')}`],
+      tone: r.paused ? ('dim' as const) : ('ok' as const),
+    })),
+    empty: 'no rooms',
+  };
+  const uploads = central.videos.uploadsInProgress();
+  const panels = [subs, roomPanel];
+  if (uploads.length > 0) {
+    panels.push({
+      title: `Uploads (${uploads.length})`,
+      columns: ['name', 'user', 'progress'],
+      rows: uploads.map((u) => ({ cells: [u.name, u.user, bar(u.size ? u.stored / u.size : 0, 16)] })),
+      empty: '',
+    });
+  }
   return {
-    headline: `watchparty central · ${central.opts.host}:${central.port} · instance ${st.instance.slice(0, 8)} · up ${formatDuration(st.uptimeMs)} · heartbeat ${st.heartbeatMs / 1000} s · ${st.users} users`,
-    panels: [subs],
+    headline: `watchparty central · ${central.opts.host}:${central.port} · instance ${st.instance.slice(0, 8)} · up ${formatDuration(st.uptimeMs)} · heartbeat ${st.heartbeatMs / 1000} s · ${st.users} users, ${online} online · ${st.videos} videos`,
+    panels,
   };
 }
 

@@ -1,7 +1,8 @@
-/** A sub's state as its TUI shows it: link to central and connected clients. */
+/** A sub's state as its TUI shows it: link to central, connected clients, replicas and transfers. */
 import type { Sub } from './main.js';
 import type { StatusPanel } from '../../tui/server-view.js';
 import { formatDuration } from '../shared/duration.js';
+import { bar } from '../central/view.js';
 
 export function subPanels(sub: Sub, nowMs = Date.now()): { headline: string; panels: StatusPanel[] } {
   const clients = sub.sessions.list();
@@ -12,8 +13,16 @@ export function subPanels(sub: Sub, nowMs = Date.now()): { headline: string; pan
     rows: clients.map((c) => ({ cells: [c.user, c.address, `${formatDuration(nowMs - c.sinceMs)} ago`], tone: 'ok' })),
     empty: 'no clients connected',
   };
+  const held = sub.replicas.replicas();
+  const transfers = sub.replicas.transfers();
+  const replicas: StatusPanel = {
+    title: `Replicas: ${held.length} held, ${transfers.length} arriving`,
+    columns: ['video', 'name', 'progress'],
+    rows: transfers.map((t) => ({ cells: [`#${t.videoId}`, sub.replicas.video(t.videoId)?.name ?? '', bar(t.size ? t.offset / t.size : 0, 20)], tone: 'warn' as const })),
+    empty: held.length ? `all ${held.length} replicas verified` : 'no videos yet',
+  };
   return {
-    headline: `watchparty ${sub.subId ?? 'sub'} · ${sub.opts.bind}:${sub.port} · central ${sub.opts.central}: ${link}`,
-    panels: [panel],
+    headline: `watchparty ${sub.subId ?? 'sub'} · ${sub.opts.bind}:${sub.port} · central ${sub.opts.central}: ${link} · ${held.length} replicas`,
+    panels: [panel, replicas],
   };
 }

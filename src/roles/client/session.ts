@@ -1,0 +1,399 @@
+/**
+ * The live ClientSession behind the TUI: one object holding the snapshot the views render and the
+ * actions they call. It owns the connection (with failover and the 5-attempt rule), keeps videos,
+ * users, rooms and notifications fresh, runs uploads, and drives mpv through RoomPlayer.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Notification, RoomState } from '../../net/messages.js';
+import type { ClientActions, ClientSession, ClientSnapshot, UploadState } from '../../tui/client-session.js';
+import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { positionAt } from '../shared/room.js';
+import { startMpv } from '../../player/mpv-process.js';
+import type { Profile } from './profile.js';
+import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
+import { defaultVideoName, uploadFile } from './upload.js';
+import { rateAndEta } from './progress-bar.js';
+import { streamUrl, waitUntilStreamable } from './play.js';
+import { RoomPlayer, measureClock } from './room-player.js';
+
+/** The original design's client compares videos, users and rooms with its sub periodically. */
+const REFRESH_MS = 5000;
+const TOAST_MS = 4000;
+
+export interface LiveSessionOptions {
+  profile: Profile;
+  endpoint: Endpoint;
+  log: Logger;
+  /** mpv without a window or sound (tests, machines without a display). */
+  headlessPlayer: boolean;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class LiveClientSession implements ClientSession {
+  private snap: ClientSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private session: Session | undefined;
+  private player: RoomPlayer | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private uploadAbort: AbortController | undefined;
+  private connectAbort = new AbortController();
+  private stopped = false;
+  readonly actions: ClientActions;
+
+  constructor(private readonly opts: LiveSessionOptions) {
+    const d = opts.profile.data;
+    this.snap = {
+      screen: d.token ? 'main' : 'login',
+      central: centralAddress(opts.endpoint),
+      user: d.user,
+      link: { kind: 'offline' },
+      loginError: undefined,
+      loggedOutReason: undefined,
+      busy: undefined,
+      videos: [],
+      notifications: [],
+      unread: 0,
+      users: [],
+      rooms: [],
+      upload: undefined,
+      watching: undefined,
+      toast: undefined,
+    };
+    this.actions = {
+      submitLogin: (u, p, r) => this.submitLogin(u, p, r),
+      logout: () => this.logout(),
+      markNotificationsRead: () => this.markRead(),
+      upload: (file, name) => void this.upload(file, name),
+      cancelUpload: () => this.uploadAbort?.abort(),
+      completePath: (partial) => completePath(partial),
+      playAlone: (id) => this.playAlone(id),
+      createRoom: (id, invite) => this.createRoom(id, invite),
+      openRoom: (id) => this.openRoom(id),
+      leaveRoom: () => this.leaveRoom(),
+      control: (a, ms) => this.control(a, ms),
+      closeRoom: (id) => this.closeRoom(id),
+      quit: () => this.quit(),
+    };
+  }
+
+  snapshot(): ClientSnapshot {
+    return this.snap;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private set(change: Partial<ClientSnapshot>): void {
+    this.snap = { ...this.snap, ...change };
+    for (const l of this.listeners) l();
+  }
+
+  private toast(text: string, tone: 'info' | 'warn' | 'error' = 'info'): void {
+    const atMs = Date.now();
+    this.set({ toast: { text, tone, atMs } });
+    setTimeout(() => {
+      if (this.snap.toast?.atMs === atMs) this.set({ toast: undefined });
+    }, TOAST_MS).unref();
+  }
+
+  /** With a remembered session, connect at once (the login view is skipped). */
+  start(): void {
+    if (this.snap.screen === 'main') void this.connectLoop();
+  }
+
+  // ---- connection ------------------------------------------------------------------------
+
+  private async connectLoop(): Promise<void> {
+    const { profile, log } = this.opts;
+    this.connectAbort = new AbortController();
+    const signal = this.connectAbort.signal;
+    while (!this.stopped && !signal.aborted) {
+      let attempt = 1;
+      if (this.snap.link.kind !== 'reconnecting') this.set({ link: { kind: 'connecting', message: `connecting to ${this.snap.central}…` } });
+      let session: Session;
+      try {
+        session = await openSession({
+          endpoint: this.opts.endpoint,
+          profile,
+          log,
+          signal,
+          onProgress: (m) => {
+            attempt += /attempt/.test(m) ? 1 : 0;
+            this.set({ link: { kind: 'reconnecting', message: m, attempt: Math.min(attempt, MAX_SUB_ATTEMPTS), maxAttempts: MAX_SUB_ATTEMPTS } });
+          },
+        });
+      } catch (err) {
+        if (this.stopped || signal.aborted) return;
+        await this.stopWatching();
+        const why = err instanceof WatchpartyError && err.code === 'BAD_TOKEN' ? 'your session is no longer valid: log in again' : `${message(err)} — log in again`;
+        this.session = undefined;
+        this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: why, busy: undefined });
+        return;
+      }
+      this.session = session;
+      this.set({ link: { kind: 'online', subId: session.subId, subAddress: session.subAddress }, user: session.user, screen: 'main', loggedOutReason: undefined });
+      session.peer.on('notify.push', (body) => this.addNotifications(body.items));
+      session.peer.on('room.event', (body) => this.onRoomEvent(body.event, body.room));
+      await this.refresh();
+      if (this.player && this.snap.watching) {
+        // Back after a failover: rejoin the room where it is now.
+        const { room } = await session.peer.request('room.join', { roomId: this.snap.watching.room.id }).catch(() => ({ room: undefined }));
+        if (room) await this.player.rebind(session.peer, room);
+      }
+      clearInterval(this.refreshTimer);
+      this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
+      await new Promise<void>((resolve) => {
+        session.peer.onceClosed(() => resolve());
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      clearInterval(this.refreshTimer);
+      if (this.stopped || signal.aborted) return;
+      this.set({ link: { kind: 'reconnecting', message: `${session.subId} lost, finding another sub-server…`, attempt: 1, maxAttempts: MAX_SUB_ATTEMPTS } });
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const peer = this.session?.peer;
+    if (!peer || peer.closed) return;
+    try {
+      const [videos, users, rooms, pending] = await Promise.all([
+        peer.request('videos.list', {}),
+        peer.request('users.list', {}),
+        peer.request('rooms.list', {}),
+        peer.request('notify.list', {}),
+      ]);
+      this.set({ videos: videos.videos, users: users.users, rooms: rooms.rooms });
+      this.addNotifications(pending.items);
+    } catch (err) {
+      this.opts.log.debug(`refresh failed: ${message(err)}`);
+    }
+  }
+
+  private readKey(): string {
+    return `${this.session?.instanceId ?? ''}:${this.snap.user ?? ''}`;
+  }
+
+  private addNotifications(items: Notification[]): void {
+    const known = new Set(this.snap.notifications.map((n) => n.id));
+    const fresh = items.filter((n) => !known.has(n.id));
+    if (fresh.length === 0) return;
+    const all = [...this.snap.notifications, ...fresh].sort((a, b) => a.id - b.id).slice(-500);
+    const lastRead = this.opts.profile.lastShown(this.readKey());
+    this.set({ notifications: all, unread: all.filter((n) => n.id > lastRead).length });
+    // New videos and invites change what the other tabs show.
+    if (fresh.some((n) => n.kind === 'video.new' || n.kind === 'room.invite')) void this.refresh();
+  }
+
+  /** Everything shown is read: remember it and let central forget it. */
+  private markRead(): void {
+    const last = this.snap.notifications.at(-1);
+    if (!last) return;
+    this.opts.profile.setLastShown(this.readKey(), last.id);
+    this.set({ unread: 0 });
+    void this.session?.peer.request('notify.ack', { upToId: last.id }).catch(() => {});
+  }
+
+  private onRoomEvent(event: { seq: number; text: string; change: string }, room: RoomState): void {
+    const others = this.snap.rooms.filter((r) => r.id !== room.id);
+    this.set({ rooms: room.closed ? others : [room, ...others].sort((a, b) => b.createdMs - a.createdMs) });
+    if (this.player && this.snap.watching?.room.id === room.id) {
+      void this.player.onEvent(event, room).catch(() => {});
+      this.toast(event.text);
+    }
+  }
+
+  // ---- account ---------------------------------------------------------------------------
+
+  private async submitLogin(user: string, password: string, repeat: string): Promise<void> {
+    const register = repeat.length > 0;
+    this.set({ busy: register ? 'registering…' : 'logging in…', loginError: undefined });
+    try {
+      const r = await withCentral(this.opts.endpoint, this.opts.log, (c) =>
+        register ? c.request('auth.register', { user, password, repeat }) : c.request('auth.login', { user, password }),
+      );
+      this.opts.profile.update({ host: this.opts.endpoint.host, port: this.opts.endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      this.set({ busy: undefined, user: r.user, screen: 'main', loggedOutReason: undefined, notifications: [], unread: 0 });
+      void this.connectLoop();
+    } catch (err) {
+      this.set({ busy: undefined, loginError: message(err) });
+    }
+  }
+
+  private async logout(): Promise<void> {
+    await this.stopWatching();
+    await this.session?.peer.request('auth.logout', {}).catch(() => {});
+    this.connectAbort.abort();
+    this.session?.peer.close(1000, 'logout');
+    this.session = undefined;
+    this.opts.profile.clearSession();
+    this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: undefined, videos: [], rooms: [], notifications: [], unread: 0 });
+  }
+
+  // ---- uploads ---------------------------------------------------------------------------
+
+  private async upload(file: string, name?: string): Promise<void> {
+    const peer = this.session?.peer;
+    const abs = path.resolve(file.replace(/^~(?=$|\/)/, os.homedir()));
+    const base: UploadState = { file: abs, name: name ?? defaultVideoName(abs), phase: 'hashing', sent: 0, size: 0, rateBps: 0, etaMs: undefined, resumedFrom: 0 };
+    if (!peer) {
+      this.set({ upload: { ...base, phase: 'failed', error: 'not connected to a sub-server' } });
+      return;
+    }
+    this.uploadAbort = new AbortController();
+    this.set({ upload: base });
+    try {
+      const video = await uploadFile(peer, abs, base.name, (p) => {
+        const { rate, etaMs } = rateAndEta(p, Date.now());
+        this.set({ upload: { ...base, phase: p.phase, sent: p.sent, size: p.size, rateBps: p.phase === 'uploading' ? rate : 0, etaMs: p.phase === 'uploading' ? etaMs : undefined, resumedFrom: p.resumedFrom } });
+      }, this.uploadAbort.signal);
+      this.set({ upload: { ...this.snap.upload!, phase: 'done', sent: video.size, size: video.size, video } });
+      void this.refresh();
+    } catch (err) {
+      const cancelled = this.uploadAbort.signal.aborted;
+      this.set({ upload: { ...(this.snap.upload ?? base), phase: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled' : message(err) } });
+    }
+  }
+
+  // ---- rooms -----------------------------------------------------------------------------
+
+  private async createRoom(videoId: number, invite: string[]): Promise<RoomState | undefined> {
+    try {
+      const { room } = await this.requirePeer().request('room.create', { videoId, invite });
+      this.set({ rooms: [room, ...this.snap.rooms.filter((r) => r.id !== room.id)] });
+      this.toast(invite.length ? `room ${room.id} created; invited ${invite.join(', ')}` : `room ${room.id} created`);
+      return room;
+    } catch (err) {
+      this.toast(message(err), 'error');
+      return undefined;
+    }
+  }
+
+  private async playAlone(videoId: number): Promise<void> {
+    const room = await this.createRoom(videoId, []);
+    if (room) await this.openRoom(room.id);
+  }
+
+  private requirePeer() {
+    const peer = this.session?.peer;
+    if (!peer || peer.closed) throw new WatchpartyError('DISCONNECTED', 'not connected to a sub-server right now');
+    return peer;
+  }
+
+  private async openRoom(roomId: string): Promise<void> {
+    if (this.snap.watching?.room.id === roomId) return;
+    await this.leaveRoom();
+    try {
+      const session = this.session;
+      const peer = this.requirePeer();
+      const clock = measureClock(peer, 4);
+      clock.catch(() => {});
+      const { room } = await peer.request('room.join', { roomId });
+      const url = streamUrl(session!.subAddress, room.videoId, this.opts.profile.data.token!);
+      await waitUntilStreamable(url, (m) => this.toast(m), 120_000);
+      const mpv = await startMpv({
+        url,
+        headless: this.opts.headlessPlayer,
+        paused: true,
+        startSeconds: positionAt(room, Date.now()) / 1000,
+        title: `${room.videoName} · room ${room.id}`,
+        extraArgs: ['--keep-open=yes', '--hr-seek=yes'],
+      });
+      const player = new RoomPlayer(peer, room, mpv, session!.user, this.opts.log);
+      this.player = player;
+      player.useClock(await clock);
+      player.onClosed((text) => {
+        this.toast(text, 'warn');
+        void this.stopWatching();
+      });
+      await player.start();
+      this.opts.profile.update({ lastRoom: { id: room.id, positionMs: positionAt(room, Date.now()), atMs: Date.now() } });
+      const update = () => {
+        if (this.player !== player) return;
+        const st = player.status();
+        this.set({ watching: { room: player.state, isAdmin: player.isAdmin, expectedMs: positionAt(player.state, player.centralNow()), errorMs: st.error_ms, speed: st.speed } });
+      };
+      update();
+      this.watchTimer = setInterval(update, 250);
+      void mpv.exited.then(() => {
+        if (this.player === player) void this.leaveRoom();
+      });
+    } catch (err) {
+      this.toast(message(err), 'error');
+      await this.stopWatching();
+    }
+  }
+
+  private async stopWatching(): Promise<void> {
+    clearInterval(this.watchTimer);
+    const player = this.player;
+    this.player = undefined;
+    this.set({ watching: undefined });
+    await player?.stop().catch(() => {});
+  }
+
+  private async leaveRoom(): Promise<void> {
+    const id = this.snap.watching?.room.id;
+    await this.stopWatching();
+    if (id) await this.session?.peer.request('room.leave', { roomId: id }).catch(() => {});
+  }
+
+  private async control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void> {
+    const w = this.snap.watching;
+    if (!w) return;
+    if (!w.isAdmin) {
+      this.toast(`only the admin (${w.room.admin}) controls this room`, 'warn');
+      return;
+    }
+    try {
+      const clamped = positionMs === undefined ? undefined : Math.max(0, Math.min(w.room.durationMs, Math.round(positionMs)));
+      await this.requirePeer().request('room.control', { roomId: w.room.id, action, ...(clamped !== undefined ? { positionMs: clamped } : {}) });
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async closeRoom(roomId: string): Promise<void> {
+    try {
+      await this.requirePeer().request('room.control', { roomId, action: 'close' });
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async quit(): Promise<void> {
+    this.stopped = true;
+    this.uploadAbort?.abort();
+    clearInterval(this.refreshTimer);
+    await this.leaveRoom();
+    this.connectAbort.abort();
+    this.session?.peer.close(1000, 'bye');
+  }
+}
+
+/** Tab completion for a typed path: entries of its folder that start with its last part. */
+export function completePath(partial: string): string[] {
+  const expanded = partial.replace(/^~(?=$|\/)/, os.homedir());
+  const dir = expanded.endsWith('/') ? expanded : path.dirname(expanded);
+  const prefix = expanded.endsWith('/') ? '' : path.basename(expanded);
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir || '.', { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const shownDir = partial.endsWith('/') ? partial : partial.slice(0, partial.length - prefix.length);
+  return entries
+    .filter((e) => e.name.startsWith(prefix) && (prefix.startsWith('.') || !e.name.startsWith('.')))
+    .map((e) => shownDir + e.name + (e.isDirectory() ? '/' : ''))
+    .sort()
+    .slice(0, 50);
+}
