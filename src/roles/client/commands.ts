@@ -13,6 +13,7 @@ import { openSession, withCentral, type Session } from './connect.js';
 import { common, context, out, readPasswords, withSession, type CommonOptions } from './command-kit.js';
 import { registerVideoCommands } from './video-commands.js';
 import { registerRoomCommands } from './room-commands.js';
+import { registerClientTui } from './client-command.js';
 import { sleep } from '../../net/dial.js';
 
 function formatNotification(n: Notification, json: boolean | undefined): string {
@@ -111,6 +112,7 @@ export function registerClientCommands(program: Command): void {
 
   registerVideoCommands(program);
   registerRoomCommands(program);
+  registerClientTui(program);
 }
 
 /** List, show (print, then record as shown), acknowledge. Returns the inbox for a follower. */

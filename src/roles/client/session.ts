@@ -190,7 +190,7 @@ export class LiveClientSession implements ClientSession {
     const lastRead = this.opts.profile.lastShown(this.readKey());
     this.set({ notifications: all, unread: all.filter((n) => n.id > lastRead).length });
     // New videos and invites change what the other tabs show.
-    if (fresh.some((n) => n.kind === 'video.new' || n.kind === 'room.invite')) void this.refresh();
+    if (fresh.some((n) => n.kind === 'video.new' || n.kind === 'room.invite' || n.kind === 'user.registered')) void this.refresh();
   }
 
   /** Everything shown is read: remember it and let central forget it. */

@@ -1,0 +1,88 @@
+/**
+ * The watched room: its video, admin, members with presence, play state, the shared position and
+ * this player's own sync figures. The video itself plays in mpv; this is its control panel.
+ */
+import type { ReactNode } from 'react';
+import { Box, Text } from 'ink';
+import type { WatchState } from '../client-session.js';
+import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
+import { positionLine, signedMs } from './progress.js';
+import { line } from './width.js';
+
+/** Lines the view always uses before the member list (name, admin, state, bar, sync, members title). */
+const FIXED_LINES = 6;
+
+function same(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** "your sync error: +3 ms (speed 0.995)", or that it is still being measured. */
+export function syncText(watch: Pick<WatchState, 'errorMs' | 'speed'>): string {
+  if (watch.errorMs === undefined) return 'your sync error: measuring…';
+  return `your sync error: ${signedMs(watch.errorMs)} (speed ${watch.speed.toFixed(3)})`;
+}
+
+/** The watched room (if any), the panel size and focus, and an optional last line. */
+export interface RoomViewProps {
+  watch: WatchState | undefined;
+  /** Whether there are rooms to pick from (changes the empty text). */
+  hasRooms: boolean;
+  width: number;
+  height: number;
+  focused: boolean;
+  /** The go-to field or the close confirmation, on the view's last line. */
+  footer?: ReactNode;
+}
+
+/** The room panel, or how to open one when nothing is being watched. */
+export function RoomView({ watch, hasRooms, width, height, focused, footer }: RoomViewProps) {
+  const inner = Math.max(1, width - PANEL_CHROME_COLUMNS);
+  if (!watch) {
+    return (
+      <Panel title="Watching" width={width} height={height} focused={focused}>
+        <Text dimColor wrap="truncate-end">
+          {line(hasRooms ? 'Not watching. Pick a room and press Enter to open it in mpv.' : 'Not watching. Rooms you create or are invited to appear here.', inner)}
+        </Text>
+      </Panel>
+    );
+  }
+  const { room } = watch;
+  const members = [...room.members].sort((a, b) => Number(same(b, room.admin)) - Number(same(a, room.admin)));
+  const memberRows = Math.max(0, height - PANEL_CHROME_ROWS - FIXED_LINES - (footer ? 1 : 0));
+  const shown = members.length > memberRows ? members.slice(0, Math.max(0, memberRows - 1)) : members;
+  const more = members.length - shown.length;
+  const watchingCount = room.members.filter((m) => room.watching.some((w) => same(w, m))).length;
+  const admin = `admin: ${room.admin}${watch.isAdmin ? ' (you)' : ''}${room.adminPresent ? '' : ' · away, the room waits for them'}`;
+
+  return (
+    <Panel title={`Watching · ${room.id}`} width={width} height={height} focused={focused}>
+      <Text bold wrap="truncate-end">
+        {line(room.videoName, inner)}
+      </Text>
+      <Text color={room.adminPresent ? undefined : 'yellow'} wrap="truncate-end">
+        {line(admin, inner)}
+      </Text>
+      <Text color={room.closed ? 'red' : room.paused ? 'yellow' : 'green'} wrap="truncate-end">
+        {room.closed ? '✕ closed by the admin' : room.paused ? '⏸ paused' : '▶ playing'}
+      </Text>
+      <Text wrap="truncate-end">{positionLine(watch.expectedMs, room.durationMs, inner)}</Text>
+      <Text dimColor wrap="truncate-end">
+        {line(syncText(watch), inner)}
+      </Text>
+      <Text bold wrap="truncate-end">
+        {line(`Members · ${watchingCount} of ${room.members.length} watching`, inner)}
+      </Text>
+      {shown.map((m) => {
+        const present = room.watching.some((w) => same(w, m));
+        return (
+          <Text key={m} color={present ? 'green' : undefined} dimColor={!present} wrap="truncate-end">
+            {line(`${present ? '●' : '○'} ${m}${same(m, room.admin) ? ' (admin)' : ''} — ${present ? 'watching' : 'away'}`, inner)}
+          </Text>
+        );
+      })}
+      {more > 0 && <Text dimColor>{line(`… ${more} more`, inner)}</Text>}
+      <Box flexGrow={1} />
+      {footer}
+    </Panel>
+  );
+}

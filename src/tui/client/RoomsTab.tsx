@@ -1,0 +1,163 @@
+/**
+ * Rooms: the picker (left, or on top when narrow) and the watched room (right, or below). The admin
+ * plays, pauses and seeks from here; guests are told, in place, that only the admin can.
+ */
+import { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import type { ClientActions, ClientSnapshot } from '../client-session.js';
+import { pageSize, useKeys, type KeySlot } from './keys.js';
+import { moveSelection } from './list-window.js';
+import { PANEL_CHROME_ROWS } from './Panel.js';
+import { RoomPicker } from './RoomPicker.js';
+import { RoomView } from './RoomView.js';
+import { editText } from './TextField.js';
+import { parseClock } from './time-input.js';
+import { line } from './width.js';
+
+/** Below this many columns the room view goes under the picker instead of beside it. */
+export const SIDE_BY_SIDE_MIN_COLUMNS = 100;
+/** ←/→ seek this far. */
+export const SEEK_STEP_MS = 10_000;
+/** How long a local notice ("only the admin…") stays. */
+const NOTICE_MS = 4000;
+
+/** Every tab gets the snapshot, the actions, its size, whether it is shown, and its key slot. */
+export interface RoomsTabProps {
+  snapshot: ClientSnapshot;
+  actions: ClientActions;
+  width: number;
+  height: number;
+  active: boolean;
+  keys: KeySlot;
+}
+
+type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | undefined;
+
+/** The Rooms tab: picker, watched room, a notice line and the key hints. */
+export function RoomsTab({ snapshot, actions, width, height, active, keys }: RoomsTabProps) {
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  const [prompt, setPrompt] = useState<Prompt>(undefined);
+  // An object, so the same text said twice restarts its timer.
+  const [notice, setNoticeState] = useState<{ text: string } | undefined>(undefined);
+  const setNotice = (text: string) => setNoticeState({ text });
+  const { rooms, watching } = snapshot;
+  const found = rooms.findIndex((r) => r.id === (selectedId ?? watching?.room.id));
+  const index = found >= 0 ? found : 0;
+
+  useEffect(() => {
+    if (notice === undefined) return;
+    const timer = setTimeout(() => setNoticeState(undefined), NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [notice]);
+  // A prompt about a room that is no longer watched means nothing.
+  useEffect(() => {
+    if (!watching) setPrompt(undefined);
+  }, [watching?.room.id]);
+
+  const wide = width >= SIDE_BY_SIDE_MIN_COLUMNS;
+  const bodyHeight = Math.max(2 * (PANEL_CHROME_ROWS + 1), height - 2);
+  const pickerHeight = wide ? bodyHeight : Math.max(PANEL_CHROME_ROWS + 1, Math.min(rooms.length + PANEL_CHROME_ROWS, Math.floor(bodyHeight * 0.4)));
+  const pickerRows = pickerHeight - PANEL_CHROME_ROWS;
+
+  const adminOnly = (): boolean => {
+    if (!watching) {
+      setNotice('open a room first: pick one and press Enter');
+      return false;
+    }
+    if (!watching.isAdmin) {
+      setNotice(`only the admin (${watching.room.admin}) controls this room`);
+      return false;
+    }
+    return true;
+  };
+  const seekTo = (ms: number) => {
+    if (!watching) return;
+    void actions.control('seek', Math.max(0, Math.min(watching.room.durationMs, Math.round(ms))));
+  };
+
+  useKeys(keys, (input, key) => {
+    if (prompt?.kind === 'close') {
+      if (input === 'y' && watching) void actions.closeRoom(watching.room.id);
+      setPrompt(undefined);
+      return true;
+    }
+    if (prompt?.kind === 'goto') {
+      if (key.escape) setPrompt(undefined);
+      else if (key.return) {
+        const ms = parseClock(prompt.text);
+        if (ms === undefined) setNotice(`"${prompt.text}" is not a time: type 90, 1:30 or 1:02:03`);
+        else {
+          seekTo(ms);
+          setPrompt(undefined);
+        }
+      } else {
+        const next = editText(prompt.text, input, key);
+        if (next !== undefined) setPrompt({ kind: 'goto', text: next });
+      }
+      return true;
+    }
+    const select = (by: number) => setSelectedId(rooms[moveSelection(index, by, rooms.length)]?.id);
+    if (key.upArrow) select(-1);
+    else if (key.downArrow) select(1);
+    else if (key.pageUp) select(-pageSize(pickerRows));
+    else if (key.pageDown) select(pageSize(pickerRows));
+    else if (key.return) {
+      const room = rooms[index];
+      if (room) void actions.openRoom(room.id);
+    } else if (input === ' ') {
+      if (adminOnly() && watching) void actions.control(watching.room.paused ? 'play' : 'pause');
+    } else if (key.leftArrow || key.rightArrow) {
+      if (adminOnly() && watching) seekTo(watching.expectedMs + (key.rightArrow ? SEEK_STEP_MS : -SEEK_STEP_MS));
+    } else if (input === 'g') {
+      if (adminOnly()) setPrompt({ kind: 'goto', text: '' });
+    } else if (input === 'x') {
+      if (adminOnly()) setPrompt({ kind: 'close' });
+    } else if (input === 'l') {
+      if (watching) void actions.leaveRoom();
+      else setNotice('not watching a room');
+    } else return false;
+    return true;
+  });
+
+  if (!active) return null;
+
+  const footer =
+    prompt?.kind === 'goto' ? (
+      <Text color="cyan" wrap="truncate-end">
+        {'go to (90, 1:30, 1:02:03): '}
+        {line(prompt.text, 20)}
+        <Text inverse> </Text>
+        <Text dimColor>{'  Enter go · Esc cancel'}</Text>
+      </Text>
+    ) : prompt?.kind === 'close' ? (
+      <Text color="yellow" bold wrap="truncate-end">
+        close room for everyone? y/n
+      </Text>
+    ) : undefined;
+
+  const pickerWidth = wide ? Math.max(28, Math.min(48, Math.floor(width * 0.36))) : width;
+  const picker = <RoomPicker rooms={rooms} index={index} watchingId={watching?.room.id} width={pickerWidth} height={pickerHeight} />;
+  const view = (
+    <RoomView watch={watching} hasRooms={rooms.length > 0} width={wide ? width - pickerWidth : width} height={wide ? bodyHeight : bodyHeight - pickerHeight} focused={watching !== undefined} footer={footer} />
+  );
+  const hints = !watching
+    ? '↑↓ pick a room · Enter open it in mpv'
+    : watching.isAdmin
+      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · g go to · x close · l leave'
+      : `↑↓ Enter open · l leave · only the admin (${watching.room.admin}) controls playback`;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box flexDirection={wide ? 'row' : 'column'} height={bodyHeight} flexShrink={0}>
+        {picker}
+        {view}
+      </Box>
+      <Text color="yellow" wrap="truncate-end">
+        {line(notice?.text ?? ' ', width)}
+      </Text>
+      <Text dimColor wrap="truncate-end">
+        {line(hints, width)}
+      </Text>
+    </Box>
+  );
+}

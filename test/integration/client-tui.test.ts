@@ -1,0 +1,92 @@
+/**
+ * The client TUI end to end, as a person would use it, in tmux against a real cluster: register,
+ * upload a small video, see it in Videos, create a room inviting a second user, and see the second
+ * user's TUI (another terminal, another profile) show the invite and open the room; then the admin
+ * plays and the guest's view follows; losing the only sub sends both back to the login view.
+ */
+import { describe, expect, it } from 'vitest';
+import { CLI, startCentral, startSub, tempDir } from '../helpers/spawn-role.js';
+import { openTerminal, type Terminal } from '../helpers/tmux.js';
+import { makeClip } from '../helpers/make-clip.js';
+
+async function typeInto(term: Terminal, text: string): Promise<void> {
+  // Text and Enter in separate sends, with a pause: one chunk would be inserted literally.
+  term.type(text);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+async function press(term: Terminal, ...keys: string[]): Promise<void> {
+  term.press(...keys);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+async function register(term: Terminal, user: string): Promise<void> {
+  await term.waitForScreen(/Log in/);
+  await typeInto(term, user);
+  await press(term, 'Tab');
+  await typeInto(term, 'pw');
+  await press(term, 'Tab');
+  await typeInto(term, 'pw');
+  await term.waitForScreen(/Register a new account/);
+  await press(term, 'Enter');
+  await term.waitForScreen(new RegExp(`watchparty · ${user}`));
+}
+
+describe('client TUI in tmux', () => {
+  it('registers, uploads, invites a friend, and both watch the room together', async () => {
+    const central = await startCentral();
+    await startSub(central.port);
+    const home = tempDir('wp-home-');
+    const clip = makeClip(tempDir('wp-clip-'), { seconds: 60, width: 64, height: 48, name: 'movie.mkv' });
+    const client = (profile: string) => `node ${CLI} client --profile ${profile} --mpv-headless --host 127.0.0.1 --port ${central.port}`;
+    const ann = openTerminal(client('ann'), { env: { WATCHPARTY_HOME: home } });
+    await register(ann, 'ann');
+    expect(ann.screen()).toMatch(/No videos yet/);
+    expect(ann.screen()).toMatch(/● sub-1 127\.0\.0\.1:\d+ · ann/);
+
+    await press(ann, '2');
+    await ann.waitForScreen(/Upload a video/);
+    await typeInto(ann, clip.replace(/movie\.mkv$/, 'mov'));
+    await press(ann, 'Tab');
+    await ann.waitForScreen(/movie\.mkv/);
+    await press(ann, 'Enter');
+    await ann.waitForScreen(/uploaded movie\.mkv/, 20_000);
+    await press(ann, '1');
+    await ann.waitForScreen(/movie\.mkv\s+1:00\s+64×48\s+ann/);
+
+    const bob = openTerminal(client('bob'), { env: { WATCHPARTY_HOME: home } });
+    await register(bob, 'bob');
+
+    await press(ann, 'c');
+    await ann.waitForScreen(/\[ \] bob/, 10_000);
+    await press(ann, ' ');
+    await ann.waitForScreen(/\[x\] bob/);
+    await press(ann, 'Enter');
+    await ann.waitForScreen(/Rooms · 1/);
+
+    await bob.waitForScreen(/Notifications \(1\)/, 10_000);
+    await press(bob, '3');
+    const invite = await bob.waitForScreen(/ann invited you to watch "movie\.mkv" \(room (r-[0-9a-f]{8})\)/);
+    const roomId = /room (r-[0-9a-f]{8})/.exec(invite)![1]!;
+    await press(bob, '4');
+    await bob.waitForScreen(/movie\.mkv\s+ann/);
+    await press(bob, 'Enter');
+    await bob.waitForScreen(new RegExp(`Watching · ${roomId}`), 15_000);
+    await bob.waitForScreen(/● bob — watching/);
+
+    await press(ann, 'Enter');
+    await ann.waitForScreen(/admin: ann \(you\)/, 15_000);
+    await press(ann, ' ');
+    await ann.waitForScreen(/▶ playing/, 5000);
+    await bob.waitForScreen(/▶ playing/, 5000);
+    await bob.waitForScreen(/your sync error: [+-]\d{1,2} ms/, 5000);
+    await press(bob, ' ');
+    await bob.waitForScreen(/only the admin \(ann\) controls/);
+
+    for (const t of [ann, bob]) {
+      t.resize(200, 50);
+      await t.waitForScreen(/Watching/);
+      for (const line of t.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(200);
+    }
+  }, 120_000);
+});

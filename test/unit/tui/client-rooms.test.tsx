@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { ClientApp } from '../../../src/tui/client/ClientApp.js';
+import type { ClientSnapshot } from '../../../src/tui/client-session.js';
+import { createFakeClientSession, KEY, mainSnapshot, makeRoom, makeWatch, plain, press, renderInTerminal, settle, waitForFrame, type FakeTerminal } from '../../fakes/fake-client-session.js';
+
+const terminals: FakeTerminal[] = [];
+afterEach(() => {
+  cleanup();
+  for (const t of terminals.splice(0)) t.unmount();
+});
+
+const roomA = makeRoom({ id: 'r-0000000a', videoName: 'Big Buck Bunny.mkv', admin: 'ann', members: ['ann', 'bob', 'cid'], watching: ['ann', 'bob'], paused: false });
+const roomB = makeRoom({ id: 'r-0000000b', videoName: 'Sintel.mp4', admin: 'bob', members: ['bob', 'ann'], watching: ['bob'], paused: true });
+
+async function openRooms(partial: Partial<ClientSnapshot>) {
+  const session = createFakeClientSession(mainSnapshot({ rooms: [roomA, roomB], ...partial }));
+  const r = render(<ClientApp session={session} onExit={() => {}} />);
+  await settle();
+  await press(r.stdin, '4');
+  await waitForFrame(r.lastFrame, (f) => f.includes('Rooms · 2'));
+  return { session, ...r };
+}
+
+describe('RoomsTab', () => {
+  it('lists rooms with their play state and admin, and opens the selected one with Enter', async () => {
+    const { session, stdin, lastFrame } = await openRooms({});
+    const frame = plain(lastFrame());
+    expect(frame).toMatch(/▶\s+Big Buck Bunny\.mkv\s+ann/);
+    expect(frame).toMatch(/⏸\s+Sintel\.mp4\s+bob/);
+    expect(frame).toContain('Not watching');
+    await press(stdin, KEY.down, KEY.enter);
+    expect(session.callsTo('openRoom')).toEqual([['r-0000000b']]);
+  });
+
+  it('shows the watched room: members with presence, state, position bar and sync error', async () => {
+    const { lastFrame } = await openRooms({ watching: makeWatch(roomA, { expectedMs: 723_000, errorMs: 3, speed: 0.995 }) });
+    const frame = plain(lastFrame());
+    expect(frame).toContain('Watching · r-0000000a');
+    expect(frame).toContain('admin: ann (you)');
+    expect(frame).toContain('▶ playing');
+    expect(frame).toMatch(/12:03 ━+╸─+ 45:10/);
+    expect(frame).toContain('your sync error: +3 ms (speed 0.995)');
+    expect(frame).toContain('● ann (admin) — watching');
+    expect(frame).toContain('● bob — watching');
+    expect(frame).toContain('○ cid — away');
+    expect(frame).toContain('Members · 2 of 3 watching');
+  });
+
+  it('as admin: space pauses a playing room and plays a paused one', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, ' ');
+    expect(session.callsTo('control')).toEqual([['pause']]);
+    session.set({ watching: makeWatch({ ...roomA, paused: true }) });
+    await waitForFrame(lastFrame, (f) => f.includes('⏸ paused'));
+    await press(stdin, ' ');
+    expect(session.callsTo('control')).toEqual([['pause'], ['play']]);
+  });
+
+  it('as admin: → and ← seek 10 s from the expected position, clamped to the video', async () => {
+    const { session, stdin } = await openRooms({ watching: makeWatch(roomA, { expectedMs: 723_000 }) });
+    await press(stdin, KEY.right, KEY.left);
+    expect(session.callsTo('control')).toEqual([
+      ['seek', 733_000],
+      ['seek', 713_000],
+    ]);
+  });
+
+  it('as admin: g opens a time field; "1:30" Enter seeks to 90 s; nonsense is refused in place', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'g');
+    await waitForFrame(lastFrame, (f) => f.includes('go to (90, 1:30, 1:02:03):'));
+    await press(stdin, 'abc', KEY.enter);
+    await waitForFrame(lastFrame, (f) => f.includes('"abc" is not a time'));
+    expect(session.callsTo('control')).toEqual([]);
+    await press(stdin, KEY.backspace, KEY.backspace, KEY.backspace, '1:30', KEY.enter);
+    expect(session.callsTo('control')).toEqual([['seek', 90_000]]);
+    await waitForFrame(lastFrame, (f) => !f.includes('go to (90'));
+  });
+
+  it('as admin: x asks before closing the room for everyone', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'x');
+    await waitForFrame(lastFrame, (f) => f.includes('close room for everyone? y/n'));
+    await press(stdin, 'n');
+    await waitForFrame(lastFrame, (f) => !f.includes('close room for everyone?'));
+    expect(session.callsTo('closeRoom')).toEqual([]);
+    await press(stdin, 'x', 'y');
+    expect(session.callsTo('closeRoom')).toEqual([['r-0000000a']]);
+  });
+
+  it('as guest: control keys explain that only the admin controls the room and send nothing', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomB, { isAdmin: false }) });
+    expect(plain(lastFrame())).toContain('only the admin (bob) controls playback');
+    await press(stdin, ' ');
+    await waitForFrame(lastFrame, (f) => f.includes('only the admin (bob) controls this room'));
+    await press(stdin, KEY.right, 'g', 'x');
+    expect(session.callsTo('control')).toEqual([]);
+    expect(plain(lastFrame())).not.toContain('go to (90');
+    expect(plain(lastFrame())).not.toContain('close room for everyone');
+  });
+
+  it('uses the admin name of the watched room in the guest notice', async () => {
+    const guestOfAnn = makeWatch(roomA, { isAdmin: false });
+    const { session, stdin, lastFrame } = await openRooms({ user: 'bob', watching: guestOfAnn });
+    await press(stdin, ' ');
+    await waitForFrame(lastFrame, (f) => f.includes('only the admin (ann) controls this room'));
+    expect(session.callsTo('control')).toEqual([]);
+  });
+
+  it('leaves with l', async () => {
+    const { session, stdin } = await openRooms({ watching: makeWatch(roomB, { isAdmin: false }) });
+    await press(stdin, 'l');
+    expect(session.callsTo('leaveRoom')).toEqual([[]]);
+  });
+
+  it('shows the sync error as being measured before the first sample', async () => {
+    const { lastFrame } = await openRooms({ watching: makeWatch(roomA, { errorMs: undefined }) });
+    expect(plain(lastFrame())).toContain('your sync error: measuring…');
+  });
+
+  it('puts the room view beside the picker at 120 columns and below it at 80', async () => {
+    const wide = createFakeClientSession(mainSnapshot({ rooms: [roomA], watching: makeWatch(roomA) }));
+    const t = renderInTerminal(<ClientApp session={wide} onExit={() => {}} />, 120, 30);
+    terminals.push(t);
+    await settle();
+    await press(t.stdin, '4');
+    const side = await waitForFrame(t.lastFrame, (f) => f.includes('Watching · r-0000000a'));
+    expect(side.split('\n').find((l) => l.includes('Rooms · 1'))).toContain('Watching · r-0000000a');
+    t.resize(80, 24);
+    const stacked = await waitForFrame(t.lastFrame, (f) => !f.split('\n').some((l) => l.includes('Rooms · 1') && l.includes('Watching')));
+    const lines = stacked.split('\n');
+    expect(lines.findIndex((l) => l.includes('Watching · r-0000000a'))).toBeGreaterThan(lines.findIndex((l) => l.includes('Rooms · 1')));
+  });
+});
