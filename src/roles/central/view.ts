@@ -16,20 +16,19 @@ export function centralPanels(central: Central, nowMs = Date.now()): { headline:
   const online = st.subs.reduce((n, s) => n + s.clients, 0);
   const subs: StatusPanel = {
     title: `Sub-servers (${st.subs.length})`,
-    columns: ['id', 'address', 'pid', 'health', 'users', 'online', 'replicas', 'transfer', 'last seen'],
+    // Fits 80 columns with a full address: pid is in `watchparty status`, users are "assigned/online".
+    columns: ['id', 'address', 'health', 'users', 'replicas', 'transfer', 'seen'],
     rows: st.subs.map((s) => {
       const t = s.transfers[0];
       return {
         cells: [
           s.id,
           s.address,
-          String(s.pid),
-          s.misses === 0 ? s.state : `${s.state} ${s.misses}/3 missed`,
-          String(s.users),
-          String(s.clients),
+          s.misses === 0 ? s.state : `${s.misses}/3 missed`,
+          `${s.users}/${s.clients}`,
           `${s.videos}/${st.videos}`,
-          t ? `#${t.videoId} ${bar(t.size ? t.offset / t.size : 0)}${s.transfers.length > 1 ? ` +${s.transfers.length - 1}` : ''}` : '—',
-          `${formatDuration(nowMs - s.lastSeenMs)} ago`,
+          t ? `#${t.videoId} ${bar(t.size ? t.offset / t.size : 0, 5)}${s.transfers.length > 1 ? `+${s.transfers.length - 1}` : ''}` : '—',
+          formatDuration(nowMs - s.lastSeenMs),
         ],
         tone: s.misses > 0 ? ('warn' as const) : s.videos < st.videos ? ('plain' as const) : ('ok' as const),
       };
