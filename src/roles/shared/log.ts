@@ -107,10 +107,3 @@ export class LogBuffer {
     return () => this.listeners.delete(listener);
   }
 }
-
-/** Send every record to several sinks. */
-export function teeSink(...sinks: LogSink[]): LogSink {
-  return (r) => {
-    for (const s of sinks) s(r);
-  };
-}

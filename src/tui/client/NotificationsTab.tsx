@@ -4,12 +4,12 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { ClientActions, ClientSnapshot } from '../client-session.js';
 import type { Notification } from '../../net/messages.js';
-import { pageSize, useKeys, type KeySlot } from './keys.js';
+import { pageSize, useKeys } from './keys.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { line } from './width.js';
+import type { TabProps } from './tab-props.js';
 
 const HINTS = '↑↓ PgUp PgDn Home End scroll';
 const KIND_COLOR: Partial<Record<Notification['kind'], string>> = {
@@ -24,15 +24,7 @@ export function hourMinute(atMs: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-/** Every tab gets the snapshot, the actions, its size, whether it is shown, and its key slot. */
-export interface NotificationsTabProps {
-  snapshot: ClientSnapshot;
-  actions: ClientActions;
-  width: number;
-  height: number;
-  active: boolean;
-  keys: KeySlot;
-}
+export type NotificationsTabProps = TabProps;
 
 /** The Notifications tab: a scrollable list, one line per notification. */
 export function NotificationsTab({ snapshot, actions, width, height, active, keys }: NotificationsTabProps) {

@@ -4,8 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { ClientActions, ClientSnapshot } from '../client-session.js';
-import { pageSize, useKeys, type KeySlot } from './keys.js';
+import { pageSize, useKeys } from './keys.js';
 import { moveSelection } from './list-window.js';
 import { PANEL_CHROME_ROWS } from './Panel.js';
 import { RoomPicker } from './RoomPicker.js';
@@ -13,6 +12,7 @@ import { RoomView } from './RoomView.js';
 import { editText } from './TextField.js';
 import { parseClock } from './time-input.js';
 import { line } from './width.js';
+import type { TabProps } from './tab-props.js';
 
 /** Below this many columns the room view goes under the picker instead of beside it. */
 export const SIDE_BY_SIDE_MIN_COLUMNS = 100;
@@ -21,15 +21,7 @@ export const SEEK_STEP_MS = 10_000;
 /** How long a local notice ("only the admin…") stays. */
 const NOTICE_MS = 4000;
 
-/** Every tab gets the snapshot, the actions, its size, whether it is shown, and its key slot. */
-export interface RoomsTabProps {
-  snapshot: ClientSnapshot;
-  actions: ClientActions;
-  width: number;
-  height: number;
-  active: boolean;
-  keys: KeySlot;
-}
+export type RoomsTabProps = TabProps;
 
 type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | undefined;
 

@@ -4,13 +4,13 @@
  */
 import { useState } from 'react';
 import { Box, Text } from 'ink';
-import type { ClientActions, ClientSnapshot } from '../client-session.js';
 import { candidateLabel, complete, MAX_SHOWN_CANDIDATES } from './completion.js';
-import { isPrintable, useKeys, type KeySlot } from './keys.js';
+import { isPrintable, useKeys } from './keys.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { editText, TextField } from './TextField.js';
 import { UploadProgress, uploadRunning } from './UploadProgress.js';
 import { line } from './width.js';
+import type { TabProps } from './tab-props.js';
 
 const EDIT_HINTS = 'type a path · Tab complete · Enter upload · Esc leave the field';
 const IDLE_HINTS = 'start typing a path (or Enter) to edit it · 1-4 tabs';
@@ -18,15 +18,7 @@ const IDLE_HINTS = 'start typing a path (or Enter) to edit it · 1-4 tabs';
 const GLOBAL_KEYS = /^[1-4q?]$/;
 const RUNNING_HINTS = 'Esc cancel the upload (it can resume later)';
 
-/** Every tab gets the snapshot, the actions, its size, whether it is shown, and its key slot. */
-export interface UploadTabProps {
-  snapshot: ClientSnapshot;
-  actions: ClientActions;
-  width: number;
-  height: number;
-  active: boolean;
-  keys: KeySlot;
-}
+export type UploadTabProps = TabProps;
 
 interface Candidates {
   list: string[];

@@ -5,15 +5,15 @@
  */
 import { useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { ClientActions, ClientSnapshot } from '../client-session.js';
 import type { VideoInfo } from '../../net/messages.js';
 import { CreateRoomDialog, CREATE_ROOM_HINTS } from './CreateRoomDialog.js';
 import { editText } from './TextField.js';
-import { pageSize, useKeys, useKeySlot, type KeySlot } from './keys.js';
+import { pageSize, useKeys, useKeySlot } from './keys.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { filterVideos, formatVideoRow, videoCells, videoColumnWidths, VIDEO_COLUMNS } from './video-table.js';
 import { line } from './width.js';
+import type { TabProps } from './tab-props.js';
 
 const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · / filter';
 const SHORT_HINTS = '↑↓ move · Enter play · c room · / filter';
@@ -22,14 +22,7 @@ const GUTTER = '  ';
 const MARK = '› ';
 const FILTER_HINTS = 'type to filter · ↑↓ move · Enter done · Esc clear';
 
-/** Every tab gets the snapshot, the actions, its size, whether it is shown, and its key slot. */
-export interface VideosTabProps {
-  snapshot: ClientSnapshot;
-  actions: ClientActions;
-  width: number;
-  height: number;
-  active: boolean;
-  keys: KeySlot;
+export interface VideosTabProps extends TabProps {
   /** After a room was created: show the Rooms tab. */
   onRoomCreated: () => void;
 }
