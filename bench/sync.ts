@@ -8,7 +8,7 @@
  * Then the same with the sub ↔ client link delayed by 40 ± 10 ms (a userspace delay proxy on
  * 127.0.0.2; this kernel has no netem).
  *
- *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--no-delay-run]
+ *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--no-delay-run | --delay-only]
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -221,6 +221,6 @@ async function scenario(label: string, delay: boolean): Promise<void> {
 
 execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
 console.log(`bench/sync: 3 members on 2 subs, 25 fps; steady ${STEADY_S} s, ${TRIALS} pause/seek trials, ${JOINS} late joins per scenario`);
-await scenario('loopback (no added delay)', false);
+if (!process.argv.includes('--delay-only')) await scenario('loopback (no added delay)', false);
 if (!process.argv.includes('--no-delay-run')) await scenario('sub ↔ client delayed 40 ± 10 ms (userspace proxy)', true);
 process.exit(0);

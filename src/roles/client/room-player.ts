@@ -111,6 +111,7 @@ export class RoomPlayer {
       if (e.event === 'seek') this.onSeekEvent();
     });
     await this.mpv.ipc.observe('pause');
+    await this.waitUntilLoaded();
     this.apply(this.room, 'joined');
     this.userActionsFromMs = localNow() + 1500;
     this.every(SYNC.tickMs, () => void this.tick());
@@ -164,6 +165,23 @@ export class RoomPlayer {
     else void this.scheduledStart(gen);
   }
 
+  /**
+   * Wait (bounded) until mpv has opened the stream: a seek sent while it is still loading ends with
+   * the *load's* playback-restart, and a start scheduled on that would begin before the seek is done.
+   */
+  private async waitUntilLoaded(timeoutMs = 10_000): Promise<void> {
+    const deadline = localNow() + timeoutMs;
+    while (localNow() < deadline) {
+      const [t, seeking] = await Promise.all([
+        this.mpv.ipc.getProperty<number | null>('playback-time').catch(() => null),
+        this.mpv.ipc.getProperty<boolean>('seeking').catch(() => true),
+      ]);
+      if (t !== null && !seeking) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.log.warn('mpv took more than 10 s to open the stream');
+  }
+
   private async setPause(value: boolean): Promise<void> {
     this.expectPause = { value, untilMs: localNow() + 1000 };
     await this.mpv.ipc.setProperty('pause', value).catch(() => {});
@@ -193,6 +211,16 @@ export class RoomPlayer {
       this.ourSeeks = Math.max(0, this.ourSeeks - 1);
     });
     await restarted;
+    // Trust the position, not just the event: wait (bounded) until mpv shows the frame we asked for.
+    const deadline = localNow() + 2000;
+    while (localNow() < deadline) {
+      const [t, seeking] = await Promise.all([
+        this.mpv.ipc.getProperty<number | null>('playback-time').catch(() => null),
+        this.mpv.ipc.getProperty<boolean>('seeking').catch(() => false),
+      ]);
+      if (!seeking && t !== null && Math.abs(t * 1000 - ms) <= 50) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Paused room: pause and show exactly its frame. */
