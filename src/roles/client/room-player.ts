@@ -47,7 +47,7 @@ export class RoomPlayer {
   private maneuvering = false;
   private speed = 1;
   /** What an exact seek costs here (ms, smoothed): sets how far ahead starts are scheduled. */
-  private seekCostMs = 200;
+  private seekCostMs = 150;
   /**
    * Error seen just after a scheduled start (ms, smoothed): mpv's clock can jump a little when it
    * unpauses after an exact seek; seeking that much earlier next time cancels it.

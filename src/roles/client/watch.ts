@@ -57,23 +57,35 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       if (!player) {
         mark('joined');
         const url = streamUrl(session.subAddress, room.videoId, profile.data.token!);
-        await waitUntilStreamable(url, opts.onInfo, 120_000);
-        mark('stream ready');
-        const mpv = await startMpv({
+        const mpvOptions = {
           url,
           headless: opts.headless,
           paused: true,
-          startSeconds: positionAt(room, Date.now()) / 1000,
           title: `${room.videoName} · room ${room.id}`,
           extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...opts.mpvArgs],
           ...(opts.ipcPath ? { ipcPath: opts.ipcPath } : {}),
+        };
+        // Open mpv while checking that the sub has the replica: on a slow link that saves a round
+        // trip. If the replica is still arriving mpv fails to open; it is started again once it is there.
+        const streamable = waitUntilStreamable(url, opts.onInfo, 120_000);
+        streamable.catch(() => {});
+        let mpv;
+        try {
+          mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
+        } catch (err) {
+          await streamable;
+          mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
+        }
+        await streamable.catch(async (err) => {
+          await mpv.stop();
+          throw err;
         });
+        mark('stream and mpv ready');
         player = new RoomPlayer(session.peer, room, mpv, session.user, log);
         player.onClosed((text) => {
           closedText = text;
           session.peer.close(1000, 'room closed');
         });
-        mark('mpv ready');
         player.useClock(await clockPromise!);
         mark('clock measured');
         await player.start();
