@@ -71,6 +71,27 @@ export interface ClientSnapshot {
   toast: Toast | undefined;
 }
 
+/** A snapshot before anything is known: logged out, offline, empty lists. */
+export function emptySnapshot(central: string): ClientSnapshot {
+  return {
+    screen: 'login',
+    central,
+    user: undefined,
+    link: { kind: 'offline' },
+    loginError: undefined,
+    loggedOutReason: undefined,
+    busy: undefined,
+    videos: [],
+    notifications: [],
+    unread: 0,
+    users: [],
+    rooms: [],
+    upload: undefined,
+    watching: undefined,
+    toast: undefined,
+  };
+}
+
 export interface ClientActions {
   /** Empty `repeat` → log in; filled → register (the original design's single form). */
   submitLogin(user: string, password: string, repeat: string): Promise<void>;

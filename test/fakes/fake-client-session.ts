@@ -8,6 +8,7 @@ import type { ReactElement } from 'react';
 import { render, type Instance } from 'ink';
 import type { ClientActions, ClientSession, ClientSnapshot, WatchState } from '../../src/tui/client-session.js';
 import type { Notification, RoomState, VideoInfo } from '../../src/net/messages.js';
+import { emptySnapshot as emptyContractSnapshot } from '../../src/tui/client-session.js';
 
 export type ActionName = keyof ClientActions;
 
@@ -31,23 +32,7 @@ export interface FakeClientSession extends ClientSession {
 
 /** A logged-out snapshot pointing at localhost:8000, with nothing in it. */
 export function emptySnapshot(): ClientSnapshot {
-  return {
-    screen: 'login',
-    central: 'localhost:8000',
-    user: undefined,
-    link: { kind: 'offline' },
-    loginError: undefined,
-    loggedOutReason: undefined,
-    busy: undefined,
-    videos: [],
-    notifications: [],
-    unread: 0,
-    users: [],
-    rooms: [],
-    upload: undefined,
-    watching: undefined,
-    toast: undefined,
-  };
+  return emptyContractSnapshot('localhost:8000');
 }
 
 /** The main screen for "ann", online through sub-1. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Notification, RoomState } from '../../net/messages.js';
-import type { ClientActions, ClientSession, ClientSnapshot, UploadState } from '../../tui/client-session.js';
+import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
 import { WatchpartyError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { positionAt } from '../shared/room.js';
@@ -49,23 +49,7 @@ export class LiveClientSession implements ClientSession {
 
   constructor(private readonly opts: LiveSessionOptions) {
     const d = opts.profile.data;
-    this.snap = {
-      screen: d.token ? 'main' : 'login',
-      central: centralAddress(opts.endpoint),
-      user: d.user,
-      link: { kind: 'offline' },
-      loginError: undefined,
-      loggedOutReason: undefined,
-      busy: undefined,
-      videos: [],
-      notifications: [],
-      unread: 0,
-      users: [],
-      rooms: [],
-      upload: undefined,
-      watching: undefined,
-      toast: undefined,
-    };
+    this.snap = { ...emptySnapshot(centralAddress(opts.endpoint)), screen: d.token ? 'main' : 'login', user: d.user };
     this.actions = {
       submitLogin: (u, p, r) => this.submitLogin(u, p, r),
       logout: () => this.logout(),
