@@ -8,15 +8,13 @@
  *
  * Everything binds 127.0.0.1; every process started here is killed before exit.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
+import { CLI, ROOT, deadline, killAll, start, stats, until } from './bench-kit.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,47 +25,12 @@ const RUNS = arg('runs', 3);
 const SUBS = arg('subs', 3);
 const DEADLINE_MS = 15 * 60_000;
 
-const children = new Set<ChildProcess>();
-const cleanup = () => {
-  for (const c of children) c.kill('SIGKILL');
-};
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-setTimeout(() => {
-  console.error('bench/replication: gave up after 15 minutes');
-  process.exit(1);
-}, DEADLINE_MS).unref();
-
-function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
-}
-
-async function until<T>(f: () => T | undefined | false, timeoutMs: number, what: string, intervalMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+deadline('bench/replication', DEADLINE_MS);
 
 /** Peak resident set (VmHWM) of a live process, in MB. */
 function peakRssMB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return `median ${q(0.5).toFixed(1)}  p95 ${q(0.95).toFixed(1)}  (n=${s.length})`;
 }
 
 function makeVideo(dir: string, mb: number): string {
@@ -164,7 +127,7 @@ async function main(): Promise<void> {
       const data = path.join(dir, `run${run}`);
       const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', path.join(data, 'central'), '--heartbeat', '1']);
       const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
-      const subs = [];
+      const subs: (ReturnType<typeof start> & { dir: string })[] = [];
       for (let i = 0; i < SUBS; i++) {
         const s = start(['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(data, `sub${i}`)]);
         await until(() => /registered with central/.test(s.out()), 10_000, `sub ${i}`);
@@ -185,7 +148,7 @@ async function main(): Promise<void> {
       replRate.push((sizeMB * SUBS) / ((tAll - tUploaded) / 1000));
       rss[`central run${run}`] = peakRssMB(central.child.pid!);
       subs.forEach((s, i) => (rss[`sub${i} run${run}`] = peakRssMB(s.child.pid!)));
-      cleanup();
+      killAll();
       fs.rmSync(data, { recursive: true, force: true });
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -202,7 +165,7 @@ async function main(): Promise<void> {
     console.log(`peak RSS per sub                MB    max ${subPeak.toFixed(0)}  (${peaks.filter(([k]) => k.startsWith('sub')).map(([, v]) => v.toFixed(0)).join(', ')})`);
     console.log(`memory target (< 200 MB each): ${centralPeak < 200 && subPeak < 200 ? 'met' : 'NOT met'}`);
   } finally {
-    cleanup();
+    killAll();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

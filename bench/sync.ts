@@ -10,20 +10,18 @@
  *
  *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--no-delay-run | --delay-only]
  */
-import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MpvIpc } from '../src/player/mpv-ipc.js';
 import { dial } from '../src/net/dial.js';
 import { ClientAcceptsFromServer } from '../src/net/messages.js';
 import type { Peer } from '../src/net/peer.js';
 import { createLogger } from '../src/roles/shared/log.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
+import { CLI, ROOT, deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const FRAME_MS = 40;
 const argNum = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,43 +32,7 @@ const TRIALS = argNum('trials', 5);
 const JOINS = argNum('joins', 3);
 const quiet = createLogger('bench', () => {}, 'error');
 
-const children = new Set<ChildProcess>();
-const killAll = () => children.forEach((c) => c.kill('SIGKILL'));
-process.on('exit', killAll);
-process.on('SIGINT', () => process.exit(130));
-setTimeout(() => {
-  console.error('bench/sync: gave up after 20 minutes');
-  process.exit(1);
-}, 20 * 60_000).unref();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
-}
-
-async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 10): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-function stats(xs: number[]): string {
-  if (xs.length === 0) return 'no samples';
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
-  return `median ${q(0.5).toFixed(1)}  p95 ${q(0.95).toFixed(1)}  max ${s[s.length - 1]!.toFixed(1)}  (n=${s.length})`;
-}
+deadline('bench/sync', 20 * 60_000);
 
 interface Member {
   user: string;

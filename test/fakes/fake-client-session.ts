@@ -8,6 +8,7 @@ import type { ReactElement } from 'react';
 import { render, type Instance } from 'ink';
 import type { ClientActions, ClientSession, ClientSnapshot, WatchState } from '../../src/tui/client-session.js';
 import type { Notification, RoomState, VideoInfo } from '../../src/net/messages.js';
+export { plain, waitForFrame } from '../helpers/ink-frames.js';
 import { emptySnapshot as emptyContractSnapshot } from '../../src/tui/client-session.js';
 
 export type ActionName = keyof ClientActions;
@@ -241,22 +242,7 @@ export const KEY = {
   ctrlC: '\u0003',
 } as const;
 
-/** A frame without colours. */
-export function plain(frame: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
-  return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-}
 
-/** Poll the latest frame until `predicate` holds; fails with the frame after `timeoutMs`. */
-export async function waitForFrame(lastFrame: () => string | undefined, predicate: (frame: string) => boolean, timeoutMs = 1000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = plain(lastFrame());
-    if (predicate(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`frame never matched:\n${frame}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Poll `cond` until it holds (at most `timeoutMs`). */
 export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 1000): Promise<void> {

@@ -3,6 +3,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { ServerApp } from '../../../src/tui/ServerApp.js';
 import { createLogger, LogBuffer } from '../../../src/roles/shared/log.js';
 import type { ServerSnapshot, ServerView } from '../../../src/tui/server-view.js';
+import { plain, waitForFrame } from '../../helpers/ink-frames.js';
 
 /** ink-testing-library's fixed terminal width. */
 const COLUMNS = 100;
@@ -47,21 +48,7 @@ function baseSnapshot(): ServerSnapshot {
   };
 }
 
-function plain(frame: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
-  return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-}
 
-/** Poll the latest frame until `predicate` holds; fails with the frame after `timeoutMs`. */
-async function waitForFrame(lastFrame: () => string | undefined, predicate: (frame: string) => boolean, timeoutMs = 1000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = plain(lastFrame());
-    if (predicate(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`frame never matched:\n${frame}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Let Ink's useInput effect attach to stdin before keys are written. */
 const settle = () => new Promise((r) => setTimeout(r, 30));
