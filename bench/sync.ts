@@ -18,7 +18,7 @@ import { MpvIpc } from '../src/player/mpv-ipc.js';
 import { dial } from '../src/net/dial.js';
 import { ClientAcceptsFromServer } from '../src/net/messages.js';
 import type { Peer } from '../src/net/peer.js';
-import { createLogger } from '../src/roles/shared/log.js';
+import { createLogger } from '../src/core/log.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { CLI, ROOT, deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
 

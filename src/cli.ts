@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import { VERSION } from './version.js';
-import { ExitCode, WatchpartyError } from './roles/shared/errors.js';
+import { ExitCode, WatchpartyError } from './core/errors.js';
 import { dataHome } from './roles/data-dir.js';
 import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLogLevel, parsePort } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';

@@ -3,8 +3,8 @@ import WebSocket from 'ws';
 import { Peer } from './peer.js';
 import { FRAME_LIMITS } from './frame.js';
 import { PROTOCOL_VERSION, type Accepts, type Result } from './messages.js';
-import { WatchpartyError } from '../roles/shared/errors.js';
-import type { Logger } from '../roles/shared/log.js';
+import { WatchpartyError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { VERSION } from '../version.js';
 
 export interface DialOptions {

@@ -18,8 +18,8 @@ import {
   type EventBody,
   type ErrorBody,
 } from './messages.js';
-import { WatchpartyError, fromWire } from '../roles/shared/errors.js';
-import type { Logger } from '../roles/shared/log.js';
+import { WatchpartyError, fromWire } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 
 /** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
 export class PayloadReply<T> {

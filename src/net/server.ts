@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
 import { Peer } from './peer.js';
 import { HelloOnly } from './messages.js';
-import type { Logger } from '../roles/shared/log.js';
+import type { Logger } from '../core/log.js';
 
 export interface ListenOptions {
   host: string;

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { WatchpartyError } from '../roles/shared/errors.js';
+import { WatchpartyError } from '../core/errors.js';
 
 interface Pending {
   resolve: (v: unknown) => void;

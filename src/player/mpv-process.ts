@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WatchpartyError } from '../roles/shared/errors.js';
+import { WatchpartyError } from '../core/errors.js';
 import { MpvIpc } from './mpv-ipc.js';
 
 export interface MpvOptions {

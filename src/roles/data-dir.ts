@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WatchpartyError } from './shared/errors.js';
+import { WatchpartyError } from '../core/errors.js';
 
 /** `$WATCHPARTY_HOME`, else `$XDG_DATA_HOME/watchparty`, else `~/.local/share/watchparty`. */
 export function dataHome(): string {

@@ -2,8 +2,8 @@
  * Runs central, a sub, or both (`watchparty up`) until a signal or `q`: chooses the Ink TUI or plain
  * log lines, wires logs, and shuts everything down in order.
  */
-import { createLogger, LogBuffer, lineSink, type LogLevel, type Logger } from './shared/log.js';
-import { WatchpartyError } from './shared/errors.js';
+import { createLogger, LogBuffer, lineSink, type LogLevel, type Logger } from '../core/log.js';
+import { WatchpartyError } from '../core/errors.js';
 import { Central, type CentralOptions } from './central/main.js';
 import { Sub, type SubOptions } from './sub/main.js';
 import { centralPanels } from './central/view.js';

@@ -4,7 +4,7 @@
  */
 import { useEffect, useReducer, useState, type ReactNode } from 'react';
 import { Box, Text, useInput, useStdout } from 'ink';
-import { clockTime, formatFields, type LogLevel, type LogRecord } from '../roles/shared/log.js';
+import { clockTime, formatFields, type LogLevel, type LogRecord } from '../core/log.js';
 import { fit, fitColumns, oneLine, shareLines, textWidth, truncate } from './format.js';
 import type { ServerView, StatusPanel, Tone } from './server-view.js';
 

@@ -2,7 +2,7 @@
  * What a server role (central, sub, or both under `watchparty up`) exposes to its TUI: a headline,
  * status tables and a log. The TUI renders this and nothing else, so it never touches sockets.
  */
-import type { LogBuffer } from '../roles/shared/log.js';
+import type { LogBuffer } from '../core/log.js';
 
 /** How a row should be coloured: ok (green), warn (yellow), bad (red), dim (grey), or plain. */
 export type Tone = 'ok' | 'warn' | 'bad' | 'dim' | 'plain';

@@ -1,6 +1,6 @@
 /** The WatchpartyError `fn()` throws; fails the test if it throws nothing or something else. */
 import { expect } from 'vitest';
-import { WatchpartyError } from '../../src/roles/shared/errors.js';
+import { WatchpartyError } from '../../src/core/errors.js';
 
 export function thrown(fn: () => void): WatchpartyError {
   try {

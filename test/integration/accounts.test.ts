@@ -5,8 +5,8 @@ import { startCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { dial } from '../../src/net/dial.js';
 import { ClientAcceptsFromServer } from '../../src/net/messages.js';
-import { createLogger } from '../../src/roles/shared/log.js';
-import type { WatchpartyError } from '../../src/roles/shared/errors.js';
+import { createLogger } from '../../src/core/log.js';
+import type { WatchpartyError } from '../../src/core/errors.js';
 
 const quiet = createLogger('test', () => {}, 'error');
 

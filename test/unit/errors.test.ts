@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, ExitCode, fromWire, isErrorCode, WatchpartyError, type ErrorCode } from '../../src/roles/shared/errors.js';
+import { ERROR_CODES, ExitCode, fromWire, isErrorCode, WatchpartyError, type ErrorCode } from '../../src/core/errors.js';
 
 const codes = Object.keys(ERROR_CODES) as ErrorCode[];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../../src/roles/shared/errors.js';
+import type { ErrorCode } from '../../src/core/errors.js';
 import { clock, newRoom, positionAt, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput } from '../../src/roles/shared/room.js';
 import { thrown } from '../helpers/thrown.js';
 

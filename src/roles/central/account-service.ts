@@ -4,8 +4,8 @@
  */
 import type { Peer } from '../../net/peer.js';
 import type { Notification } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { recordFailure, waitBeforeAttemptMs, type FailureRecord } from '../shared/rate-limit.js';
 import { checkName, checkPassword, hashPassword, newToken, secretsEqual, verifyPassword } from './accounts.js';
 import type { CentralStore } from './store.js';

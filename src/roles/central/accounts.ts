@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 

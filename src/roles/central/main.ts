@@ -13,8 +13,8 @@ import {
   type ClusterStatus,
   type Notification,
 } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
 import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type SubRecord } from '../shared/registry.js';
 import { lockDataDir } from '../data-dir.js';

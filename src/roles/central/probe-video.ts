@@ -1,6 +1,6 @@
 /** Ask ffprobe what a file is: a playable video has a video stream with a size and a positive duration. */
 import { execFile } from 'node:child_process';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 export interface VideoFacts {
   durationMs: number;

@@ -5,8 +5,8 @@
  */
 import crypto from 'node:crypto';
 import type { RoomState } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { isMember, newRoom, step, type Room, type RoomEvent, type RoomInput } from '../shared/room.js';
 import type { CentralStore } from './store.js';
 

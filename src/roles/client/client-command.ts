@@ -1,6 +1,6 @@
 /** `watchparty client`: the full-screen Ink client. */
 import type { Command } from 'commander';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { common, context, type CommonOptions } from './command-kit.js';
 import { LiveClientSession } from './session.js';
 

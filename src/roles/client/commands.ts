@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import chalk from 'chalk';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { beginListing, newInbox, receive, type Inbox } from '../shared/inbox.js';
 import type { Notification } from '../../net/messages.js';

@@ -7,8 +7,8 @@ import { dial, sleep } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
 import { ClientAcceptsFromServer, type Result } from '../../net/messages.js';
 import type { Peer } from '../../net/peer.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import type { Profile } from './profile.js';
 
 /** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */

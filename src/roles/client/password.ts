@@ -1,5 +1,5 @@
 /** Reading passwords: from stdin for scripts, or from the terminal without echo. */
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 const MAX_STDIN_BYTES = 64 * 1024;
 

@@ -1,6 +1,6 @@
 /** Playing a video alone: wait until the sub has it, start mpv on the stream, report the position. */
 import type { VideoInfo } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { startMpv } from '../../player/mpv-process.js';
 import type { Session } from './connect.js';
 import { sleep } from '../../net/dial.js';

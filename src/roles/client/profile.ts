@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 export interface ProfileData {
   host?: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { RoomState } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { positionAt, clock } from '../shared/room.js';
 import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
 import { findVideo } from './video-commands.js';

@@ -9,7 +9,7 @@ import type { MpvHandle } from '../../player/mpv-process.js';
 import { addSample, bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
 import { SYNC, pausedNeedsSeek, planStart, startLeadFor, steadyAction } from '../../player/sync-policy.js';
 import { positionAt, clock } from '../shared/room.js';
-import type { Logger } from '../shared/log.js';
+import type { Logger } from '../../core/log.js';
 
 /** This process's clock in ms with sub-ms resolution (monotonic, aligned to the wall clock at start). */
 export function localNow(): number {

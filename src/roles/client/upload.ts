@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Peer } from '../../net/peer.js';
 import type { VideoInfo } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { hashFile } from '../files.js';
 
 export interface UploadProgress {

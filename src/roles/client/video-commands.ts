@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { VideoInfo } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { common, out, withSession, type CommonOptions } from './command-kit.js';
 import { defaultVideoName, uploadFile } from './upload.js';

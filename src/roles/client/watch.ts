@@ -2,8 +2,8 @@
  * `watchparty watch`: join a room, start mpv on the stream from our sub, and keep it in sync; survive
  * the loss of the sub (reconnect, rejoin at the room's current position) and give up after 5 tries.
  */
-import type { Logger } from '../shared/log.js';
-import { WatchpartyError } from '../shared/errors.js';
+import type { Logger } from '../../core/log.js';
+import { WatchpartyError } from '../../core/errors.js';
 import { positionAt } from '../shared/room.js';
 import { startMpv } from '../../player/mpv-process.js';
 import type { Profile } from './profile.js';

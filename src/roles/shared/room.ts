@@ -7,7 +7,7 @@
  * T is P + (T - atMs), and before atMs it is P (a play or seek scheduled a little in the future lets
  * every member seek first and then start on the same frame).
  */
-import { WatchpartyError } from './errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 export interface Room {
   id: string;

@@ -1,5 +1,5 @@
 /** Rules for video names: shown to people and used in notifications, never as a path on disk. */
-import { WatchpartyError } from './errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 export const MAX_VIDEO_NAME_CHARS = 200;
 

@@ -4,8 +4,8 @@
  */
 import type { Peer } from '../../net/peer.js';
 import { CloseCode, PROTOCOL_VERSION, SubAcceptsFromClient } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 
 interface SubContext {
   subId: string | undefined;

@@ -8,8 +8,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Peer } from '../../net/peer.js';
 import type { Transfer, VideoInfo } from '../../net/messages.js';
-import { WatchpartyError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { hashFile } from '../files.js';
 
 export interface ReplicaPolicy {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseRange } from '../shared/http-range.js';
-import type { Logger } from '../shared/log.js';
+import type { Logger } from '../../core/log.js';
 import type { VideoInfo } from '../../net/messages.js';
 
 export interface StreamDeps {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { ServerApp } from '../../../src/tui/ServerApp.js';
-import { createLogger, LogBuffer } from '../../../src/roles/shared/log.js';
+import { createLogger, LogBuffer } from '../../../src/core/log.js';
 import type { ServerSnapshot, ServerView } from '../../../src/tui/server-view.js';
 import { plain, waitForFrame } from '../../helpers/ink-frames.js';
 
