@@ -91,7 +91,7 @@ export class Replicator {
         this.again = false;
         const central = this.central();
         if (!central) return;
-        const { videos } = await central.request('videos.list', {});
+        const { videos } = await central.request('replica.list', {});
         for (const v of videos) this.catalogue.set(v.id, v);
         const missing = videos.filter((v) => !this.have.has(v.id) && !this.active.has(v.id));
         // Start up to `parallel` transfers; each finished one triggers another sync for the rest.
