@@ -57,7 +57,29 @@ export interface PeerOptions {
   maxBadMessages?: number;
   /** Above this many buffered bytes, `send` waits for the socket to drain. */
   highWaterBytes?: number;
+  /** What this peer may make us hold; default UNTRUSTED_LIMITS. */
+  limits?: PeerLimits;
+  /** Close the connection unless `markReady()` is called within this long (hello, register, session). */
+  readyTimeoutMs?: number;
 }
+
+/** Bounds on what one connection can make us hold. */
+export interface PeerLimits {
+  /** Stop reading from the socket while more than this many bytes wait to be sent to it (null: never). */
+  pauseAboveBytes: number | null;
+  /** Close with CloseCode.sendQueueFull once this many bytes would wait to be sent. */
+  maxQueuedBytes: number;
+  /** Requests handled at once; while this many run, reading pauses (null: unlimited). */
+  maxInFlight: number | null;
+}
+
+/** Anyone on the network: replies must be read and requests wait their turn. */
+export const UNTRUSTED_LIMITS: PeerLimits = { pauseAboveBytes: 1024 * 1024, maxQueuedBytes: 24 * 1024 * 1024, maxInFlight: 8 };
+/**
+ * A cluster link (sub ↔ central) or a server we dialed: never paused, because every user of a sub shares
+ * its link to central; the cap only stops a peer that stopped reading altogether.
+ */
+export const CLUSTER_LIMITS: PeerLimits = { pauseAboveBytes: null, maxQueuedBytes: 512 * 1024 * 1024, maxInFlight: null };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -74,6 +96,10 @@ export class Peer {
   private readonly requestTimeoutMs: number;
   private readonly maxBadMessages: number;
   private readonly highWaterBytes: number;
+  private limits: PeerLimits;
+  private inFlight = 0;
+  private readPaused = false;
+  private readyTimer: NodeJS.Timeout | undefined;
   closed = false;
 
   constructor(
@@ -86,6 +112,12 @@ export class Peer {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBadMessages = opts.maxBadMessages ?? 5;
     this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
+    this.limits = opts.limits ?? UNTRUSTED_LIMITS;
+    if (opts.readyTimeoutMs !== undefined) {
+      const ms = opts.readyTimeoutMs;
+      this.readyTimer = setTimeout(() => this.reject(CloseCode.notReady, `not ready within ${ms} ms (hello, then register or open a session)`), ms);
+      this.readyTimer.unref();
+    }
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
       // ws reports oversized frames, bad UTF-8, bad opcodes here and then closes the socket itself.
@@ -97,6 +129,35 @@ export class Peer {
   /** Change what this peer accepts (after hello, the role's full set). */
   setAccepts(accepts: Accepts): void {
     this.accepts = accepts;
+  }
+
+  /** The connection is established (hello done, sub registered, session open): stop the ready timer. */
+  markReady(): void {
+    clearTimeout(this.readyTimer);
+    this.readyTimer = undefined;
+  }
+
+  /** Change what this peer may make us hold (a registered sub gets CLUSTER_LIMITS). */
+  setLimits(limits: PeerLimits): void {
+    this.limits = limits;
+    this.updateFlow();
+  }
+
+  /**
+   * Pause reading while the peer is not reading our replies or has too many requests running, and
+   * resume when both are back under their marks: TCP then slows the sender, and memory stays bounded.
+   */
+  private updateFlow(): void {
+    if (this.closed) return;
+    const { pauseAboveBytes, maxInFlight } = this.limits;
+    const over = (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) || (maxInFlight !== null && this.inFlight >= maxInFlight);
+    if (over && !this.readPaused) {
+      this.readPaused = true;
+      this.ws.pause();
+    } else if (!over && this.readPaused) {
+      this.readPaused = false;
+      this.ws.resume();
+    }
   }
 
   /** Serve a request type. */
@@ -191,10 +252,16 @@ export class Peer {
         reject(new Error(`frame of ${size} bytes exceeds the ${FRAME_LIMITS.maxFrameBytes}-byte limit`));
         return;
       }
+      if (this.ws.bufferedAmount + size > this.limits.maxQueuedBytes) {
+        this.reject(CloseCode.sendQueueFull, `more than ${this.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
+        reject(new Error('send queue full'));
+        return;
+      }
       // Small frames resolve at once; once the socket buffer passes the high-water mark the caller
       // waits for the write callback, which is how a chunk sender slows to the network's pace.
       const mustWait = this.ws.bufferedAmount + size > this.highWaterBytes;
       const done = (err?: Error) => {
+        this.updateFlow();
         if (!mustWait) return;
         if (err) reject(err);
         else resolve();
@@ -205,6 +272,7 @@ export class Peer {
       } else {
         this.ws.send(head, { binary: true }, done);
       }
+      this.updateFlow();
       if (!mustWait) resolve();
     });
   }
@@ -279,6 +347,8 @@ export class Peer {
       this.replyError(id, { code: 'UNKNOWN_REQUEST', message: `${type} is not served here` });
       return;
     }
+    this.inFlight += 1;
+    this.updateFlow();
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
       if (out instanceof PayloadReply) await this.send({ type: 'reply', replyTo: id, result: out.result }, out.payload).catch(() => {});
@@ -290,6 +360,9 @@ export class Peer {
         this.log.error(`handler for ${type} failed: ${(err as Error).stack ?? String(err)}`);
         this.replyError(id, { code: 'INTERNAL', message: `the server failed while handling ${type}` });
       }
+    } finally {
+      this.inFlight -= 1;
+      this.updateFlow();
     }
   }
 
@@ -348,6 +421,7 @@ export class Peer {
   private onClose(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.readyTimer);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
-import type { Peer } from '../../net/peer.js';
+import { CLUSTER_LIMITS, type Peer } from '../../net/peer.js';
 import {
   CentralAcceptsFromClient,
   CentralAcceptsFromSub,
@@ -26,6 +26,7 @@ import { RoomService } from './rooms.js';
 import type { Room, RoomEvent } from '../shared/room.js';
 import { mayActFor, startMove, type Move } from '../shared/assignment.js';
 import { serveSubLink } from './handlers.js';
+import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 
 export interface CentralOptions {
   host: string;
@@ -36,6 +37,10 @@ export interface CentralOptions {
   secret: string;
   /** Where the secret came from (a file path or WATCHPARTY_SECRET), for the start-up log line. */
   secretSource?: string;
+  /** Multiplies every rate limit (registrations, logins, rooms, invitations); default 1. */
+  rateScale?: number;
+  /** Session lifetime without use (sliding); default 30 days. */
+  sessionIdleMs?: number;
   /** How long a name reservation lives without a chunk (default 30 s). */
   uploadLeaseMs?: number;
   log: Logger;
@@ -70,10 +75,10 @@ export class Central {
     this.accounts = new AccountService(store, opts.log.child('accounts'), {
       placeUser: (user, current) => this.placeUser(user, current),
       notify: (users, n) => this.notify(users, n),
-      revoke: (token) => {
-        for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { token });
+      revoke: (tokenShas) => {
+        for (const tokenSha of tokenShas) for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { tokenSha });
       },
-    });
+    }, { rateScale: opts.rateScale });
     this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
       replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,
       published: (video) => {
@@ -102,7 +107,8 @@ export class Central {
   static async start(opts: CentralOptions): Promise<Central> {
     if (!opts.secret) throw new WatchpartyError('NO_SECRET', 'central needs a cluster secret');
     const lock = lockDataDir(opts.dataDir);
-    const store = new CentralStore(opts.dataDir);
+    const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
+    const store = new CentralStore(opts.dataDir, sessionPolicy);
     let central: Central | undefined;
     const server = await listen({
       host: opts.host,
@@ -116,12 +122,17 @@ export class Central {
       throw err;
     });
     central = new Central(opts, store, server, lock);
+    let lastSweepMs = 0;
     central.timer = setInterval(() => {
       const now = Date.now();
       central!.runDetector(now);
       central!.videos.sweep(now);
       central!.rooms.tick(now);
       central!.pruneMoves(now);
+      if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
+        lastSweepMs = now;
+        central!.accounts.sweep();
+      }
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
     opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
@@ -190,7 +201,8 @@ export class Central {
         this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));
       } else {
         peer.setAccepts(CentralAcceptsFromClient);
-        this.accounts.serveClient(peer);
+        peer.markReady();
+        this.accounts.serveClient(peer, normalizeAddress(req.socket.remoteAddress));
       }
       return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
     });
@@ -214,12 +226,15 @@ export class Central {
       this.subPeers.set(id, peer);
       peer.name = id;
       peer.setAccepts(CentralAcceptsFromSub);
+      peer.setLimits(CLUSTER_LIMITS);
+      peer.markReady();
       serveSubLink(peer, id, {
         store: this.store,
         accounts: this.accounts,
         videos: this.videos,
         rooms: this.rooms,
         log: this.opts.log.child('subs'),
+        quotas: this.accounts.quotas,
         mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
       });
       peer.onceClosed((code, reason) => {

@@ -14,6 +14,7 @@ import { common, context, out, readPasswords, withSession, type CommonOptions } 
 import { registerVideoCommands } from './video-commands.js';
 import { registerRoomCommands } from './room-commands.js';
 import { registerClientTui } from './client-command.js';
+import { registerSessionCommands } from './session-commands.js';
 import { sleep } from '../../net/dial.js';
 
 function formatNotification(n: Notification, json: boolean | undefined): string {
@@ -110,6 +111,7 @@ export function registerClientCommands(program: Command): void {
       else await withSession(o, async (s, profile) => void (await deliver(s, profile, newInbox(profile.lastShown(`${s.instanceId}:${s.user}`)), o.json)));
     });
 
+  registerSessionCommands(program);
   registerVideoCommands(program);
   registerRoomCommands(program);
   registerClientTui(program);
