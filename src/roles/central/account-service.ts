@@ -4,7 +4,7 @@
  */
 import type { Peer } from '../../net/peer.js';
 import type { Notification } from '../../net/messages.js';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { recordFailure, waitBeforeAttemptMs, type FailureRecord } from '../shared/rate-limit.js';
 import { checkName, checkPassword, hashPassword, newToken, secretsEqual, verifyPassword } from './accounts.js';
@@ -16,6 +16,11 @@ export interface AccountHooks {
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void;
   /** Tell every sub that a token is no longer valid. */
   revoke(token: string): void;
+}
+
+/** A full disk on central becomes an answer the user can act on, not INTERNAL. */
+function diskFullAs(err: unknown, message: string): unknown {
+  return isDiskFull(err) ? new WatchpartyError('NO_SPACE', message, { hint: "Ask the operator to free space on central's disk, then try again.", cause: err }) : err;
 }
 
 export class AccountService {
@@ -79,18 +84,27 @@ export class AccountService {
     // Create, then place: when no sub is live the account is removed again, so nothing half-made is left.
     const { salt, hash } = await hashPassword(password);
     const others = this.store.userNames();
-    if (!this.store.addUser({ name, salt, hash, subId: null, createdMs: Date.now() })) {
-      throw new WatchpartyError('NAME_TAKEN', `the user name "${name}" is taken`);
+    const full = `central's disk is full: cannot create the account "${name}" now`;
+    let added: boolean;
+    try {
+      added = this.store.addUser({ name, salt, hash, subId: null, createdMs: Date.now() });
+    } catch (err) {
+      throw diskFullAs(err, full);
     }
+    if (!added) throw new WatchpartyError('NAME_TAKEN', `the user name "${name}" is taken`);
     let placement;
+    const token = newToken();
     try {
       placement = this.hooks.placeUser(name, null);
+      this.store.addSession(token, name, Date.now());
     } catch (err) {
-      this.store.deleteUser(name);
-      throw err;
+      try {
+        this.store.deleteUser(name);
+      } catch {
+        /* the disk is full: the account stays, without a session; logging in works once there is room */
+      }
+      throw diskFullAs(err, full);
     }
-    const token = newToken();
-    this.store.addSession(token, name, Date.now());
     this.log.info(`registered ${name} on ${placement.subId}`);
     this.hooks.notify(others, { kind: 'user.registered', text: `user ${name} registered` });
     return { user: name, token, ...placement };
@@ -114,7 +128,11 @@ export class AccountService {
     this.failures.delete(key);
     const placement = this.hooks.placeUser(user.name, user.subId);
     const token = newToken();
-    this.store.addSession(token, user.name, Date.now());
+    try {
+      this.store.addSession(token, user.name, Date.now());
+    } catch (err) {
+      throw diskFullAs(err, `central's disk is full: cannot start a session for "${user.name}" now`);
+    }
     this.log.info(`${user.name} logged in, served by ${placement.subId}`);
     return { user: user.name, token, ...placement };
   }
