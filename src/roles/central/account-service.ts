@@ -18,10 +18,6 @@ export interface AccountHooks {
   revoke(token: string): void;
 }
 
-/** A full disk on central becomes an answer the user can act on, not INTERNAL. */
-function diskFullAs(err: unknown, message: string): unknown {
-  return isDiskFull(err) ? new WatchpartyError('NO_SPACE', message, { hint: "Ask the operator to free space on central's disk, then try again.", cause: err }) : err;
-}
 
 export class AccountService {
   private readonly failures = new Map<string, FailureRecord>();
@@ -31,6 +27,13 @@ export class AccountService {
     private readonly log: Logger,
     private readonly hooks: AccountHooks,
   ) {}
+
+  /** A full disk on central becomes an answer the user can act on (and a line for the operator), not INTERNAL. */
+  private diskFullAs(err: unknown, message: string): unknown {
+    if (!isDiskFull(err)) return err;
+    this.log.error(`${message}: ${(err as Error).message}`);
+    return new WatchpartyError('NO_SPACE', message, { hint: "Ask the operator to free space on central's disk, then try again.", cause: err });
+  }
 
   secretMatches(given: string, expected: string): boolean {
     return secretsEqual(given, expected);
@@ -89,7 +92,7 @@ export class AccountService {
     try {
       added = this.store.addUser({ name, salt, hash, subId: null, createdMs: Date.now() });
     } catch (err) {
-      throw diskFullAs(err, full);
+      throw this.diskFullAs(err, full);
     }
     if (!added) throw new WatchpartyError('NAME_TAKEN', `the user name "${name}" is taken`);
     let placement;
@@ -103,7 +106,7 @@ export class AccountService {
       } catch {
         /* the disk is full: the account stays, without a session; logging in works once there is room */
       }
-      throw diskFullAs(err, full);
+      throw this.diskFullAs(err, full);
     }
     this.log.info(`registered ${name} on ${placement.subId}`);
     this.hooks.notify(others, { kind: 'user.registered', text: `user ${name} registered` });
@@ -131,7 +134,7 @@ export class AccountService {
     try {
       this.store.addSession(token, user.name, Date.now());
     } catch (err) {
-      throw diskFullAs(err, `central's disk is full: cannot start a session for "${user.name}" now`);
+      throw this.diskFullAs(err, `central's disk is full: cannot start a session for "${user.name}" now`);
     }
     this.log.info(`${user.name} logged in, served by ${placement.subId}`);
     return { user: user.name, token, ...placement };

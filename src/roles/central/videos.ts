@@ -128,7 +128,14 @@ export class VideoService {
     const existing = this.store.uploadByName(name);
     if (existing && this.orphans.has(existing.id)) {
       // Its bytes were freed on expiry; the row goes now, or the disk is still too full to take more.
-      this.store.deleteUpload(existing.id);
+      try {
+        this.store.deleteUpload(existing.id);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        throw new WatchpartyError('NO_SPACE', `central's disk is full: "${name}" stays reserved by an expired upload until there is room`, {
+          hint: 'Ask the operator to free space on central, then try again.',
+        });
+      }
       this.orphans.delete(existing.id);
       return this.beginNow(user, p);
     }
