@@ -22,8 +22,55 @@ function logLevelOption(): Option {
   return new Option('--log-level <level>', 'debug, info, warn or error').default(process.env.WATCHPARTY_LOG ?? 'info').argParser(parseLogLevel);
 }
 
-function secretOption(): Option {
-  return new Option('--secret <secret>', 'cluster secret that subs must present (or set WATCHPARTY_SECRET)').default(process.env.WATCHPARTY_SECRET ?? '', 'none');
+function secretFileOption(): Option {
+  return new Option('--secret-file <file>', 'file holding the cluster secret (or set WATCHPARTY_SECRET)');
+}
+
+/** `--secret` would put the secret in `ps` output: refuse it with the two ways that do not. */
+function noSecretOnCommandLine(): Option {
+  return new Option('--secret <secret>').hideHelp().argParser(() => {
+    throw new WatchpartyError('BAD_INPUT', '--secret would show the cluster secret to every user of this machine (ps)', { hint: 'Use --secret-file FILE or the WATCHPARTY_SECRET environment variable.' });
+  });
+}
+
+/** Options central and `up` share. */
+interface CentralFlags {
+  port: number;
+  bind: string;
+  data: string;
+  heartbeat: number;
+  secretFile?: string;
+  uploadLease: number;
+  headless?: boolean;
+  logLevel: 'info';
+}
+
+function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string): Command {
+  return cmd
+    .addOption(new Option('-p, --port <port>', 'port to listen on').default(8000).argParser(parsePort))
+    .addOption(new Option('--bind <address>', 'address to listen on').default('0.0.0.0').argParser(parseHost))
+    .option('--data <dir>', dataHelp, dataDefault)
+    .addOption(new Option('--heartbeat <seconds>', 'probe every sub this often; dead after 3 misses').default(2).argParser(parseHeartbeatSeconds))
+    .addOption(secretFileOption())
+    .addOption(noSecretOnCommandLine())
+    .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
+    .option('--headless', 'no TUI: plain log lines on stdout')
+    .addOption(logLevelOption());
+}
+
+/** Central's options from its flags, with the cluster secret resolved (created on first start). */
+async function centralOptions(o: CentralFlags, dataDir: string) {
+  const { centralSecret } = await import('./roles/cluster-secret.js');
+  const secret = centralSecret(dataDir, { file: o.secretFile, env: process.env.WATCHPARTY_SECRET });
+  return {
+    host: o.bind,
+    port: o.port,
+    dataDir,
+    heartbeatMs: Math.round(o.heartbeat * 1000),
+    secret: secret.secret,
+    secretSource: secret.source,
+    uploadLeaseMs: Math.round(o.uploadLease * 1000),
+  };
 }
 
 /** Usage errors become one line that names the fix; commander's own help/version exit 0. */
@@ -56,25 +103,25 @@ Examples:
   $ watchparty register alice               create an account (asks for the password)`,
     );
 
-  program
-    .command('central')
-    .description('run the central server: accounts, catalogue, rooms and the registry of sub-servers')
-    .addOption(new Option('-p, --port <port>', 'port to listen on').default(8000).argParser(parsePort))
-    .addOption(new Option('--bind <address>', 'address to listen on').default('0.0.0.0').argParser(parseHost))
-    .option('--data <dir>', 'folder for the database and videos', path.join(dataHome(), 'central'))
-    .addOption(new Option('--heartbeat <seconds>', 'probe every sub this often; dead after 3 misses').default(2).argParser(parseHeartbeatSeconds))
-    .addOption(secretOption())
-    .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
-    .option('--headless', 'no TUI: plain log lines on stdout')
-    .addOption(logLevelOption())
-    .addHelpText('after', '\nExamples:\n  $ watchparty central\n  $ watchparty central --port 9000 --data /srv/watchparty --heartbeat 1 --headless\n  $ WATCHPARTY_SECRET=s3cret watchparty central')
-    .action(async (o: { port: number; bind: string; data: string; heartbeat: number; secret: string; uploadLease: number; headless?: boolean; logLevel: 'info' }) => {
+  addCentralOptions(
+    program.command('central').description('run the central server: accounts, catalogue, rooms and the registry of sub-servers'),
+    path.join(dataHome(), 'central'),
+    'folder for the database, videos and the cluster secret',
+  )
+    .addHelpText(
+      'after',
+      `
+The cluster secret is created on first start in <data>/secret (mode 0600) unless --secret-file or
+WATCHPARTY_SECRET gives one. Subs on this machine find it there; copy it to other machines for theirs.
+
+Examples:
+  $ watchparty central
+  $ watchparty central --port 9000 --data /srv/watchparty --heartbeat 1 --headless
+  $ watchparty central --secret-file /etc/watchparty/secret`,
+    )
+    .action(async (o: CentralFlags) => {
       const { runServers } = await import('./roles/run-servers.js');
-      process.exitCode = await runServers({
-        central: { host: o.bind, port: o.port, dataDir: path.resolve(o.data), heartbeatMs: Math.round(o.heartbeat * 1000), secret: o.secret, uploadLeaseMs: Math.round(o.uploadLease * 1000) },
-        headless: isHeadless(o.headless),
-        logLevel: o.logLevel,
-      });
+      process.exitCode = await runServers({ central: await centralOptions(o, path.resolve(o.data)), headless: isHeadless(o.headless), logLevel: o.logLevel });
     });
 
   program
@@ -86,36 +133,45 @@ Examples:
     .addOption(new Option('--listen-port <port>', 'port to listen on for clients (0 = any free port)').default(0).argParser(parsePort))
     .addOption(new Option('--advertise <host>', 'host name clients should use to reach this sub (default: as central sees it)').argParser(parseHost))
     .option('--data <dir>', 'folder for replicas and state', path.join(dataHome(), 'sub'))
-    .addOption(secretOption())
+    .addOption(secretFileOption())
+    .addOption(noSecretOnCommandLine())
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption())
-    .addHelpText('after', '\nExamples:\n  $ watchparty sub\n  $ watchparty sub --host 192.168.1.10 --port 8000 --data ~/wp-sub2 --headless')
-    .action(async (o: { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secret: string; headless?: boolean; logLevel: 'info' }) => {
+    .addHelpText(
+      'after',
+      `
+Without --secret-file or WATCHPARTY_SECRET, the sub uses the secret of a central on this machine
+(${path.join(dataHome(), 'central', 'secret')}).
+
+Examples:
+  $ watchparty sub
+  $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless`,
+    )
+    .action(async (o: { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; headless?: boolean; logLevel: 'info' }) => {
       const { runServers } = await import('./roles/run-servers.js');
+      const { subSecret, secretFileOf } = await import('./roles/cluster-secret.js');
+      const secret = subSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET, localCentralFile: secretFileOf(path.join(dataHome(), 'central')) });
       process.exitCode = await runServers({
-        sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: o.secret },
+        sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });
     });
 
-  program
-    .command('up')
-    .description('run central and one sub together: a whole party on this machine')
-    .addOption(new Option('-p, --port <port>', "central's port").default(8000).argParser(parsePort))
-    .addOption(new Option('--bind <address>', 'address to listen on').default('0.0.0.0').argParser(parseHost))
-    .option('--data <dir>', 'parent folder for central/ and sub/', dataHome())
-    .addOption(new Option('--heartbeat <seconds>', 'probe the sub this often').default(2).argParser(parseHeartbeatSeconds))
-    .option('--headless', 'no TUI: plain log lines on stdout')
-    .addOption(logLevelOption())
-    .addHelpText('after', '\nExamples:\n  $ watchparty up\n  $ watchparty up --port 9000 --data /tmp/party --headless')
-    .action(async (o: { port: number; bind: string; data: string; heartbeat: number; headless?: boolean; logLevel: 'info' }) => {
+  addCentralOptions(
+    program.command('up').description('run central and one sub together: a whole party on this machine'),
+    dataHome(),
+    'parent folder for central/ and sub/',
+  )
+    .addHelpText('after', '\nTakes the same options as "watchparty central"; its sub shares central\'s secret.\n\nExamples:\n  $ watchparty up\n  $ watchparty up --port 9000 --data /tmp/party --headless')
+    .action(async (o: CentralFlags) => {
       const { runServers } = await import('./roles/run-servers.js');
       const data = path.resolve(o.data);
+      const central = await centralOptions(o, path.join(data, 'central'));
       const centralHost = o.bind === '0.0.0.0' || o.bind === '::' ? '127.0.0.1' : o.bind;
       process.exitCode = await runServers({
-        central: { host: o.bind, port: o.port, dataDir: path.join(data, 'central'), heartbeatMs: Math.round(o.heartbeat * 1000), secret: '' },
-        sub: { central: joinHostPort(centralHost, o.port), bind: o.bind, port: 0, advertiseHost: undefined, dataDir: path.join(data, 'sub'), secret: '' },
+        central,
+        sub: { central: joinHostPort(centralHost, o.port), bind: o.bind, port: 0, advertiseHost: undefined, dataDir: path.join(data, 'sub'), secret: central.secret },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });

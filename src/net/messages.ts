@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 /** Bumped whenever a message changes shape; hello refuses a mismatch. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** WebSocket close codes of our own (4000-4999), so the other side can log why. */
 export const CloseCode = {
@@ -175,54 +175,53 @@ export const requests = {
     params: z.object({ token: Token }),
     result: Placement.extend({ user: UserField }),
   },
-  /** client → sub and sub → central: end the session everywhere. */
-  'auth.logout': { params: z.object({ token: Token.optional() }), result: Empty },
+  /** client → sub: end this session everywhere (the sub asks central with session.end). */
+  'auth.logout': { params: Empty, result: Empty },
+  /** sub → central: revoke a token on every sub. */
+  'session.end': { params: z.object({ token: Token }), result: Empty },
   'users.list': { params: Empty, result: z.object({ users: z.array(UserField) }) },
-  /** client → sub: my unacknowledged notifications, oldest first (relayed to central's notify.pending). */
+  /** client → sub → central: my unacknowledged notifications, oldest first. */
   'notify.list': { params: Empty, result: z.object({ items: z.array(Notification) }) },
   /** client → sub: acknowledge every notification up to and including `upToId`. */
-  'notify.ack': { params: z.object({ upToId: NonNegInt, user: UserField.optional() }), result: Empty },
+  'notify.ack': { params: z.object({ upToId: NonNegInt }), result: Empty },
 
-  /**
-   * client → sub → central: reserve a name (or resume our own reservation of it). `user` is added by
-   * the sub; central never trusts a client to name itself.
-   */
+  /** client → sub → central: reserve a name (or resume our own reservation of it). */
   'upload.begin': {
-    params: z.object({ name: Text(1000), size: NonNegInt, sha256: z.string().regex(/^[0-9a-f]{64}$/), user: UserField.optional() }),
+    params: z.object({ name: Text(1000), size: NonNegInt, sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
     result: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: NonNegInt, chunkBytes: Int.min(1), leaseMs: Ms, resumed: z.boolean() }),
   },
   /** One chunk as the frame's raw payload, at `offset`; the reply is the offset stored so far. */
   'upload.chunk': {
-    params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: NonNegInt, user: UserField.optional() }),
+    params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: NonNegInt }),
     result: z.object({ offset: NonNegInt }),
   },
-  'upload.finish': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), user: UserField.optional() }), result: z.object({ video: VideoInfo }) },
-  'upload.cancel': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), user: UserField.optional() }), result: Empty },
+  'upload.finish': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }), result: z.object({ video: VideoInfo }) },
+  'upload.cancel': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }), result: Empty },
   'videos.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
+  /** sub → central: the whole catalogue, for the sub's own replication (acting for no user). */
+  'replica.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
   /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
   'replica.chunk': {
     params: z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) }),
     result: z.object({ offset: NonNegInt, size: NonNegInt }),
   },
 
-  /** Rooms: client → sub → central, `user` added by the sub. Central enforces membership and admin rights. */
-  'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100), user: UserField.optional() }), result: z.object({ room: RoomState }) },
-  'rooms.list': { params: z.object({ user: UserField.optional() }), result: z.object({ rooms: z.array(RoomState) }) },
-  'room.get': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: z.object({ room: RoomState }) },
+  /** Rooms: client → sub → central. Central enforces membership and admin rights. */
+  'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100) }), result: z.object({ room: RoomState }) },
+  'rooms.list': { params: Empty, result: z.object({ rooms: z.array(RoomState) }) },
+  'room.get': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState }) },
   'room.control': {
-    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'close']), positionMs: NonNegInt.optional(), user: UserField.optional() }),
+    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'close']), positionMs: NonNegInt.optional() }),
     result: z.object({ room: RoomState }),
   },
   /** Open (watch) a room: returns its state; `leave` when the player closes. */
-  'room.join': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: z.object({ room: RoomState }) },
-  'room.leave': { params: z.object({ roomId: RoomId, user: UserField.optional() }), result: Empty },
+  'room.join': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState }) },
+  'room.leave': { params: z.object({ roomId: RoomId }), result: Empty },
   /** NTP-style clock exchange: central's clock (ms, fractional) when it answered. */
   'time.sync': { params: Empty, result: z.object({ centralMs: z.number().nonnegative() }) },
 
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
-  /** sub → central: the unacknowledged notifications of a user, oldest first. */
-  'notify.pending': { params: z.object({ user: UserField }), result: z.object({ items: z.array(Notification) }) },
 } as const;
 
 /** Every event (one-way message). */
@@ -230,7 +229,7 @@ export const events = {
   /** sub → client, central → sub: new notifications (central adds `user` to route them). */
   'notify.push': z.object({ user: UserField.optional(), items: z.array(Notification).max(1000) }),
   /** The admin's client says it is there (every second); central pauses the room after 3 s without. */
-  'room.heartbeat': z.object({ roomId: RoomId, user: UserField.optional() }),
+  'room.heartbeat': z.object({ roomId: RoomId }),
   /** central → sub → client: one sequenced room change with the room's state after it. `to` routes it. */
   'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional() }),
   /** central → subs: a video joined the catalogue; replicate it now. */
@@ -245,32 +244,80 @@ export type Params<K extends RequestName> = z.infer<(typeof requests)[K]['params
 export type Result<K extends RequestName> = z.infer<(typeof requests)[K]['result']>;
 export type EventBody<E extends EventName> = z.infer<(typeof events)[E]>;
 
+/**
+ * The relay table: every request a client sends to its sub that the sub forwards to central, acting for
+ * the session's user. On the sub → central link each of them carries a required `user` (added by the
+ * sub, checked by central against its assignment); a client never names itself. The accept lists below
+ * and the sub's relays are generated from this one table.
+ */
+export const RELAYED = {
+  'users.list': {},
+  'notify.list': {},
+  'notify.ack': {},
+  'upload.begin': {},
+  'upload.chunk': {},
+  // Finishing hashes and probes the whole file on central: allow it minutes, not seconds.
+  'upload.finish': { timeoutMs: 600_000 },
+  'upload.cancel': {},
+  'videos.list': {},
+  'room.create': {},
+  'rooms.list': {},
+  'room.get': {},
+  'room.control': {},
+  'room.join': {},
+  'room.leave': {},
+  'time.sync': {},
+} as const satisfies Partial<Record<RequestName, { timeoutMs?: number }>>;
+export type RelayedName = keyof typeof RELAYED;
+export const RELAYED_NAMES = Object.keys(RELAYED) as RelayedName[];
+/** Events a client sends to its sub that the sub forwards to central with the acting user. */
+export const RELAYED_EVENTS = ['room.heartbeat'] as const satisfies readonly EventName[];
+export type RelayedEventName = (typeof RELAYED_EVENTS)[number];
+
+/** Whether `type` is relayed by subs (and so carries the acting `user` on the sub → central link). */
+export function isRelayed(type: string): type is RelayedName | RelayedEventName {
+  return Object.hasOwn(RELAYED, type) || (RELAYED_EVENTS as readonly string[]).includes(type);
+}
+
+const ActingUser = z.object({ user: UserField });
+const actingSchemas = new Map<string, z.ZodType>();
+/** The schema of a relayed message as central receives it: the client's fields plus the acting `user`. */
+export function actingSchema(type: RelayedName | RelayedEventName): z.ZodType {
+  let schema = actingSchemas.get(type);
+  if (!schema) {
+    const base = Object.hasOwn(RELAYED, type) ? requests[type as RelayedName].params : events[type as RelayedEventName];
+    schema = (base as z.ZodObject).extend(ActingUser.shape);
+    actingSchemas.set(type, schema);
+  }
+  return schema;
+}
+/** A relayed request's params as central's handler sees them. */
+export type ActingParams<K extends RelayedName> = Params<K> & { user: string };
+export type ActingEvent<E extends RelayedEventName> = EventBody<E> & { user: string };
+
 /** What one side of a connection accepts: the message direction, in the spirit of vscode-jsonrpc. */
 export interface Accepts {
   requests: readonly RequestName[];
   events: readonly EventName[];
+  /** Relayed messages on this link carry the acting `user` (the sub → central link). */
+  actingUser?: boolean;
 }
 
+/** A sub after hello, before central has checked its secret: it may only register. */
+export const CentralAcceptsFromUnregisteredSub: Accepts = { requests: ['sub.register', 'status.get'], events: [] };
 export const CentralAcceptsFromSub: Accepts = {
-  requests: [
-    'hello', 'sub.register', 'status.get', 'session.check', 'notify.pending', 'notify.ack', 'auth.logout', 'users.list',
-    'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list', 'replica.chunk',
-    'room.create', 'rooms.list', 'room.get', 'room.control', 'room.join', 'room.leave', 'time.sync',
-  ],
-  events: ['room.heartbeat'],
+  requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', ...RELAYED_NAMES],
+  events: [...RELAYED_EVENTS],
+  actingUser: true,
 };
 export const CentralAcceptsFromClient: Accepts = {
-  requests: ['hello', 'status.get', 'auth.register', 'auth.login', 'auth.locate'],
+  requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate'],
   events: [],
 };
 export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'room.event'] };
 export const SubAcceptsFromClient: Accepts = {
-  requests: [
-    'hello', 'session.open', 'auth.logout', 'users.list', 'notify.list', 'notify.ack',
-    'upload.begin', 'upload.chunk', 'upload.finish', 'upload.cancel', 'videos.list',
-    'room.create', 'rooms.list', 'room.get', 'room.control', 'room.join', 'room.leave', 'time.sync',
-  ],
-  events: ['room.heartbeat'],
+  requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
+  events: [...RELAYED_EVENTS],
 };
 export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event'] };
 /** Before hello, a server accepts nothing else. */

@@ -3,6 +3,7 @@
  * ids and timeouts; events; back-pressure-aware sends. Nothing reaches a handler unparsed.
  */
 import type { WebSocket, RawData } from 'ws';
+import type { z } from 'zod';
 import { decodeFrame, encodeHeader, FrameError, FRAME_LIMITS } from './frame.js';
 import {
   requests,
@@ -10,6 +11,8 @@ import {
   Reply,
   CloseCode,
   describeIssues,
+  actingSchema,
+  isRelayed,
   type Accepts,
   type RequestName,
   type EventName,
@@ -72,8 +75,6 @@ export class Peer {
   private readonly maxBadMessages: number;
   private readonly highWaterBytes: number;
   closed = false;
-  /** Per-connection facts the role attaches after hello (role, user, sub id). */
-  readonly meta: Record<string, unknown> = {};
 
   constructor(
     readonly ws: WebSocket,
@@ -265,7 +266,7 @@ export class Peer {
       this.countBad(`${type} request without a numeric id`);
       return;
     }
-    const parsed = requests[type].params.safeParse(header);
+    const parsed = this.schemaOf(type, requests[type].params).safeParse(header);
     if (!parsed.success) {
       const why = `${type}: ${describeIssues(parsed.error)}`;
       this.replyError(id, { code: 'BAD_MESSAGE', message: why });
@@ -296,13 +297,18 @@ export class Peer {
     }
   }
 
+  /** The schema a message is checked against here: relayed ones carry the acting user on a sub's link. */
+  private schemaOf(type: string, schema: z.ZodType): z.ZodType {
+    return this.accepts.actingUser && isRelayed(type) ? actingSchema(type) : schema;
+  }
+
   private replyError(id: number, error: ErrorBody): void {
     this.log.debug(`-> ${this.name} error replyTo=${id} code=${error.code}`);
     this.send({ type: 'reply', replyTo: id, error }).catch(() => {});
   }
 
   private onEvent(type: EventName, header: Record<string, unknown>, payload: Buffer | undefined): void {
-    const parsed = events[type].safeParse(header);
+    const parsed = this.schemaOf(type, events[type]).safeParse(header);
     if (!parsed.success) {
       this.countBad(`${type}: ${describeIssues(parsed.error)}`);
       return;

@@ -16,7 +16,7 @@ export interface Cluster {
 export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number }): Promise<Cluster> {
   const central = await startCentral({ heartbeat: opts.heartbeat ?? 1, ...(opts.uploadLease ? { uploadLease: opts.uploadLease } : {}) });
   const subs: Cluster['subs'] = [];
-  for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central.port));
+  for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central));
   const home = tempDir('wp-home-');
   const target = (profile: string) => ['--host', '127.0.0.1', '--port', String(central.port), '--profile', profile];
   const env = { WATCHPARTY_HOME: home };

@@ -102,10 +102,10 @@ export interface Server extends Proc {
 }
 
 /** Start a headless central on a free port; resolves once it prints its ready line. */
-export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secret?: string; uploadLease?: number } = {}): Promise<Server> {
+export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secretFile?: string; uploadLease?: number } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? tempDir('wp-central-');
   const args = ['central', '--headless', '--bind', '127.0.0.1', '--port', String(opts.port ?? 0), '--data', dataDir, '--heartbeat', String(opts.heartbeat ?? 1)];
-  if (opts.secret) args.push('--secret', opts.secret);
+  if (opts.secretFile) args.push('--secret-file', opts.secretFile);
   if (opts.uploadLease) args.push('--upload-lease', String(opts.uploadLease));
   const p = run(args);
   const m = await p.waitFor(/ready central 127\.0\.0\.1:(\d+)/);
@@ -113,11 +113,19 @@ export async function startCentral(opts: { dataDir?: string; port?: number; hear
   return { ...p, address: `127.0.0.1:${port}`, port, dataDir };
 }
 
-/** Start a headless sub against central's port; resolves once it has registered (unless `waitRegistered` is false). */
-export async function startSub(centralPort: number, opts: { dataDir?: string; secret?: string; waitRegistered?: boolean } = {}): Promise<Server & { subId: string }> {
+/** The cluster secret file a central started by startCentral created in its data folder. */
+export function secretFileOf(central: { dataDir: string }): string {
+  return path.join(central.dataDir, 'secret');
+}
+
+/**
+ * Start a headless sub against a central, with that central's secret file (or `secretFile`); resolves
+ * once it has registered (unless `waitRegistered` is false).
+ */
+export async function startSub(central: { port: number; dataDir: string }, opts: { dataDir?: string; secretFile?: string; waitRegistered?: boolean } = {}): Promise<Server & { subId: string }> {
   const dataDir = opts.dataDir ?? tempDir('wp-sub-');
-  const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(centralPort), '--bind', '127.0.0.1', '--data', dataDir];
-  if (opts.secret) args.push('--secret', opts.secret);
+  const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(central.port), '--bind', '127.0.0.1', '--data', dataDir];
+  args.push('--secret-file', opts.secretFile ?? secretFileOf(central));
   const p = run(args);
   const m = await p.waitFor(/ready sub 127\.0\.0\.1:(\d+)/);
   const port = Number(m[1]);

@@ -88,7 +88,7 @@ describe('accounts and subs', () => {
     const login = await c.cli('bob', ['login', 'bob', '--password-stdin'], 'pw-bob\n');
     expect(login.code).toBe(3);
     expect(login.stderr).toMatch(/no sub-server is available, try again shortly/);
-    const fresh = await startSub(c.central.port);
+    const fresh = await startSub(c.central);
     const again = await c.cli('bob', ['login', 'bob', '--password-stdin', '--json'], 'pw-bob\n');
     expect(again.code, again.output).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ user: 'bob', subId: fresh.subId });

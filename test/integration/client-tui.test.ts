@@ -35,7 +35,7 @@ async function register(term: Terminal, user: string): Promise<void> {
 describe('client TUI in tmux', () => {
   it('registers, uploads, invites a friend, and both watch the room together', async () => {
     const central = await startCentral();
-    await startSub(central.port);
+    await startSub(central);
     const home = tempDir('wp-home-');
     const clip = makeClip(tempDir('wp-clip-'), { seconds: 60, width: 64, height: 48, name: 'movie.mkv' });
     const client = (profile: string) => `node ${CLI} client --profile ${profile} --mpv-headless --host 127.0.0.1 --port ${central.port}`;

@@ -1,13 +1,15 @@
 /** The foundation's cluster behaviour with real processes: registration, kill -9, restarts, new instance. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCentral, startSub, status } from '../helpers/spawn-role.js';
+import { runToEnd, secretFileOf, startCentral, startSub, status, tempDir } from '../helpers/spawn-role.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('central + subs', () => {
   it('lists both subs alive within 3 s of their start', async () => {
     const central = await startCentral({ heartbeat: 1 });
     const started = Date.now();
-    const [a, b] = await Promise.all([startSub(central.port, { waitRegistered: false }), startSub(central.port, { waitRegistered: false })]);
+    const [a, b] = await Promise.all([startSub(central, { waitRegistered: false }), startSub(central, { waitRegistered: false })]);
     const st = await waitFor(async () => {
       const s = await status(central.port);
       return s.subs.length === 2 && s.subs.every((x) => x.state === 'alive') ? s : undefined;
@@ -21,8 +23,8 @@ describe('central + subs', () => {
 
   it('declares a kill -9ed sub dead after three misses, within 5 s', async () => {
     const central = await startCentral({ heartbeat: 1 });
-    const a = await startSub(central.port);
-    const b = await startSub(central.port);
+    const a = await startSub(central);
+    const b = await startSub(central);
     a.kill('SIGKILL');
     const killedAt = Date.now();
     await waitFor(async () => {
@@ -38,8 +40,8 @@ describe('central + subs', () => {
   it('keeps its instance id across a restart, and the subs come back within 5 s', async () => {
     const central = await startCentral({ heartbeat: 1 });
     const before = await status(central.port);
-    const a = await startSub(central.port);
-    const b = await startSub(central.port);
+    const a = await startSub(central);
+    const b = await startSub(central);
     central.kill('SIGTERM');
     expect(await central.exited()).toBe(0);
     const again = await startCentral({ heartbeat: 1, dataDir: central.dataDir, port: central.port });
@@ -58,10 +60,11 @@ describe('central + subs', () => {
   it('subs wipe their state and register afresh with a new central instance', async () => {
     const central = await startCentral({ heartbeat: 1 });
     const old = (await status(central.port)).instance;
-    const a = await startSub(central.port);
+    const a = await startSub(central);
     central.kill('SIGKILL');
     await central.exited();
-    const fresh = await startCentral({ heartbeat: 1, port: central.port });
+    // A new instance given the same secret (an operator restoring the secret file, not the database).
+    const fresh = await startCentral({ heartbeat: 1, port: central.port, secretFile: secretFileOf(central) });
     const st = await waitFor(async () => {
       const s = await status(fresh.port);
       return s.subs.length === 1 ? s : undefined;
@@ -71,13 +74,56 @@ describe('central + subs', () => {
   });
 
   it('refuses a sub with the wrong secret, which exits non-zero with a clear message', async () => {
-    const central = await startCentral({ secret: 'right' });
-    const wrong = await startSub(central.port, { secret: 'wrong', waitRegistered: false });
+    const central = await startCentral();
+    const wrongFile = path.join(tempDir(), 'wrong-secret');
+    fs.writeFileSync(wrongFile, 'not-the-secret\n', { mode: 0o600 });
+    const wrong = await startSub(central, { secretFile: wrongFile, waitRegistered: false });
     expect(await wrong.exited()).not.toBe(0);
     expect(wrong.output()).toMatch(/wrong cluster secret/);
     await central.waitFor(/refused sub at 127\.0\.0\.1:\d+ \(pid \d+\): wrong cluster secret/);
-    const right = await startSub(central.port, { secret: 'right' });
+    const right = await startSub(central);
     expect(right.subId).toMatch(/^sub-\d+$/);
     expect((await status(central.port)).subs).toHaveLength(1);
+  });
+
+  it('central creates a 0600 secret on first start, keeps it across restarts and never prints it', async () => {
+    const central = await startCentral();
+    const file = secretFileOf(central);
+    const secret = fs.readFileSync(file, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(40);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(central.output()).toContain(`cluster secret from ${file}`);
+    expect(central.output()).not.toContain(secret);
+    central.kill('SIGTERM');
+    await central.exited();
+    const again = await startCentral({ dataDir: central.dataDir });
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(secret);
+    const sub = await startSub(again);
+    expect(sub.output()).not.toContain(secret);
+  });
+
+  it('a sub with no secret at all exits at once naming the two ways to give one', async () => {
+    const central = await startCentral();
+    const home = tempDir();
+    const r = await runToEnd(['sub', '--headless', '--host', '127.0.0.1', '--port', String(central.port), '--data', tempDir()], { env: { WATCHPARTY_HOME: home, WATCHPARTY_SECRET: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no cluster secret given/);
+    expect(r.stderr).toMatch(/--secret-file/);
+    expect(r.stderr).toMatch(/WATCHPARTY_SECRET/);
+  });
+
+  it('refuses --secret on the command line, where ps would show it', async () => {
+    const r = await runToEnd(['central', '--headless', '--secret', 'hunter2', '--data', tempDir(), '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--secret-file FILE or the WATCHPARTY_SECRET/);
+  });
+
+  it('a sub takes the secret from WATCHPARTY_SECRET too', async () => {
+    const central = await startCentral();
+    const secret = fs.readFileSync(secretFileOf(central), 'utf8').trim();
+    const r = await import('../helpers/spawn-role.js').then((m) =>
+      m.run(['sub', '--headless', '--host', '127.0.0.1', '--port', String(central.port), '--bind', '127.0.0.1', '--data', tempDir()], { env: { WATCHPARTY_SECRET: secret } }),
+    );
+    await r.waitFor(/registered with central \S+ as sub-\d+/);
   });
 });

@@ -80,10 +80,10 @@ function clientOf(central: { port: number }) {
 }
 
 /** Start a sub with `WATCHPARTY_LOG` set for it alone (the helper passes this process's environment on). */
-async function startSubLogging(level: string, centralPort: number, opts: { dataDir?: string }): Promise<Server & { subId: string }> {
+async function startSubLogging(level: string, central: { port: number; dataDir: string }, opts: { dataDir?: string }): Promise<Server & { subId: string }> {
   const before = process.env.WATCHPARTY_LOG;
   process.env.WATCHPARTY_LOG = level;
-  const started = startSub(centralPort, opts); // spawns synchronously, before its first await
+  const started = startSub(central, opts); // spawns synchronously, before its first await
   if (before === undefined) delete process.env.WATCHPARTY_LOG;
   else process.env.WATCHPARTY_LOG = before;
   return started;
@@ -103,7 +103,7 @@ describe('central on a small disk', () => {
   it('refuses an upload that does not fit with "central has X free, this video needs Y", leaving no .part', async () => {
     const disk = smallDisk(20);
     const central = await startCentral({ dataDir: disk });
-    await startSub(central.port);
+    await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     const r = await c.cli('ann', ['upload', big]);
@@ -121,7 +121,7 @@ describe('central on a small disk', () => {
   it('with the database full: register fails with a clear error, central keeps serving, and restarts on the same data', async () => {
     const disk = smallDisk(20);
     const central = await startCentral({ dataDir: disk });
-    await startSub(central.port);
+    await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     const filler = fillUp(disk);
@@ -153,7 +153,7 @@ describe('central on a small disk', () => {
   it('an expired upload lease frees its .part on a full disk, and a chunk that does not fit is refused', async () => {
     const disk = smallDisk(20);
     const central = await startCentral({ dataDir: disk, uploadLease: 1 });
-    await startSub(central.port);
+    await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     const { token, subAddress } = c.profile('ann');
@@ -184,7 +184,7 @@ describe('central on a small disk', () => {
   it('the lease sweep survives a database too full to delete the reservation, and cleans up once there is room', async () => {
     const disk = smallDisk(20);
     const central = await startCentral({ dataDir: disk, uploadLease: 1 });
-    await startSub(central.port);
+    await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     const { token, subAddress } = c.profile('ann');
@@ -214,7 +214,7 @@ describe('central on a small disk', () => {
 describe('sub replicas', () => {
   it('a flipped and a truncated replica are never served after a restart, and are pulled again verified', async () => {
     const central = await startCentral();
-    const sub = await startSub(central.port);
+    const sub = await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     for (const f of [small, other]) expect((await c.cli('ann', ['upload', f])).code).toBe(0);
@@ -229,7 +229,7 @@ describe('sub replicas', () => {
     fs.writeFileSync(replica(1), flipped);
     fs.truncateSync(replica(2), Math.floor(want.get(2)!.length / 2));
 
-    const back = await startSub(central.port, { dataDir: sub.dataDir, waitRegistered: false });
+    const back = await startSub(central, { dataDir: sub.dataDir, waitRegistered: false });
     const { token } = c.profile('ann');
     const statuses = new Map<number, number[]>([[1, []], [2, []]]);
     const served = new Set<number>();
@@ -259,14 +259,14 @@ describe('sub replicas', () => {
 
   it('an intact replica found at start is checked, then served, without pulling it again', async () => {
     const central = await startCentral();
-    const sub = await startSub(central.port);
+    const sub = await startSub(central);
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     expect((await c.cli('ann', ['upload', small])).code).toBe(0);
     await sub.waitFor(/replica of "small\.mkv" verified/, 15_000);
     sub.kill('SIGKILL');
     await sub.exited();
-    const back = await startSub(central.port, { dataDir: sub.dataDir });
+    const back = await startSub(central, { dataDir: sub.dataDir });
     await back.waitFor(/replica #1 checked \(size and sha256 ok\): serving it/);
     const res = await fetch(`http://${back.address}/videos/1`, { headers: { authorization: `Bearer ${c.profile('ann').token}` } });
     expect(res.status).toBe(200);
@@ -277,7 +277,7 @@ describe('sub replicas', () => {
   it('a sub on a full disk backs off: one warning per episode, growing delays, and it recovers once there is room', async () => {
     const central = await startCentral();
     const disk = smallDisk(20);
-    const sub = await startSubLogging('debug', central.port, { dataDir: disk });
+    const sub = await startSubLogging('debug', central, { dataDir: disk });
     const c = clientOf(central);
     expect((await c.register('ann')).code).toBe(0);
     const filler = fillUp(disk);

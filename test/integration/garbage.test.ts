@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileScope, startCentral, status, type Server } from '../helpers/spawn-role.js';
 import { encodeFrame } from '../../src/net/frame.js';
+import { PROTOCOL_VERSION } from '../../src/net/messages.js';
 
 /** Connect with a real WebSocket, send one raw message, and resolve with the close code. */
 function sendAndWaitClose(port: number, data: Buffer | string, opts: { hello?: boolean } = {}): Promise<number> {
@@ -14,7 +15,7 @@ function sendAndWaitClose(port: number, data: Buffer | string, opts: { hello?: b
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     const timer = setTimeout(() => reject(new Error('the server did not close the connection within 5 s')), 5000);
     ws.on('open', () => {
-      if (opts.hello) ws.send(encodeFrame({ type: 'hello', id: 1, protocol: 1, role: 'client', version: 'test' }));
+      if (opts.hello) ws.send(encodeFrame({ type: 'hello', id: 1, protocol: PROTOCOL_VERSION, role: 'client', version: 'test' }));
       ws.send(data, () => {});
     });
     ws.on('error', () => {});

@@ -6,14 +6,15 @@ import { waitFor } from '../helpers/wait-for.js';
 
 describe('server TUIs', () => {
   it('central and a sub show their panels and logs, and quit with q', async () => {
-    const central = openTerminal(`node ${CLI} central --bind 127.0.0.1 --port 0 --heartbeat 1 --data ${tempDir()}`);
+    const centralData = tempDir();
+    const central = openTerminal(`node ${CLI} central --bind 127.0.0.1 --port 0 --heartbeat 1 --data ${centralData}`);
     const screen = await central.waitForScreen(/ready central 127\.0\.0\.1:(\d+)/);
     expect(screen).toMatch(/watchparty central · 127\.0\.0\.1:\d+ · instance [0-9a-f]{8}/);
     expect(screen).toMatch(/no sub-servers yet/);
     expect(screen).toMatch(/q quit/);
     const port = /ready central 127\.0\.0\.1:(\d+)/.exec(screen)![1]!;
 
-    const sub = openTerminal(`node ${CLI} sub --host 127.0.0.1 --port ${port} --bind 127.0.0.1 --data ${tempDir()}`);
+    const sub = openTerminal(`node ${CLI} sub --host 127.0.0.1 --port ${port} --bind 127.0.0.1 --data ${tempDir()} --secret-file ${centralData}/secret`);
     const subScreen = await sub.waitForScreen(/sub-1 127\.0\.0\.1:\d+ · central: registered as sub-1/);
     expect(subScreen).toMatch(/no clients connected/);
     const withSub = await central.waitForScreen(/sub-1\s+127\.0\.0\.1:\d+\s+alive\s+0\/0\s+0\/0/);

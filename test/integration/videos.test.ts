@@ -123,7 +123,7 @@ describe('videos', () => {
     await up.exited();
     const partial = fileSize(part);
     expect(partial).toBeLessThan(fs.statSync(big).size);
-    const back = await startSub(c.central.port, { dataDir: sub.dataDir });
+    const back = await startSub(c.central, { dataDir: sub.dataDir });
     const m = await back.waitFor(/resuming replica of "big\.mkv" at (\d+) of \d+ bytes/);
     expect(Number(m[1])).toBeGreaterThanOrEqual(partial - 4 * 1024 * 1024);
     expect(Number(m[1])).toBeGreaterThan(0);

@@ -185,7 +185,15 @@ const requestCases: Record<RequestName, Case> = {
     result: { ok: [{ ...PLACEMENT, user: 'bob' }], bad: [{ why: 'missing user', value: PLACEMENT, path: 'user' }] },
   },
   'auth.logout': {
-    params: { ok: [{}, { token: TOKEN }], bad: [{ why: 'token too short', value: { token: 'x' }, path: 'token' }] },
+    params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+    result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+  },
+  'replica.list': {
+    params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+    result: { ok: [{ videos: [] }], bad: [{ why: 'missing videos', value: {}, path: 'videos' }] },
+  },
+  'session.end': {
+    params: { ok: [{ token: TOKEN }], bad: [{ why: 'token too short', value: { token: 'x' }, path: 'token' }, { why: 'missing token', value: {}, path: 'token' }] },
     result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
   },
   'users.list': {
@@ -355,7 +363,7 @@ const requestCases: Record<RequestName, Case> = {
   'rooms.list': {
     params: {
       ok: [{}, { user: 'alice' }],
-      bad: [{ why: 'numeric user', value: { user: 1 }, path: 'user' }],
+      bad: [{ why: 'a number', value: 1, path: '' }],
     },
     result: {
       ok: [{ rooms: [] }, { rooms: [ROOM, { ...ROOM, id: 'r-deadbeef', paused: false, positionMs: 59_999, seq: 42, closed: true }] }],
@@ -445,10 +453,6 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{ token: TOKEN }], bad: [{ why: 'numeric token', value: { token: 1234567890123456 }, path: 'token' }] },
     result: { ok: [{ ...PLACEMENT, user: 'alice' }], bad: [{ why: 'subId sub-', value: { subId: 'sub-', subAddress: 'a', user: 'alice' }, path: 'subId' }] },
   },
-  'notify.pending': {
-    params: { ok: [{ user: 'alice' }], bad: [{ why: 'missing user', value: {}, path: 'user' }] },
-    result: { ok: [{ items: [NOTE] }], bad: [{ why: 'items not an array', value: { items: NOTE }, path: 'items' }] },
-  },
 };
 
 const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
@@ -461,11 +465,10 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
     ],
   },
   'room.heartbeat': {
-    ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, user: 'alice' }],
+    ok: [{ roomId: ROOM_ID }],
     bad: [
-      { why: 'missing roomId', value: { user: 'alice' }, path: 'roomId' },
+      { why: 'missing roomId', value: {}, path: 'roomId' },
       { why: 'RoomId r-1', value: { roomId: 'r-1' }, path: 'roomId' },
-      { why: 'user too long', value: { roomId: ROOM_ID, user: 'u'.repeat(257) }, path: 'user' },
     ],
   },
   'room.event': {
@@ -603,6 +606,42 @@ describe('Accepts direction lists', () => {
     expect(messages.SubAcceptsFromClient.requests).not.toContain('sub.probe');
     expect(messages.CentralAcceptsFromSub.requests).not.toContain('auth.login');
     expect(messages.CentralAcceptsFromSub.requests).not.toContain('auth.register');
+  });
+});
+
+describe('the relay table', () => {
+  it('a client naming a user in a relayed request has the name stripped, so a sub can only add its own', () => {
+    for (const type of messages.RELAYED_NAMES) {
+      const parsed = requests[type].params.safeParse({ user: 'dave' });
+      if (parsed.success) expect(parsed.data, type).not.toHaveProperty('user');
+    }
+  });
+
+  it.each(messages.RELAYED_NAMES)('%s on the sub → central link requires the acting user', (type) => {
+    const schema = messages.actingSchema(type);
+    expect(schema.safeParse({}).success).toBe(false);
+    const r = schema.safeParse({ user: 'u'.repeat(257) });
+    expect(r.success).toBe(false);
+  });
+
+  it('room.heartbeat from a sub carries the acting user; from a client it carries none', () => {
+    expect(messages.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID, user: 'alice' }).success).toBe(true);
+    expect(messages.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID }).success).toBe(false);
+  });
+
+  it('generates the client list of the sub and the sub list of central: every relayed name in both', () => {
+    for (const type of messages.RELAYED_NAMES) {
+      expect(messages.SubAcceptsFromClient.requests).toContain(type);
+      expect(messages.CentralAcceptsFromSub.requests).toContain(type);
+      expect(messages.CentralAcceptsFromClient.requests).not.toContain(type);
+    }
+    expect(messages.CentralAcceptsFromSub.actingUser).toBe(true);
+    expect(messages.SubAcceptsFromClient.actingUser).toBeFalsy();
+  });
+
+  it('an unregistered sub may only register (and read status)', () => {
+    expect([...messages.CentralAcceptsFromUnregisteredSub.requests].sort()).toEqual(['status.get', 'sub.register']);
+    expect(messages.CentralAcceptsFromUnregisteredSub.events).toEqual([]);
   });
 });
 

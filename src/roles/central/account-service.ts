@@ -49,28 +49,18 @@ export class AccountService {
     });
   }
 
-  /** Requests a sub sends on behalf of its clients. */
-  serveSub(peer: Peer, subId: string): void {
-    peer.handle('session.check', (p) => {
-      const user = this.userOf(p.token);
-      const placement = this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null);
-      return { user, ...placement };
-    });
-    peer.handle('notify.pending', (p) => ({ items: this.store.pendingNotifications(p.user) }));
-    peer.handle('notify.ack', (p) => {
-      if (!p.user) throw new WatchpartyError('BAD_MESSAGE', 'notify.ack from a sub must name the user');
-      this.store.ackNotifications(p.user, p.upToId);
-      return {};
-    });
-    peer.handle('auth.logout', (p) => {
-      if (!p.token) throw new WatchpartyError('BAD_MESSAGE', 'auth.logout from a sub must carry the token');
-      const user = this.store.sessionUser(p.token);
-      this.store.deleteSession(p.token);
-      this.hooks.revoke(p.token);
-      if (user) this.log.info(`${user} logged out (via ${subId})`);
-      return {};
-    });
-    peer.handle('users.list', () => ({ users: this.store.userNames() }));
+  /** Who owns `token`, and which sub serves them now (a sub asks when a client opens a session). */
+  checkSession(token: string): { user: string; subId: string; subAddress: string } {
+    const user = this.userOf(token);
+    return { user, ...this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null) };
+  }
+
+  /** End a session everywhere: forget the token and tell every sub to drop its connections. */
+  logout(token: string, viaSubId: string): void {
+    const user = this.store.sessionUser(token);
+    this.store.deleteSession(token);
+    this.hooks.revoke(token);
+    if (user) this.log.info(`${user} logged out (via ${viaSubId})`);
   }
 
   private userOf(token: string): string {

@@ -4,10 +4,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
-import { PayloadReply, type Peer } from '../../net/peer.js';
+import type { Peer } from '../../net/peer.js';
 import {
   CentralAcceptsFromClient,
   CentralAcceptsFromSub,
+  CentralAcceptsFromUnregisteredSub,
   CloseCode,
   PROTOCOL_VERSION,
   type ClusterStatus,
@@ -24,13 +25,18 @@ import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
 import type { Room, RoomEvent } from '../shared/room.js';
+import { mayActFor, startMove, type Move } from '../shared/assignment.js';
+import { serveSubLink } from './handlers.js';
 
 export interface CentralOptions {
   host: string;
   port: number;
   dataDir: string;
   heartbeatMs: number;
+  /** The cluster secret every sub must present (never empty). */
   secret: string;
+  /** Where the secret came from (a file path or WATCHPARTY_SECRET), for the start-up log line. */
+  secretSource?: string;
   /** How long a name reservation lives without a chunk (default 30 s). */
   uploadLeaseMs?: number;
   log: Logger;
@@ -46,6 +52,8 @@ export class Central {
   private readonly subPeers = new Map<string, Peer>();
   /** Ids declared dead in this run: a sub that comes back with one registers as new. */
   private readonly deadIds = new Set<string>();
+  /** Users moving between subs: the old sub may serve them until the move's deadline. */
+  private readonly moves = new Map<string, Move>();
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   readonly cfg: DetectorConfig;
@@ -93,6 +101,7 @@ export class Central {
 
   /** Open the store, listen, and start the failure detector. */
   static async start(opts: CentralOptions): Promise<Central> {
+    if (!opts.secret) throw new WatchpartyError('NO_SECRET', 'central needs a cluster secret');
     const lock = lockDataDir(opts.dataDir);
     const store = new CentralStore(opts.dataDir);
     let central: Central | undefined;
@@ -115,8 +124,10 @@ export class Central {
       guard('failure detector', () => central!.runDetector(now));
       guard('upload-lease sweep', () => central!.videos.sweep(now));
       guard('room clock', () => central!.rooms.tick(now));
+      guard('move expiry', () => central!.pruneMoves(now));
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
-    opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms${opts.secret ? ', cluster secret required' : ''}`);
+    opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
+    opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
     opts.log.info(`ready central ${opts.host}:${server.port}`);
     return central;
   }
@@ -176,23 +187,23 @@ export class Central {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, `protocol ${p.protocol} is not ${PROTOCOL_VERSION}`), 50);
         throw new WatchpartyError('PROTOCOL_MISMATCH', `central speaks protocol ${PROTOCOL_VERSION}, you speak ${p.protocol} (watchparty ${p.version})`);
       }
-      peer.meta.role = p.role;
+      peer.handle('status.get', () => this.status());
       if (p.role === 'sub') {
-        peer.setAccepts(CentralAcceptsFromSub);
-        this.serveSub(peer, normalizeAddress(req.socket.remoteAddress));
+        peer.setAccepts(CentralAcceptsFromUnregisteredSub);
+        this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));
       } else {
         peer.setAccepts(CentralAcceptsFromClient);
         this.accounts.serveClient(peer);
       }
-      peer.handle('status.get', () => this.status());
       return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
     });
     log.debug(`connection from ${peer.name}`);
   }
 
-  private serveSub(peer: Peer, remoteHost: string): void {
+  /** A sub may only register, with the cluster secret; then it may relay for the users assigned to it. */
+  private serveSubRegistration(peer: Peer, remoteHost: string): void {
     peer.handle('sub.register', (p) => {
-      if (this.opts.secret && !this.accounts.secretMatches(p.secret, this.opts.secret)) {
+      if (!this.accounts.secretMatches(p.secret, this.opts.secret)) {
         this.opts.log.warn(`refused sub at ${remoteHost}:${p.port} (pid ${p.pid}): wrong cluster secret`);
         setTimeout(() => peer.close(CloseCode.badSecret, 'wrong cluster secret'), 50);
         throw new WatchpartyError('BAD_SECRET', 'central refused this sub: wrong cluster secret');
@@ -205,10 +216,15 @@ export class Central {
       this.registry = registerSub(this.registry, { id, address, pid: p.pid }, Date.now(), this.cfg);
       this.subPeers.set(id, peer);
       peer.name = id;
-      peer.meta.subId = id;
-      this.accounts.serveSub(peer, id);
-      this.serveVideos(peer);
-      this.serveRooms(peer);
+      peer.setAccepts(CentralAcceptsFromSub);
+      serveSubLink(peer, id, {
+        store: this.store,
+        accounts: this.accounts,
+        videos: this.videos,
+        rooms: this.rooms,
+        log: this.opts.log.child('subs'),
+        mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
+      });
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);
@@ -223,55 +239,17 @@ export class Central {
     });
   }
 
-  /** Upload and replication requests a sub relays; `user` is the sub's word for who asks. */
-  private serveVideos(peer: Peer): void {
-    const who = (user: string | undefined): string => {
-      if (!user) throw new WatchpartyError('BAD_MESSAGE', 'a sub must name the user it relays for');
-      return user;
-    };
-    peer.handle('upload.begin', (p) => this.videos.begin(who(p.user), p));
-    peer.handle('upload.chunk', (p, ctx) => this.videos.chunk(who(p.user), p.uploadId, p.offset, ctx.payload));
-    peer.handle('upload.finish', (p) => this.videos.finish(who(p.user), p.uploadId));
-    peer.handle('upload.cancel', (p) => this.videos.cancel(who(p.user), p.uploadId));
-    peer.handle('videos.list', () => ({ videos: this.videos.list() }));
-    peer.handle('replica.chunk', async (p) => {
-      const { payload, ...result } = await this.videos.readChunk(p.videoId, p.offset, p.length);
-      return new PayloadReply(result, payload);
-    });
+  /** Forget moves whose grace has run out. */
+  private pruneMoves(nowMs: number): void {
+    for (const [user, move] of this.moves) if (move.untilMs <= nowMs) this.moves.delete(user);
   }
 
-  /** Room requests a sub relays; membership and admin rights are enforced here, in `step`. */
-  private serveRooms(peer: Peer): void {
-    const who = (user: string | undefined): string => {
-      if (!user) throw new WatchpartyError('BAD_MESSAGE', 'a sub must name the user it relays for');
-      return this.store.canonicalUser(user) ?? user;
-    };
-    peer.handle('room.create', (p) => {
-      const video = this.store.video(p.videoId);
-      if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId}`);
-      return { room: this.rooms.create(who(p.user), video, p.invite, (u) => this.store.canonicalUser(u)) };
-    });
-    peer.handle('rooms.list', (p) => ({ rooms: this.rooms.list(who(p.user)) }));
-    peer.handle('room.get', (p) => ({ room: this.rooms.snapshot(p.roomId, who(p.user)) }));
-    peer.handle('room.control', (p) => {
-      const user = who(p.user);
-      if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
-      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : { type: p.action };
-      return { room: this.rooms.apply(p.roomId, user, input) };
-    });
-    peer.handle('room.join', (p) => ({ room: this.rooms.apply(p.roomId, who(p.user), { type: 'join' }) }));
-    peer.handle('room.leave', (p) => {
-      this.rooms.apply(p.roomId, who(p.user), { type: 'leave' });
-      return {};
-    });
-    peer.handle('time.sync', () => ({ centralMs: performance.timeOrigin + performance.now() }));
-    peer.on('room.heartbeat', (body) => {
-      try {
-        if (body.user) this.rooms.apply(body.roomId, who(body.user), { type: 'heartbeat' });
-      } catch (err) {
-        this.opts.log.debug(`heartbeat for ${body.roomId} ignored: ${(err as Error).message}`);
-      }
-    });
+  /** Record that `user` now belongs to `to` (or nowhere); the sub they leave may serve them a little longer. */
+  private assign(user: string, from: string | null | undefined, to: string | null): void {
+    this.store.setUserSub(user, to);
+    const move = startMove(from, to, Date.now());
+    if (move) this.moves.set(user, move);
+    else this.moves.delete(user);
   }
 
   /** Reuse a sub's id across a reconnect to this instance, unless it was declared dead or is taken. */
@@ -362,7 +340,7 @@ export class Central {
     const placement = spreadUsers(this.registry, this.store.assignedCounts(), users);
     for (const user of users) {
       const to = placement.get(user) ?? null;
-      this.store.setUserSub(user, to);
+      this.assign(user, deadId, to);
       const text = to ? `you were moved to another server (${to}) because ${deadId} stopped answering` : `your server ${deadId} stopped answering and no other sub-server is live yet`;
       this.notify([user], { kind: 'sub.lost', text });
     }
@@ -376,7 +354,7 @@ export class Central {
     if (current && current.connected && current.probe.misses === 0) return { subId: current.id, subAddress: current.address };
     const best = leastLoaded(this.registry, this.store.assignedCounts());
     if (!best) throw new WatchpartyError('NO_SUB');
-    this.store.setUserSub(user, best.id);
+    this.assign(user, currentSubId, best.id);
     if (currentSubId && currentSubId !== best.id) {
       // The client could not reach its sub and that sub has lost its link to us: move the user now
       // instead of after three missed probes, so playback barely pauses.

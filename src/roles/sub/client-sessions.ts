@@ -1,9 +1,10 @@
 /**
  * The sub's side of its clients: hello, session.open (token checked with central, then cached),
- * relaying requests to central, and delivering central's notifications to every connection of a user.
+ * relaying requests to central for the session's user (generated from the relay table), and delivering
+ * central's notifications and room events to every connection of a user.
  */
-import type { Peer } from '../../net/peer.js';
-import { CloseCode, PROTOCOL_VERSION, SubAcceptsFromClient } from '../../net/messages.js';
+import type { Peer, RequestContext } from '../../net/peer.js';
+import { CloseCode, PROTOCOL_VERSION, RELAYED, RELAYED_NAMES, SubAcceptsFromClient, type Params, type RelayedName, type RequestName } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 
@@ -14,35 +15,49 @@ interface SubContext {
   changed(): void;
 }
 
-interface Attached {
-  user: string;
-  token: string;
-  sinceMs: number;
+/** Everything the sub knows about one client connection. */
+interface ClientConn {
+  /** The client's address as the socket saw it, for logs and the TUI. */
+  address: string;
+  /** Set once session.open succeeded; cleared on logout. */
+  session?: { user: string; token: string; sinceMs: number };
+  /** The room this connection's player has joined, left for it when the connection drops. */
+  watching?: { roomId: string; user: string };
+  /** Logout in progress: central's revocation must not close this connection before the reply. */
+  loggingOut: boolean;
 }
 
 /** A token checked with central stays trusted this long; logout revokes it at once through an event. */
 const TOKEN_CACHE_MS = 60_000;
+/** Most tokens a sub remembers; the oldest check is dropped first (it is re-checked when needed). */
+const TOKEN_CACHE_MAX = 10_000;
+
+type Placement = { user: string; subId: string; subAddress: string };
 
 export class ClientSessions {
-  private readonly attached = new Map<Peer, Attached>();
-  private readonly tokenCache = new Map<string, { user: string; subId: string; subAddress: string; checkedAtMs: number }>();
+  private readonly conns = new Map<Peer, ClientConn>();
+  private readonly tokenCache = new Map<string, Placement & { checkedAtMs: number }>();
 
   constructor(
     private readonly sub: SubContext,
     private readonly log: Logger,
   ) {}
 
+  /** Connections with an open session. */
   get count(): number {
-    return this.attached.size;
+    let n = 0;
+    for (const c of this.conns.values()) if (c.session) n++;
+    return n;
   }
 
   /** Connected clients for the TUI: user, address, since. */
   list(): { user: string; address: string; sinceMs: number }[] {
-    return [...this.attached].map(([peer, a]) => ({ user: a.user, address: String(peer.meta.address ?? ''), sinceMs: a.sinceMs }));
+    return [...this.conns.values()].flatMap((c) => (c.session ? [{ user: c.session.user, address: c.address, sinceMs: c.session.sinceMs }] : []));
   }
 
   accept(peer: Peer): void {
-    peer.meta.address = peer.name;
+    const conn: ClientConn = { address: peer.name, loggingOut: false };
+    this.conns.set(peer, conn);
     peer.handle('hello', (p) => {
       if (p.protocol !== PROTOCOL_VERSION) {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, 'protocol mismatch'), 50);
@@ -59,110 +74,80 @@ export class ClientSessions {
           details: { subId: placement.subId, subAddress: placement.subAddress },
         });
       }
-      this.attached.set(peer, { user: placement.user, token: p.token, sinceMs: Date.now() });
-      peer.name = `client ${placement.user}@${String(peer.meta.address)}`;
-      peer.onceClosed(() => {
-        if (this.attached.delete(peer)) {
-          this.log.info(`${placement.user} disconnected`);
-          this.sub.changed();
-        }
-      });
-      this.log.info(`${placement.user} connected from ${String(peer.meta.address)}`);
+      conn.session = { user: placement.user, token: p.token, sinceMs: Date.now() };
+      peer.name = `client ${placement.user}@${conn.address}`;
+      this.log.info(`${placement.user} connected from ${conn.address}`);
       this.sub.changed();
       return placement;
     });
-    peer.handle('users.list', async () => {
-      this.sessionOf(peer);
-      return this.centralPeer().request('users.list', {});
-    });
-    peer.handle('notify.list', async () => {
-      const { user } = this.sessionOf(peer);
-      return this.centralPeer().request('notify.pending', { user });
-    });
-    peer.handle('notify.ack', async (p) => {
-      const { user } = this.sessionOf(peer);
-      return this.centralPeer().request('notify.ack', { user, upToId: p.upToId });
-    });
-    // Video requests are relayed to central with the session's user attached: central never takes a
-    // client's word for who it is.
-    peer.handle('upload.begin', async (p) => this.centralPeer().request('upload.begin', { ...p, user: this.sessionOf(peer).user }));
-    peer.handle('upload.chunk', async (p, ctx) =>
-      this.centralPeer().request('upload.chunk', { ...p, user: this.sessionOf(peer).user }, ctx.payload ? { payload: ctx.payload } : {}),
-    );
-    // Finishing hashes and probes the whole file on central: allow it minutes, not seconds.
-    peer.handle('upload.finish', async (p) => this.centralPeer().request('upload.finish', { ...p, user: this.sessionOf(peer).user }, { timeoutMs: 600_000 }));
-    peer.handle('upload.cancel', async (p) => this.centralPeer().request('upload.cancel', { ...p, user: this.sessionOf(peer).user }));
-    peer.handle('videos.list', async () => {
-      this.sessionOf(peer);
-      return this.centralPeer().request('videos.list', {});
-    });
-    // Rooms: relayed with the session's user; central decides who may do what.
-    const relayRoom = <K extends 'room.create' | 'rooms.list' | 'room.get' | 'room.control'>(type: K) =>
-      peer.handle(type, async (p) => this.centralPeer().request(type, { ...(p as object), user: this.sessionOf(peer).user } as never) as never);
-    relayRoom('room.create');
-    relayRoom('rooms.list');
-    relayRoom('room.get');
-    relayRoom('room.control');
-    peer.handle('room.join', async (p) => {
-      const { user } = this.sessionOf(peer);
-      const r = await this.centralPeer().request('room.join', { roomId: p.roomId, user });
-      peer.meta.watching = p.roomId;
-      peer.meta.lastUser = user;
-      return r;
-    });
-    peer.handle('room.leave', async (p) => {
-      const { user } = this.sessionOf(peer);
-      peer.meta.watching = undefined;
-      return this.centralPeer().request('room.leave', { roomId: p.roomId, user });
-    });
-    peer.handle('time.sync', async () => {
-      this.sessionOf(peer);
-      return this.centralPeer().request('time.sync', {});
-    });
+    for (const type of RELAYED_NAMES) {
+      peer.handle(type, (p, ctx) => this.relay(conn, type, p, ctx) as never);
+    }
     peer.on('room.heartbeat', (body) => {
-      const a = this.attached.get(peer);
-      if (a && this.sub.central) void this.sub.central.emit('room.heartbeat', { roomId: body.roomId, user: a.user });
-    });
-    peer.onceClosed(() => {
-      // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect.
-      const a = this.attached.get(peer) ?? (peer.meta.lastUser ? { user: String(peer.meta.lastUser) } : undefined);
-      const roomId = peer.meta.watching;
-      if (a && typeof roomId === 'string' && this.sub.central) void this.sub.central.request('room.leave', { roomId, user: a.user }).catch(() => {});
+      if (conn.session && this.sub.central) void this.sub.central.emit('room.heartbeat', { ...body, user: conn.session.user } as never);
     });
     peer.handle('auth.logout', async () => {
-      const { token, user } = this.sessionOf(peer);
-      // Central's revocation event can overtake its reply; this connection must live to hear the reply.
-      peer.meta.loggingOut = true;
-      await this.centralPeer().request('auth.logout', { token });
+      const { token, user } = this.sessionOf(conn);
+      conn.loggingOut = true;
+      await this.centralPeer().request('session.end', { token });
       this.tokenCache.delete(token);
-      this.attached.delete(peer);
+      conn.session = undefined;
       this.log.info(`${user} logged out`);
       this.sub.changed();
       return {};
     });
+    peer.onceClosed(() => {
+      this.conns.delete(peer);
+      // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect.
+      const w = conn.watching;
+      if (w && this.sub.central) void this.relayToCentral('room.leave', w.user, { roomId: w.roomId }).catch(() => {});
+      if (conn.session) {
+        this.log.info(`${conn.session.user} disconnected`);
+        this.sub.changed();
+      }
+    });
+  }
+
+  /** Forward one client request to central, acting for the connection's user. */
+  private async relay<K extends RelayedName>(conn: ClientConn, type: K, params: Params<K>, ctx: RequestContext) {
+    const { user } = this.sessionOf(conn);
+    const result = await this.relayToCentral(type, user, params, ctx.payload);
+    // Remember the room the player joined, so that a dropped connection leaves it.
+    if (type === 'room.join') conn.watching = { roomId: (params as Params<'room.join'>).roomId, user };
+    if (type === 'room.leave') conn.watching = undefined;
+    return result;
+  }
+
+  private relayToCentral<K extends RelayedName>(type: K, user: string, params: Params<K>, payload?: Buffer) {
+    const timeoutMs = (RELAYED[type] as { timeoutMs?: number }).timeoutMs;
+    // On this link every relayed request carries the acting user; central checks it against its assignment.
+    const acting = { ...params, user } as unknown as Params<RequestName & K>;
+    return this.centralPeer().request(type, acting, { ...(payload ? { payload } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
   /** Central's events for our clients. */
   listenToCentral(central: Peer): void {
     central.on('notify.push', (body) => {
       if (!body.user) return;
-      const key = body.user.toLowerCase();
-      for (const [peer, a] of this.attached) {
-        if (a.user.toLowerCase() === key) void peer.emit('notify.push', { items: body.items });
-      }
+      for (const [peer] of this.connsOf(body.user)) void peer.emit('notify.push', { items: body.items });
     });
     central.on('room.event', (body) => {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
-      for (const [peer, a] of this.attached) {
-        if (to.has(a.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room });
+      for (const [peer, c] of this.conns) {
+        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room });
       }
     });
     central.on('session.revoked', (body) => {
       this.tokenCache.delete(body.token);
-      for (const [peer, a] of this.attached) {
-        if (a.token === body.token && !peer.meta.loggingOut) peer.close(CloseCode.loggedOut, 'logged out');
+      for (const [peer, c] of this.conns) {
+        if (c.session?.token === body.token && !c.loggingOut) peer.close(CloseCode.loggedOut, 'logged out');
       }
     });
+  }
+
+  private *connsOf(user: string): Generator<[Peer, ClientConn]> {
+    const key = user.toLowerCase();
+    for (const entry of this.conns) if (entry[1].session?.user.toLowerCase() === key) yield entry;
   }
 
   centralLost(): void {
@@ -172,8 +157,9 @@ export class ClientSessions {
 
   /** After (re)registering: drop sessions that central has since moved elsewhere or revoked. */
   centralBack(): void {
-    for (const [peer, a] of [...this.attached]) {
-      this.check(a.token)
+    for (const [peer, c] of [...this.conns]) {
+      if (!c.session) continue;
+      this.check(c.session.token)
         .then((placement) => {
           if (placement.subId !== this.sub.subId) peer.close(CloseCode.moved, `you now belong to ${placement.subId}`);
         })
@@ -183,11 +169,12 @@ export class ClientSessions {
     }
   }
 
-  /** For HTTP streaming: the user of a valid token, undefined for an invalid one. */
+  /** For HTTP streaming: the user of a valid token assigned to this sub; undefined otherwise. */
   async userOfToken(token: string): Promise<string | undefined> {
     if (token.length < 16 || token.length > 128) return undefined;
     try {
-      return (await this.check(token)).user;
+      const placement = await this.check(token);
+      return placement.subId === this.sub.subId ? placement.user : undefined;
     } catch (err) {
       if ((err as WatchpartyError).code === 'BAD_TOKEN') return undefined;
       throw err;
@@ -200,16 +187,17 @@ export class ClientSessions {
     return central;
   }
 
-  private sessionOf(peer: Peer): Attached {
-    const a = this.attached.get(peer);
-    if (!a) throw new WatchpartyError('NOT_LOGGED_IN', 'open a session first (session.open with your token)');
-    return a;
+  private sessionOf(conn: ClientConn): NonNullable<ClientConn['session']> {
+    if (!conn.session) throw new WatchpartyError('NOT_LOGGED_IN', 'open a session first (session.open with your token)');
+    return conn.session;
   }
 
-  private async check(token: string) {
+  private async check(token: string): Promise<Placement> {
     const cached = this.tokenCache.get(token);
     if (cached && Date.now() - cached.checkedAtMs < TOKEN_CACHE_MS) return cached;
     const result = await this.centralPeer().request('session.check', { token });
+    this.tokenCache.delete(token);
+    if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.delete(this.tokenCache.keys().next().value!);
     this.tokenCache.set(token, { ...result, checkedAtMs: Date.now() });
     return result;
   }

@@ -160,7 +160,7 @@ export class Replicator {
         this.again = false;
         const central = this.central();
         if (!central) return;
-        const { videos } = await central.request('videos.list', {});
+        const { videos } = await central.request('replica.list', {});
         for (const v of videos) this.catalogue.set(v.id, v);
         this.checkSizes();
         const now = Date.now();

@@ -1,0 +1,101 @@
+/**
+ * Central's side of a registered sub's link: the requests a sub makes for itself (session checks,
+ * replica chunks) and one handler per relayed request, generated from the relay table. Every relayed
+ * message names the user it acts for; central refuses it unless that user is assigned to this sub.
+ */
+import { PayloadReply, type Peer, type RequestContext } from '../../net/peer.js';
+import { RELAYED_NAMES, type ActingEvent, type ActingParams, type Params, type RelayedName, type Result } from '../../net/messages.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { AccountService } from './account-service.js';
+import type { VideoService } from './videos.js';
+import type { RoomService } from './rooms.js';
+import type { CentralStore } from './store.js';
+
+export interface SubLinkDeps {
+  store: CentralStore;
+  accounts: AccountService;
+  videos: VideoService;
+  rooms: RoomService;
+  log: Logger;
+  /** Whether `subId` may act for `user` now (assigned, or moving away from it). */
+  mayActFor(user: string, subId: string): boolean;
+}
+
+type Out<K extends RelayedName> = Result<K> | PayloadReply<Result<K>> | Promise<Result<K> | PayloadReply<Result<K>>>;
+/** One handler for every relayed request: the type system refuses a table with one missing. */
+export type RelayHandlers = { [K in RelayedName]: (user: string, params: Params<K>, ctx: RequestContext) => Out<K> };
+
+/** Central's answers to the requests subs relay, each for an already-checked acting user. */
+export function relayHandlers(d: SubLinkDeps): RelayHandlers {
+  return {
+    'users.list': () => ({ users: d.store.userNames() }),
+    'notify.list': (user) => ({ items: d.store.pendingNotifications(user) }),
+    'notify.ack': (user, p) => {
+      d.store.ackNotifications(user, p.upToId);
+      return {};
+    },
+    'upload.begin': (user, p) => d.videos.begin(user, p),
+    'upload.chunk': (user, p, ctx) => d.videos.chunk(user, p.uploadId, p.offset, ctx.payload),
+    'upload.finish': (user, p) => d.videos.finish(user, p.uploadId),
+    'upload.cancel': (user, p) => d.videos.cancel(user, p.uploadId),
+    'videos.list': () => ({ videos: d.videos.list() }),
+    'room.create': (user, p) => {
+      const video = d.store.video(p.videoId);
+      if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId}`);
+      return { room: d.rooms.create(user, video, p.invite, (u) => d.store.canonicalUser(u)) };
+    },
+    'rooms.list': (user) => ({ rooms: d.rooms.list(user) }),
+    'room.get': (user, p) => ({ room: d.rooms.snapshot(p.roomId, user) }),
+    'room.control': (user, p) => {
+      if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
+      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : { type: p.action };
+      return { room: d.rooms.apply(p.roomId, user, input) };
+    },
+    'room.join': (user, p) => ({ room: d.rooms.apply(p.roomId, user, { type: 'join' }) }),
+    'room.leave': (user, p) => {
+      d.rooms.apply(p.roomId, user, { type: 'leave' });
+      return {};
+    },
+    'time.sync': () => ({ centralMs: performance.timeOrigin + performance.now() }),
+  };
+}
+
+/** Serve a registered sub's link: its own requests, then every relayed one behind the assignment check. */
+export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
+  /** The acting user, canonical, and only if this sub may act for them. */
+  const actingUser = (named: string): string => {
+    const user = d.store.canonicalUser(named);
+    if (!user || !d.mayActFor(user, subId)) {
+      d.log.warn(`refused a request from ${subId} acting for a user it does not serve`, { user: named.slice(0, 40) });
+      throw new WatchpartyError('NOT_ASSIGNED', `${subId} does not serve that user`);
+    }
+    return user;
+  };
+  const handlers = relayHandlers(d);
+  for (const type of RELAYED_NAMES) {
+    const handler = handlers[type] as (user: string, p: Params<RelayedName>, ctx: RequestContext) => Out<RelayedName>;
+    peer.handle(type, (p, ctx) => {
+      const { user, ...params } = p as ActingParams<RelayedName>;
+      return handler(actingUser(user), params as Params<RelayedName>, ctx) as never;
+    });
+  }
+  peer.on('room.heartbeat', (body) => {
+    const { user, roomId } = body as ActingEvent<'room.heartbeat'>;
+    try {
+      d.rooms.apply(roomId, actingUser(user), { type: 'heartbeat' });
+    } catch (err) {
+      d.log.debug(`heartbeat for ${roomId} ignored: ${(err as Error).message}`);
+    }
+  });
+  peer.handle('session.check', (p) => d.accounts.checkSession(p.token));
+  peer.handle('session.end', (p) => {
+    d.accounts.logout(p.token, subId);
+    return {};
+  });
+  peer.handle('replica.list', () => ({ videos: d.videos.list() }));
+  peer.handle('replica.chunk', async (p) => {
+    const { payload, ...result } = await d.videos.readChunk(p.videoId, p.offset, p.length);
+    return new PayloadReply(result, payload);
+  });
+}
