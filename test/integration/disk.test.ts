@@ -150,6 +150,18 @@ describe('central on a small disk', () => {
     expect(again.output()).not.toMatch(/uncaught|SqliteError/i);
   });
 
+  it('a central first started on a full disk says so and exits, instead of crashing', async () => {
+    const disk = smallDisk(20);
+    fillUp(disk);
+    const secret = path.join(tempDir(), 'secret');
+    fs.writeFileSync(secret, 'x'.repeat(43) + '\n', { mode: 0o600 });
+    const r = await runToEnd(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', disk, '--secret-file', secret]);
+    expect(r.code, r.output).toBe(1);
+    expect(r.stderr).toMatch(/error: the disk holding \S+ is full: cannot even write its lock file/);
+    expect(r.stderr).not.toMatch(/crashed|this is a bug/);
+    expect(fs.readdirSync(disk)).toEqual(['filler']);
+  });
+
   it('an expired upload lease frees its .part on a full disk, and a chunk that does not fit is refused', async () => {
     const disk = smallDisk(20);
     const central = await startCentral({ dataDir: disk, uploadLease: 1 });

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Notification } from '../../net/messages.js';
 import type { Room } from '../shared/room.js';
 
@@ -98,18 +99,29 @@ export class CentralStore {
   readonly instanceId: string;
 
   constructor(dataDir: string) {
-    this.db = new Database(path.join(dataDir, 'central.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL keeps WAL durable across a process crash (kill -9); only an OS crash can lose the last commit.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
-    if (row) {
-      this.instanceId = row.value;
-    } else {
-      this.instanceId = crypto.randomUUID();
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+    try {
+      this.db = CentralStore.open(dataDir);
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
+      if (row) {
+        this.instanceId = row.value;
+      } else {
+        this.instanceId = crypto.randomUUID();
+        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+      }
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      throw new WatchpartyError('NO_SPACE', `the disk holding ${dataDir} is full: central cannot set up its database`, { hint: 'Free some space there (or pick another --data folder) and start central again.', cause: err });
     }
+  }
+
+  /** Open (or create) the database; on a full disk this works as long as it exists already. */
+  private static open(dataDir: string): Database.Database {
+    const db = new Database(path.join(dataDir, 'central.sqlite'));
+    db.pragma('journal_mode = WAL');
+    // NORMAL keeps WAL durable across a process crash (kill -9); only an OS crash can lose the last commit.
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    return db;
   }
 
   close(): void {
