@@ -108,6 +108,7 @@ export class Sub {
       progress: (id) => this.replicas.progress(id),
       checking: (id) => this.replicas.checking(id),
       served: (id) => this.replicas.served(id),
+      onDamaged: (listener) => this.replicas.onDamaged(listener),
       log: this.opts.log.child('http'),
     }).catch((err: Error) => {
       this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);

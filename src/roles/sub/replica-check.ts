@@ -19,6 +19,8 @@ export interface CheckDeps {
 
 export class ReplicaChecker {
   private readonly queue: number[] = [];
+  /** Checks a client is waiting for: they run first and faster. */
+  private readonly urgent = new Set<number>();
   private current: { id: number; done: number; size: number } | undefined;
   private readonly lastCheckedMs = new Map<number, number>();
   private abort = new AbortController();
@@ -31,6 +33,7 @@ export class ReplicaChecker {
 
   /** Queue a check of `id`; `urgent` puts it first (a client is waiting for it). */
   enqueue(id: number, urgent = false): void {
+    if (urgent) this.urgent.add(id);
     if (this.current?.id === id) return;
     const at = this.queue.indexOf(id);
     if (at >= 0) {
@@ -67,6 +70,7 @@ export class ReplicaChecker {
     this.abort.abort();
     this.abort = new AbortController();
     this.queue.length = 0;
+    this.urgent.clear();
     this.lastCheckedMs.clear();
   }
 
@@ -87,7 +91,8 @@ export class ReplicaChecker {
     this.current = { id, done: 0, size: video.size };
     let sha: string | undefined;
     try {
-      sha = await hashFileThrottled(this.deps.path(id), this.policy.verifyBytesPerSec, signal, (done) => {
+      const rate = () => (this.urgent.has(id) ? this.policy.urgentVerifyBytesPerSec : this.policy.verifyBytesPerSec);
+      sha = await hashFileThrottled(this.deps.path(id), rate, signal, (done) => {
         if (this.current?.id === id) this.current.done = done;
       });
     } catch (err) {
@@ -95,6 +100,7 @@ export class ReplicaChecker {
       return;
     } finally {
       this.current = undefined;
+      this.urgent.delete(id);
     }
     if (sha === undefined || signal.aborted) return;
     this.lastCheckedMs.set(id, Date.now());

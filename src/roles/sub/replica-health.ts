@@ -14,6 +14,8 @@ export interface ReplicaHealthPolicy {
   sampleAfterMs: number;
   /** Background sha256 speed: a fraction of a core, so checking never starves streaming. */
   verifyBytesPerSec: number;
+  /** Speed of a check a client is waiting for (it cannot play until then). */
+  urgentVerifyBytesPerSec: number;
 }
 
 export const REPLICA_HEALTH: ReplicaHealthPolicy = {
@@ -22,6 +24,7 @@ export const REPLICA_HEALTH: ReplicaHealthPolicy = {
   sampleShare: 0.05,
   sampleAfterMs: 600_000,
   verifyBytesPerSec: 128 * 1024 * 1024,
+  urgentVerifyBytesPerSec: 512 * 1024 * 1024,
 };
 
 /** A replica in a failure episode. */

@@ -38,6 +38,7 @@ export class Replicator {
   private readonly catalogue = new Map<number, VideoInfo>();
   private readonly failing = new Map<number, Failing>();
   private readonly checker: ReplicaChecker;
+  private readonly damagedListeners = new Set<(id: number) => void>();
   private retryTimer: NodeJS.Timeout | undefined;
   private syncing = false;
   private again = false;
@@ -110,11 +111,18 @@ export class Replicator {
     if (this.have.get(id) === 'verified') this.checker.served(id, Date.now());
   }
 
-  /** Delete a replica that failed a check (it is never served again) and pull it afresh. */
+  /** Call `listener(id)` whenever a replica is found damaged (streams of it must stop); returns an unsubscribe. */
+  onDamaged(listener: (id: number) => void): () => void {
+    this.damagedListeners.add(listener);
+    return () => this.damagedListeners.delete(listener);
+  }
+
+  /** Delete a replica that failed a check (it is never served again, not even by streams under way) and pull it afresh. */
   private quarantine(id: number, why: string): void {
     const name = this.catalogue.get(id)?.name ?? `#${id}`;
     fs.rmSync(path.join(this.dir, String(id)), { force: true });
     this.have.delete(id);
+    for (const l of [...this.damagedListeners]) l(id);
     this.log.warn(`replica of "${name}" (#${id}) is damaged: ${why}; deleted it, pulling it again`);
     this.changed();
     void this.sync();

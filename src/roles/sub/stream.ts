@@ -21,6 +21,8 @@ export interface StreamDeps {
   checking(id: number): number | undefined;
   /** Bytes of a verified replica are about to be sent (the sampled read path may re-check it). */
   served(id: number): void;
+  /** Subscribe to "this replica was found damaged"; returns an unsubscribe. */
+  onDamaged(listener: (id: number) => void): () => void;
   log: Logger;
 }
 
@@ -73,6 +75,16 @@ export async function serveStream(req: IncomingMessage, res: ServerResponse, dep
   deps.served(id);
   const stream = fs.createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
   stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
+  // A replica found damaged mid-stream: cut the response, so no more of its bytes go out.
+  const unsubscribe = deps.onDamaged((damaged) => {
+    if (damaged !== id) return;
+    deps.log.warn(`stopped streaming #${id} to ${user}: the replica is damaged`);
+    stream.destroy();
+    res.destroy();
+  });
+  res.on('close', () => {
+    unsubscribe();
+    stream.destroy();
+  });
   stream.pipe(res);
 }
