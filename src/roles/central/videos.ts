@@ -15,6 +15,7 @@ import { probeVideo } from './probe-video.js';
 import { hashFile } from '../files.js';
 import { formatBytes } from '../shared/format-bytes.js';
 import { spaceVerdict } from './space-policy.js';
+import { PendingDeletes } from './pending-deletes.js';
 import type { CentralStore, UploadRow, VideoRow } from './store.js';
 
 /** A few MB per chunk: big enough that per-message costs vanish, small enough to bound memory. */
@@ -44,8 +45,7 @@ export class VideoService {
   /** One operation at a time per upload: chunks and finish must not interleave. */
   private readonly chains = new Map<string, Promise<unknown>>();
   /** Uploads whose bytes are gone but whose row a full database would not delete yet. */
-  private readonly orphans = new Set<string>();
-  private orphanRetryAtMs = 0;
+  private readonly pendingDeletes: PendingDeletes;
   readonly videoDir: string;
   readonly uploadDir: string;
 
@@ -58,6 +58,7 @@ export class VideoService {
   ) {
     this.videoDir = path.join(dataDir, 'videos');
     this.uploadDir = path.join(dataDir, 'uploads');
+    this.pendingDeletes = new PendingDeletes((id) => this.store.deleteUpload(id), leaseMs, log);
     fs.mkdirSync(this.videoDir, { recursive: true });
     fs.mkdirSync(this.uploadDir, { recursive: true });
     const now = Date.now();
@@ -126,18 +127,12 @@ export class VideoService {
     if (p.size > MAX_VIDEO_BYTES) throw new WatchpartyError('BAD_INPUT', `the file is larger than ${MAX_VIDEO_BYTES / 1024 ** 3} GiB`);
     if (this.store.videoByName(name)) throw new WatchpartyError('VIDEO_NAME_TAKEN', `a video named "${name}" exists already`);
     const existing = this.store.uploadByName(name);
-    if (existing && this.orphans.has(existing.id)) {
+    if (existing && this.pendingDeletes.has(existing.id)) {
       // Its bytes were freed on expiry; the row goes now, or the disk is still too full to take more.
-      try {
-        this.store.deleteUpload(existing.id);
-      } catch (err) {
-        if (!isDiskFull(err)) throw err;
-        throw new WatchpartyError('NO_SPACE', `central's disk is full: "${name}" stays reserved by an expired upload until there is room`, {
-          hint: 'Ask the operator to free space on central, then try again.',
-        });
-      }
-      this.orphans.delete(existing.id);
-      return this.beginNow(user, p);
+      if (this.pendingDeletes.delete(existing.id)) return this.beginNow(user, p);
+      throw new WatchpartyError('NO_SPACE', `central's disk is full: "${name}" stays reserved by an expired upload until there is room`, {
+        hint: 'Ask the operator to free space on central, then try again.',
+      });
     }
     if (existing) {
       if (existing.user.toLowerCase() === user.toLowerCase() && existing.sha256 === p.sha256 && existing.size === p.size) {
@@ -166,7 +161,7 @@ export class VideoService {
   private async checkSpace(needBytes: number, exceptId?: string): Promise<void> {
     const st = await fsp.statfs(this.uploadDir);
     let reservedBytes = 0;
-    for (const u of this.store.uploads()) if (u.id !== exceptId && !this.orphans.has(u.id)) reservedBytes += Math.max(0, u.size - (this.stored.get(u.id) ?? 0));
+    for (const u of this.store.uploads()) if (u.id !== exceptId && !this.pendingDeletes.has(u.id)) reservedBytes += Math.max(0, u.size - (this.stored.get(u.id) ?? 0));
     const verdict = spaceVerdict({ freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize, reservedBytes, needBytes });
     if (!verdict.ok) {
       this.log.warn(`refused an upload: ${verdict.message} (data in ${this.uploadDir})`);
@@ -259,7 +254,7 @@ export class VideoService {
 
   /**
    * Free the bytes first, then the row: on a full disk the file is what holds the space, and the row is
-   * a few bytes that a full database may refuse to delete until later (see `retryOrphans`).
+   * a few bytes that a full database may refuse to delete until later (see PendingDeletes).
    */
   private drop(row: UploadRow, why: string): void {
     try {
@@ -268,31 +263,11 @@ export class VideoService {
       this.log.error(`cannot delete the bytes of the upload of "${row.name}": ${(err as Error).message}`);
     }
     this.forget(row.id);
-    try {
-      this.store.deleteUpload(row.id);
-    } catch (err) {
-      if (!isDiskFull(err)) throw err;
-      this.orphans.add(row.id);
+    if (!this.pendingDeletes.delete(row.id)) {
       this.log.warn(`dropped the bytes of the upload of "${row.name}" by ${row.user} (${why}); the database is full, so its name stays reserved until it can be written`);
       return;
     }
     this.log.info(`dropped upload of "${row.name}" by ${row.user}: ${why}; the name is free again`);
-  }
-
-  /** Delete the rows of uploads whose bytes are already gone, at most once per lease period. */
-  private retryOrphans(nowMs: number): void {
-    if (this.orphans.size === 0 || nowMs < this.orphanRetryAtMs) return;
-    this.orphanRetryAtMs = nowMs + this.leaseMs;
-    for (const id of this.orphans) {
-      try {
-        this.store.deleteUpload(id);
-      } catch (err) {
-        if (isDiskFull(err)) return;
-        throw err;
-      }
-      this.orphans.delete(id);
-      this.log.info(`the database has room again: upload reservation ${id.slice(0, 8)}… removed`);
-    }
   }
 
   /** Drop reservations whose lease ran out (no chunk for `leaseMs`); never throws for a full disk. */
@@ -303,7 +278,7 @@ export class VideoService {
       if (row) this.drop(row, `no data for ${this.leaseMs / 1000} s`);
       else this.forget(id);
     }
-    this.retryOrphans(nowMs);
+    this.pendingDeletes.retry(nowMs);
   }
 
   /** Up to `length` bytes of a published video from `offset`, for a sub's replica. */
