@@ -223,6 +223,20 @@ describe('central on a small disk', () => {
   });
 });
 
+describe('client on a full disk', () => {
+  it('register says the profile cannot be saved, instead of crashing', async () => {
+    const central = await startCentral();
+    await startSub(central);
+    const home = smallDisk(20);
+    fillUp(home);
+    const r = await runToEnd(['register', 'cat', '--password-stdin', '--host', '127.0.0.1', '--port', String(central.port), '--profile', 'cat'], { env: { WATCHPARTY_HOME: home }, input: 'pw-cat\n' });
+    expect(r.code, r.output).toBe(1);
+    expect(r.stderr).toMatch(/error: cannot save the profile \S+cat\.json: the disk is full/);
+    expect(r.stderr).not.toMatch(/crashed|this is a bug/);
+    expect(central.child.exitCode).toBeNull();
+  });
+});
+
 describe('sub replicas', () => {
   it('a flipped and a truncated replica are never served after a restart, and are pulled again verified', async () => {
     const central = await startCentral();
