@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   NOT_ADMIN: { message: 'only the admin controls this room', hint: 'Ask the admin to play, pause or seek.', exitCode: ExitCode.refused },
   ROOM_CLOSED: { message: 'the room was closed', hint: 'Create a new room with "watchparty room create".', exitCode: ExitCode.refused },
   UNKNOWN_ROOM: { message: 'no such room', hint: '"watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
+  NO_SPACE: { message: 'not enough disk space on the server', hint: "Free space in the server's data folder (its log says which), or pick a smaller file; then try again.", exitCode: ExitCode.refused },
   SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -90,6 +91,12 @@ export class WatchpartyError extends Error {
     this.exitCode = opts.exitCode ?? info.exitCode;
     this.details = opts.details;
   }
+}
+
+/** Whether `err` is the file system or SQLite saying the disk (or quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
 }
 
 /** Build an error from a wire `{code, message}`; unknown codes become INTERNAL but keep their text. */

@@ -21,7 +21,7 @@ import {
   type EventBody,
   type ErrorBody,
 } from './messages.js';
-import { WatchpartyError, fromWire } from '../core/errors.js';
+import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
@@ -356,6 +356,10 @@ export class Peer {
     } catch (err) {
       if (err instanceof WatchpartyError) {
         this.replyError(id, { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+      } else if (isDiskFull(err)) {
+        // Not a bug: the operator must free space. The client gets no path or errno text, only the fact.
+        this.log.error(`${type} from ${this.name} failed: the disk is full (${(err as Error).message})`);
+        this.replyError(id, { code: 'NO_SPACE', message: `the server is out of disk space and cannot handle ${type} now` });
       } else {
         this.log.error(`handler for ${type} failed: ${(err as Error).stack ?? String(err)}`);
         this.replyError(id, { code: 'INTERNAL', message: `the server failed while handling ${type}` });

@@ -6,7 +6,7 @@
  */
 import type { Peer } from '../../net/peer.js';
 import type { Notification } from '../../net/messages.js';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { LOGIN_LIMIT, recordFailure, waitBeforeAttemptMs, type FailureRecord, type LoginLimitPolicy } from '../shared/rate-limit.js';
 import { QuotaBook } from '../shared/quota.js';
@@ -49,6 +49,13 @@ export class AccountService {
   }
 
   private readonly now: () => number;
+
+  /** A full disk on central becomes an answer the user can act on (and a line for the operator), not INTERNAL. */
+  private diskFullAs(err: unknown, message: string): unknown {
+    if (!isDiskFull(err)) return err;
+    this.log.error(`${message}: ${(err as Error).message}`);
+    return new WatchpartyError('NO_SPACE', message, { hint: "Ask the operator to free space on central's disk, then try again.", cause: err });
+  }
 
   secretMatches(given: string, expected: string): boolean {
     return secretsEqual(given, expected);
@@ -124,17 +131,27 @@ export class AccountService {
     // Create, then place: when no sub is live the account is removed again, so nothing half-made is left.
     const { salt, hash } = await hashPassword(password);
     const others = this.store.userNames();
-    if (!this.store.addUser({ name, salt, hash, subId: null, createdMs: this.now() })) {
-      throw new WatchpartyError('NAME_TAKEN', `the user name "${name}" is taken`);
+    const full = `central's disk is full: cannot create the account "${name}" now`;
+    let added: boolean;
+    try {
+      added = this.store.addUser({ name, salt, hash, subId: null, createdMs: this.now() });
+    } catch (err) {
+      throw this.diskFullAs(err, full);
     }
+    if (!added) throw new WatchpartyError('NAME_TAKEN', `the user name "${name}" is taken`);
     let placement;
+    let token: string;
     try {
       placement = this.hooks.placeUser(name, null);
+      token = this.openSession(name, source);
     } catch (err) {
-      this.store.deleteUser(name);
-      throw err;
+      try {
+        this.store.deleteUser(name);
+      } catch {
+        /* the disk is full: the account stays, without a session; logging in works once there is room */
+      }
+      throw this.diskFullAs(err, full);
     }
-    const token = this.openSession(name, source);
     this.log.info(`registered ${name} on ${placement.subId}`);
     this.hooks.notify(others, { kind: 'user.registered', text: `user ${name} registered` });
     return { user: name, token, ...placement };
@@ -168,7 +185,12 @@ export class AccountService {
     }
     this.pairFailures.delete(`${name.toLowerCase()}\n${source}`);
     const placement = this.hooks.placeUser(user.name, user.subId);
-    const token = this.openSession(user.name, source);
+    let token: string;
+    try {
+      token = this.openSession(user.name, source);
+    } catch (err) {
+      throw this.diskFullAs(err, `central's disk is full: cannot start a session for "${user.name}" now`);
+    }
     this.log.info(`${user.name} logged in from ${source}, served by ${placement.subId}`);
     return { user: user.name, token, ...placement };
   }

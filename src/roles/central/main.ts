@@ -14,11 +14,12 @@ import {
   type ClusterStatus,
   type Notification,
 } from '../../net/messages.js';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
 import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type SubRecord } from '../shared/registry.js';
 import { lockDataDir } from '../data-dir.js';
+import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
@@ -122,16 +123,18 @@ export class Central {
       throw err;
     });
     central = new Central(opts, store, server, lock);
+    const guard = oncePerEpisode(opts.log);
     let lastSweepMs = 0;
     central.timer = setInterval(() => {
       const now = Date.now();
-      central!.runDetector(now);
-      central!.videos.sweep(now);
-      central!.rooms.tick(now);
-      central!.pruneMoves(now);
+      // One failing duty (a full disk, say) must neither kill central nor starve the others.
+      guard('failure detector', () => central!.runDetector(now));
+      guard('upload-lease sweep', () => central!.videos.sweep(now));
+      guard('room clock', () => central!.rooms.tick(now));
+      guard('move expiry', () => central!.pruneMoves(now));
       if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
         lastSweepMs = now;
-        central!.accounts.sweep();
+        guard('session expiry', () => central!.accounts.sweep());
       }
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
@@ -382,7 +385,15 @@ export class Central {
   /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
     if (users.length === 0) return;
-    const stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    let stored: Map<string, Notification>;
+    try {
+      stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    } catch (err) {
+      // A notification is news, not state: losing one on a full disk beats failing what caused it.
+      if (!isDiskFull(err)) throw err;
+      this.opts.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
+      return;
+    }
     for (const [user, item] of stored) {
       const subId = this.store.getUser(user)?.subId;
       const peer = subId ? this.subPeers.get(subId) : undefined;

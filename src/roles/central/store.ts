@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Notification } from '../../net/messages.js';
 import type { Room } from '../shared/room.js';
 import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js';
@@ -95,23 +96,34 @@ export class CentralStore {
   readonly sessions: SessionStore;
 
   constructor(dataDir: string, sessionPolicy: SessionPolicy = SESSION_POLICY) {
+    try {
+      this.db = CentralStore.open(dataDir);
+      this.sessions = new SessionStore(this.db, sessionPolicy);
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
+      if (row) {
+        this.instanceId = row.value;
+      } else {
+        this.instanceId = crypto.randomUUID();
+        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+      }
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      throw new WatchpartyError('NO_SPACE', `the disk holding ${dataDir} is full: central cannot set up its database`, { hint: 'Free some space there (or pick another --data folder) and start central again.', cause: err });
+    }
+  }
+
+  /** Open (or create) the database; on a full disk this works as long as it exists already. */
+  private static open(dataDir: string): Database.Database {
     const file = path.join(dataDir, 'central.sqlite');
     // Password hashes and session digests live here: readable by this user only, from the first byte.
     fs.closeSync(fs.openSync(file, 'a', 0o600));
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
     // NORMAL keeps WAL durable across a process crash (kill -9); only an OS crash can lose the last commit.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    this.sessions = new SessionStore(this.db, sessionPolicy);
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
-    if (row) {
-      this.instanceId = row.value;
-    } else {
-      this.instanceId = crypto.randomUUID();
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
-    }
+    return db;
   }
 
   close(): void {

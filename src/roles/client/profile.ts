@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 
 export interface ProfileData {
   host?: string;
@@ -46,13 +46,23 @@ export class Profile {
   }
 
   update(change: Partial<ProfileData>): void {
-    this.conf.store = { ...this.conf.store, ...change };
+    this.saving(() => (this.conf.store = { ...this.conf.store, ...change }));
   }
 
   /** Forget the session (logout, or a token the cluster no longer accepts). */
   clearSession(): void {
     const { token: _t, subId: _s, subAddress: _a, ...rest } = this.conf.store;
-    this.conf.store = rest;
+    this.saving(() => (this.conf.store = rest));
+  }
+
+  /** Run a write of the profile folder; a full disk becomes an error that says so, not a crash. */
+  private saving(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      throw new WatchpartyError('NO_SPACE', `cannot save the profile ${this.conf.path}: the disk is full`, { hint: `Free some space in ${path.dirname(this.conf.path)} and run the command again.`, cause: err });
+    }
   }
 
   /**
@@ -82,7 +92,14 @@ export class Profile {
     }
     all[key] = id;
     const tmp = `${this.inboxPath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all));
-    fs.renameSync(tmp, this.inboxPath);
+    this.saving(() => {
+      try {
+        fs.writeFileSync(tmp, JSON.stringify(all));
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
+      fs.renameSync(tmp, this.inboxPath);
+    });
   }
 }

@@ -93,6 +93,7 @@ export class Sub {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    this.replicas.stop();
     this.central?.close(CloseCode.shutdown, 'sub shutting down');
     await this.server.close();
     await this.loop;
@@ -105,6 +106,9 @@ export class Sub {
       video: (id) => this.replicas.video(id),
       file: (id) => this.replicas.file(id),
       progress: (id) => this.replicas.progress(id),
+      checking: (id) => this.replicas.checking(id),
+      served: (id) => this.replicas.served(id),
+      onDamaged: (listener) => this.replicas.onDamaged(listener),
       log: this.opts.log.child('http'),
     }).catch((err: Error) => {
       this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);
@@ -188,7 +192,8 @@ export class Sub {
       } else if (this.instanceId && this.instanceId !== hello.instanceId) {
         resumeId = undefined;
       }
-      this.writeState({ instanceId: hello.instanceId });
+      // Only write on a change: a sub on a full disk must still be able to re-register.
+      if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);
