@@ -71,6 +71,38 @@ export interface PeerLimits {
   maxQueuedBytes: number;
   /** Requests handled at once; while this many run, reading pauses (null: unlimited). */
   maxInFlight: number | null;
+  /** Payload bytes of running requests, shared by many peers (a sub's clients): over it, reading pauses. */
+  payloadBudget?: ByteBudget;
+}
+
+/**
+ * Payload bytes being handled across many connections. Each peer holding some adds them, and every
+ * peer that paused for it is told when bytes are released, so a burst from many clients at once cannot
+ * hold more than `limitBytes` of chunks (each of which is copied while it is relayed).
+ */
+export class ByteBudget {
+  used = 0;
+  private readonly waiters = new Set<() => void>();
+  constructor(readonly limitBytes: number) {}
+
+  get over(): boolean {
+    return this.used > this.limitBytes;
+  }
+
+  take(bytes: number): void {
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    if (!this.over) for (const w of [...this.waiters]) w();
+  }
+
+  /** Call `fn` whenever bytes are released while under the limit; returns the unsubscribe. */
+  onRelease(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
 }
 
 /** Anyone on the network: replies must be read and requests wait their turn. */
@@ -113,6 +145,7 @@ export class Peer {
     this.maxBadMessages = opts.maxBadMessages ?? 5;
     this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
     this.limits = opts.limits ?? UNTRUSTED_LIMITS;
+    this.watchBudget();
     if (opts.readyTimeoutMs !== undefined) {
       const ms = opts.readyTimeoutMs;
       this.readyTimer = setTimeout(() => this.reject(CloseCode.notReady, `not ready within ${ms} ms (hello, then register or open a session)`), ms);
@@ -140,7 +173,15 @@ export class Peer {
   /** Change what this peer may make us hold (a registered sub gets CLUSTER_LIMITS). */
   setLimits(limits: PeerLimits): void {
     this.limits = limits;
+    this.watchBudget();
     this.updateFlow();
+  }
+
+  private unwatchBudget: (() => void) | undefined;
+  /** Resume when the shared payload budget frees up, not only when this peer's own requests finish. */
+  private watchBudget(): void {
+    this.unwatchBudget?.();
+    this.unwatchBudget = this.limits.payloadBudget?.onRelease(() => this.updateFlow());
   }
 
   /**
@@ -150,7 +191,10 @@ export class Peer {
   private updateFlow(): void {
     if (this.closed) return;
     const { pauseAboveBytes, maxInFlight } = this.limits;
-    const over = (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) || (maxInFlight !== null && this.inFlight >= maxInFlight);
+    const over =
+      (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) ||
+      (maxInFlight !== null && this.inFlight >= maxInFlight) ||
+      (this.limits.payloadBudget?.over ?? false);
     if (over && !this.readPaused) {
       this.readPaused = true;
       this.ws.pause();
@@ -348,6 +392,9 @@ export class Peer {
       return;
     }
     this.inFlight += 1;
+    const budget = payload && payload.length > 0 ? this.limits.payloadBudget : undefined;
+    const held = payload?.length ?? 0;
+    budget?.take(held);
     this.updateFlow();
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
@@ -366,6 +413,7 @@ export class Peer {
       }
     } finally {
       this.inFlight -= 1;
+      budget?.release(held);
       this.updateFlow();
     }
   }
@@ -426,6 +474,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.readyTimer);
+    this.unwatchBudget?.();
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));

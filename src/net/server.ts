@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
-import { Peer } from './peer.js';
+import { Peer, type PeerLimits } from './peer.js';
 import { CloseCode, HelloOnly } from './messages.js';
 import type { Logger } from '../core/log.js';
 
@@ -24,6 +24,8 @@ export interface ListenOptions {
   readyTimeoutMs?: number;
   /** Open WebSocket connections allowed from one address; default 256. */
   maxConnectionsPerAddress?: number;
+  /** What each new connection may make us hold (default UNTRUSTED_LIMITS). */
+  limits?: PeerLimits;
 }
 
 export interface Listening {
@@ -66,7 +68,7 @@ export function listen(opts: ListenOptions): Promise<Listening> {
       const name = `${describeRemote(req.socket)}`;
       const address = req.socket.remoteAddress ?? 'unknown';
       const open = (perAddress.get(address) ?? 0) + 1;
-      const peer = new Peer(ws, { name, accepts: HelloOnly, log, readyTimeoutMs: opts.readyTimeoutMs ?? 10_000 });
+      const peer = new Peer(ws, { name, accepts: HelloOnly, log, readyTimeoutMs: opts.readyTimeoutMs ?? 10_000, ...(opts.limits ? { limits: opts.limits } : {}) });
       perAddress.set(address, open);
       peers.add(peer);
       peer.onceClosed(() => {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
 import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
-import type { Peer } from '../../net/peer.js';
+import { ByteBudget, UNTRUSTED_LIMITS, type Peer } from '../../net/peer.js';
 import { CloseCode, PROTOCOL_VERSION, SubAcceptsFromCentral } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -16,6 +16,9 @@ import { lockDataDir } from '../data-dir.js';
 import { ClientSessions } from './client-sessions.js';
 import { Replicator } from './replicas.js';
 import { serveStream } from './stream.js';
+
+/** Upload chunk bytes a sub holds for all its clients at once (about four 4 MiB chunks). */
+const CLIENT_PAYLOAD_BUDGET_BYTES = 16 * 1024 * 1024;
 
 export interface SubOptions {
   /** `host:port` of central. */
@@ -71,6 +74,8 @@ export class Sub {
       log: opts.log.child('net'),
       onPeer: (peer) => sub?.sessions.accept(peer),
       onHttp: (req, res) => sub?.serveHttp(req, res),
+      // Upload chunks from all clients together: each is copied while relayed, so this bounds memory.
+      limits: { ...UNTRUSTED_LIMITS, payloadBudget: new ByteBudget(CLIENT_PAYLOAD_BUDGET_BYTES) },
     });
     sub = new Sub(opts, server, lock);
     opts.log.info(`ready sub ${opts.bind}:${server.port}`);
