@@ -10,6 +10,7 @@ import type { Peer } from '../../net/peer.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Profile } from './profile.js';
+import { resolveTrust, type TrustOptions } from '../trust.js';
 
 /** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */
 export const MAX_SUB_ATTEMPTS = 5;
@@ -20,6 +21,24 @@ const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', '
 export interface Endpoint {
   host: string;
   port: number;
+  /** How to trust central (pins in the profile); without it, plain text and no pinning. */
+  trust?: TrustOptions;
+}
+
+/** Whether this profile reaches central over TLS: then its subs must serve TLS too, never plain text. */
+export function centralUsesTls(e: Endpoint): boolean {
+  return Boolean(e.trust?.store.get(centralAddress(e))?.tls);
+}
+
+/** The dial option for a sub: its fingerprint, or plain text only where central is plain text too. */
+export function subLink(e: Endpoint, sub: { subId?: string | undefined; subAddress: string; subFingerprint?: string | undefined }): { fingerprint?: string } {
+  if (sub.subFingerprint) return { fingerprint: sub.subFingerprint };
+  if (centralUsesTls(e)) {
+    throw new WatchpartyError('TLS_REQUIRED', `your sub ${sub.subId ?? ''} at ${sub.subAddress} serves plain text while central uses TLS: refusing to send the session token unencrypted`.replace('  ', ' '), {
+      hint: 'Restart that sub with TLS (the default when it binds beyond loopback, or --tls auto).',
+    });
+  }
+  return {};
 }
 
 export function centralAddress(e: Endpoint): string {
@@ -29,7 +48,8 @@ export function centralAddress(e: Endpoint): string {
 /** Run `fn` on a fresh connection to central, then close it. */
 export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer: Peer) => Promise<T>): Promise<T> {
   const address = centralAddress(endpoint);
-  const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log }).catch((err: WatchpartyError) => {
+  const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
+  const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link }).catch((err: WatchpartyError) => {
     if (err.code === 'UNREACHABLE') {
       throw new WatchpartyError('UNREACHABLE', `central server unreachable at ${address} — is it running?`, { hint: 'Start it with "watchparty central" (or "watchparty up"), or pass --host and --port.' });
     }
@@ -47,6 +67,8 @@ export interface Session {
   user: string;
   subId: string;
   subAddress: string;
+  /** The sub's certificate fingerprint (absent: plain text). */
+  subFingerprint?: string | undefined;
   /** Central's instance id as the sub reports it (keys the notification high-water mark). */
   instanceId: string;
 }
@@ -68,14 +90,16 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   if (!token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" has no session`);
   const maxAttempts = opts.maxAttempts ?? MAX_SUB_ATTEMPTS;
   let address = profile.data.subAddress;
+  let fingerprint = profile.data.subFingerprint;
   let failures = 0;
   let redirects = 0;
   let last: WatchpartyError | undefined;
   while (failures < maxAttempts && redirects <= maxAttempts) {
     if (opts.signal?.aborted) break;
     try {
-      if (!address) address = (await locate(opts, token)).subAddress;
-      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log });
+      if (!address) ({ subAddress: address, subFingerprint: fingerprint } = await locate(opts, token));
+      const link = subLink(opts.endpoint, { subAddress: address, subFingerprint: fingerprint });
+      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
       let opened: Result<'session.open'>;
       try {
         opened = await peer.request('session.open', { token });
@@ -84,13 +108,15 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         throw err;
       }
       peer.name = opened.subId;
-      profile.update({ subId: opened.subId, subAddress: opened.subAddress, user: opened.user });
-      return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, instanceId: hello.instanceId };
+      profile.update({ user: opened.user });
+      profile.setPlacement({ subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint });
+      return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint, instanceId: hello.instanceId };
     } catch (err) {
       const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
       if (e.code === 'WRONG_SUB' && typeof e.details?.subAddress === 'string') {
         redirects += 1;
         address = e.details.subAddress;
+        fingerprint = typeof e.details.subFingerprint === 'string' ? e.details.subFingerprint : undefined;
         opts.onProgress?.(`moving to ${String(e.details.subId)} at ${address}`);
         continue;
       }
@@ -109,6 +135,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         const placement = await locate(opts, token);
         if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
         address = placement.subAddress;
+        fingerprint = placement.subFingerprint;
       } catch (locErr) {
         const le = locErr as WatchpartyError;
         if (le.code === 'BAD_TOKEN') {
