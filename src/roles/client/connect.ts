@@ -17,6 +17,8 @@ export const MAX_SUB_ATTEMPTS = 5;
 const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
 /** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
 const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', 'NOT_READY']);
+/** Refusals of a certificate or of plain text: retrying cannot fix them, and they must be seen. */
+const TRUST_ERRORS = new Set(['CERT_CHANGED', 'CERT_UNKNOWN', 'CERT_MISMATCH', 'TLS_REQUIRED']);
 
 export interface Endpoint {
   host: string;
@@ -50,6 +52,12 @@ export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer:
   const address = centralAddress(endpoint);
   const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
   const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link }).catch((err: WatchpartyError) => {
+    if (err.code === 'CERT_CHANGED') {
+      throw new WatchpartyError('CERT_CHANGED', err.message, {
+        hint: `If central really has a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up with the one above, then run "watchparty trust --reset ${address}" and connect again. Otherwise someone may be intercepting the connection: do not log in.`,
+        details: err.details,
+      });
+    }
     if (err.code === 'UNREACHABLE') {
       throw new WatchpartyError('UNREACHABLE', `central server unreachable at ${address} — is it running?`, { hint: 'Start it with "watchparty central" (or "watchparty up"), or pass --host and --port.' });
     }
@@ -91,6 +99,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   const maxAttempts = opts.maxAttempts ?? MAX_SUB_ATTEMPTS;
   let address = profile.data.subAddress;
   let fingerprint = profile.data.subFingerprint;
+  let askedForSubCert = false;
   let failures = 0;
   let redirects = 0;
   let last: WatchpartyError | undefined;
@@ -124,6 +133,13 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         profile.clearSession();
         throw e;
       }
+      // A sub's certificate is vouched for by central: when it no longer matches, ask central once
+      // for the current one (a sub that made a new certificate re-registered with it).
+      if (e.code === 'CERT_CHANGED' && !askedForSubCert) {
+        askedForSubCert = true;
+        ({ subAddress: address, subFingerprint: fingerprint } = await locate(opts, token));
+        continue;
+      }
       if (!RETRYABLE.has(e.code)) throw e;
       last = e;
       failures += 1;
@@ -138,6 +154,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         fingerprint = placement.subFingerprint;
       } catch (locErr) {
         const le = locErr as WatchpartyError;
+        if (TRUST_ERRORS.has(le.code)) throw le;
         if (le.code === 'BAD_TOKEN') {
           profile.clearSession();
           throw le;
