@@ -65,7 +65,7 @@ async function scenario(label: string, delay: boolean): Promise<void> {
     const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', path.join(dir, 'central'), '--heartbeat', '1']);
     const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
     for (let i = 0; i < 2; i++) {
-      const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, `sub${i}`)];
+      const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, `sub${i}`), '--secret-file', path.join(dir, 'central', 'secret')];
       if (delay) args.push('--advertise', '127.0.0.2');
       const s = start(args);
       const subPort = Number((await until(() => /ready sub 127\.0\.0\.1:(\d+)/.exec(s.out()), 10_000, 'sub'))[1]);

@@ -1,5 +1,6 @@
 /** Option parsers shared by the CLI's commands: each rejects a bad value with what to type instead. */
 import { InvalidArgumentError } from 'commander';
+import { parseLifetime } from './roles/shared/session-policy.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -32,4 +33,18 @@ export function parseLogLevel(value: string): 'debug' | 'info' | 'warn' | 'error
 /** `host:port` with IPv6 literals bracketed. */
 export function joinHostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function parseRateScale(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.01 || n > 1_000_000) {
+    throw new InvalidArgumentError(`"${value}" is not a rate-limit factor: use 0.01 to 1000000 (1 = the defaults, 100 = a hundred times more), e.g. --rate-scale 10`);
+  }
+  return n;
+}
+
+export function parseLifetimeOption(value: string): number {
+  const ms = parseLifetime(value);
+  if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a lifetime: use a number with d, h, m or s, e.g. --session-lifetime 30d`);
+  return ms;
 }

@@ -9,7 +9,7 @@ import chalk from 'chalk';
 import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { dataHome } from './roles/data-dir.js';
-import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLogLevel, parsePort } from './cli-options.js';
+import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
@@ -42,6 +42,8 @@ interface CentralFlags extends TlsFlags {
   heartbeat: number;
   secretFile?: string;
   uploadLease: number;
+  rateScale: number;
+  sessionLifetime: number;
   headless?: boolean;
   logLevel: 'info';
 }
@@ -55,6 +57,8 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(secretFileOption())
     .addOption(noSecretOnCommandLine())
     .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
+    .addOption(new Option('--rate-scale <factor>', 'multiply every rate limit (registrations, logins, rooms, invitations)').default(Number(process.env.WATCHPARTY_RATE_SCALE ?? 1), 'WATCHPARTY_RATE_SCALE or 1').argParser(parseRateScale))
+    .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption());
 }
@@ -72,6 +76,8 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
     secretSource: secret.source,
     uploadLeaseMs: Math.round(o.uploadLease * 1000),
     tls: serverTls(o, o.bind, dataDir),
+    rateScale: o.rateScale,
+    sessionIdleMs: o.sessionLifetime,
   };
 }
 

@@ -39,11 +39,13 @@ export const ERROR_CODES = {
   NAME_TAKEN: { message: 'that user name is taken', hint: 'Pick another name, or log in if it is yours.', exitCode: ExitCode.refused },
   UNKNOWN_USER: { message: 'no such user', hint: 'Check the spelling, or register first with "watchparty register".', exitCode: ExitCode.refused },
   WRONG_PASSWORD: { message: 'wrong password', hint: 'Try again; after several failures you must wait a little before the next try.', exitCode: ExitCode.refused },
-  RATE_LIMITED: { message: 'too many failed logins for this name', hint: 'Wait a few seconds and try again.', exitCode: ExitCode.refused },
+  RATE_LIMITED: { message: 'too many attempts: slow down', hint: 'Wait the time the message names and try again.', exitCode: ExitCode.refused },
   NO_SUB: { message: 'no sub-server is available, try again shortly', hint: 'Start one with "watchparty sub --host <central host>".', exitCode: ExitCode.unreachable },
   NOT_LOGGED_IN: { message: 'you are not logged in', hint: 'Run "watchparty login <user>" first.', exitCode: ExitCode.refused },
   BAD_TOKEN: { message: 'the session is not valid (logged out, expired or forged)', hint: 'Log in again with "watchparty login <user>".', exitCode: ExitCode.refused },
   NOT_ASSIGNED: { message: 'that user is not served by this sub-server', hint: 'A sub may only act for the users central assigned to it; the client reconnects through central.', exitCode: ExitCode.refused },
+  UNKNOWN_SESSION: { message: 'no such session', hint: '"watchparty sessions" lists yours with their ids.', exitCode: ExitCode.refused },
+  BUSY: { message: 'too many requests at once', hint: 'Wait for the replies to your earlier requests before sending more.', exitCode: ExitCode.refused },
   WRONG_SUB: { message: 'this sub-server does not serve that user', hint: 'Connect to the sub-server named in the message.', exitCode: ExitCode.refused },
   INVALID_VIDEO_NAME: { message: 'invalid video name', hint: 'Use 1 to 200 characters without "/", "\\" or control characters, e.g. --name "Holiday 2024.mp4".', exitCode: ExitCode.refused },
   VIDEO_NAME_TAKEN: { message: 'a video with that name exists', hint: 'Pick another name with --name.', exitCode: ExitCode.refused },
@@ -67,6 +69,7 @@ export const ERROR_CODES = {
   CERT_UNKNOWN: { message: 'the server\'s certificate is not trusted yet, and there is no terminal to ask', hint: 'Compare the fingerprint with the one the server logs at start-up, then pass --fingerprint SHA256:… (or set WATCHPARTY_TRUST_NEW=1 to trust it on first use).', exitCode: ExitCode.refused },
   CERT_MISMATCH: { message: 'the server\'s certificate does not have the fingerprint given with --fingerprint', hint: 'Check the fingerprint the server logs at start-up; you may be talking to another machine.', exitCode: ExitCode.refused },
   TLS_REQUIRED: { message: 'refusing plain text where TLS is expected', hint: 'Start the server with TLS (the default off loopback, or --tls auto). To allow plain text on purpose, pass --insecure (and "watchparty trust --reset HOST:PORT" if TLS was used before).', exitCode: ExitCode.refused },
+  NO_SPACE: { message: 'not enough disk space on the server', hint: "Free space in the server's data folder (its log says which), or pick a smaller file; then try again.", exitCode: ExitCode.refused },
   SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
 } as const satisfies Record<string, CodeInfo>;
 
@@ -93,6 +96,12 @@ export class WatchpartyError extends Error {
     this.exitCode = opts.exitCode ?? info.exitCode;
     this.details = opts.details;
   }
+}
+
+/** Whether `err` is the file system or SQLite saying the disk (or quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
 }
 
 /** Build an error from a wire `{code, message}`; unknown codes become INTERNAL but keep their text. */

@@ -32,12 +32,24 @@ export function parseLevel(value: string | undefined, fallback: LogLevel = 'info
   return value !== undefined && value in LEVEL_RANK ? (value as LogLevel) : fallback;
 }
 
+/** Characters that could forge a line, recolour a terminal or reorder text: escaped in every message. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** Longest message kept; a peer's text quoted in a message cannot make a line longer than this. */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/** One line of plain, safe text: control and bidi characters escaped (`\u001b`), and length capped. */
+export function sanitize(text: string): string {
+  const safe = text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safe.length > MAX_MESSAGE_CHARS ? `${safe.slice(0, MAX_MESSAGE_CHARS)}… (${safe.length - MAX_MESSAGE_CHARS} more characters)` : safe;
+}
+
 /** Create a logger that forwards records at or above `level` to `sink`. */
 export function createLogger(scope: string, sink: LogSink, level: LogLevel = 'info', clock: () => number = Date.now): Logger {
   const min = LEVEL_RANK[level];
   const write = (lvl: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
     if (LEVEL_RANK[lvl] < min) return;
-    sink({ atMs: clock(), level: lvl, scope, message, fields });
+    sink({ atMs: clock(), level: lvl, scope, message: sanitize(message), fields });
   };
   return {
     debug: write('debug'),
@@ -59,7 +71,7 @@ export function clockTime(atMs: number): string {
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? sanitize(JSON.stringify(v)) : sanitize(v);
   if (v instanceof Error) return JSON.stringify(v.message);
   return JSON.stringify(v) ?? String(v);
 }
@@ -82,6 +94,32 @@ export function formatLine(r: LogRecord): string {
 export function lineSink(out: { write(s: string): unknown }): LogSink {
   return (r) => {
     out.write(formatLine(r) + '\n');
+  };
+}
+
+/**
+ * A sink that passes at most `perSecond` records a second and drops the rest, then says how many it
+ * dropped: a flood of messages (even at --log-level debug) cannot turn into a flood of writes that
+ * blocks the process on a slow terminal or pipe.
+ */
+export function throttledSink(sink: LogSink, perSecond = 200, clock: () => number = Date.now): LogSink {
+  let windowStart = 0;
+  let passed = 0;
+  let dropped = 0;
+  return (r) => {
+    const now = clock();
+    if (now - windowStart >= 1000) {
+      if (dropped > 0) sink({ atMs: now, level: 'warn', scope: 'log', message: `dropped ${dropped} log lines over the limit of ${perSecond} a second`, fields: {} });
+      windowStart = now;
+      passed = 0;
+      dropped = 0;
+    }
+    if (passed < perSecond) {
+      passed += 1;
+      sink(r);
+    } else {
+      dropped += 1;
+    }
   };
 }
 

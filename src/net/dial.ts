@@ -1,6 +1,6 @@
 /** Connect to a watchparty server, say hello, and hand back a ready Peer. */
 import WebSocket from 'ws';
-import { Peer } from './peer.js';
+import { CLUSTER_LIMITS, Peer } from './peer.js';
 import { FRAME_LIMITS } from './frame.js';
 import { PROTOCOL_VERSION, type Accepts, type Result } from './messages.js';
 import { WatchpartyError } from '../core/errors.js';
@@ -65,7 +65,8 @@ export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Resu
       reject(new WatchpartyError('UNREACHABLE', `Cannot reach ${opts.name} at ${opts.address} (${describeConnectError(err)}).`, { cause: err }));
     });
   });
-  const peer = new Peer(ws, { name: opts.name, accepts: opts.accepts, log: opts.log });
+  // We chose this server: it is not policed like an anonymous peer (never paused, see CLUSTER_LIMITS).
+  const peer = new Peer(ws, { name: opts.name, accepts: opts.accepts, log: opts.log, limits: CLUSTER_LIMITS });
   ws.on('unexpected-response', () => {});
   try {
     const hello = await peer.request('hello', { protocol: PROTOCOL_VERSION, role: opts.role, version: VERSION }, { timeoutMs });

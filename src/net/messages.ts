@@ -23,6 +23,12 @@ export const CloseCode = {
   declaredDead: 4012,
   loggedOut: 4013,
   moved: 4014,
+  /** The peer stopped reading: more bytes wait for it than its cap. */
+  sendQueueFull: 4015,
+  /** No hello (or registration, or session) within the ready timeout. */
+  notReady: 4016,
+  /** Too many connections from one address. */
+  tooManyConnections: 4017,
 } as const;
 
 const Int = z.number().int();
@@ -174,6 +180,21 @@ export const requests = {
   },
   /** client → central after losing its sub: where do I go now? */
   'auth.locate': { params: z.object({ token: Token }), result: Placement },
+  /** client → central: my sessions (ids are digest prefixes, never tokens); `current` marks this one. */
+  'sessions.list': {
+    params: z.object({ token: Token }),
+    result: z.object({ sessions: z.array(z.object({ id: z.string().regex(/^[0-9a-f]{12}$/), createdMs: Ms, lastUsedMs: Ms, source: Text(64), current: z.boolean() })).max(1000) }),
+  },
+  /** client → central: end one of my sessions by id (`sessionId`: `id` is the frame's), or every other one. */
+  'sessions.revoke': {
+    params: z.object({ token: Token, sessionId: z.string().regex(/^[0-9a-f]{4,64}$/).optional(), others: z.boolean().optional() }),
+    result: z.object({ revoked: NonNegInt }),
+  },
+  /** client → central: change my password; every other session of mine ends. */
+  'auth.passwd': {
+    params: z.object({ token: Token, password: PasswordField, newPassword: PasswordField, repeat: PasswordField }),
+    result: z.object({ revoked: NonNegInt }),
+  },
 
   /** client → sub: attach this connection to a session. */
   'session.open': {
@@ -240,7 +261,7 @@ export const events = {
   /** central → subs: a video joined the catalogue; replicate it now. */
   'video.added': z.object({ video: VideoInfo }),
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
-  'session.revoked': z.object({ token: Token }),
+  'session.revoked': z.object({ tokenSha: z.string().regex(/^[0-9a-f]{64}$/) }),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -316,7 +337,7 @@ export const CentralAcceptsFromSub: Accepts = {
   actingUser: true,
 };
 export const CentralAcceptsFromClient: Accepts = {
-  requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate'],
+  requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
   events: [],
 };
 export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'room.event'] };

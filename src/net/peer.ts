@@ -21,7 +21,7 @@ import {
   type EventBody,
   type ErrorBody,
 } from './messages.js';
-import { WatchpartyError, fromWire } from '../core/errors.js';
+import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
 /** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
@@ -57,7 +57,61 @@ export interface PeerOptions {
   maxBadMessages?: number;
   /** Above this many buffered bytes, `send` waits for the socket to drain. */
   highWaterBytes?: number;
+  /** What this peer may make us hold; default UNTRUSTED_LIMITS. */
+  limits?: PeerLimits;
+  /** Close the connection unless `markReady()` is called within this long (hello, register, session). */
+  readyTimeoutMs?: number;
 }
+
+/** Bounds on what one connection can make us hold. */
+export interface PeerLimits {
+  /** Stop reading from the socket while more than this many bytes wait to be sent to it (null: never). */
+  pauseAboveBytes: number | null;
+  /** Close with CloseCode.sendQueueFull once this many bytes would wait to be sent. */
+  maxQueuedBytes: number;
+  /** Requests handled at once; while this many run, reading pauses (null: unlimited). */
+  maxInFlight: number | null;
+  /** Payload bytes of running requests, shared by many peers (a sub's clients): over it, reading pauses. */
+  payloadBudget?: ByteBudget;
+}
+
+/**
+ * Payload bytes being handled across many connections. Each peer holding some adds them, and every
+ * peer that paused for it is told when bytes are released, so a burst from many clients at once cannot
+ * hold more than `limitBytes` of chunks (each of which is copied while it is relayed).
+ */
+export class ByteBudget {
+  used = 0;
+  private readonly waiters = new Set<() => void>();
+  constructor(readonly limitBytes: number) {}
+
+  get over(): boolean {
+    return this.used > this.limitBytes;
+  }
+
+  take(bytes: number): void {
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    if (!this.over) for (const w of [...this.waiters]) w();
+  }
+
+  /** Call `fn` whenever bytes are released while under the limit; returns the unsubscribe. */
+  onRelease(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+}
+
+/** Anyone on the network: replies must be read and requests wait their turn. */
+export const UNTRUSTED_LIMITS: PeerLimits = { pauseAboveBytes: 1024 * 1024, maxQueuedBytes: 24 * 1024 * 1024, maxInFlight: 8 };
+/**
+ * A cluster link (sub ↔ central) or a server we dialed: never paused, because every user of a sub shares
+ * its link to central; the cap only stops a peer that stopped reading altogether.
+ */
+export const CLUSTER_LIMITS: PeerLimits = { pauseAboveBytes: null, maxQueuedBytes: 512 * 1024 * 1024, maxInFlight: null };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -74,6 +128,10 @@ export class Peer {
   private readonly requestTimeoutMs: number;
   private readonly maxBadMessages: number;
   private readonly highWaterBytes: number;
+  private limits: PeerLimits;
+  private inFlight = 0;
+  private readPaused = false;
+  private readyTimer: NodeJS.Timeout | undefined;
   closed = false;
 
   constructor(
@@ -86,6 +144,13 @@ export class Peer {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBadMessages = opts.maxBadMessages ?? 5;
     this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
+    this.limits = opts.limits ?? UNTRUSTED_LIMITS;
+    this.watchBudget();
+    if (opts.readyTimeoutMs !== undefined) {
+      const ms = opts.readyTimeoutMs;
+      this.readyTimer = setTimeout(() => this.reject(CloseCode.notReady, `not ready within ${ms} ms (hello, then register or open a session)`), ms);
+      this.readyTimer.unref();
+    }
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
       // ws reports oversized frames, bad UTF-8, bad opcodes here and then closes the socket itself.
@@ -97,6 +162,46 @@ export class Peer {
   /** Change what this peer accepts (after hello, the role's full set). */
   setAccepts(accepts: Accepts): void {
     this.accepts = accepts;
+  }
+
+  /** The connection is established (hello done, sub registered, session open): stop the ready timer. */
+  markReady(): void {
+    clearTimeout(this.readyTimer);
+    this.readyTimer = undefined;
+  }
+
+  /** Change what this peer may make us hold (a registered sub gets CLUSTER_LIMITS). */
+  setLimits(limits: PeerLimits): void {
+    this.limits = limits;
+    this.watchBudget();
+    this.updateFlow();
+  }
+
+  private unwatchBudget: (() => void) | undefined;
+  /** Resume when the shared payload budget frees up, not only when this peer's own requests finish. */
+  private watchBudget(): void {
+    this.unwatchBudget?.();
+    this.unwatchBudget = this.limits.payloadBudget?.onRelease(() => this.updateFlow());
+  }
+
+  /**
+   * Pause reading while the peer is not reading our replies or has too many requests running, and
+   * resume when both are back under their marks: TCP then slows the sender, and memory stays bounded.
+   */
+  private updateFlow(): void {
+    if (this.closed) return;
+    const { pauseAboveBytes, maxInFlight } = this.limits;
+    const over =
+      (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) ||
+      (maxInFlight !== null && this.inFlight >= maxInFlight) ||
+      (this.limits.payloadBudget?.over ?? false);
+    if (over && !this.readPaused) {
+      this.readPaused = true;
+      this.ws.pause();
+    } else if (!over && this.readPaused) {
+      this.readPaused = false;
+      this.ws.resume();
+    }
   }
 
   /** Serve a request type. */
@@ -191,10 +296,16 @@ export class Peer {
         reject(new Error(`frame of ${size} bytes exceeds the ${FRAME_LIMITS.maxFrameBytes}-byte limit`));
         return;
       }
+      if (this.ws.bufferedAmount + size > this.limits.maxQueuedBytes) {
+        this.reject(CloseCode.sendQueueFull, `more than ${this.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
+        reject(new Error('send queue full'));
+        return;
+      }
       // Small frames resolve at once; once the socket buffer passes the high-water mark the caller
       // waits for the write callback, which is how a chunk sender slows to the network's pace.
       const mustWait = this.ws.bufferedAmount + size > this.highWaterBytes;
       const done = (err?: Error) => {
+        this.updateFlow();
         if (!mustWait) return;
         if (err) reject(err);
         else resolve();
@@ -205,6 +316,7 @@ export class Peer {
       } else {
         this.ws.send(head, { binary: true }, done);
       }
+      this.updateFlow();
       if (!mustWait) resolve();
     });
   }
@@ -279,6 +391,11 @@ export class Peer {
       this.replyError(id, { code: 'UNKNOWN_REQUEST', message: `${type} is not served here` });
       return;
     }
+    this.inFlight += 1;
+    const budget = payload && payload.length > 0 ? this.limits.payloadBudget : undefined;
+    const held = payload?.length ?? 0;
+    budget?.take(held);
+    this.updateFlow();
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
       if (out instanceof PayloadReply) await this.send({ type: 'reply', replyTo: id, result: out.result }, out.payload).catch(() => {});
@@ -286,10 +403,18 @@ export class Peer {
     } catch (err) {
       if (err instanceof WatchpartyError) {
         this.replyError(id, { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+      } else if (isDiskFull(err)) {
+        // Not a bug: the operator must free space. The client gets no path or errno text, only the fact.
+        this.log.error(`${type} from ${this.name} failed: the disk is full (${(err as Error).message})`);
+        this.replyError(id, { code: 'NO_SPACE', message: `the server is out of disk space and cannot handle ${type} now` });
       } else {
         this.log.error(`handler for ${type} failed: ${(err as Error).stack ?? String(err)}`);
         this.replyError(id, { code: 'INTERNAL', message: `the server failed while handling ${type}` });
       }
+    } finally {
+      this.inFlight -= 1;
+      budget?.release(held);
+      this.updateFlow();
     }
   }
 
@@ -348,6 +473,8 @@ export class Peer {
   private onClose(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.readyTimer);
+    this.unwatchBudget?.();
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));

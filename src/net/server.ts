@@ -7,8 +7,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
-import { Peer } from './peer.js';
-import { HelloOnly } from './messages.js';
+import { Peer, type PeerLimits } from './peer.js';
+import { CloseCode, HelloOnly } from './messages.js';
 import type { Logger } from '../core/log.js';
 
 export interface ListenOptions {
@@ -23,6 +23,12 @@ export interface ListenOptions {
   tls?: { cert: string; key: string };
   /** Interval of ws-level pings that find dead sockets (app-level heartbeats are separate). */
   pingIntervalMs?: number;
+  /** A connection must be marked ready (hello, register, session) within this long; default 10 s. */
+  readyTimeoutMs?: number;
+  /** Open WebSocket connections allowed from one address; default 256. */
+  maxConnectionsPerAddress?: number;
+  /** What each new connection may make us hold (default UNTRUSTED_LIMITS). */
+  limits?: PeerLimits;
 }
 
 export interface Listening {
@@ -41,14 +47,16 @@ function describeRemote(socket: Socket | undefined): string {
 export function listen(opts: ListenOptions): Promise<Listening> {
   const { log } = opts;
   const peers = new Set<Peer>();
+  const perAddress = new Map<string, number>();
+  const maxPerAddress = opts.maxConnectionsPerAddress ?? 256;
   const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false });
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (opts.onHttp) {
       opts.onHttp(req, res);
       return;
     }
-    // The path only: a query string may hold a token someone pasted, and logs must never show one.
-    log.warn(`plain HTTP ${req.method} ${String(req.url).split('?')[0]!.slice(0, 80)} from ${describeRemote(req.socket)}: answered 426, this port speaks the watchparty WebSocket protocol`);
+    // The path only: a query string may hold a secret someone pasted, and logs are read by others.
+    log.warn(`plain HTTP ${String(req.method).slice(0, 10)} ${String(req.url).split('?')[0]!.slice(0, 80)} from ${describeRemote(req.socket)}: answered 426, this port speaks the watchparty WebSocket protocol`);
     res.writeHead(426, { 'content-type': 'text/plain', connection: 'close', upgrade: 'websocket' });
     res.end('This is a watchparty server: connect with the watchparty client (WebSocket), not plain HTTP.\n');
   };
@@ -67,9 +75,23 @@ export function listen(opts: ListenOptions): Promise<Listening> {
   server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket as Socket, head, (ws: WebSocket) => {
       const name = `${describeRemote(req.socket)}`;
-      const peer = new Peer(ws, { name, accepts: HelloOnly, log });
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const open = (perAddress.get(address) ?? 0) + 1;
+      const peer = new Peer(ws, { name, accepts: HelloOnly, log, readyTimeoutMs: opts.readyTimeoutMs ?? 10_000, ...(opts.limits ? { limits: opts.limits } : {}) });
+      perAddress.set(address, open);
       peers.add(peer);
-      peer.onceClosed(() => peers.delete(peer));
+      peer.onceClosed(() => {
+        peers.delete(peer);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left <= 0) perAddress.delete(address);
+        else perAddress.set(address, left);
+      });
+      if (open > maxPerAddress) {
+        // Logged once per hundred refusals: a flood of connections must not become a flood of log lines.
+        if ((open - maxPerAddress) % 100 === 1) log.warn(`refusing connections from ${address}: more than ${maxPerAddress} open`);
+        peer.close(CloseCode.tooManyConnections, `more than ${maxPerAddress} connections from your address`);
+        return;
+      }
       let alive = true;
       ws.on('pong', () => {
         alive = true;

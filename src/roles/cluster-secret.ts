@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WatchpartyError } from '../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../core/errors.js';
 
 /** Where the secret came from, for the log line (which never holds the secret itself). */
 export interface ClusterSecret {
@@ -53,7 +53,12 @@ export function centralSecret(dataDir: string, given: { file?: string; env?: str
     fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url') + '\n', { flag: 'wx', mode: 0o600 });
     return { ...readSecretFile(file), created: true };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      // A half-written secret would be refused as empty on every later start: leave none.
+      fs.rmSync(file, { force: true });
+      if (isDiskFull(err)) throw new WatchpartyError('NO_SPACE', `the disk holding ${dataDir} is full: central cannot create its cluster secret`, { hint: 'Free some space there (or pick another --data folder) and start central again.', cause: err });
+      throw err;
+    }
   }
   fs.chmodSync(file, 0o600);
   return { ...readSecretFile(file), created: false };

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { WatchpartyError } from '../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../core/errors.js';
 
 /** `$WATCHPARTY_HOME`, else `$XDG_DATA_HOME/watchparty`, else `~/.local/share/watchparty`. */
 export function dataHome(): string {
@@ -43,6 +43,10 @@ export function lockDataDir(dir: string): { release(): void } {
       process.once('exit', release);
       return { release };
     } catch (err) {
+      if (isDiskFull(err)) {
+        fs.rmSync(lockPath, { force: true }); // created, but empty: it would only confuse the next start
+        throw new WatchpartyError('NO_SPACE', `the disk holding ${dir} is full: cannot even write its lock file`, { hint: 'Free some space there (or pick another --data folder) and start again.', cause: err });
+      }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
       if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {

@@ -2,7 +2,7 @@
  * Runs central, a sub, or both (`watchparty up`) until a signal or `q`: chooses the Ink TUI or plain
  * log lines, wires logs, and shuts everything down in order.
  */
-import { createLogger, LogBuffer, lineSink, type LogLevel, type Logger } from '../core/log.js';
+import { createLogger, LogBuffer, lineSink, throttledSink, type LogLevel, type Logger } from '../core/log.js';
 import { WatchpartyError } from '../core/errors.js';
 import { Central, type CentralOptions } from './central/main.js';
 import { Sub, type SubOptions } from './sub/main.js';
@@ -20,7 +20,8 @@ export interface RunServersOptions {
 /** Start the requested servers; resolves with an exit code once they have stopped. */
 export async function runServers(opts: RunServersOptions): Promise<number> {
   const buffer = new LogBuffer(1000);
-  const sink = opts.headless ? lineSink(process.stdout) : buffer.sink;
+  // Bounded: a flood of requests (even at --log-level debug) cannot become a flood of writes.
+  const sink = throttledSink(opts.headless ? lineSink(process.stdout) : buffer.sink);
   const root = (scope: string): Logger => createLogger(scope, sink, opts.logLevel);
 
   let central: Central | undefined;

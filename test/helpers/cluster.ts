@@ -13,8 +13,8 @@ export interface Cluster {
   register(user: string): Promise<string>;
 }
 
-export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number }): Promise<Cluster> {
-  const central = await startCentral({ heartbeat: opts.heartbeat ?? 1, ...(opts.uploadLease ? { uploadLease: opts.uploadLease } : {}) });
+export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number; centralArgs?: string[] }): Promise<Cluster> {
+  const central = await startCentral({ heartbeat: opts.heartbeat ?? 1, ...(opts.uploadLease ? { uploadLease: opts.uploadLease } : {}), ...(opts.centralArgs ? { extraArgs: opts.centralArgs } : {}) });
   const subs: Cluster['subs'] = [];
   for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central));
   const home = tempDir('wp-home-');

@@ -102,11 +102,12 @@ export interface Server extends Proc {
 }
 
 /** Start a headless central on a free port; resolves once it prints its ready line. */
-export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secretFile?: string; uploadLease?: number } = {}): Promise<Server> {
+export async function startCentral(opts: { dataDir?: string; port?: number; heartbeat?: number; secretFile?: string; uploadLease?: number; extraArgs?: string[] } = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? tempDir('wp-central-');
   const args = ['central', '--headless', '--bind', '127.0.0.1', '--port', String(opts.port ?? 0), '--data', dataDir, '--heartbeat', String(opts.heartbeat ?? 1)];
   if (opts.secretFile) args.push('--secret-file', opts.secretFile);
   if (opts.uploadLease) args.push('--upload-lease', String(opts.uploadLease));
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const p = run(args);
   const m = await p.waitFor(/ready central 127\.0\.0\.1:(\d+)/);
   const port = Number(m[1]);

@@ -148,7 +148,7 @@ describe('accounts and subs', () => {
     }
     const limited = await c.cli('x', ['login', 'fay', '--password-stdin'], 'pw-fay\n');
     expect(limited.code).toBe(1);
-    expect(limited.stderr).toMatch(/too many failed logins for "fay": try again in 1 s/);
+    expect(limited.stderr).toMatch(/too many failed logins for "fay" from your address: try again in 1 s/);
     const other = await c.cli('gus', ['login', 'gus', '--password-stdin'], 'pw-gus\n');
     expect(other.code, other.output).toBe(0);
     await new Promise((r) => setTimeout(r, 1100));

@@ -192,6 +192,36 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
     result: { ok: [{ videos: [] }], bad: [{ why: 'missing videos', value: {}, path: 'videos' }] },
   },
+  'sessions.list': {
+    params: { ok: [{ token: TOKEN }], bad: [{ why: 'missing token', value: {}, path: 'token' }] },
+    result: {
+      ok: [{ sessions: [] }, { sessions: [{ id: 'a1b2c3d4e5f6', createdMs: 1, lastUsedMs: 2, source: '127.0.0.1', current: true }] }],
+      bad: [
+        { why: 'a whole digest as id', value: { sessions: [{ id: 'a'.repeat(64), createdMs: 1, lastUsedMs: 2, source: '', current: false }] }, path: 'sessions.0.id' },
+        { why: 'missing current', value: { sessions: [{ id: 'a1b2c3d4e5f6', createdMs: 1, lastUsedMs: 2, source: '' }] }, path: 'sessions.0.current' },
+      ],
+    },
+  },
+  'sessions.revoke': {
+    params: {
+      ok: [{ token: TOKEN, sessionId: 'a1b2' }, { token: TOKEN, others: true }],
+      bad: [
+        { why: 'id of 3 characters', value: { token: TOKEN, sessionId: 'a1b' }, path: 'sessionId' },
+        { why: 'id that is not hex', value: { token: TOKEN, sessionId: 'zzzz' }, path: 'sessionId' },
+      ],
+    },
+    result: { ok: [{ revoked: 0 }, { revoked: 3 }], bad: [{ why: 'negative', value: { revoked: -1 }, path: 'revoked' }] },
+  },
+  'auth.passwd': {
+    params: {
+      ok: [{ token: TOKEN, password: 'old', newPassword: 'new', repeat: 'new' }],
+      bad: [
+        { why: 'missing repeat', value: { token: TOKEN, password: 'old', newPassword: 'new' }, path: 'repeat' },
+        { why: '5000-char new password', value: { token: TOKEN, password: 'old', newPassword: 'p'.repeat(5000), repeat: 'p' }, path: 'newPassword' },
+      ],
+    },
+    result: { ok: [{ revoked: 2 }], bad: [{ why: 'missing revoked', value: {}, path: 'revoked' }] },
+  },
   'session.end': {
     params: { ok: [{ token: TOKEN }], bad: [{ why: 'token too short', value: { token: 'x' }, path: 'token' }, { why: 'missing token', value: {}, path: 'token' }] },
     result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
@@ -495,10 +525,11 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
     ],
   },
   'session.revoked': {
-    ok: [{ token: TOKEN }],
+    ok: [{ tokenSha: 'ab'.repeat(32) }],
     bad: [
-      { why: 'missing token', value: {}, path: 'token' },
-      { why: 'token too short', value: { token: 'abc' }, path: 'token' },
+      { why: 'missing tokenSha', value: {}, path: 'tokenSha' },
+      { why: 'a token instead of its digest', value: { tokenSha: TOKEN }, path: 'tokenSha' },
+      { why: 'upper-case hex', value: { tokenSha: 'AB'.repeat(32) }, path: 'tokenSha' },
     ],
   },
 };

@@ -11,6 +11,7 @@ import type { AccountService } from './account-service.js';
 import type { VideoService } from './videos.js';
 import type { RoomService } from './rooms.js';
 import type { CentralStore } from './store.js';
+import type { QuotaBook } from '../shared/quota.js';
 
 export interface SubLinkDeps {
   store: CentralStore;
@@ -20,7 +21,12 @@ export interface SubLinkDeps {
   log: Logger;
   /** Whether `subId` may act for `user` now (assigned, or moving away from it). */
   mayActFor(user: string, subId: string): boolean;
+  /** Rate limits on room creation and invitations, per user. */
+  quotas: QuotaBook;
 }
+
+/** Relayed requests one user may have running at central at once (all their connections together). */
+export const MAX_IN_FLIGHT_PER_USER = 32;
 
 type Out<K extends RelayedName> = Result<K> | PayloadReply<Result<K>> | Promise<Result<K> | PayloadReply<Result<K>>>;
 /** One handler for every relayed request: the type system refuses a table with one missing. */
@@ -43,6 +49,13 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
     'room.create': (user, p) => {
       const video = d.store.video(p.videoId);
       if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId}`);
+      const now = Date.now();
+      const roomWait = d.quotas.take('roomCreate', user, now);
+      if (roomWait > 0) throw new WatchpartyError('RATE_LIMITED', `you created many rooms in a short time: try again in ${Math.ceil(roomWait / 1000)} s`);
+      const inviteWait = p.invite.length > 0 ? d.quotas.take('invite', user, now, p.invite.length) : 0;
+      if (inviteWait > 0) {
+        throw new WatchpartyError('RATE_LIMITED', Number.isFinite(inviteWait) ? `you sent many invitations in a short time: try again in ${Math.ceil(inviteWait / 1000)} s` : 'that is more invitations than one room may send');
+      }
       return { room: d.rooms.create(user, video, p.invite, (u) => d.store.canonicalUser(u)) };
     },
     'rooms.list': (user) => ({ rooms: d.rooms.list(user) }),
@@ -73,11 +86,23 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
     return user;
   };
   const handlers = relayHandlers(d);
+  // The link itself is never paused (every user of the sub shares it); each user has a share instead.
+  const inFlight = new Map<string, number>();
   for (const type of RELAYED_NAMES) {
     const handler = handlers[type] as (user: string, p: Params<RelayedName>, ctx: RequestContext) => Out<RelayedName>;
-    peer.handle(type, (p, ctx) => {
-      const { user, ...params } = p as ActingParams<RelayedName>;
-      return handler(actingUser(user), params as Params<RelayedName>, ctx) as never;
+    peer.handle(type, async (p, ctx) => {
+      const { user: named, ...params } = p as ActingParams<RelayedName>;
+      const user = actingUser(named);
+      const running = inFlight.get(user) ?? 0;
+      if (running >= MAX_IN_FLIGHT_PER_USER) throw new WatchpartyError('BUSY', `${user} has ${running} requests running: wait for their replies`);
+      inFlight.set(user, running + 1);
+      try {
+        return (await handler(user, params as Params<RelayedName>, ctx)) as never;
+      } finally {
+        const left = (inFlight.get(user) ?? 1) - 1;
+        if (left <= 0) inFlight.delete(user);
+        else inFlight.set(user, left);
+      }
     });
   }
   peer.on('room.heartbeat', (body) => {

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
-import type { Peer } from '../../net/peer.js';
+import { CLUSTER_LIMITS, type Peer } from '../../net/peer.js';
 import {
   CentralAcceptsFromClient,
   CentralAcceptsFromSub,
@@ -14,11 +14,12 @@ import {
   type ClusterStatus,
   type Notification,
 } from '../../net/messages.js';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
 import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type SubRecord } from '../shared/registry.js';
 import { lockDataDir } from '../data-dir.js';
+import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
@@ -27,6 +28,7 @@ import type { Room, RoomEvent } from '../shared/room.js';
 import { mayActFor, startMove, type Move } from '../shared/assignment.js';
 import { serveSubLink } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
+import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 
 export interface CentralOptions {
   host: string;
@@ -37,6 +39,10 @@ export interface CentralOptions {
   secret: string;
   /** Where the secret came from (a file path or WATCHPARTY_SECRET), for the start-up log line. */
   secretSource?: string;
+  /** Multiplies every rate limit (registrations, logins, rooms, invitations); default 1. */
+  rateScale?: number;
+  /** Session lifetime without use (sliding); default 30 days. */
+  sessionIdleMs?: number;
   /** How long a name reservation lives without a chunk (default 30 s). */
   uploadLeaseMs?: number;
   /** Serve wss:// with this certificate; plain ws:// without (loopback or --insecure). */
@@ -78,10 +84,10 @@ export class Central {
     this.accounts = new AccountService(store, opts.log.child('accounts'), {
       placeUser: (user, current) => this.placeUser(user, current),
       notify: (users, n) => this.notify(users, n),
-      revoke: (token) => {
-        for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { token });
+      revoke: (tokenShas) => {
+        for (const tokenSha of tokenShas) for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { tokenSha });
       },
-    });
+    }, { rateScale: opts.rateScale });
     this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
       replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,
       published: (video) => {
@@ -110,7 +116,8 @@ export class Central {
   static async start(opts: CentralOptions): Promise<Central> {
     if (!opts.secret) throw new WatchpartyError('NO_SECRET', 'central needs a cluster secret');
     const lock = lockDataDir(opts.dataDir);
-    const store = new CentralStore(opts.dataDir);
+    const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
+    const store = new CentralStore(opts.dataDir, sessionPolicy);
     let central: Central | undefined;
     const server = await listen({
       host: opts.host,
@@ -125,12 +132,19 @@ export class Central {
       throw err;
     });
     central = new Central(opts, store, server, lock);
+    const guard = oncePerEpisode(opts.log);
+    let lastSweepMs = 0;
     central.timer = setInterval(() => {
       const now = Date.now();
-      central!.runDetector(now);
-      central!.videos.sweep(now);
-      central!.rooms.tick(now);
-      central!.pruneMoves(now);
+      // One failing duty (a full disk, say) must neither kill central nor starve the others.
+      guard('failure detector', () => central!.runDetector(now));
+      guard('upload-lease sweep', () => central!.videos.sweep(now));
+      guard('room clock', () => central!.rooms.tick(now));
+      guard('move expiry', () => central!.pruneMoves(now));
+      if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
+        lastSweepMs = now;
+        guard('session expiry', () => central!.accounts.sweep());
+      }
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
     opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
@@ -200,7 +214,8 @@ export class Central {
         this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));
       } else {
         peer.setAccepts(CentralAcceptsFromClient);
-        this.accounts.serveClient(peer);
+        peer.markReady();
+        this.accounts.serveClient(peer, normalizeAddress(req.socket.remoteAddress));
       }
       return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
     });
@@ -225,12 +240,15 @@ export class Central {
       this.subPeers.set(id, peer);
       peer.name = id;
       peer.setAccepts(CentralAcceptsFromSub);
+      peer.setLimits(CLUSTER_LIMITS);
+      peer.markReady();
       serveSubLink(peer, id, {
         store: this.store,
         accounts: this.accounts,
         videos: this.videos,
         rooms: this.rooms,
         log: this.opts.log.child('subs'),
+        quotas: this.accounts.quotas,
         mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
       });
       peer.onceClosed((code, reason) => {
@@ -378,7 +396,15 @@ export class Central {
   /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
     if (users.length === 0) return;
-    const stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    let stored: Map<string, Notification>;
+    try {
+      stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    } catch (err) {
+      // A notification is news, not state: losing one on a full disk beats failing what caused it.
+      if (!isDiskFull(err)) throw err;
+      this.opts.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
+      return;
+    }
     for (const [user, item] of stored) {
       const subId = this.store.getUser(user)?.subId;
       const peer = subId ? this.subPeers.get(subId) : undefined;

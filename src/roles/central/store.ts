@@ -5,9 +5,13 @@
  */
 import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Notification } from '../../net/messages.js';
 import type { Room } from '../shared/room.js';
+import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js';
+import { SessionStore } from './session-store.js';
 
 export interface UserRow {
   name: string;
@@ -24,11 +28,6 @@ CREATE TABLE IF NOT EXISTS users (
   salt BLOB NOT NULL,
   hash BLOB NOT NULL,
   sub_id TEXT,
-  created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-  token_sha TEXT PRIMARY KEY,
-  user TEXT NOT NULL COLLATE NOCASE REFERENCES users(name),
   created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS notifications (
@@ -89,27 +88,42 @@ export interface UploadRow {
 
 const VIDEO_COLUMNS = 'id, name, size, sha256, duration_ms AS durationMs, width, height, video_codec AS videoCodec, audio_codec AS audioCodec, uploader, created_ms AS createdMs';
 
-export function tokenDigest(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
-}
 
 export class CentralStore {
   private readonly db: Database.Database;
   readonly instanceId: string;
+  /** Session tokens (as digests) with their lifetimes. */
+  readonly sessions: SessionStore;
 
-  constructor(dataDir: string) {
-    this.db = new Database(path.join(dataDir, 'central.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL keeps WAL durable across a process crash (kill -9); only an OS crash can lose the last commit.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
-    if (row) {
-      this.instanceId = row.value;
-    } else {
-      this.instanceId = crypto.randomUUID();
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+  constructor(dataDir: string, sessionPolicy: SessionPolicy = SESSION_POLICY) {
+    try {
+      this.db = CentralStore.open(dataDir);
+      this.sessions = new SessionStore(this.db, sessionPolicy);
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
+      if (row) {
+        this.instanceId = row.value;
+      } else {
+        this.instanceId = crypto.randomUUID();
+        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+      }
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      throw new WatchpartyError('NO_SPACE', `the disk holding ${dataDir} is full: central cannot set up its database`, { hint: 'Free some space there (or pick another --data folder) and start central again.', cause: err });
     }
+  }
+
+  /** Open (or create) the database; on a full disk this works as long as it exists already. */
+  private static open(dataDir: string): Database.Database {
+    const file = path.join(dataDir, 'central.sqlite');
+    // Password hashes and session digests live here: readable by this user only, from the first byte.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // NORMAL keeps WAL durable across a process crash (kill -9); only an OS crash can lose the last commit.
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (fs.existsSync(f)) fs.chmodSync(f, 0o600);
+    return db;
   }
 
   close(): void {
@@ -146,6 +160,11 @@ export class CentralStore {
     return info.changes === 1;
   }
 
+  /** Replace a user's password hash. */
+  setPassword(name: string, salt: Buffer, hash: Buffer): void {
+    this.db.prepare('UPDATE users SET salt = ?, hash = ? WHERE name = ?').run(salt, hash, name);
+  }
+
   /** Undo a registration that could not be completed (no sub to place the user on). */
   deleteUser(name: string): void {
     this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
@@ -171,20 +190,6 @@ export class CentralStore {
 
   usersOfSub(subId: string): string[] {
     return (this.db.prepare('SELECT name FROM users WHERE sub_id = ? ORDER BY name').all(subId) as { name: string }[]).map((r) => r.name);
-  }
-
-  addSession(token: string, user: string, nowMs: number): void {
-    this.db.prepare('INSERT INTO sessions (token_sha, user, created_ms) VALUES (?, ?, ?)').run(tokenDigest(token), user, nowMs);
-  }
-
-  /** The user owning a token, or undefined for a forged or logged-out one. */
-  sessionUser(token: string): string | undefined {
-    const row = this.db.prepare('SELECT user FROM sessions WHERE token_sha = ?').get(tokenDigest(token)) as { user: string } | undefined;
-    return row?.user;
-  }
-
-  deleteSession(token: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE token_sha = ?').run(tokenDigest(token)).changes === 1;
   }
 
   /** Store one notification per recipient in one transaction; returns them with their ids. */

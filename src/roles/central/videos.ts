@@ -8,11 +8,14 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { VideoInfo } from '../../net/messages.js';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { checkVideoName } from '../shared/video-name.js';
 import { probeVideo } from './probe-video.js';
 import { hashFile } from '../files.js';
+import { formatBytes } from '../shared/format-bytes.js';
+import { spaceVerdict } from './space-policy.js';
+import { PendingDeletes } from './pending-deletes.js';
 import type { CentralStore, UploadRow, VideoRow } from './store.js';
 
 /** A few MB per chunk: big enough that per-message costs vanish, small enough to bound memory. */
@@ -26,12 +29,23 @@ export interface VideoHooks {
   published(video: VideoInfo): void;
 }
 
+/** What `upload.begin` answers: where to (re)start and how. */
+export interface UploadStart {
+  uploadId: string;
+  offset: number;
+  chunkBytes: number;
+  leaseMs: number;
+  resumed: boolean;
+}
+
 export class VideoService {
   private readonly leases = new Map<string, number>();
   /** Stored bytes per upload, so chunk checks need no stat. */
   private readonly stored = new Map<string, number>();
   /** One operation at a time per upload: chunks and finish must not interleave. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Uploads whose bytes are gone but whose row a full database would not delete yet. */
+  private readonly pendingDeletes: PendingDeletes;
   readonly videoDir: string;
   readonly uploadDir: string;
 
@@ -44,6 +58,7 @@ export class VideoService {
   ) {
     this.videoDir = path.join(dataDir, 'videos');
     this.uploadDir = path.join(dataDir, 'uploads');
+    this.pendingDeletes = new PendingDeletes((id) => this.store.deleteUpload(id), leaseMs, log);
     fs.mkdirSync(this.videoDir, { recursive: true });
     fs.mkdirSync(this.uploadDir, { recursive: true });
     const now = Date.now();
@@ -101,14 +116,27 @@ export class VideoService {
   }
 
   /** Reserve `name` for `user`, or resume their own reservation of the same file. */
-  async begin(user: string, p: { name: string; size: number; sha256: string }) {
+  begin(user: string, p: { name: string; size: number; sha256: string }): Promise<UploadStart> {
+    // One begin at a time, so two uploads cannot both be promised the same free space.
+    return this.serial('#begin', () => this.beginNow(user, p));
+  }
+
+  private async beginNow(user: string, p: { name: string; size: number; sha256: string }): Promise<UploadStart> {
     const name = checkVideoName(p.name);
     if (p.size === 0) throw new WatchpartyError('EMPTY_FILE', 'the file is empty: there is nothing to upload');
     if (p.size > MAX_VIDEO_BYTES) throw new WatchpartyError('BAD_INPUT', `the file is larger than ${MAX_VIDEO_BYTES / 1024 ** 3} GiB`);
     if (this.store.videoByName(name)) throw new WatchpartyError('VIDEO_NAME_TAKEN', `a video named "${name}" exists already`);
     const existing = this.store.uploadByName(name);
+    if (existing && this.pendingDeletes.has(existing.id)) {
+      // Its bytes were freed on expiry; the row goes now, or the disk is still too full to take more.
+      if (this.pendingDeletes.delete(existing.id)) return this.beginNow(user, p);
+      throw new WatchpartyError('NO_SPACE', `central's disk is full: "${name}" stays reserved by an expired upload until there is room`, {
+        hint: 'Ask the operator to free space on central, then try again.',
+      });
+    }
     if (existing) {
       if (existing.user.toLowerCase() === user.toLowerCase() && existing.sha256 === p.sha256 && existing.size === p.size) {
+        await this.checkSpace(p.size - (this.stored.get(existing.id) ?? 0), existing.id);
         this.leases.set(existing.id, Date.now() + this.leaseMs);
         const offset = this.stored.get(existing.id) ?? 0;
         this.log.info(`resuming upload of "${name}" by ${user} at offset ${offset} of ${p.size}`);
@@ -116,6 +144,7 @@ export class VideoService {
       }
       throw new WatchpartyError('VIDEO_NAME_RESERVED', `"${name}" is being uploaded by ${existing.user === user ? 'you (a different file)' : existing.user}`);
     }
+    await this.checkSpace(p.size);
     const id = crypto.randomBytes(16).toString('hex');
     await fsp.writeFile(this.partPath(id), '');
     if (!this.store.addUpload({ id, name, user, size: p.size, sha256: p.sha256, createdMs: Date.now() })) {
@@ -126,6 +155,18 @@ export class VideoService {
     this.leases.set(id, Date.now() + this.leaseMs);
     this.log.info(`reserved "${name}" for ${user} (${p.size} bytes, lease ${this.leaseMs / 1000} s)`);
     return { uploadId: id, offset: 0, chunkBytes: CHUNK_BYTES, leaseMs: this.leaseMs, resumed: false };
+  }
+
+  /** Refuse with NO_SPACE unless `needBytes` fit beside what the other uploads in progress still need. */
+  private async checkSpace(needBytes: number, exceptId?: string): Promise<void> {
+    const st = await fsp.statfs(this.uploadDir);
+    let reservedBytes = 0;
+    for (const u of this.store.uploads()) if (u.id !== exceptId && !this.pendingDeletes.has(u.id)) reservedBytes += Math.max(0, u.size - (this.stored.get(u.id) ?? 0));
+    const verdict = spaceVerdict({ freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize, reservedBytes, needBytes });
+    if (!verdict.ok) {
+      this.log.warn(`refused an upload: ${verdict.message} (data in ${this.uploadDir})`);
+      throw new WatchpartyError('NO_SPACE', verdict.message, { hint: 'Ask the operator to free space on central, or upload a smaller file.' });
+    }
   }
 
   /** Append a chunk at `offset`; a resent chunk that is already stored is acknowledged again. */
@@ -143,6 +184,14 @@ export class VideoService {
       const fh = await fsp.open(this.partPath(id), 'r+');
       try {
         await fh.write(data, 0, data.length, have);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        // Give back whatever part of the chunk did land, so the failed write holds no space.
+        await fh.truncate(have).catch(() => {});
+        this.log.warn(`central's disk is full: upload of "${row.name}" by ${row.user} stopped at ${have} of ${row.size} bytes`);
+        throw new WatchpartyError('NO_SPACE', `central ran out of disk space while storing this upload (${formatBytes(have)} of ${formatBytes(row.size)} stored)`, {
+          hint: 'Ask the operator to free space on central, then run the same upload again to resume.',
+        });
       } finally {
         await fh.close();
       }
@@ -171,7 +220,8 @@ export class VideoService {
         try {
           video = this.store.publishVideo(id, { name: row.name, size: row.size, sha256: row.sha256, ...facts, uploader: row.user, createdMs: Date.now() });
         } catch (err) {
-          await fsp.rm(target, { force: true });
+          // Put the bytes back where the reservation expects them, so a retry (or the lease sweep) finds them.
+          await fsp.rename(target, part).catch(() => fsp.rm(target, { force: true }));
           throw err;
         }
         this.forget(id);
@@ -202,14 +252,25 @@ export class VideoService {
     this.stored.delete(id);
   }
 
+  /**
+   * Free the bytes first, then the row: on a full disk the file is what holds the space, and the row is
+   * a few bytes that a full database may refuse to delete until later (see PendingDeletes).
+   */
   private drop(row: UploadRow, why: string): void {
-    this.store.deleteUpload(row.id);
-    fs.rmSync(this.partPath(row.id), { force: true });
+    try {
+      fs.rmSync(this.partPath(row.id), { force: true });
+    } catch (err) {
+      this.log.error(`cannot delete the bytes of the upload of "${row.name}": ${(err as Error).message}`);
+    }
     this.forget(row.id);
+    if (!this.pendingDeletes.delete(row.id)) {
+      this.log.warn(`dropped the bytes of the upload of "${row.name}" by ${row.user} (${why}); the database is full, so its name stays reserved until it can be written`);
+      return;
+    }
     this.log.info(`dropped upload of "${row.name}" by ${row.user}: ${why}; the name is free again`);
   }
 
-  /** Drop reservations whose lease ran out (no chunk for `leaseMs`). */
+  /** Drop reservations whose lease ran out (no chunk for `leaseMs`); never throws for a full disk. */
   sweep(nowMs: number): void {
     for (const [id, expires] of this.leases) {
       if (nowMs < expires) continue;
@@ -217,6 +278,7 @@ export class VideoService {
       if (row) this.drop(row, `no data for ${this.leaseMs / 1000} s`);
       else this.forget(id);
     }
+    this.pendingDeletes.retry(nowMs);
   }
 
   /** Up to `length` bytes of a published video from `offset`, for a sub's replica. */

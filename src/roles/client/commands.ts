@@ -15,6 +15,7 @@ import { registerVideoCommands } from './video-commands.js';
 import { registerRoomCommands } from './room-commands.js';
 import { registerClientTui } from './client-command.js';
 import { registerTrustCommand } from './trust-command.js';
+import { registerSessionCommands } from './session-commands.js';
 import { sleep } from '../../net/dial.js';
 
 function formatNotification(n: Notification, json: boolean | undefined): string {
@@ -114,6 +115,7 @@ export function registerClientCommands(program: Command): void {
     });
 
   registerTrustCommand(program);
+  registerSessionCommands(program);
   registerVideoCommands(program);
   registerRoomCommands(program);
   registerClientTui(program);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
-import { WatchpartyError } from '../../core/errors.js';
+import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { PinRecord, PinStore } from '../trust.js';
 
 export interface ProfileData {
@@ -59,19 +59,29 @@ export class Profile {
   }
 
   update(change: Partial<ProfileData>): void {
-    this.conf.store = { ...this.conf.store, ...change };
+    this.saving(() => (this.conf.store = { ...this.conf.store, ...change }));
   }
 
   /** Forget the session (logout, or a token the cluster no longer accepts). */
   clearSession(): void {
     const { token: _t, subId: _s, subAddress: _a, subFingerprint: _f, ...rest } = this.conf.store;
-    this.conf.store = rest;
+    this.saving(() => (this.conf.store = rest));
+  }
+
+  /** Run a write of the profile folder; a full disk becomes an error that says so, not a crash. */
+  private saving(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      throw new WatchpartyError('NO_SPACE', `cannot save the profile ${this.conf.path}: the disk is full`, { hint: `Free some space in ${path.dirname(this.conf.path)} and run the command again.`, cause: err });
+    }
   }
 
   /** Record where the session is served; a sub without a fingerprint serves plain text. */
   setPlacement(p: { subId: string; subAddress: string; subFingerprint?: string | undefined }): void {
     const { subFingerprint: _f, ...rest } = this.conf.store;
-    this.conf.store = { ...rest, subId: p.subId, subAddress: p.subAddress, ...(p.subFingerprint ? { subFingerprint: p.subFingerprint } : {}) };
+    this.saving(() => (this.conf.store = { ...rest, subId: p.subId, subAddress: p.subAddress, ...(p.subFingerprint ? { subFingerprint: p.subFingerprint } : {}) }));
   }
 
   /** The centrals this profile trusts, as a pin store. */
@@ -118,7 +128,14 @@ export class Profile {
     }
     all[key] = id;
     const tmp = `${this.inboxPath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all));
-    fs.renameSync(tmp, this.inboxPath);
+    this.saving(() => {
+      try {
+        fs.writeFileSync(tmp, JSON.stringify(all));
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
+      fs.renameSync(tmp, this.inboxPath);
+    });
   }
 }

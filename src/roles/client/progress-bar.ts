@@ -1,17 +1,8 @@
 /** Upload progress for a terminal (one redrawn line) or a log/pipe (a plain line every few seconds). */
 import type { UploadProgress } from './upload.js';
+import { formatBytes } from '../shared/format-bytes.js';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };
 
 /** Rate (bytes/s) and ETA (ms) of this run so far; undefined ETA until there is a rate. */
 export function rateAndEta(p: UploadProgress, nowMs: number): { rate: number; etaMs: number | undefined } {

@@ -13,6 +13,11 @@ export function checkVideoName(raw: string): string {
   if (/[/\\]/.test(name)) throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: it contains a path separator ("/" or "\\")`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: it contains control characters`);
+  // Bidi overrides and isolates (U+202E shows "evil\u202Egpj.exe" as "evilexe.jpg"), zero-width and other
+  // invisible format characters, Hangul fillers, and lone surrogates: they let one name pose as another.
+  if (/[\p{Cf}\p{Cs}\u115f\u1160\u3164\uffa0]/u.test(name)) {
+    throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${JSON.stringify(name.replace(/[\p{Cf}\p{Cs}\u115f\u1160\u3164\uffa0]/gu, '?').slice(0, 60))}: it contains invisible or text-direction characters`);
+  }
   if (name === '.' || name === '..') throw new WatchpartyError('INVALID_VIDEO_NAME', `invalid video name ${shown}: "." and ".." are not names`);
   return name;
 }

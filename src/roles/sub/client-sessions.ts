@@ -7,6 +7,7 @@ import type { Peer, RequestContext } from '../../net/peer.js';
 import { CloseCode, PROTOCOL_VERSION, RELAYED, RELAYED_NAMES, SubAcceptsFromClient, type Params, type RelayedName, type RequestName } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import { tokenDigest } from '../shared/token-digest.js';
 
 interface SubContext {
   subId: string | undefined;
@@ -20,7 +21,7 @@ interface ClientConn {
   /** The client's address as the socket saw it, for logs and the TUI. */
   address: string;
   /** Set once session.open succeeded; cleared on logout. */
-  session?: { user: string; token: string; sinceMs: number };
+  session?: { user: string; token: string; tokenSha: string; sinceMs: number };
   /** The room this connection's player has joined, left for it when the connection drops. */
   watching?: { roomId: string; user: string };
   /** Logout in progress: central's revocation must not close this connection before the reply. */
@@ -74,7 +75,8 @@ export class ClientSessions {
           details: { subId: placement.subId, subAddress: placement.subAddress, ...(placement.subFingerprint ? { subFingerprint: placement.subFingerprint } : {}) },
         });
       }
-      conn.session = { user: placement.user, token: p.token, sinceMs: Date.now() };
+      conn.session = { user: placement.user, token: p.token, tokenSha: tokenDigest(p.token), sinceMs: Date.now() };
+      peer.markReady();
       peer.name = `client ${placement.user}@${conn.address}`;
       this.log.info(`${placement.user} connected from ${conn.address}`);
       this.sub.changed();
@@ -90,7 +92,7 @@ export class ClientSessions {
       const { token, user } = this.sessionOf(conn);
       conn.loggingOut = true;
       await this.centralPeer().request('session.end', { token });
-      this.tokenCache.delete(token);
+      this.tokenCache.delete(tokenDigest(token));
       conn.session = undefined;
       this.log.info(`${user} logged out`);
       this.sub.changed();
@@ -138,9 +140,9 @@ export class ClientSessions {
       }
     });
     central.on('session.revoked', (body) => {
-      this.tokenCache.delete(body.token);
+      this.tokenCache.delete(body.tokenSha);
       for (const [peer, c] of this.conns) {
-        if (c.session?.token === body.token && !c.loggingOut) peer.close(CloseCode.loggedOut, 'logged out');
+        if (c.session?.tokenSha === body.tokenSha && !c.loggingOut) peer.close(CloseCode.loggedOut, 'session ended');
       }
     });
   }
@@ -192,13 +194,15 @@ export class ClientSessions {
     return conn.session;
   }
 
+  /** Who owns `token` (cached by digest for a minute; revocations clear the cache at once). */
   private async check(token: string): Promise<Placement> {
-    const cached = this.tokenCache.get(token);
+    const sha = tokenDigest(token);
+    const cached = this.tokenCache.get(sha);
     if (cached && Date.now() - cached.checkedAtMs < TOKEN_CACHE_MS) return cached;
     const result = await this.centralPeer().request('session.check', { token });
-    this.tokenCache.delete(token);
+    this.tokenCache.delete(sha);
     if (this.tokenCache.size >= TOKEN_CACHE_MAX) this.tokenCache.delete(this.tokenCache.keys().next().value!);
-    this.tokenCache.set(token, { ...result, checkedAtMs: Date.now() });
+    this.tokenCache.set(sha, { ...result, checkedAtMs: Date.now() });
     return result;
   }
 }

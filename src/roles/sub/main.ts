@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
 import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
-import type { Peer } from '../../net/peer.js';
+import { ByteBudget, UNTRUSTED_LIMITS, type Peer } from '../../net/peer.js';
 import { CloseCode, PROTOCOL_VERSION, SubAcceptsFromCentral } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -18,6 +18,9 @@ import { Replicator } from './replicas.js';
 import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
+
+/** Upload chunk bytes a sub holds for all its clients at once (about four 4 MiB chunks). */
+const CLIENT_PAYLOAD_BUDGET_BYTES = 16 * 1024 * 1024;
 
 export interface SubOptions {
   /** `host:port` of central. */
@@ -83,6 +86,8 @@ export class Sub {
       ...(opts.tls ? { tls: opts.tls } : {}),
       onPeer: (peer) => sub?.sessions.accept(peer),
       onHttp: (req, res) => sub?.serveHttp(req, res),
+      // Upload chunks from all clients together: each is copied while relayed, so this bounds memory.
+      limits: { ...UNTRUSTED_LIMITS, payloadBudget: new ByteBudget(CLIENT_PAYLOAD_BUDGET_BYTES) },
     });
     sub = new Sub(opts, server, lock);
     opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); central hands it to clients` : 'TLS off: plain text (loopback or --insecure)');
@@ -106,6 +111,7 @@ export class Sub {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    this.replicas.stop();
     this.central?.close(CloseCode.shutdown, 'sub shutting down');
     await this.server.close();
     await this.loop;
@@ -118,6 +124,9 @@ export class Sub {
       video: (id) => this.replicas.video(id),
       file: (id) => this.replicas.file(id),
       progress: (id) => this.replicas.progress(id),
+      checking: (id) => this.replicas.checking(id),
+      served: (id) => this.replicas.served(id),
+      onDamaged: (listener) => this.replicas.onDamaged(listener),
       log: this.opts.log.child('http'),
     }).catch((err: Error) => {
       this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);
@@ -208,7 +217,8 @@ export class Sub {
       } else if (this.instanceId && this.instanceId !== hello.instanceId) {
         resumeId = undefined;
       }
-      this.writeState({ instanceId: hello.instanceId });
+      // Only write on a change: a sub on a full disk must still be able to re-register.
+      if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);

@@ -2,6 +2,8 @@
  * The sub's replicas: every catalogue video is pulled from central in chunks into `<id>.part`,
  * with a few requests in flight, re-requested from where it stopped when nothing arrives for a while,
  * and renamed to `<id>` only after its sha256 matches. A restarted sub resumes from the `.part` size.
+ * A failing pull backs off exponentially. Files found at start are served only once their size and then
+ * sha256 match the catalogue; a replica that fails a check is deleted and pulled again.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -11,6 +13,9 @@ import type { Transfer, VideoInfo } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { hashFile } from '../files.js';
+import { formatBytes } from '../shared/format-bytes.js';
+import { mayRetry, recordFailure, REPLICA_HEALTH, type Failing, type ReplicaHealthPolicy } from './replica-health.js';
+import { ReplicaChecker } from './replica-check.js';
 
 export interface ReplicaPolicy {
   chunkBytes: number;
@@ -24,10 +29,17 @@ export interface ReplicaPolicy {
 
 export const REPLICA_POLICY: ReplicaPolicy = { chunkBytes: 4 * 1024 * 1024, window: 2, parallel: 2, stallMs: 10_000 };
 
+/** A finished file is `unchecked` until its size and sha256 match the catalogue, then `verified`. */
+type ReplicaState = 'unchecked' | 'verified';
+
 export class Replicator {
-  private readonly have = new Set<number>();
+  private readonly have = new Map<number, ReplicaState>();
   private readonly active = new Map<number, Transfer>();
   private readonly catalogue = new Map<number, VideoInfo>();
+  private readonly failing = new Map<number, Failing>();
+  private readonly checker: ReplicaChecker;
+  private readonly damagedListeners = new Set<(id: number) => void>();
+  private retryTimer: NodeJS.Timeout | undefined;
   private syncing = false;
   private again = false;
   readonly dir: string;
@@ -38,20 +50,40 @@ export class Replicator {
     private readonly central: () => Peer | undefined,
     private readonly changed: () => void,
     private readonly policy: ReplicaPolicy = REPLICA_POLICY,
+    private readonly health: ReplicaHealthPolicy = REPLICA_HEALTH,
   ) {
     this.dir = path.join(dataDir, 'replicas');
+    this.checker = new ReplicaChecker({
+      path: (id) => path.join(this.dir, String(id)),
+      expected: (id) => this.catalogue.get(id),
+      passed: (id) => {
+        if (this.have.get(id) === 'unchecked') this.log.info(`replica #${id} checked (size and sha256 ok): serving it`);
+        this.have.set(id, 'verified');
+        this.changed();
+      },
+      failed: (id, why) => this.quarantine(id, why),
+      log,
+    }, health);
     this.rescan();
   }
 
-  /** Re-read the folder (after a wipe, or at start): finished files are verified replicas. */
+  /** Re-read the folder (after a wipe, or at start): finished files wait for a check before they are served. */
   rescan(): void {
     this.have.clear();
+    this.checker.reset();
     fs.mkdirSync(this.dir, { recursive: true });
-    for (const f of fs.readdirSync(this.dir)) if (/^\d+$/.test(f)) this.have.add(Number(f));
+    for (const f of fs.readdirSync(this.dir)) if (/^\d+$/.test(f)) this.have.set(Number(f), 'unchecked');
   }
 
+  /** Stop timers and checks (the sub is shutting down). */
+  stop(): void {
+    clearTimeout(this.retryTimer);
+    this.checker.reset();
+  }
+
+  /** Verified replicas (what central may count and send users to). */
   replicas(): number[] {
-    return [...this.have].sort((a, b) => a - b);
+    return [...this.have].filter(([, s]) => s === 'verified').map(([id]) => id).sort((a, b) => a - b);
   }
 
   transfers(): Transfer[] {
@@ -62,9 +94,54 @@ export class Replicator {
     return this.catalogue.get(id);
   }
 
-  /** The verified file for `id`, or undefined while it is still arriving. */
+  /** The verified file for `id`, or undefined while it is still arriving or being checked. */
   file(id: number): string | undefined {
-    return this.have.has(id) ? path.join(this.dir, String(id)) : undefined;
+    return this.have.get(id) === 'verified' ? path.join(this.dir, String(id)) : undefined;
+  }
+
+  /** Percent of the check of `id` done, when it is on disk but not yet verified (a client waits: check it first). */
+  checking(id: number): number | undefined {
+    if (this.have.get(id) !== 'unchecked') return undefined;
+    if (this.catalogue.has(id)) this.checker.enqueue(id, true);
+    return this.checker.progress(id) ?? 0;
+  }
+
+  /** A read of a verified replica is being served: the sampled read path may queue a re-check. */
+  served(id: number): void {
+    if (this.have.get(id) === 'verified') this.checker.served(id, Date.now());
+  }
+
+  /** Call `listener(id)` whenever a replica is found damaged (streams of it must stop); returns an unsubscribe. */
+  onDamaged(listener: (id: number) => void): () => void {
+    this.damagedListeners.add(listener);
+    return () => this.damagedListeners.delete(listener);
+  }
+
+  /** Delete a replica that failed a check (it is never served again, not even by streams under way) and pull it afresh. */
+  private quarantine(id: number, why: string): void {
+    const name = this.catalogue.get(id)?.name ?? `#${id}`;
+    fs.rmSync(path.join(this.dir, String(id)), { force: true });
+    this.have.delete(id);
+    for (const l of [...this.damagedListeners]) l(id);
+    this.log.warn(`replica of "${name}" (#${id}) is damaged: ${why}; deleted it, pulling it again`);
+    this.changed();
+    void this.sync();
+  }
+
+  /** Size check of every unchecked replica against the catalogue (cheap), then queue the sha256 checks. */
+  private checkSizes(): void {
+    for (const [id, state] of this.have) {
+      const v = this.catalogue.get(id);
+      if (state !== 'unchecked' || !v) continue;
+      let size = -1;
+      try {
+        size = fs.statSync(path.join(this.dir, String(id))).size;
+      } catch {
+        /* vanished: counts as wrong */
+      }
+      if (size !== v.size) this.quarantine(id, `it has ${size < 0 ? 'no' : size} bytes, the catalogue says ${v.size}`);
+      else this.checker.enqueue(id);
+    }
   }
 
   /** Percent of `id` received so far (for "still arriving: N %"). */
@@ -93,7 +170,9 @@ export class Replicator {
         if (!central) return;
         const { videos } = await central.request('replica.list', {});
         for (const v of videos) this.catalogue.set(v.id, v);
-        const missing = videos.filter((v) => !this.have.has(v.id) && !this.active.has(v.id));
+        this.checkSizes();
+        const now = Date.now();
+        const missing = videos.filter((v) => !this.have.has(v.id) && !this.active.has(v.id) && mayRetry(this.failing.get(v.id), now));
         // Start up to `parallel` transfers; each finished one triggers another sync for the rest.
         for (const v of missing.slice(0, Math.max(0, this.policy.parallel - this.active.size))) void this.transfer(v);
       } while (this.again);
@@ -113,15 +192,19 @@ export class Replicator {
       /* new transfer */
     }
     if (offset > v.size) offset = 0;
-    const fh = await fsp.open(part, offset === 0 ? 'w' : 'r+');
-    const started = Date.now();
-    const startOffset = offset;
     this.active.set(v.id, { videoId: v.id, offset, size: v.size });
     this.changed();
-    if (offset > 0) this.log.info(`resuming replica of "${v.name}" at ${offset} of ${v.size} bytes`);
-    else this.log.info(`replicating "${v.name}" (#${v.id}, ${v.size} bytes)`);
+    const started = Date.now();
+    const startOffset = offset;
+    // Within a failure episode the retries are quiet; recordFailed logs the episode.
+    const say = (m: string) => (this.failing.has(v.id) ? this.log.debug(m) : this.log.info(m));
+    if (offset > 0) say(`resuming replica of "${v.name}" at ${offset} of ${v.size} bytes`);
+    else say(`replicating "${v.name}" (#${v.id}, ${v.size} bytes)`);
     let ok = false;
+    let fh: fsp.FileHandle | undefined;
     try {
+      await this.checkRoom(v, offset);
+      fh = await fsp.open(part, offset === 0 ? 'w' : 'r+');
       while (offset < v.size) {
         const central = this.central();
         if (!central) throw new WatchpartyError('DISCONNECTED', 'central is gone');
@@ -141,18 +224,53 @@ export class Replicator {
         throw new WatchpartyError('UPLOAD_MISMATCH', `replica of "${v.name}" hashes to ${sha.slice(0, 12)}…, expected ${v.sha256.slice(0, 12)}…; starting over`);
       }
       await fsp.rename(part, path.join(this.dir, String(v.id)));
-      this.have.add(v.id);
+      this.have.set(v.id, 'verified');
+      this.checker.markChecked(v.id, Date.now());
       ok = true;
+      const episode = this.failing.get(v.id);
+      if (episode) this.log.info(`replica of "${v.name}" recovered after ${episode.failures} failed ${episode.failures === 1 ? 'try' : 'tries'}`);
+      this.failing.delete(v.id);
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       this.log.info(`replica of "${v.name}" verified (sha256 ok): ${((v.size - startOffset) / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s, ${((v.size - startOffset) / 1e6 / secs).toFixed(0)} MB/s`);
     } catch (err) {
-      this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
+      if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
+      else this.recordFailed(v, offset, err as Error);
     } finally {
-      await fh.close().catch(() => {});
+      await fh?.close().catch(() => {});
       this.active.delete(v.id);
       this.changed();
       if (ok || this.central()) void this.sync();
     }
+  }
+
+  /** Refuse before asking central for bytes that cannot be stored (a full disk would make every try fail). */
+  private async checkRoom(v: VideoInfo, offset: number): Promise<void> {
+    const st = await fsp.statfs(this.dir);
+    const free = st.bavail * st.bsize;
+    if (free < v.size - offset) {
+      throw new WatchpartyError('NO_SPACE', `this sub has ${formatBytes(free)} free, the rest of "${v.name}" needs ${formatBytes(v.size - offset)}`);
+    }
+  }
+
+  /** Back off this replica exponentially; log the first failure of an episode and rare reminders only. */
+  private recordFailed(v: VideoInfo, offset: number, err: Error): void {
+    const now = Date.now();
+    const { state, log, delayMs } = recordFailure(this.failing.get(v.id), now, this.health);
+    this.failing.set(v.id, state);
+    const next = `next try in ${(delayMs / 1000).toFixed(1)} s`;
+    if (log === 'first') this.log.warn(`replica of "${v.name}" failed at ${offset} of ${v.size} bytes: ${err.message}; retrying with backoff (${next})`);
+    else if (log === 'reminder') this.log.warn(`replica of "${v.name}" still failing after ${state.failures} tries in ${Math.round((now - state.sinceMs) / 1000)} s: ${err.message}; ${next}`);
+    else this.log.debug(`replica of "${v.name}" try ${state.failures} failed: ${err.message}; ${next}`);
+    this.scheduleRetry();
+  }
+
+  /** One timer, for the earliest replica whose backoff ends. */
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    if (this.failing.size === 0) return;
+    const at = Math.min(...[...this.failing.values()].map((f) => f.retryAtMs));
+    this.retryTimer = setTimeout(() => void this.sync(), Math.max(0, at - Date.now()) + 5);
+    this.retryTimer.unref();
   }
 
   /** Keep `window` chunk requests in flight, writing replies in order; returns the new offset. */

@@ -2,7 +2,9 @@
  * HTTP streaming of replicas with Range support, so mpv starts at once and seeks anywhere.
  * GET/HEAD /videos/<id>, authenticated by the session token in `Authorization: Bearer` only: a token in
  * a URL ends up in logs, shell history and `ps`, so `?token=` is refused even when it is valid.
- * A video not yet replicated here answers 503 "still arriving: N %" with Retry-After.
+ * A video not yet replicated here answers 503 "still arriving: N %" with Retry-After, and one whose
+ * replica is still being checked against the catalogue 503 "checking the replica: N %": unchecked bytes
+ * are never served.
  */
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +18,12 @@ export interface StreamDeps {
   video(id: number): VideoInfo | undefined;
   file(id: number): string | undefined;
   progress(id: number): number;
+  /** Percent checked when the replica is on disk but not verified yet, else undefined. */
+  checking(id: number): number | undefined;
+  /** Bytes of a verified replica are about to be sent (the sampled read path may re-check it). */
+  served(id: number): void;
+  /** Subscribe to "this replica was found damaged"; returns an unsubscribe. */
+  onDamaged(listener: (id: number) => void): () => void;
   log: Logger;
 }
 
@@ -48,6 +56,8 @@ export async function serveStream(req: IncomingMessage, res: ServerResponse, dep
   const file = deps.file(id);
   if (!file) {
     if (!video) return plain(res, 404, `no video #${id}`);
+    const checked = deps.checking(id);
+    if (checked !== undefined) return plain(res, 503, `checking the replica: ${checked} %`, { 'retry-after': '2' });
     return plain(res, 503, `still arriving: ${deps.progress(id)} %`, { 'retry-after': '2' });
   }
   const size = fs.statSync(file).size;
@@ -64,8 +74,19 @@ export async function serveStream(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   deps.log.debug(`${user} streams #${id} bytes ${start}-${end}`);
+  deps.served(id);
   const stream = fs.createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
   stream.on('error', () => res.destroy());
-  res.on('close', () => stream.destroy());
+  // A replica found damaged mid-stream: cut the response, so no more of its bytes go out.
+  const unsubscribe = deps.onDamaged((damaged) => {
+    if (damaged !== id) return;
+    deps.log.warn(`stopped streaming #${id} to ${user}: the replica is damaged`);
+    stream.destroy();
+    res.destroy();
+  });
+  res.on('close', () => {
+    unsubscribe();
+    stream.destroy();
+  });
   stream.pipe(res);
 }

@@ -1,0 +1,45 @@
+/**
+ * Upload rows whose bytes are already freed but which a full database refused to delete: remembered,
+ * retried now and then, and deleted for good once SQLite has room again.
+ */
+import { isDiskFull } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+
+export class PendingDeletes {
+  private readonly ids = new Set<string>();
+  private retryAtMs = 0;
+
+  constructor(
+    private readonly deleteRow: (id: string) => void,
+    private readonly retryEveryMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Whether `id`'s row is waiting to be deleted (its upload is gone in all but name). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** Delete the row now; on a full database remember it and return false. Other errors are thrown. */
+  delete(id: string): boolean {
+    try {
+      this.deleteRow(id);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.ids.add(id);
+      return false;
+    }
+    this.ids.delete(id);
+    return true;
+  }
+
+  /** Try the remembered rows again, at most once per `retryEveryMs`. */
+  retry(nowMs: number): void {
+    if (this.ids.size === 0 || nowMs < this.retryAtMs) return;
+    this.retryAtMs = nowMs + this.retryEveryMs;
+    for (const id of this.ids) {
+      if (!this.delete(id)) return;
+      this.log.info(`the database has room again: upload reservation ${id.slice(0, 8)}… removed`);
+    }
+  }
+}
