@@ -50,8 +50,11 @@ export function centralAddress(e: Endpoint): string {
 /** Run `fn` on a fresh connection to central, then close it. */
 export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer: Peer) => Promise<T>): Promise<T> {
   const address = centralAddress(endpoint);
-  const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
-  const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link }).catch((err: WatchpartyError) => {
+  const connect = async () => {
+    const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
+    return dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
+  };
+  const { peer } = await connect().catch((err: WatchpartyError) => {
     if (err.code === 'CERT_CHANGED') {
       throw new WatchpartyError('CERT_CHANGED', err.message, {
         hint: `If central really has a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up with the one above, then run "watchparty trust --reset ${address}" and connect again. Otherwise someone may be intercepting the connection: do not log in.`,
