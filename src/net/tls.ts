@@ -130,7 +130,9 @@ export function probeFingerprint(address: string, timeoutMs = 5000): Promise<Pro
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const cert = socket.getPeerCertificate(true);
-      socket.destroy();
+      // A close_notify and FIN, not a reset: the server should not log a probe as a dropped connection.
+      socket.end();
+      socket.once('close', () => {});
       if (!cert?.raw) return resolve({ kind: 'no-tls', reason: 'the server presented no certificate' });
       resolve({ kind: 'tls', fingerprint: fingerprintOfDer(cert.raw) });
     });
