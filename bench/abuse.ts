@@ -10,7 +10,7 @@
  * Attackers (all from 127.0.0.1, so central runs with --rate-scale 1000 to let them register):
  *   20 anonymous sockets at central flooding status.get and never reading a reply;
  *   10 logged-in sockets at the sub flooding relayed users.list and never reading;
- *   10 logged-in sockets at the sub sending bursts of 8 MiB upload.chunk frames;
+ *   10 logged-in sockets at the sub sending bursts of 25 upload.chunk frames of 4 MiB;
  *   10 logged-in slow readers at the sub, reading a few KB a second while asking for the catalogue.
  * Sockets the servers close are reopened, so the pressure lasts the whole run.
  */
@@ -18,9 +18,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
-import { encodeFrame, encodeHeader } from '../src/net/frame.js';
+import { encodeFrame, encodeHeader, UPLOAD_CHUNK_BYTES } from '../src/net/frame.js';
 import { PROTOCOL_VERSION } from '../src/net/messages.js';
 
 function arg(name: string, fallback: number): number {
@@ -29,7 +31,10 @@ function arg(name: string, fallback: number): number {
 }
 const SECONDS = arg('seconds', 60);
 const BASELINE_SECONDS = arg('baseline-seconds', 10);
-deadline('bench/abuse', (SECONDS + BASELINE_SECONDS) * 1000 + 5 * 60_000);
+/** `--only central-flood|sub-flood|chunks|slow` runs one kind of attacker (to find which one hurts). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const runs = (kind: string) => ONLY === undefined || ONLY === kind;
+if (!process.argv.includes('--normal-client')) deadline('bench/abuse', (SECONDS + BASELINE_SECONDS) * 1000 + 5 * 60_000);
 
 function rssMB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -96,6 +101,33 @@ class Conn {
   }
 }
 
+/** The normal client's process: a relayed request through its sub every 100 ms, status at central every 500 ms. */
+async function normalClientThread(): Promise<void> {
+  const { port, subPort, token } = await new Promise<{ port: number; subPort: number; token: string }>((resolve) => process.once('message', (m) => resolve(m as never)));
+  const sub = await Conn.open(subPort);
+  const opened = await sub.request('session.open', { token });
+  if (opened.error) throw new Error(`session.open: ${JSON.stringify(opened.error)}`);
+  const central = await Conn.open(port);
+  let phase = 'baseline' as 'baseline' | 'attack' | 'done';
+  process.on('message', (m) => (phase = m as 'attack' | 'done'));
+  process.send!('ready');
+  const latencies = { baseline: [] as number[], attack: [] as number[] };
+  let failures = 0;
+  for (let n = 0; phase !== 'done'; n++) {
+    const t0 = performance.now();
+    const r = n % 5 === 4 ? await central.request('status.get') : await sub.request('rooms.list');
+    const ms = performance.now() - t0;
+    const now = phase as 'baseline' | 'attack' | 'done';
+    if (r.error) failures += 1;
+    else if (now !== 'done') latencies[now].push(ms);
+    await sleep(Math.max(0, 100 - ms));
+  }
+  process.send!({ latencies, failures });
+  sub.ws.close();
+  central.ws.close();
+  process.disconnect();
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-abuse-'));
   try {
@@ -121,25 +153,13 @@ async function main(): Promise<void> {
       return c;
     };
 
-    // The normal client: a relayed request through its sub every 100 ms, and status at central every 500 ms.
-    const normal = await sessionConn('normal');
-    const normalCentral = await Conn.open(port);
-    const latencies = { baseline: [] as number[], attack: [] as number[] };
-    let phase = 'baseline' as 'baseline' | 'attack' | 'done';
-    let failures = 0;
-    const probeLoop = (async () => {
-      let n = 0;
-      while (phase !== 'done') {
-        const t0 = performance.now();
-        const r = n % 5 === 4 ? await normalCentral.request('status.get') : await normal.request('rooms.list');
-        const ms = performance.now() - t0;
-        const now = phase as 'baseline' | 'attack' | 'done';
-        if (r.error) failures += 1;
-        else if (now !== 'done') latencies[now].push(ms);
-        n += 1;
-        await sleep(Math.max(0, 100 - ms));
-      }
-    })();
+    // The normal client runs on its own thread, so the attackers' loops in this one cannot delay its clock.
+    // (A process, not a thread: the attackers' loops here must not delay its clock. The token goes over IPC.)
+    const normalClient = fork(fileURLToPath(import.meta.url), ['--normal-client'], { execArgv: ['--import', 'tsx'] });
+    normalClient.send({ port, subPort, token: users.get('normal')! });
+    await new Promise<void>((resolve) => normalClient.once('message', () => resolve()));
+    const tell = (phase: 'attack' | 'done') => normalClient.send(phase);
+    const report = new Promise<{ latencies: { baseline: number[]; attack: number[] }; failures: number }>((resolve) => normalClient.on('message', (m) => resolve(m as never)));
 
     const peak = { central: 0, sub: 0 };
     const sampler = setInterval(() => {
@@ -149,7 +169,7 @@ async function main(): Promise<void> {
 
     await sleep(BASELINE_SECONDS * 1000);
     const baselinePeak = { ...peak };
-    phase = 'attack';
+    tell('attack');
     const endAt = performance.now() + SECONDS * 1000;
     const attackers: Promise<void>[] = [];
     const reopened = { count: 0 };
@@ -173,7 +193,7 @@ async function main(): Promise<void> {
       );
     const alive = (c: Conn) => !c.closed && performance.now() < endAt;
 
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 20 && runs('central-flood'); i++) {
       forever(() => Conn.open(port), async (c) => {
         c.stopReading();
         const frame = encodeHeader({ type: 'status.get', id: 1 });
@@ -183,7 +203,7 @@ async function main(): Promise<void> {
         }
       });
     }
-    for (let i = 1; i <= 10; i++) {
+    for (let i = 1; i <= 10 && runs('sub-flood'); i++) {
       forever(() => sessionConn(`attacker${i}`), async (c) => {
         c.stopReading();
         while (alive(c)) {
@@ -192,15 +212,17 @@ async function main(): Promise<void> {
         }
       });
     }
-    const chunk = crypto.randomBytes(8 * 1024 * 1024);
-    for (let i = 11; i <= 20; i++) {
+    // Chunks of the size central asks for, in bursts of 25 (100 MiB) whenever the socket has room:
+    // larger frames are refused unread (1009), which the hostile tests cover.
+    const chunk = crypto.randomBytes(UPLOAD_CHUNK_BYTES);
+    for (let i = 11; i <= 20 && runs('chunks'); i++) {
       forever(() => sessionConn(`attacker${i}`), async (c) => {
         const begin = await c.request('upload.begin', { name: `junk-${i}.mkv`, size: 64 * 1024 * 1024, sha256: 'a'.repeat(64) });
         const uploadId = (begin.result as { uploadId?: string } | undefined)?.uploadId ?? 'f'.repeat(32);
         let offset = 0;
         while (alive(c)) {
           if (c.ws.bufferedAmount < 32 * 1024 * 1024) {
-            for (let k = 0; k < 4; k++) {
+            for (let k = 0; k < 25; k++) {
               c.ws.send(encodeHeader({ type: 'upload.chunk', id: 1_000_000 + offset, uploadId, offset: offset * chunk.length }), { fin: false });
               c.ws.send(chunk, { fin: true });
               offset += 1;
@@ -210,7 +232,7 @@ async function main(): Promise<void> {
         }
       });
     }
-    for (let i = 21; i <= 30; i++) {
+    for (let i = 21; i <= 30 && runs('slow'); i++) {
       forever(() => sessionConn(`attacker${i}`), async (c) => {
         const s = c.socket();
         while (alive(c)) {
@@ -223,8 +245,9 @@ async function main(): Promise<void> {
       });
     }
     await Promise.all(attackers);
-    phase = 'done';
-    await probeLoop;
+    tell('done');
+    const { latencies, failures } = await report;
+    normalClient.kill();
     clearInterval(sampler);
 
     const out = central.out();
@@ -248,4 +271,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--normal-client')) await normalClientThread();
+else await main();

@@ -29,6 +29,8 @@ export const CloseCode = {
   notReady: 4016,
   /** Too many connections from one address. */
   tooManyConnections: 4017,
+  /** Far more messages a second than any client sends. */
+  flood: 4018,
 } as const;
 
 const Int = z.number().int();

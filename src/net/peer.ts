@@ -73,6 +73,8 @@ export interface PeerLimits {
   maxInFlight: number | null;
   /** Payload bytes of running requests, shared by many peers (a sub's clients): over it, reading pauses. */
   payloadBudget?: ByteBudget;
+  /** Messages read per second (a burst of twice that is allowed); past it, reading pauses (null: unlimited). */
+  messagesPerSecond: number | null;
 }
 
 /**
@@ -106,12 +108,12 @@ export class ByteBudget {
 }
 
 /** Anyone on the network: replies must be read and requests wait their turn. */
-export const UNTRUSTED_LIMITS: PeerLimits = { pauseAboveBytes: 1024 * 1024, maxQueuedBytes: 24 * 1024 * 1024, maxInFlight: 8 };
+export const UNTRUSTED_LIMITS: PeerLimits = { pauseAboveBytes: 256 * 1024, maxQueuedBytes: 24 * 1024 * 1024, maxInFlight: 8, messagesPerSecond: 50 };
 /**
  * A cluster link (sub ↔ central) or a server we dialed: never paused, because every user of a sub shares
  * its link to central; the cap only stops a peer that stopped reading altogether.
  */
-export const CLUSTER_LIMITS: PeerLimits = { pauseAboveBytes: null, maxQueuedBytes: 512 * 1024 * 1024, maxInFlight: null };
+export const CLUSTER_LIMITS: PeerLimits = { pauseAboveBytes: null, maxQueuedBytes: 512 * 1024 * 1024, maxInFlight: null, messagesPerSecond: null };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -131,6 +133,10 @@ export class Peer {
   private limits: PeerLimits;
   private inFlight = 0;
   private readPaused = false;
+  /** Message allowance left (token bucket for messagesPerSecond), refilled from `tokensAtMs`. */
+  private tokens = 0;
+  private tokensAtMs = 0;
+  private refillTimer: NodeJS.Timeout | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -192,6 +198,7 @@ export class Peer {
     if (this.closed) return;
     const { pauseAboveBytes, maxInFlight } = this.limits;
     const over =
+      this.refillTimer !== undefined ||
       (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) ||
       (maxInFlight !== null && this.inFlight >= maxInFlight) ||
       (this.limits.payloadBudget?.over ?? false);
@@ -321,12 +328,46 @@ export class Peer {
     });
   }
 
+  private rejected = false;
   private reject(code: number, reason: string): void {
+    // Once: messages already read after the decision must not each log it again.
+    if (this.rejected) return;
+    this.rejected = true;
     this.log.warn(`closing connection from ${this.name}: ${reason}`);
     this.close(code, reason);
   }
 
+  /**
+   * Spend one message of the allowance; when it runs out, stop reading until it has refilled a little.
+   * A peer a whole burst past it (messages already read before the pause took hold) is flooding: closed.
+   */
+  private spendMessage(): boolean {
+    const rate = this.limits.messagesPerSecond;
+    if (rate === null) return true;
+    const now = performance.now();
+    const burst = rate * 2;
+    // A new connection starts with half a second's allowance, so reconnecting buys a flooder little.
+    this.tokens = this.tokensAtMs === 0 ? rate / 2 : Math.min(burst, this.tokens + ((now - this.tokensAtMs) * rate) / 1000);
+    this.tokensAtMs = now;
+    this.tokens -= 1;
+    if (this.tokens < -rate) {
+      this.reject(CloseCode.flood, `more than ${rate} messages a second`);
+      return false;
+    }
+    if (this.tokens >= 0 || this.refillTimer) return true;
+    // Resume once a tenth of a second's worth (at least one message) is back.
+    const waitMs = Math.ceil(((Math.max(1, rate / 10) - this.tokens) * 1000) / rate);
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.updateFlow();
+    }, waitMs);
+    this.refillTimer.unref();
+    this.updateFlow();
+    return true;
+  }
+
   private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closed || this.rejected || !this.spendMessage()) return;
     if (!isBinary) {
       this.reject(1003, 'text frames are not part of the protocol; send binary frames');
       return;
@@ -474,6 +515,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.readyTimer);
+    clearTimeout(this.refillTimer);
     this.unwatchBudget?.();
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);

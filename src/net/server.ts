@@ -29,6 +29,10 @@ export interface ListenOptions {
   maxConnectionsPerAddress?: number;
   /** What each new connection may make us hold (default UNTRUSTED_LIMITS). */
   limits?: PeerLimits;
+  /** Largest WebSocket message accepted; larger ones close the connection before they are read (1009). */
+  maxMessageBytes?: number;
+  /** New connections accepted from one address per second (twice that at once); default 20. */
+  connectionsPerSecondPerAddress?: number;
 }
 
 export interface Listening {
@@ -37,6 +41,24 @@ export interface Listening {
   server: http.Server;
   peers: Set<Peer>;
   close(): Promise<void>;
+}
+
+/** Token buckets of new connections per address, bounded in size (full buckets are forgotten). */
+class AcceptRate {
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  constructor(readonly perSecond: number) {}
+
+  allow(address: string, nowMs: number): boolean {
+    const burst = this.perSecond * 2;
+    const b = this.buckets.get(address);
+    const tokens = b ? Math.min(burst, b.tokens + ((nowMs - b.atMs) * this.perSecond) / 1000) : burst;
+    if (tokens < 1) return false;
+    this.buckets.set(address, { tokens: tokens - 1, atMs: nowMs });
+    if (this.buckets.size > 10_000) {
+      for (const [a, v] of this.buckets) if (v.tokens + ((nowMs - v.atMs) * this.perSecond) / 1000 >= burst) this.buckets.delete(a);
+    }
+    return true;
+  }
 }
 
 function describeRemote(socket: Socket | undefined): string {
@@ -49,7 +71,7 @@ export function listen(opts: ListenOptions): Promise<Listening> {
   const peers = new Set<Peer>();
   const perAddress = new Map<string, number>();
   const maxPerAddress = opts.maxConnectionsPerAddress ?? 256;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false });
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (opts.onHttp) {
       opts.onHttp(req, res);
@@ -72,7 +94,16 @@ export function listen(opts: ListenOptions): Promise<Listening> {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     socket.destroy();
   });
+  const accepts = new AcceptRate(opts.connectionsPerSecondPerAddress ?? 20);
+  let refusedUpgrades = 0;
   server.on('upgrade', (req, socket, head) => {
+    // A reconnect storm is refused before the handshake, where it costs least.
+    if (!accepts.allow(req.socket.remoteAddress ?? 'unknown', performance.now())) {
+      if (refusedUpgrades++ % 100 === 0) log.warn(`refusing new connections from ${req.socket.remoteAddress}: more than ${accepts.perSecond} a second (${refusedUpgrades} so far)`);
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\nconnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     wss.handleUpgrade(req, socket as Socket, head, (ws: WebSocket) => {
       const name = `${describeRemote(req.socket)}`;
       const address = req.socket.remoteAddress ?? 'unknown';

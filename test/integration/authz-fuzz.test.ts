@@ -18,28 +18,38 @@ let c: Cluster;
 let token: string;
 let secret: string;
 
+/**
+ * The next of many loopback source addresses (127.0.1.1 …): the matrix opens hundreds of connections
+ * in a few seconds, more than servers accept from one address (20 a second).
+ */
+let nextSource = 0;
+function source(): { localAddress: string } {
+  nextSource = (nextSource + 1) % 250;
+  return { localAddress: `127.0.1.${nextSource + 1}` };
+}
+
 async function openIn(state: State): Promise<RawPeer> {
   const centralPort = c.central.port;
   const subPort = c.subs[0]!.port;
   switch (state) {
     case 'central:new':
-      return rawConnect(centralPort);
+      return rawConnect(centralPort, source());
     case 'central:client':
-      return rawHello(centralPort, 'client');
+      return rawHello(centralPort, 'client', source());
     case 'central:sub-unregistered':
-      return rawHello(centralPort, 'sub');
+      return rawHello(centralPort, 'sub', source());
     case 'central:sub': {
-      const p = await rawHello(centralPort, 'sub');
+      const p = await rawHello(centralPort, 'sub', source());
       const r = await p.request('sub.register', { secret, port: 9, pid: 1 });
       if (r.error) throw new Error(`register: ${r.error.message}`);
       return p;
     }
     case 'sub:new':
-      return rawConnect(subPort);
+      return rawConnect(subPort, source());
     case 'sub:client':
-      return rawHello(subPort, 'client');
+      return rawHello(subPort, 'client', source());
     case 'sub:session': {
-      const p = await rawHello(subPort, 'client');
+      const p = await rawHello(subPort, 'client', source());
       const r = await p.request('session.open', { token });
       if (r.error) throw new Error(`session.open: ${r.error.message}`);
       return p;
@@ -169,7 +179,7 @@ describe('authorization matrix and fuzzing', () => {
     let sent = 0;
     const targets = [c.central.port, c.subs[0]!.port];
     while (sent < FRAMES && Date.now() < deadline) {
-      const p = await rawConnect(pick(targets)).catch(() => undefined);
+      const p = await rawConnect(pick(targets), source()).catch(() => undefined);
       if (!p) continue;
       // A short run of frames per connection: most connections are closed by the server early.
       for (let k = 0; k < 20 && !p.isClosed(); k++, sent++) p.ws.send(frame());

@@ -13,7 +13,7 @@ import { rawConnect, rawHello, rssMb, type RawPeer } from '../helpers/raw-peer.j
 import { secretFileOf, status, tempDir } from '../helpers/spawn-role.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeClip } from '../helpers/make-clip.js';
-import { encodeHeader } from '../../src/net/frame.js';
+import { encodeHeader, UPLOAD_CHUNK_BYTES } from '../../src/net/frame.js';
 
 /** Register `user` over a raw socket to central (from `localAddress`); its token and sub. */
 async function registerRaw(c: Cluster, user: string, localAddress?: string): Promise<{ token: string; subId: string; subAddress: string }> {
@@ -123,11 +123,11 @@ describe('hostile peers', () => {
     const ann = await registerRaw(c, 'ann');
     const bob = await registerRaw(c, 'bob');
     const p = await sessionAt(ann.subAddress, ann.token);
-    const size = 40 * 8 * 1024 * 1024;
+    const size = 40 * UPLOAD_CHUNK_BYTES;
     const begin = await p.request('upload.begin', { name: 'burst.mkv', size, sha256: 'a'.repeat(64) });
     expect(begin.error).toBeUndefined();
     const uploadId = (begin.result as { uploadId: string }).uploadId;
-    const chunk = crypto.randomBytes(8 * 1024 * 1024);
+    const chunk = crypto.randomBytes(UPLOAD_CHUNK_BYTES);
     const subPid = c.subs[0]!.child.pid!;
     const before = rssMb(subPid);
     for (let i = 0; i < 40; i++) {
@@ -145,6 +145,30 @@ describe('hostile peers', () => {
     const b = await sessionAt(bob.subAddress, bob.token);
     expect((await b.request('users.list')).error).toBeUndefined();
     expect(c.central.output()).not.toMatch(/declared dead|missed a probe/);
+  });
+
+  it('a frame larger than one upload chunk is refused unread; a message flood is closed; others are served', async () => {
+    const c = await startCluster({ subs: 1 });
+    const ann = await registerRaw(c, 'ann');
+    const bob = await registerRaw(c, 'bob');
+    const big = await sessionAt(ann.subAddress, ann.token);
+    big.ws.send(Buffer.alloc(8 * 1024 * 1024));
+    expect(await big.closed).toBe(1009);
+    const flood = await sessionAt(ann.subAddress, ann.token);
+    for (let i = 0; i < 2000; i++) flood.send({ type: 'time.sync', id: i });
+    expect(await flood.closed).toBe(4018);
+    await c.subs[0]!.waitFor(/closing connection from client ann@127\.0\.0\.1:\d+: more than \d+ messages a second/);
+    const b = await sessionAt(bob.subAddress, bob.token);
+    expect((await b.request('users.list')).error).toBeUndefined();
+  });
+
+  it('a storm of new connections from one address is refused before the handshake; another address is not', async () => {
+    const c = await startCluster({ subs: 1 });
+    const outcomes = await Promise.all(Array.from({ length: 80 }, () => rawConnect(c.central.port).then(() => 'open', () => 'refused')));
+    expect(outcomes.filter((o) => o === 'refused').length).toBeGreaterThan(20);
+    await c.central.waitFor(/refusing new connections from 127\.0\.0\.1: more than 20 a second/);
+    const other = await rawHello(c.central.port, 'client', { localAddress: '127.0.0.3' });
+    expect((await other.request('status.get')).error).toBeUndefined();
   });
 
   it('a socket that never says hello (or never opens a session) is closed after the ready timeout', async () => {

@@ -173,6 +173,14 @@ export class Central {
     this.lock.release();
   }
 
+  private statusCache: { atMs: number; value: ClusterStatus } | undefined;
+  /** status() at most every 200 ms: anyone may ask, and a flood of asks must not become a flood of queries. */
+  private cachedStatus(): ClusterStatus {
+    const now = Date.now();
+    if (!this.statusCache || now - this.statusCache.atMs >= 200) this.statusCache = { atMs: now, value: this.status(now) };
+    return this.statusCache.value;
+  }
+
   /** The cluster as `status` shows it. */
   status(nowMs = Date.now()): ClusterStatus {
     const assigned = this.store.assignedCounts();
@@ -208,7 +216,7 @@ export class Central {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, `protocol ${p.protocol} is not ${PROTOCOL_VERSION}`), 50);
         throw new WatchpartyError('PROTOCOL_MISMATCH', `central speaks protocol ${PROTOCOL_VERSION}, you speak ${p.protocol} (watchparty ${p.version})`);
       }
-      peer.handle('status.get', () => this.status());
+      peer.handle('status.get', () => this.cachedStatus());
       if (p.role === 'sub') {
         peer.setAccepts(CentralAcceptsFromUnregisteredSub);
         this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));

@@ -3,6 +3,7 @@
  * resumable chunked uploads into `uploads/<id>.part`, verified finalize (size, sha256, ffprobe) and an
  * atomic rename into `videos/<id>`, and chunk reads for subs. Files are streamed, never read whole.
  */
+import { UPLOAD_CHUNK_BYTES } from '../../net/frame.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { PendingDeletes } from './pending-deletes.js';
 import type { CentralStore, UploadRow, VideoRow } from './store.js';
 
 /** A few MB per chunk: big enough that per-message costs vanish, small enough to bound memory. */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+export const CHUNK_BYTES = UPLOAD_CHUNK_BYTES;
 export const DEFAULT_LEASE_MS = 30_000;
 const MAX_VIDEO_BYTES = 256 * 1024 ** 3;
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
+import { MAX_CLIENT_FRAME_BYTES, UPLOAD_CHUNK_BYTES } from '../../net/frame.js';
 import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
 import { ByteBudget, UNTRUSTED_LIMITS, type Peer } from '../../net/peer.js';
@@ -19,8 +20,11 @@ import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
 
-/** Upload chunk bytes a sub holds for all its clients at once (about four 4 MiB chunks). */
-const CLIENT_PAYLOAD_BUDGET_BYTES = 16 * 1024 * 1024;
+/**
+ * Upload chunk bytes a sub relays for all its clients at once (two chunks): they share the sub's one link
+ * to central with everyone's small requests, which must not wait behind a wall of chunks.
+ */
+const CLIENT_PAYLOAD_BUDGET_BYTES = 2 * UPLOAD_CHUNK_BYTES;
 
 export interface SubOptions {
   /** `host:port` of central. */
@@ -88,6 +92,8 @@ export class Sub {
       onHttp: (req, res) => sub?.serveHttp(req, res),
       // Upload chunks from all clients together: each is copied while relayed, so this bounds memory.
       limits: { ...UNTRUSTED_LIMITS, payloadBudget: new ByteBudget(CLIENT_PAYLOAD_BUDGET_BYTES) },
+      // Clients send at most one upload chunk per frame; anything larger is refused before it is buffered.
+      maxMessageBytes: MAX_CLIENT_FRAME_BYTES,
     });
     sub = new Sub(opts, server, lock);
     opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); central hands it to clients` : 'TLS off: plain text (loopback or --insecure)');
