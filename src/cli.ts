@@ -11,6 +11,7 @@ import { ExitCode, WatchpartyError } from './core/errors.js';
 import { dataHome } from './roles/data-dir.js';
 import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
+import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
 /** Headless when asked, when stdout is not a terminal, or under CI (where Ink 6 draws nothing until exit). */
 function isHeadless(flag: boolean | undefined): boolean {
@@ -34,7 +35,7 @@ function noSecretOnCommandLine(): Option {
 }
 
 /** Options central and `up` share. */
-interface CentralFlags {
+interface CentralFlags extends TlsFlags {
   port: number;
   bind: string;
   data: string;
@@ -48,7 +49,7 @@ interface CentralFlags {
 }
 
 function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string): Command {
-  return cmd
+  return addServerTlsOptions(cmd)
     .addOption(new Option('-p, --port <port>', 'port to listen on').default(8000).argParser(parsePort))
     .addOption(new Option('--bind <address>', 'address to listen on').default('0.0.0.0').argParser(parseHost))
     .option('--data <dir>', dataHelp, dataDefault)
@@ -74,6 +75,7 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
     secret: secret.secret,
     secretSource: secret.source,
     uploadLeaseMs: Math.round(o.uploadLease * 1000),
+    tls: serverTls(o, o.bind, dataDir),
     rateScale: o.rateScale,
     sessionIdleMs: o.sessionLifetime,
   };
@@ -130,8 +132,7 @@ Examples:
       process.exitCode = await runServers({ central: await centralOptions(o, path.resolve(o.data)), headless: isHeadless(o.headless), logLevel: o.logLevel });
     });
 
-  program
-    .command('sub')
+  addFingerprintOption(addServerTlsOptions(program.command('sub')))
     .description('run a sub-server that joins central, replicates videos and serves its users')
     .addOption(new Option('-H, --host <host>', "central's host").default('localhost').argParser(parseHost))
     .addOption(new Option('-p, --port <port>', "central's port").default(8000).argParser(parsePort))
@@ -153,12 +154,13 @@ Examples:
   $ watchparty sub
   $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless`,
     )
-    .action(async (o: { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; headless?: boolean; logLevel: 'info' }) => {
+    .action(async (o: TlsFlags & { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; fingerprint?: string; headless?: boolean; logLevel: 'info' }) => {
       const { runServers } = await import('./roles/run-servers.js');
       const { subSecret, secretFileOf } = await import('./roles/cluster-secret.js');
       const secret = subSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET, localCentralFile: secretFileOf(path.join(dataHome(), 'central')) });
       process.exitCode = await runServers({
-        sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret },
+        sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret,
+          tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')) },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });
@@ -177,7 +179,8 @@ Examples:
       const centralHost = o.bind === '0.0.0.0' || o.bind === '::' ? '127.0.0.1' : o.bind;
       process.exitCode = await runServers({
         central,
-        sub: { central: joinHostPort(centralHost, o.port), bind: o.bind, port: 0, advertiseHost: undefined, dataDir: path.join(data, 'sub'), secret: central.secret },
+        sub: { central: joinHostPort(centralHost, o.port), bind: o.bind, port: 0, advertiseHost: undefined, dataDir: path.join(data, 'sub'), secret: central.secret,
+          tls: central.tls, trust: { vouched: central.tls?.fingerprint, envTrust: false, insecure: Boolean(o.insecure) } },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });

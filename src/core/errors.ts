@@ -64,6 +64,11 @@ export const ERROR_CODES = {
   NOT_ADMIN: { message: 'only the admin controls this room', hint: 'Ask the admin to play, pause or seek.', exitCode: ExitCode.refused },
   ROOM_CLOSED: { message: 'the room was closed', hint: 'Create a new room with "watchparty room create".', exitCode: ExitCode.refused },
   UNKNOWN_ROOM: { message: 'no such room', hint: '"watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
+  TLS_CERT_INVALID: { message: 'the TLS certificate or key cannot be used', hint: 'Pass a matching PEM pair with --tls-cert FILE --tls-key FILE, or use --tls auto for a self-signed one.', exitCode: ExitCode.usage },
+  CERT_CHANGED: { message: 'the server\'s certificate changed since it was first trusted', hint: 'If the server really got a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up, then run "watchparty trust --reset HOST:PORT" (a sub: delete central-pin.json in its data folder). Otherwise someone may be intercepting the connection: do not continue.', exitCode: ExitCode.refused },
+  CERT_UNKNOWN: { message: 'the server\'s certificate is not trusted yet, and there is no terminal to ask', hint: 'Compare the fingerprint with the one the server logs at start-up, then pass --fingerprint SHA256:… (or set WATCHPARTY_TRUST_NEW=1 to trust it on first use).', exitCode: ExitCode.refused },
+  CERT_MISMATCH: { message: 'the server\'s certificate does not have the fingerprint given with --fingerprint', hint: 'Check the fingerprint the server logs at start-up; you may be talking to another machine.', exitCode: ExitCode.refused },
+  TLS_REQUIRED: { message: 'refusing plain text where TLS is expected', hint: 'Start the server with TLS (the default off loopback, or --tls auto). To allow plain text on purpose, pass --insecure (and "watchparty trust --reset HOST:PORT" if TLS was used before).', exitCode: ExitCode.refused },
   NO_SPACE: { message: 'not enough disk space on the server', hint: "Free space in the server's data folder (its log says which), or pick a smaller file; then try again.", exitCode: ExitCode.refused },
   SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
 } as const satisfies Record<string, CodeInfo>;

@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type Accepts, type Result } from './messages.js';
 import { WatchpartyError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { VERSION } from '../version.js';
+import { isNotTlsError, pinnedConnection } from './tls.js';
 
 export interface DialOptions {
   /** `host:port` of the server. */
@@ -16,6 +17,8 @@ export interface DialOptions {
   accepts: Accepts;
   log: Logger;
   timeoutMs?: number;
+  /** Connect with TLS and accept only a certificate with this fingerprint (`SHA256:…`); plain ws:// without. */
+  fingerprint?: string;
 }
 
 /** Turn a socket error into a sentence a person can act on. */
@@ -38,7 +41,12 @@ function describeConnectError(err: Error & { code?: string }): string {
 /** Open a WebSocket to `address`, exchange hello, and resolve with the peer and the server's hello. */
 export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Result<'hello'> }> {
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const ws = new WebSocket(`ws://${opts.address}/`, { maxPayload: FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  const ws = new WebSocket(`${opts.fingerprint ? 'wss' : 'ws'}://${opts.address}/`, {
+    maxPayload: FRAME_LIMITS.maxFrameBytes,
+    perMessageDeflate: false,
+    handshakeTimeout: timeoutMs,
+    ...(opts.fingerprint ? { createConnection: pinnedConnection(opts.fingerprint, opts.name) as never } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.terminate();
@@ -50,6 +58,10 @@ export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Resu
     });
     ws.once('error', (err: Error & { code?: string }) => {
       clearTimeout(timer);
+      if (err instanceof WatchpartyError) return reject(err);
+      if (opts.fingerprint && isNotTlsError(err)) {
+        return reject(new WatchpartyError('TLS_REQUIRED', `${opts.name} at ${opts.address} used TLS before and now answers without it: refusing plain text`, { cause: err }));
+      }
       reject(new WatchpartyError('UNREACHABLE', `Cannot reach ${opts.name} at ${opts.address} (${describeConnectError(err)}).`, { cause: err }));
     });
   });

@@ -40,6 +40,8 @@ const Ms = NonNegInt;
 const Text = (max: number) => z.string().max(max);
 export const SubId = z.string().regex(/^sub-\d{1,9}$/);
 export const Token = z.string().min(16).max(128);
+/** A TLS certificate's fingerprint as ssh prints it: `SHA256:` + 43 base64 characters. */
+export const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
 /** Accepted as any short string on the wire; central checks the name rules and answers INVALID_NAME. */
 const UserField = Text(256);
 const PasswordField = Text(4096);
@@ -138,7 +140,8 @@ export const ClusterStatus = z.object({
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 
 const Empty = z.object({});
-const Placement = z.object({ subId: SubId, subAddress: Text(300) });
+/** Where a user connects; `subFingerprint` is set when that sub serves TLS (clients pin it without asking). */
+const Placement = z.object({ subId: SubId, subAddress: Text(300), subFingerprint: Fingerprint.optional() });
 
 /** Every request: its params (flat in the header) and its result. */
 export const requests = {
@@ -155,6 +158,8 @@ export const requests = {
       advertiseHost: Text(255).optional(),
       pid: NonNegInt,
       resumeId: SubId.optional(),
+      /** The sub's TLS certificate fingerprint, when it serves wss/https; central hands it to clients. */
+      fingerprint: Fingerprint.optional(),
     }),
     result: z.object({ subId: SubId, instanceId: Text(100), heartbeatMs: Ms }),
   },

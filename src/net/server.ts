@@ -3,6 +3,7 @@
  * a plain GET) is answered or dropped here with a logged reason; frames are policed by Peer.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
@@ -18,6 +19,8 @@ export interface ListenOptions {
   onPeer: (peer: Peer, req: http.IncomingMessage) => void;
   /** Plain HTTP requests (video streaming on subs); default answers 426. */
   onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Serve wss:// and https:// with this certificate and key (PEM); plain ws:// and http:// without. */
+  tls?: { cert: string; key: string };
   /** Interval of ws-level pings that find dead sockets (app-level heartbeats are separate). */
   pingIntervalMs?: number;
   /** A connection must be marked ready (hello, register, session) within this long; default 10 s. */
@@ -69,7 +72,7 @@ export function listen(opts: ListenOptions): Promise<Listening> {
   const perAddress = new Map<string, number>();
   const maxPerAddress = opts.maxConnectionsPerAddress ?? 256;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? FRAME_LIMITS.maxFrameBytes, perMessageDeflate: false });
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (opts.onHttp) {
       opts.onHttp(req, res);
       return;
@@ -78,6 +81,12 @@ export function listen(opts: ListenOptions): Promise<Listening> {
     log.warn(`plain HTTP ${String(req.method).slice(0, 10)} ${String(req.url).split('?')[0]!.slice(0, 80)} from ${describeRemote(req.socket)}: answered 426, this port speaks the watchparty WebSocket protocol`);
     res.writeHead(426, { 'content-type': 'text/plain', connection: 'close', upgrade: 'websocket' });
     res.end('This is a watchparty server: connect with the watchparty client (WebSocket), not plain HTTP.\n');
+  };
+  const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
+  // Plain text (or a failed handshake) on a TLS port: say so once, without the bytes.
+  server.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => {
+    log.warn(`dropped connection from ${describeRemote(socket)}: TLS handshake failed (${err.code ?? err.message}); this port speaks TLS only`);
+    socket.destroy();
   });
   // A bare TCP line or malformed HTTP ends up here; without a handler node would just reset it silently.
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {

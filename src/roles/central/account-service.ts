@@ -16,7 +16,7 @@ import type { CentralStore } from './store.js';
 
 export interface AccountHooks {
   /** Where the user should connect now (may reassign); throws NO_SUB when no sub is live. */
-  placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string };
+  placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string; subFingerprint?: string };
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void;
   /** Tell every sub that these token digests are no longer valid. */
   revoke(tokenShas: readonly string[]): void;
@@ -79,7 +79,7 @@ export class AccountService {
   }
 
   /** Who owns `token`, and which sub serves them now (a sub asks when a client opens a session). */
-  checkSession(token: string): { user: string; subId: string; subAddress: string } {
+  checkSession(token: string): { user: string; subId: string; subAddress: string; subFingerprint?: string } {
     const user = this.userOf(token);
     return { user, ...this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null) };
   }

@@ -27,6 +27,7 @@ import { RoomService } from './rooms.js';
 import type { Room, RoomEvent } from '../shared/room.js';
 import { mayActFor, startMove, type Move } from '../shared/assignment.js';
 import { serveSubLink } from './handlers.js';
+import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 
 export interface CentralOptions {
@@ -44,12 +45,19 @@ export interface CentralOptions {
   sessionIdleMs?: number;
   /** How long a name reservation lives without a chunk (default 30 s). */
   uploadLeaseMs?: number;
+  /** Serve wss:// with this certificate; plain ws:// without (loopback or --insecure). */
+  tls?: TlsMaterial;
   log: Logger;
 }
 
 function normalizeAddress(ip: string | undefined): string {
   if (!ip) return '127.0.0.1';
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** Where a client finds a sub, with the fingerprint it pins without asking. */
+function placementOf(sub: SubRecord): { subId: string; subAddress: string; subFingerprint?: string } {
+  return { subId: sub.id, subAddress: sub.address, ...(sub.fingerprint ? { subFingerprint: sub.fingerprint } : {}) };
 }
 
 export class Central {
@@ -115,6 +123,7 @@ export class Central {
       host: opts.host,
       port: opts.port,
       log: opts.log.child('net'),
+      ...(opts.tls ? { tls: opts.tls } : {}),
       onPeer: (peer, req) => central?.acceptPeer(peer, req),
     }).catch((err: NodeJS.ErrnoException) => {
       store.close();
@@ -139,6 +148,7 @@ export class Central {
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
     opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
+    opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); clients and subs pin it on first use` : 'TLS off: plain text (loopback or --insecure)');
     opts.log.info(`ready central ${opts.host}:${server.port}`);
     return central;
   }
@@ -233,7 +243,8 @@ export class Central {
       const previous = this.subPeers.get(id);
       if (previous && previous !== peer) previous.close(CloseCode.replaced, 'replaced by a newer connection of the same sub');
       const rejoined = this.registry.has(id);
-      this.registry = registerSub(this.registry, { id, address, pid: p.pid }, Date.now(), this.cfg);
+      this.registry = registerSub(this.registry, { id, address, pid: p.pid, ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}) }, Date.now(), this.cfg);
+      if (this.opts.tls && !p.fingerprint) this.opts.log.warn(`${id} at ${address} serves plain text: clients that reach central over TLS will refuse it`);
       this.subPeers.set(id, peer);
       peer.name = id;
       peer.setAccepts(CentralAcceptsFromSub);
@@ -372,9 +383,9 @@ export class Central {
   }
 
   /** Where `user` should connect: their current sub while it is live, else the least-loaded live one. */
-  private placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string } {
+  private placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string; subFingerprint?: string } {
     const current = currentSubId ? this.registry.get(currentSubId) : undefined;
-    if (current && current.connected && current.probe.misses === 0) return { subId: current.id, subAddress: current.address };
+    if (current && current.connected && current.probe.misses === 0) return placementOf(current);
     const best = leastLoaded(this.registry, this.store.assignedCounts());
     if (!best) throw new WatchpartyError('NO_SUB');
     this.assign(user, currentSubId, best.id);
@@ -387,7 +398,7 @@ export class Central {
       this.opts.log.info(`assigned ${user} to ${best.id}`);
     }
     this.changed();
-    return { subId: best.id, subAddress: best.address };
+    return placementOf(best);
   }
 
   /** Store a notification for each recipient and push it through their sub, if that sub is connected. */

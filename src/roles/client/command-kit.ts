@@ -9,12 +9,17 @@ import { parseHost, parsePort } from '../../cli-options.js';
 import { Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
 import { promptHidden, readStdinLines } from './password.js';
+import { envTrustsNew } from '../shared/pin-policy.js';
+import { parseFingerprint } from '../tls-options.js';
+import { promptYesNo } from './prompt.js';
 
 export interface CommonOptions {
   host?: string;
   port?: number;
   profile: string;
   json?: boolean;
+  fingerprint?: string;
+  insecure?: boolean;
 }
 
 /** The client logs to a file beside its profile: the terminal belongs to the output (or the TUI). */
@@ -34,12 +39,26 @@ export function common(cmd: Command): Command {
   return cmd
     .addOption(new Option('-H, --host <host>', "central's host (default: the profile's, else localhost)").argParser(parseHost))
     .addOption(new Option('-p, --port <port>', "central's port (default: the profile's, else 8000)").argParser(parsePort))
-    .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'));
+    .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'))
+    .addOption(new Option('--fingerprint <SHA256:…>', "on first contact, trust central only if its certificate has this fingerprint").argParser(parseFingerprint))
+    .option('--insecure', 'allow plain text to a central that is not on this machine (first contact only)');
 }
 
 export function context(o: CommonOptions): { profile: Profile; endpoint: Endpoint; log: Logger } {
   const profile = new Profile(o.profile);
-  const endpoint = { host: o.host ?? profile.data.host ?? 'localhost', port: o.port ?? profile.data.port ?? 8000 };
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const endpoint: Endpoint = {
+    host: o.host ?? profile.data.host ?? 'localhost',
+    port: o.port ?? profile.data.port ?? 8000,
+    trust: {
+      store: profile.pins,
+      fingerprint: o.fingerprint,
+      envTrust: envTrustsNew(process.env.WATCHPARTY_TRUST_NEW),
+      insecure: Boolean(o.insecure),
+      ask: interactive ? promptYesNo : undefined,
+      what: 'central',
+    },
+  };
   return { profile, endpoint, log: clientLogger(profile) };
 }
 

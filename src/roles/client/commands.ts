@@ -14,6 +14,7 @@ import { common, context, out, readPasswords, withSession, type CommonOptions } 
 import { registerVideoCommands } from './video-commands.js';
 import { registerRoomCommands } from './room-commands.js';
 import { registerClientTui } from './client-command.js';
+import { registerTrustCommand } from './trust-command.js';
 import { registerSessionCommands } from './session-commands.js';
 import { sleep } from '../../net/dial.js';
 
@@ -55,7 +56,8 @@ export function registerClientCommands(program: Command): void {
       const { profile, endpoint, log } = context(o);
       const [password, repeat] = await readPasswords(o.passwordStdin, ['password: ', 'repeat password: ']);
       const r = await withCentral(endpoint, log, (c) => c.request('auth.register', { user, password: password!, repeat: repeat! }));
-      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token });
+      profile.setPlacement(r);
       if (o.json) out(JSON.stringify({ user: r.user, sub: r.subAddress, subId: r.subId }));
       else out(`registered ${r.user}; served by ${r.subId} at ${r.subAddress}`);
     });
@@ -67,7 +69,8 @@ export function registerClientCommands(program: Command): void {
       const { profile, endpoint, log } = context(o);
       const [password] = await readPasswords(o.passwordStdin, ['password: ']);
       const r = await withCentral(endpoint, log, (c) => c.request('auth.login', { user, password: password! }));
-      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      profile.update({ host: endpoint.host, port: endpoint.port, user: r.user, token: r.token });
+      profile.setPlacement(r);
       if (o.json) out(JSON.stringify({ user: r.user, sub: r.subAddress, subId: r.subId }));
       else out(`logged in as ${r.user}; served by ${r.subId} at ${r.subAddress}`);
     });
@@ -111,6 +114,7 @@ export function registerClientCommands(program: Command): void {
       else await withSession(o, async (s, profile) => void (await deliver(s, profile, newInbox(profile.lastShown(`${s.instanceId}:${s.user}`)), o.json)));
     });
 
+  registerTrustCommand(program);
   registerSessionCommands(program);
   registerVideoCommands(program);
   registerRoomCommands(program);

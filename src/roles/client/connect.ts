@@ -10,16 +10,37 @@ import type { Peer } from '../../net/peer.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Profile } from './profile.js';
+import { resolveTrust, type TrustOptions } from '../trust.js';
 
 /** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */
 export const MAX_SUB_ATTEMPTS = 5;
 const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
 /** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
 const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', 'NOT_READY']);
+/** Refusals of a certificate or of plain text: retrying cannot fix them, and they must be seen. */
+const TRUST_ERRORS = new Set(['CERT_CHANGED', 'CERT_UNKNOWN', 'CERT_MISMATCH', 'TLS_REQUIRED']);
 
 export interface Endpoint {
   host: string;
   port: number;
+  /** How to trust central (pins in the profile); without it, plain text and no pinning. */
+  trust?: TrustOptions;
+}
+
+/** Whether this profile reaches central over TLS: then its subs must serve TLS too, never plain text. */
+export function centralUsesTls(e: Endpoint): boolean {
+  return Boolean(e.trust?.store.get(centralAddress(e))?.tls);
+}
+
+/** The dial option for a sub: its fingerprint, or plain text only where central is plain text too. */
+export function subLink(e: Endpoint, sub: { subId?: string | undefined; subAddress: string; subFingerprint?: string | undefined }): { fingerprint?: string } {
+  if (sub.subFingerprint) return { fingerprint: sub.subFingerprint };
+  if (centralUsesTls(e)) {
+    throw new WatchpartyError('TLS_REQUIRED', `your sub ${sub.subId ?? ''} at ${sub.subAddress} serves plain text while central uses TLS: refusing to send the session token unencrypted`.replace('  ', ' '), {
+      hint: 'Restart that sub with TLS (the default when it binds beyond loopback, or --tls auto).',
+    });
+  }
+  return {};
 }
 
 export function centralAddress(e: Endpoint): string {
@@ -29,7 +50,17 @@ export function centralAddress(e: Endpoint): string {
 /** Run `fn` on a fresh connection to central, then close it. */
 export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer: Peer) => Promise<T>): Promise<T> {
   const address = centralAddress(endpoint);
-  const { peer } = await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log }).catch((err: WatchpartyError) => {
+  const connect = async () => {
+    const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
+    return dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
+  };
+  const { peer } = await connect().catch((err: WatchpartyError) => {
+    if (err.code === 'CERT_CHANGED') {
+      throw new WatchpartyError('CERT_CHANGED', err.message, {
+        hint: `If central really has a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up with the one above, then run "watchparty trust --reset ${address}" and connect again. Otherwise someone may be intercepting the connection: do not log in.`,
+        details: err.details,
+      });
+    }
     if (err.code === 'UNREACHABLE') {
       throw new WatchpartyError('UNREACHABLE', `central server unreachable at ${address} — is it running?`, { hint: 'Start it with "watchparty central" (or "watchparty up"), or pass --host and --port.' });
     }
@@ -47,6 +78,8 @@ export interface Session {
   user: string;
   subId: string;
   subAddress: string;
+  /** The sub's certificate fingerprint (absent: plain text). */
+  subFingerprint?: string | undefined;
   /** Central's instance id as the sub reports it (keys the notification high-water mark). */
   instanceId: string;
 }
@@ -68,14 +101,17 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   if (!token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" has no session`);
   const maxAttempts = opts.maxAttempts ?? MAX_SUB_ATTEMPTS;
   let address = profile.data.subAddress;
+  let fingerprint = profile.data.subFingerprint;
+  let askedForSubCert = false;
   let failures = 0;
   let redirects = 0;
   let last: WatchpartyError | undefined;
   while (failures < maxAttempts && redirects <= maxAttempts) {
     if (opts.signal?.aborted) break;
     try {
-      if (!address) address = (await locate(opts, token)).subAddress;
-      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log });
+      if (!address) ({ subAddress: address, subFingerprint: fingerprint } = await locate(opts, token));
+      const link = subLink(opts.endpoint, { subAddress: address, subFingerprint: fingerprint });
+      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
       let opened: Result<'session.open'>;
       try {
         opened = await peer.request('session.open', { token });
@@ -84,19 +120,28 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         throw err;
       }
       peer.name = opened.subId;
-      profile.update({ subId: opened.subId, subAddress: opened.subAddress, user: opened.user });
-      return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, instanceId: hello.instanceId };
+      profile.update({ user: opened.user });
+      profile.setPlacement({ subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint });
+      return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint, instanceId: hello.instanceId };
     } catch (err) {
       const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
       if (e.code === 'WRONG_SUB' && typeof e.details?.subAddress === 'string') {
         redirects += 1;
         address = e.details.subAddress;
+        fingerprint = typeof e.details.subFingerprint === 'string' ? e.details.subFingerprint : undefined;
         opts.onProgress?.(`moving to ${String(e.details.subId)} at ${address}`);
         continue;
       }
       if (e.code === 'BAD_TOKEN') {
         profile.clearSession();
         throw e;
+      }
+      // A sub's certificate is vouched for by central: when it no longer matches, ask central once
+      // for the current one (a sub that made a new certificate re-registered with it).
+      if (e.code === 'CERT_CHANGED' && !askedForSubCert) {
+        askedForSubCert = true;
+        ({ subAddress: address, subFingerprint: fingerprint } = await locate(opts, token));
+        continue;
       }
       if (!RETRYABLE.has(e.code)) throw e;
       last = e;
@@ -109,8 +154,10 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         const placement = await locate(opts, token);
         if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
         address = placement.subAddress;
+        fingerprint = placement.subFingerprint;
       } catch (locErr) {
         const le = locErr as WatchpartyError;
+        if (TRUST_ERRORS.has(le.code)) throw le;
         if (le.code === 'BAD_TOKEN') {
           profile.clearSession();
           throw le;

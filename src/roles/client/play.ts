@@ -4,6 +4,8 @@ import { WatchpartyError } from '../../core/errors.js';
 import { startMpv } from '../../player/mpv-process.js';
 import type { Session } from './connect.js';
 import { sleep } from '../../net/dial.js';
+import { StreamRelay, type Upstream } from '../../player/stream-relay.js';
+import type { Logger } from '../../core/log.js';
 
 export interface PlayOptions {
   session: Session;
@@ -18,9 +20,14 @@ export interface PlayOptions {
   waitMs?: number;
 }
 
-/** The stream URL mpv opens. The token rides in the query because mpv cannot be given headers per file simply. */
-export function streamUrl(subAddress: string, videoId: number, token: string): string {
-  return `http://${subAddress}/videos/${videoId}?token=${encodeURIComponent(token)}`;
+/** Where the relay fetches a session's bytes: its sub, pinned by the fingerprint central gave, with its token. */
+export function upstreamOf(session: Pick<Session, 'subAddress' | 'subFingerprint'>, token: string): Upstream {
+  return { address: session.subAddress, fingerprint: session.subFingerprint, token };
+}
+
+/** A loopback relay in front of the session's sub: mpv opens its URL, which holds no token. */
+export function openRelay(session: Pick<Session, 'subAddress' | 'subFingerprint'>, token: string, log?: Logger): Promise<StreamRelay> {
+  return StreamRelay.start(upstreamOf(session, token), log);
 }
 
 /** Resolve once the sub can stream the video (HEAD 200), reporting "still arriving: N %" meanwhile. */
@@ -43,7 +50,16 @@ export async function waitUntilStreamable(url: string, onInfo: (m: string) => vo
 }
 
 export async function playAlone(opts: PlayOptions): Promise<void> {
-  const url = streamUrl(opts.session.subAddress, opts.video.id, opts.token);
+  const relay = await openRelay(opts.session, opts.token);
+  try {
+    await playThrough(relay, opts);
+  } finally {
+    await relay.close();
+  }
+}
+
+async function playThrough(relay: StreamRelay, opts: PlayOptions): Promise<void> {
+  const url = relay.url(opts.video.id);
   await waitUntilStreamable(url, opts.onInfo, opts.waitMs ?? 120_000);
   const mpv = await startMpv({
     url,

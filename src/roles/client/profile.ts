@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { isDiskFull, WatchpartyError } from '../../core/errors.js';
+import type { PinRecord, PinStore } from '../trust.js';
 
 export interface ProfileData {
   host?: string;
@@ -15,6 +16,10 @@ export interface ProfileData {
   token?: string;
   subId?: string;
   subAddress?: string;
+  /** The sub's certificate fingerprint as central reported it (absent: the sub serves plain text). */
+  subFingerprint?: string;
+  /** Trust on first use, per central `host:port`: its scheme and pinned certificate (like known_hosts). */
+  centrals?: Record<string, PinRecord>;
   /** The room last watched and where it was, so `watchparty watch` with no argument rejoins it. */
   lastRoom?: { id: string; positionMs: number; atMs: number };
 }
@@ -33,8 +38,16 @@ export class Profile {
       projectName: 'watchparty',
       projectSuffix: '',
       configName: name,
+      // The file holds the session token: readable by its owner only.
+      configFileMode: 0o600,
       ...(home ? { cwd: path.join(path.resolve(home), 'profiles') } : {}),
     });
+    // Profiles written by older versions were 0644.
+    try {
+      fs.chmodSync(this.conf.path, 0o600);
+    } catch {
+      /* not written yet */
+    }
   }
 
   get path(): string {
@@ -51,7 +64,7 @@ export class Profile {
 
   /** Forget the session (logout, or a token the cluster no longer accepts). */
   clearSession(): void {
-    const { token: _t, subId: _s, subAddress: _a, ...rest } = this.conf.store;
+    const { token: _t, subId: _s, subAddress: _a, subFingerprint: _f, ...rest } = this.conf.store;
     this.saving(() => (this.conf.store = rest));
   }
 
@@ -63,6 +76,29 @@ export class Profile {
       if (!isDiskFull(err)) throw err;
       throw new WatchpartyError('NO_SPACE', `cannot save the profile ${this.conf.path}: the disk is full`, { hint: `Free some space in ${path.dirname(this.conf.path)} and run the command again.`, cause: err });
     }
+  }
+
+  /** Record where the session is served; a sub without a fingerprint serves plain text. */
+  setPlacement(p: { subId: string; subAddress: string; subFingerprint?: string | undefined }): void {
+    const { subFingerprint: _f, ...rest } = this.conf.store;
+    this.saving(() => (this.conf.store = { ...rest, subId: p.subId, subAddress: p.subAddress, ...(p.subFingerprint ? { subFingerprint: p.subFingerprint } : {}) }));
+  }
+
+  /** The centrals this profile trusts, as a pin store. */
+  get pins(): PinStore {
+    return {
+      get: (address) => this.conf.store.centrals?.[address],
+      set: (address, record) => this.update({ centrals: { ...this.conf.store.centrals, [address]: record } }),
+    };
+  }
+
+  /** Forget the pin of one central (or every pin); returns the addresses forgotten. */
+  resetPins(address?: string): string[] {
+    const all = { ...this.conf.store.centrals };
+    const gone = address === undefined ? Object.keys(all) : Object.hasOwn(all, address) ? [address] : [];
+    for (const a of gone) delete all[a];
+    this.update({ centrals: all });
+    return gone;
   }
 
   /**

@@ -16,7 +16,8 @@ import type { Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
-import { streamUrl, waitUntilStreamable } from './play.js';
+import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
+import type { StreamRelay } from '../../player/stream-relay.js';
 import { RoomPlayer, measureClock } from './room-player.js';
 
 /** The original design's client compares videos, users and rooms with its sub periodically. */
@@ -40,6 +41,7 @@ export class LiveClientSession implements ClientSession {
   private readonly listeners = new Set<() => void>();
   private session: Session | undefined;
   private player: RoomPlayer | undefined;
+  private relay: StreamRelay | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private uploadAbort: AbortController | undefined;
@@ -129,7 +131,8 @@ export class LiveClientSession implements ClientSession {
       session.peer.on('room.event', (body) => this.onRoomEvent(body.event, body.room));
       await this.refresh();
       if (this.player && this.snap.watching) {
-        // Back after a failover: rejoin the room where it is now.
+        // Back after a failover: the relay fetches from the new sub under mpv's same URL; rejoin the room where it is now.
+        this.relay?.setUpstream(upstreamOf(session, this.opts.profile.data.token!));
         const { room } = await session.peer.request('room.join', { roomId: this.snap.watching.room.id }).catch(() => ({ room: undefined }));
         if (room) await this.player.rebind(session.peer, room);
       }
@@ -204,7 +207,8 @@ export class LiveClientSession implements ClientSession {
       const r = await withCentral(this.opts.endpoint, this.opts.log, (c) =>
         register ? c.request('auth.register', { user, password, repeat }) : c.request('auth.login', { user, password }),
       );
-      this.opts.profile.update({ host: this.opts.endpoint.host, port: this.opts.endpoint.port, user: r.user, token: r.token, subId: r.subId, subAddress: r.subAddress });
+      this.opts.profile.update({ host: this.opts.endpoint.host, port: this.opts.endpoint.port, user: r.user, token: r.token });
+      this.opts.profile.setPlacement(r);
       this.set({ busy: undefined, user: r.user, screen: 'main', loggedOutReason: undefined, notifications: [], unread: 0 });
       void this.connectLoop();
     } catch (err) {
@@ -281,7 +285,8 @@ export class LiveClientSession implements ClientSession {
       const clock = measureClock(peer, 4);
       clock.catch(() => {});
       const { room } = await peer.request('room.join', { roomId });
-      const url = streamUrl(session!.subAddress, room.videoId, this.opts.profile.data.token!);
+      this.relay = await openRelay(session!, this.opts.profile.data.token!, this.opts.log);
+      const url = this.relay.url(room.videoId);
       await waitUntilStreamable(url, (m) => this.toast(m), 120_000);
       const mpv = await startMpv({
         url,
@@ -322,6 +327,9 @@ export class LiveClientSession implements ClientSession {
     this.player = undefined;
     this.set({ watching: undefined });
     await player?.stop().catch(() => {});
+    const relay = this.relay;
+    this.relay = undefined;
+    await relay?.close();
   }
 
   private async leaveRoom(): Promise<void> {

@@ -8,7 +8,8 @@ import { positionAt } from '../shared/room.js';
 import { startMpv } from '../../player/mpv-process.js';
 import type { Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
-import { streamUrl, waitUntilStreamable } from './play.js';
+import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
+import type { StreamRelay } from '../../player/stream-relay.js';
 import { RoomPlayer, measureClock } from './room-player.js';
 
 export interface WatchOptions {
@@ -30,6 +31,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let player: RoomPlayer | undefined;
+  let relay: StreamRelay | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let closedText: string | undefined;
   const t0 = performance.now();
@@ -56,7 +58,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       }
       if (!player) {
         mark('joined');
-        const url = streamUrl(session.subAddress, room.videoId, profile.data.token!);
+        relay = await openRelay(session, profile.data.token!, log);
+        const url = relay.url(room.videoId);
         const mpvOptions = {
           url,
           headless: opts.headless,
@@ -99,6 +102,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         }, 1000);
         void mpv.exited.then(() => stop.abort());
       } else {
+        // Same URL for mpv; the relay now fetches from the sub this session is on.
+        relay?.setUpstream(upstreamOf(session, profile.data.token!));
         await player.rebind(session.peer, room);
         opts.onInfo(`back in room ${room.id} on ${session.subId}`);
       }
@@ -121,6 +126,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await player?.stop();
+    await relay?.close();
   }
   if (closedText) opts.onInfo(closedText);
 }

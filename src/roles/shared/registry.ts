@@ -8,6 +8,8 @@ export interface SubRecord {
   id: string;
   address: string;
   pid: number;
+  /** The sub's TLS certificate fingerprint (absent: it serves plain text). */
+  fingerprint?: string;
   clients: number;
   registeredAtMs: number;
   lastSeenMs: number;
@@ -21,13 +23,14 @@ export interface SubRecord {
 export type Registry = ReadonlyMap<string, SubRecord>;
 
 /** Add a sub, or re-attach a known one (same id) that reconnected before it was declared dead. */
-export function registerSub(reg: Registry, sub: { id: string; address: string; pid: number }, nowMs: number, cfg: DetectorConfig): Map<string, SubRecord> {
+export function registerSub(reg: Registry, sub: { id: string; address: string; pid: number; fingerprint?: string }, nowMs: number, cfg: DetectorConfig): Map<string, SubRecord> {
   const next = new Map(reg);
   const known = reg.get(sub.id);
   next.set(sub.id, {
     id: sub.id,
     address: sub.address,
     pid: sub.pid,
+    ...(sub.fingerprint ? { fingerprint: sub.fingerprint } : {}),
     clients: known?.clients ?? 0,
     registeredAtMs: known?.registeredAtMs ?? nowMs,
     lastSeenMs: nowMs,

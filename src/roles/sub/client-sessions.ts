@@ -33,7 +33,7 @@ const TOKEN_CACHE_MS = 60_000;
 /** Most tokens a sub remembers; the oldest check is dropped first (it is re-checked when needed). */
 const TOKEN_CACHE_MAX = 10_000;
 
-type Placement = { user: string; subId: string; subAddress: string };
+type Placement = { user: string; subId: string; subAddress: string; subFingerprint?: string };
 
 export class ClientSessions {
   private readonly conns = new Map<Peer, ClientConn>();
@@ -72,7 +72,7 @@ export class ClientSessions {
       const placement = await this.check(p.token);
       if (placement.subId !== this.sub.subId) {
         throw new WatchpartyError('WRONG_SUB', `${placement.user} is served by ${placement.subId} at ${placement.subAddress}, not by ${this.sub.subId}`, {
-          details: { subId: placement.subId, subAddress: placement.subAddress },
+          details: { subId: placement.subId, subAddress: placement.subAddress, ...(placement.subFingerprint ? { subFingerprint: placement.subFingerprint } : {}) },
         });
       }
       conn.session = { user: placement.user, token: p.token, tokenSha: tokenDigest(p.token), sinceMs: Date.now() };

@@ -17,6 +17,8 @@ import { lockDataDir } from '../data-dir.js';
 import { ClientSessions } from './client-sessions.js';
 import { Replicator } from './replicas.js';
 import { serveStream } from './stream.js';
+import type { TlsMaterial } from '../../net/tls.js';
+import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
 
 /**
  * Upload chunk bytes a sub relays for all its clients at once (two chunks): they share the sub's one link
@@ -32,6 +34,10 @@ export interface SubOptions {
   advertiseHost: string | undefined;
   dataDir: string;
   secret: string;
+  /** Serve wss:// and https:// with this certificate; plain text without. */
+  tls?: TlsMaterial;
+  /** How to trust central's certificate on first contact (pinned in <data>/central-pin.json). */
+  trust?: Omit<TrustOptions, 'store' | 'what' | 'ask'>;
   log: Logger;
 }
 
@@ -40,6 +46,11 @@ export type LinkState = 'connecting' | 'registered' | 'lost';
 /** Reconnect quickly at first, never slower than every 2 s, so a restarted central sees its subs within seconds. */
 const CENTRAL_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 2000, jitter: 0.2 };
 const STATE_FILE = 'state.json';
+const PIN_FILE = 'central-pin.json';
+/** Kept when central is a new instance: the lock, this sub's own certificate and central's pin. */
+const KEEP_ON_WIPE = new Set(['lock', 'tls', PIN_FILE]);
+/** Refusals that retrying cannot fix. */
+const FATAL = new Set(['BAD_SECRET', 'PROTOCOL_MISMATCH', 'CERT_CHANGED', 'CERT_UNKNOWN', 'CERT_MISMATCH', 'TLS_REQUIRED']);
 
 export class Sub {
   link: LinkState = 'connecting';
@@ -76,6 +87,7 @@ export class Sub {
       host: opts.bind,
       port: opts.port,
       log: opts.log.child('net'),
+      ...(opts.tls ? { tls: opts.tls } : {}),
       onPeer: (peer) => sub?.sessions.accept(peer),
       onHttp: (req, res) => sub?.serveHttp(req, res),
       // Upload chunks from all clients together: each is copied while relayed, so this bounds memory.
@@ -84,6 +96,7 @@ export class Sub {
       maxMessageBytes: MAX_CLIENT_FRAME_BYTES,
     });
     sub = new Sub(opts, server, lock);
+    opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); central hands it to clients` : 'TLS off: plain text (loopback or --insecure)');
     opts.log.info(`ready sub ${opts.bind}:${server.port}`);
     sub.loop = sub.runCentralLink(onFatal);
     return sub;
@@ -146,7 +159,7 @@ export class Sub {
   /** Delete everything this sub stored for another central instance (keeping only the lock). */
   private wipe(): void {
     for (const entry of fs.readdirSync(this.opts.dataDir)) {
-      if (entry !== 'lock') fs.rmSync(path.join(this.opts.dataDir, entry), { recursive: true, force: true });
+      if (!KEEP_ON_WIPE.has(entry)) fs.rmSync(path.join(this.opts.dataDir, entry), { recursive: true, force: true });
     }
   }
 
@@ -170,7 +183,7 @@ export class Sub {
         this.sessions.centralLost();
       } catch (err) {
         const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
-        if (e.code === 'BAD_SECRET' || e.code === 'PROTOCOL_MISMATCH') {
+        if (FATAL.has(e.code)) {
           log.error(`${e.message}. ${e.hint}`);
           onFatal(e);
           return;
@@ -189,7 +202,14 @@ export class Sub {
 
   private async connectOnce(): Promise<void> {
     const { log } = this.opts;
-    const { peer, hello } = await dial({ address: this.opts.central, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link') });
+    const trust = await resolveTrust(this.opts.central, {
+      envTrust: false,
+      insecure: false,
+      ...this.opts.trust,
+      store: filePinStore(path.join(this.opts.dataDir, PIN_FILE)),
+      what: 'central',
+    });
+    const { peer, hello } = await dial({ address: this.opts.central, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...trust });
     try {
       if (hello.protocol !== PROTOCOL_VERSION) throw new WatchpartyError('PROTOCOL_MISMATCH');
       const known = this.readState().instanceId;
@@ -213,6 +233,7 @@ export class Sub {
         secret: this.opts.secret,
         port: this.server.port,
         pid: process.pid,
+        ...(this.opts.tls ? { fingerprint: this.opts.tls.fingerprint } : {}),
         ...(this.opts.advertiseHost ? { advertiseHost: this.opts.advertiseHost } : {}),
         ...(resumeId ? { resumeId } : {}),
       });

@@ -1,6 +1,7 @@
 /**
  * HTTP streaming of replicas with Range support, so mpv starts at once and seeks anywhere.
- * GET/HEAD /videos/<id>, authenticated by the session token (`Authorization: Bearer` or `?token=`).
+ * GET/HEAD /videos/<id>, authenticated by the session token in `Authorization: Bearer` only: a token in
+ * a URL ends up in logs, shell history and `ps`, so `?token=` is refused even when it is valid.
  * A video not yet replicated here answers 503 "still arriving: N %" with Retry-After, and one whose
  * replica is still being checked against the catalogue 503 "checking the replica: N %": unchecked bytes
  * are never served.
@@ -39,9 +40,10 @@ export async function serveStream(req: IncomingMessage, res: ServerResponse, dep
   const m = /^\/videos\/(\d{1,12})$/.exec(url.pathname);
   if (!m) return plain(res, 404, 'not found: videos are at /videos/<id>');
   if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET and HEAD', { allow: 'GET, HEAD' });
+  if (url.searchParams.has('token')) return plain(res, 401, 'tokens are not accepted in URLs: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer error="invalid_request"' });
   const auth = req.headers.authorization;
-  const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : url.searchParams.get('token');
-  if (!token) return plain(res, 401, 'a session token is required (Authorization: Bearer <token> or ?token=)', { 'www-authenticate': 'Bearer' });
+  const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  if (!token) return plain(res, 401, 'a session token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
   let user: string | undefined;
   try {
     user = await deps.authenticate(token);
