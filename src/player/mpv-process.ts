@@ -61,6 +61,23 @@ export interface MpvHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * Load `url` in an idle mpv, wait until it has the file, then turn idling off so that mpv quits at the
+ * end of the file as if the URL had been on its command line.
+ */
+async function loadOverIpc(ipc: MpvIpc, url: string): Promise<void> {
+  await ipc.command(['loadfile', url, 'replace'], 5000);
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const idle = await ipc.command(['get_property', 'idle-active'], 3000).catch(() => true);
+    const path = await ipc.command(['get_property', 'path'], 3000).catch(() => null);
+    if (idle === false && typeof path === 'string') break;
+    if (Date.now() > until) throw new WatchpartyError('PLAYER_FAILED', 'mpv could not open the stream within 15 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await ipc.setProperty('idle', 'no');
+}
+
 /** Spawn mpv and connect to its IPC socket. */
 export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
   const ipcPath = opts.ipcPath ?? path.join(os.tmpdir(), `watchparty-mpv-${process.pid}-${Date.now()}.sock`);
@@ -77,7 +94,9 @@ export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
     ...(opts.startSeconds ? [`--start=${opts.startSeconds}`] : []),
     ...(opts.paused ? ['--pause'] : []),
     ...(opts.extraArgs ?? []),
-    opts.url,
+    // No URL here: a command line is readable by every user of the machine (ps), and the URL may carry
+    // a secret (the stream relay's path). mpv starts idle and is given the URL over its IPC socket.
+    '--idle=yes',
   ];
   const child = spawn('mpv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -92,6 +111,12 @@ export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
     throw new WatchpartyError('PLAYER_FAILED', `mpv exited (${code}) before it was ready: ${stderr.trim().slice(-300) || 'no message'}`);
   });
   const ipc = await Promise.race([MpvIpc.connect(ipcPath, 10_000), spawnError, earlyExit]);
+  try {
+    await Promise.race([loadOverIpc(ipc, opts.url), earlyExit]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   // Never leave a player running after us, whatever way we exit.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

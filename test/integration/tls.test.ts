@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fileScope, run, runToEnd, secretFileOf, tempDir } from '../helpers/spawn-role.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { withMpv } from '../helpers/mpv-ipc-client.js';
 
 const FP = /SHA256:[A-Za-z0-9+/]{43}/;
 
@@ -130,9 +131,13 @@ describe('TLS', () => {
     const lines = allCommandLines();
     const mpv = lines.find((l) => /^mpv /.test(l.cmdline) && l.cmdline.includes(`watchparty-ppid=${play.child.pid}`));
     expect(mpv, 'the mpv started by "watchparty play"').toBeDefined();
+    // No URL on mpv's command line at all (the relay's path is a secret too); it came over IPC, and
     // mpv reads from the client's loopback relay, not from the sub.
-    expect(mpv!.cmdline).toMatch(/ http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/videos\/1 ?$/);
-    expect(mpv!.cmdline).not.toContain(String(s.port));
+    expect(mpv!.cmdline).not.toMatch(/https?:\/\//);
+    const socket = /--input-ipc-server=(\S+)/.exec(mpv!.cmdline)![1]!;
+    const url = await withMpv(socket, (ipc) => ipc.command(['get_property', 'path']));
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]+\/videos\/1$/);
+    expect(String(url)).not.toContain(`:${s.port}/`);
     for (const l of lines) expect(l.cmdline, `command line of pid ${l.pid}`).not.toContain(token);
     play.kill('SIGINT');
     expect(await play.exited(5000)).toBe(0);
