@@ -226,6 +226,11 @@ export const requests = {
   'upload.finish': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }), result: z.object({ video: VideoInfo }) },
   'upload.cancel': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }), result: Empty },
   'videos.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
+  /**
+   * sub → central, on a second connection: make it this registered sub's bulk link (upload and replica
+   * chunks), so that probes and everyone's small requests never wait behind megabytes of chunks.
+   */
+  'sub.attach': { params: z.object({ secret: Text(1024), subId: SubId }), result: Empty },
   /** sub → central: the whole catalogue, for the sub's own replication (acting for no user). */
   'replica.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
   /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
@@ -332,7 +337,7 @@ export interface Accepts {
 }
 
 /** A sub after hello, before central has checked its secret: it may only register. */
-export const CentralAcceptsFromUnregisteredSub: Accepts = { requests: ['sub.register', 'status.get'], events: [] };
+export const CentralAcceptsFromUnregisteredSub: Accepts = { requests: ['sub.register', 'sub.attach', 'status.get'], events: [] };
 export const CentralAcceptsFromSub: Accepts = {
   requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],

@@ -141,6 +141,8 @@ describe('hostile peers', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(peak, `sub peaked at ${peak.toFixed(0)} MB (from ${before.toFixed(0)} MB)`).toBeLessThan(250);
+    // The chunks went over the sub's bulk link, apart from probes and everyone's small requests.
+    expect(c.central.output()).toMatch(new RegExp(`${c.subs[0]!.subId} attached its bulk link`));
     // Bob on the same sub is served, and central never lost the sub.
     const b = await sessionAt(bob.subAddress, bob.token);
     expect((await b.request('users.list')).error).toBeUndefined();

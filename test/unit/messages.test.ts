@@ -188,6 +188,16 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
     result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
   },
+  'sub.attach': {
+    params: {
+      ok: [{ secret: 's', subId: 'sub-1' }],
+      bad: [
+        { why: 'subId not a sub id', value: { secret: 's', subId: 'central' }, path: 'subId' },
+        { why: 'missing secret', value: { subId: 'sub-1' }, path: 'secret' },
+      ],
+    },
+    result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+  },
   'replica.list': {
     params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
     result: { ok: [{ videos: [] }], bad: [{ why: 'missing videos', value: {}, path: 'videos' }] },
@@ -670,8 +680,8 @@ describe('the relay table', () => {
     expect(messages.SubAcceptsFromClient.actingUser).toBeFalsy();
   });
 
-  it('an unregistered sub may only register (and read status)', () => {
-    expect([...messages.CentralAcceptsFromUnregisteredSub.requests].sort()).toEqual(['status.get', 'sub.register']);
+  it('an unregistered sub may only register, attach a bulk link (both with the secret) and read status', () => {
+    expect([...messages.CentralAcceptsFromUnregisteredSub.requests].sort()).toEqual(['status.get', 'sub.attach', 'sub.register']);
     expect(messages.CentralAcceptsFromUnregisteredSub.events).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@ import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
 import type { Room, RoomEvent } from '../shared/room.js';
 import { mayActFor, startMove, type Move } from '../shared/assignment.js';
-import { serveSubLink } from './handlers.js';
+import { serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 
@@ -220,6 +220,7 @@ export class Central {
       if (p.role === 'sub') {
         peer.setAccepts(CentralAcceptsFromUnregisteredSub);
         this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));
+        this.serveSubAttach(peer, normalizeAddress(req.socket.remoteAddress));
       } else {
         peer.setAccepts(CentralAcceptsFromClient);
         peer.markReady();
@@ -228,6 +229,39 @@ export class Central {
       return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
     });
     log.debug(`connection from ${peer.name}`);
+  }
+
+  /** What a registered sub's links (control and bulk) need to serve relayed requests. */
+  private subLinkDeps(): SubLinkDeps {
+    return {
+      store: this.store,
+      accounts: this.accounts,
+      videos: this.videos,
+      rooms: this.rooms,
+      log: this.opts.log.child('subs'),
+      quotas: this.accounts.quotas,
+      mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
+    };
+  }
+
+  /** A second connection of a registered sub becomes its bulk link; it lives only as long as the control link. */
+  private serveSubAttach(peer: Peer, remoteHost: string): void {
+    peer.handle('sub.attach', (p) => {
+      const control = this.subPeers.get(p.subId);
+      if (!this.accounts.secretMatches(p.secret, this.opts.secret) || !control) {
+        this.opts.log.warn(`refused a bulk link from ${remoteHost} for ${p.subId}: ${control ? 'wrong cluster secret' : 'no such connected sub'}`);
+        setTimeout(() => peer.close(CloseCode.badSecret, 'refused'), 50);
+        throw new WatchpartyError('BAD_SECRET', 'central refused this bulk link');
+      }
+      peer.name = `${p.subId} (bulk)`;
+      peer.setAccepts(CentralAcceptsFromSub);
+      peer.setLimits(CLUSTER_LIMITS);
+      peer.markReady();
+      serveSubLink(peer, p.subId, this.subLinkDeps());
+      control.onceClosed(() => peer.close(CloseCode.replaced, 'the control link closed'));
+      this.opts.log.info(`${p.subId} attached its bulk link (chunks travel apart from probes)`);
+      return {};
+    });
   }
 
   /** A sub may only register, with the cluster secret; then it may relay for the users assigned to it. */
@@ -250,15 +284,7 @@ export class Central {
       peer.setAccepts(CentralAcceptsFromSub);
       peer.setLimits(CLUSTER_LIMITS);
       peer.markReady();
-      serveSubLink(peer, id, {
-        store: this.store,
-        accounts: this.accounts,
-        videos: this.videos,
-        rooms: this.rooms,
-        log: this.opts.log.child('subs'),
-        quotas: this.accounts.quotas,
-        mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
-      });
+      serveSubLink(peer, id, this.subLinkDeps());
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);

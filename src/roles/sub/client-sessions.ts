@@ -13,6 +13,8 @@ interface SubContext {
   subId: string | undefined;
   instanceId: string | undefined;
   central: Peer | undefined;
+  /** The link for chunks (a second connection to central, or `central` itself). */
+  bulkCentral: Peer | undefined;
   changed(): void;
 }
 
@@ -124,7 +126,9 @@ export class ClientSessions {
     const timeoutMs = (RELAYED[type] as { timeoutMs?: number }).timeoutMs;
     // On this link every relayed request carries the acting user; central checks it against its assignment.
     const acting = { ...params, user } as unknown as Params<RequestName & K>;
-    return this.centralPeer().request(type, acting, { ...(payload ? { payload } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+    // Chunks take the bulk link, so that nobody's small requests (or central's probes) wait behind them.
+    const link = type === 'upload.chunk' && this.sub.bulkCentral && !this.sub.bulkCentral.closed ? this.sub.bulkCentral : this.centralPeer();
+    return link.request(type, acting, { ...(payload ? { payload } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
   /** Central's events for our clients. */

@@ -57,6 +57,8 @@ export class Sub {
   subId: string | undefined;
   instanceId: string | undefined;
   central: Peer | undefined;
+  /** The second connection to central for upload and replica chunks (undefined: use `central`). */
+  private bulk: Peer | undefined;
   readonly sessions: ClientSessions;
   readonly replicas: Replicator;
   private readonly stopper = new AbortController();
@@ -69,7 +71,7 @@ export class Sub {
     private readonly lock: { release(): void },
   ) {
     this.sessions = new ClientSessions(this, opts.log.child('clients'));
-    this.replicas = new Replicator(opts.dataDir, opts.log.child('replicas'), () => this.central, () => this.changed());
+    this.replicas = new Replicator(opts.dataDir, opts.log.child('replicas'), () => this.bulkCentral, () => this.changed());
     // New videos arrive by event; this periodic pass catches anything an outage made us miss.
     const timer = setInterval(() => void this.replicas.sync(), 30_000);
     timer.unref();
@@ -119,6 +121,7 @@ export class Sub {
     this.stopper.abort();
     this.replicas.stop();
     this.central?.close(CloseCode.shutdown, 'sub shutting down');
+    this.bulk?.close(CloseCode.shutdown, 'sub shutting down');
     await this.server.close();
     await this.loop;
     this.lock.release();
@@ -200,6 +203,28 @@ export class Sub {
     }
   }
 
+  /** Where chunks go: the bulk link while it is open, else the control link. */
+  get bulkCentral(): Peer | undefined {
+    return this.bulk && !this.bulk.closed ? this.bulk : this.central;
+  }
+
+  /**
+   * Open the bulk link beside the control link. Probes and small requests then never queue behind chunks;
+   * without it (an older central, a refusal) chunks share the control link as before.
+   */
+  private async openBulkLink(trust: object, subId: string, control: Peer): Promise<void> {
+    const { log } = this.opts;
+    try {
+      const { peer } = await dial({ address: this.opts.central, name: 'central (bulk)', role: 'sub', accepts: { requests: [], events: [] }, log: log.child('bulk'), ...trust });
+      await peer.request('sub.attach', { secret: this.opts.secret, subId });
+      this.bulk = peer;
+      control.onceClosed(() => peer.close(1000, 'control link closed'));
+      keepAlive(peer, 5000);
+    } catch (err) {
+      log.warn(`no bulk link to central (${(err as Error).message}); chunks share the control link`);
+    }
+  }
+
   private async connectOnce(): Promise<void> {
     const { log } = this.opts;
     const trust = await resolveTrust(this.opts.central, {
@@ -245,6 +270,7 @@ export class Sub {
       log.info(`${rejoined ? 're-registered' : 'registered'} with central ${this.opts.central} as ${reg.subId} (instance ${reg.instanceId})`);
       this.setLink('registered');
       this.sessions.centralBack();
+      await this.openBulkLink(trust, reg.subId, peer);
       void this.replicas.sync();
     } catch (err) {
       peer.close(1000, 'registration failed');
