@@ -1,6 +1,7 @@
 /** Connect to a watchparty server, say hello, and hand back a ready Peer. */
 import WebSocket from 'ws';
-import { CLUSTER_LIMITS, Peer } from './peer.js';
+import { Peer } from './peer.js';
+import { CLUSTER_LIMITS } from './flow.js';
 import { FRAME_LIMITS } from './frame.js';
 import { PROTOCOL_VERSION, type Accepts, type Result } from './messages.js';
 import { WatchpartyError } from '../core/errors.js';

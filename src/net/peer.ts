@@ -22,6 +22,7 @@ import {
   type ErrorBody,
 } from './messages.js';
 import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
+import { ReadGate, UNTRUSTED_LIMITS, type PeerLimits } from './flow.js';
 import type { Logger } from '../core/log.js';
 
 /** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
@@ -63,58 +64,6 @@ export interface PeerOptions {
   readyTimeoutMs?: number;
 }
 
-/** Bounds on what one connection can make us hold. */
-export interface PeerLimits {
-  /** Stop reading from the socket while more than this many bytes wait to be sent to it (null: never). */
-  pauseAboveBytes: number | null;
-  /** Close with CloseCode.sendQueueFull once this many bytes would wait to be sent. */
-  maxQueuedBytes: number;
-  /** Requests handled at once; while this many run, reading pauses (null: unlimited). */
-  maxInFlight: number | null;
-  /** Payload bytes of running requests, shared by many peers (a sub's clients): over it, reading pauses. */
-  payloadBudget?: ByteBudget;
-  /** Messages read per second (a burst of twice that is allowed); past it, reading pauses (null: unlimited). */
-  messagesPerSecond: number | null;
-}
-
-/**
- * Payload bytes being handled across many connections. Each peer holding some adds them, and every
- * peer that paused for it is told when bytes are released, so a burst from many clients at once cannot
- * hold more than `limitBytes` of chunks (each of which is copied while it is relayed).
- */
-export class ByteBudget {
-  used = 0;
-  private readonly waiters = new Set<() => void>();
-  constructor(readonly limitBytes: number) {}
-
-  get over(): boolean {
-    return this.used > this.limitBytes;
-  }
-
-  take(bytes: number): void {
-    this.used += bytes;
-  }
-
-  release(bytes: number): void {
-    this.used -= bytes;
-    if (!this.over) for (const w of [...this.waiters]) w();
-  }
-
-  /** Call `fn` whenever bytes are released while under the limit; returns the unsubscribe. */
-  onRelease(fn: () => void): () => void {
-    this.waiters.add(fn);
-    return () => this.waiters.delete(fn);
-  }
-}
-
-/** Anyone on the network: replies must be read and requests wait their turn. */
-export const UNTRUSTED_LIMITS: PeerLimits = { pauseAboveBytes: 256 * 1024, maxQueuedBytes: 24 * 1024 * 1024, maxInFlight: 8, messagesPerSecond: 50 };
-/**
- * A cluster link (sub ↔ central) or a server we dialed: never paused, because every user of a sub shares
- * its link to central; the cap only stops a peer that stopped reading altogether.
- */
-export const CLUSTER_LIMITS: PeerLimits = { pauseAboveBytes: null, maxQueuedBytes: 512 * 1024 * 1024, maxInFlight: null, messagesPerSecond: null };
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export class Peer {
@@ -130,13 +79,8 @@ export class Peer {
   private readonly requestTimeoutMs: number;
   private readonly maxBadMessages: number;
   private readonly highWaterBytes: number;
-  private limits: PeerLimits;
-  private inFlight = 0;
-  private readPaused = false;
-  /** Message allowance left (token bucket for messagesPerSecond), refilled from `tokensAtMs`. */
-  private tokens = 0;
-  private tokensAtMs = 0;
-  private refillTimer: NodeJS.Timeout | undefined;
+  /** When to stop reading from this socket (see flow.ts). */
+  private readonly gate: ReadGate;
   private readyTimer: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -150,8 +94,7 @@ export class Peer {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxBadMessages = opts.maxBadMessages ?? 5;
     this.highWaterBytes = opts.highWaterBytes ?? 4 * 1024 * 1024;
-    this.limits = opts.limits ?? UNTRUSTED_LIMITS;
-    this.watchBudget();
+    this.gate = new ReadGate(ws, opts.limits ?? UNTRUSTED_LIMITS);
     if (opts.readyTimeoutMs !== undefined) {
       const ms = opts.readyTimeoutMs;
       this.readyTimer = setTimeout(() => this.reject(CloseCode.notReady, `not ready within ${ms} ms (hello, then register or open a session)`), ms);
@@ -178,37 +121,7 @@ export class Peer {
 
   /** Change what this peer may make us hold (a registered sub gets CLUSTER_LIMITS). */
   setLimits(limits: PeerLimits): void {
-    this.limits = limits;
-    this.watchBudget();
-    this.updateFlow();
-  }
-
-  private unwatchBudget: (() => void) | undefined;
-  /** Resume when the shared payload budget frees up, not only when this peer's own requests finish. */
-  private watchBudget(): void {
-    this.unwatchBudget?.();
-    this.unwatchBudget = this.limits.payloadBudget?.onRelease(() => this.updateFlow());
-  }
-
-  /**
-   * Pause reading while the peer is not reading our replies or has too many requests running, and
-   * resume when both are back under their marks: TCP then slows the sender, and memory stays bounded.
-   */
-  private updateFlow(): void {
-    if (this.closed) return;
-    const { pauseAboveBytes, maxInFlight } = this.limits;
-    const over =
-      this.refillTimer !== undefined ||
-      (pauseAboveBytes !== null && this.ws.bufferedAmount > pauseAboveBytes) ||
-      (maxInFlight !== null && this.inFlight >= maxInFlight) ||
-      (this.limits.payloadBudget?.over ?? false);
-    if (over && !this.readPaused) {
-      this.readPaused = true;
-      this.ws.pause();
-    } else if (!over && this.readPaused) {
-      this.readPaused = false;
-      this.ws.resume();
-    }
+    this.gate.setLimits(limits);
   }
 
   /** Serve a request type. */
@@ -303,8 +216,8 @@ export class Peer {
         reject(new Error(`frame of ${size} bytes exceeds the ${FRAME_LIMITS.maxFrameBytes}-byte limit`));
         return;
       }
-      if (this.ws.bufferedAmount + size > this.limits.maxQueuedBytes) {
-        this.reject(CloseCode.sendQueueFull, `more than ${this.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
+      if (this.ws.bufferedAmount + size > this.gate.limits.maxQueuedBytes) {
+        this.reject(CloseCode.sendQueueFull, `more than ${this.gate.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
         reject(new Error('send queue full'));
         return;
       }
@@ -312,7 +225,7 @@ export class Peer {
       // waits for the write callback, which is how a chunk sender slows to the network's pace.
       const mustWait = this.ws.bufferedAmount + size > this.highWaterBytes;
       const done = (err?: Error) => {
-        this.updateFlow();
+        this.gate.update();
         if (!mustWait) return;
         if (err) reject(err);
         else resolve();
@@ -323,7 +236,7 @@ export class Peer {
       } else {
         this.ws.send(head, { binary: true }, done);
       }
-      this.updateFlow();
+      this.gate.update();
       if (!mustWait) resolve();
     });
   }
@@ -337,37 +250,12 @@ export class Peer {
     this.close(code, reason);
   }
 
-  /**
-   * Spend one message of the allowance; when it runs out, stop reading until it has refilled a little.
-   * A peer a whole burst past it (messages already read before the pause took hold) is flooding: closed.
-   */
-  private spendMessage(): boolean {
-    const rate = this.limits.messagesPerSecond;
-    if (rate === null) return true;
-    const now = performance.now();
-    const burst = rate * 2;
-    // A new connection starts with half a second's allowance, so reconnecting buys a flooder little.
-    this.tokens = this.tokensAtMs === 0 ? rate / 2 : Math.min(burst, this.tokens + ((now - this.tokensAtMs) * rate) / 1000);
-    this.tokensAtMs = now;
-    this.tokens -= 1;
-    if (this.tokens < -rate) {
-      this.reject(CloseCode.flood, `more than ${rate} messages a second`);
-      return false;
-    }
-    if (this.tokens >= 0 || this.refillTimer) return true;
-    // Resume once a tenth of a second's worth (at least one message) is back.
-    const waitMs = Math.ceil(((Math.max(1, rate / 10) - this.tokens) * 1000) / rate);
-    this.refillTimer = setTimeout(() => {
-      this.refillTimer = undefined;
-      this.updateFlow();
-    }, waitMs);
-    this.refillTimer.unref();
-    this.updateFlow();
-    return true;
-  }
-
   private onMessage(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.rejected || !this.spendMessage()) return;
+    if (this.closed || this.rejected) return;
+    if (!this.gate.message()) {
+      this.reject(CloseCode.flood, `more than ${this.gate.limits.messagesPerSecond} messages a second`);
+      return;
+    }
     if (!isBinary) {
       this.reject(1003, 'text frames are not part of the protocol; send binary frames');
       return;
@@ -432,11 +320,7 @@ export class Peer {
       this.replyError(id, { code: 'UNKNOWN_REQUEST', message: `${type} is not served here` });
       return;
     }
-    this.inFlight += 1;
-    const budget = payload && payload.length > 0 ? this.limits.payloadBudget : undefined;
-    const held = payload?.length ?? 0;
-    budget?.take(held);
-    this.updateFlow();
+    const ended = this.gate.started(payload?.length ?? 0);
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
       if (out instanceof PayloadReply) await this.send({ type: 'reply', replyTo: id, result: out.result }, out.payload).catch(() => {});
@@ -453,9 +337,7 @@ export class Peer {
         this.replyError(id, { code: 'INTERNAL', message: `the server failed while handling ${type}` });
       }
     } finally {
-      this.inFlight -= 1;
-      budget?.release(held);
-      this.updateFlow();
+      ended();
     }
   }
 
@@ -515,8 +397,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.readyTimer);
-    clearTimeout(this.refillTimer);
-    this.unwatchBudget?.();
+    this.gate.dispose();
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));

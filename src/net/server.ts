@@ -7,7 +7,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
-import { Peer, type PeerLimits } from './peer.js';
+import { Peer } from './peer.js';
+import type { PeerLimits } from './flow.js';
 import { CloseCode, HelloOnly } from './messages.js';
 import type { Logger } from '../core/log.js';
 

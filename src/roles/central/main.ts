@@ -4,7 +4,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
-import { CLUSTER_LIMITS, type Peer } from '../../net/peer.js';
+import type { Peer } from '../../net/peer.js';
+import { CLUSTER_LIMITS } from '../../net/flow.js';
 import {
   CentralAcceptsFromClient,
   CentralAcceptsFromSub,
