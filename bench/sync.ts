@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MpvIpc } from '../src/player/mpv-ipc.js';
 import { dial } from '../src/net/dial.js';
-import { ClientAcceptsFromServer } from '../src/net/messages.js';
+import { ClientAcceptsFromServer } from '../src/net/directions.js';
 import type { Peer } from '../src/net/peer.js';
 import { createLogger } from '../src/core/log.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';

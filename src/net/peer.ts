@@ -5,22 +5,8 @@
 import type { WebSocket, RawData } from 'ws';
 import type { z } from 'zod';
 import { decodeFrame, encodeHeader, FrameError, FRAME_LIMITS } from './frame.js';
-import {
-  requests,
-  events,
-  Reply,
-  CloseCode,
-  describeIssues,
-  actingSchema,
-  isRelayed,
-  type Accepts,
-  type RequestName,
-  type EventName,
-  type Params,
-  type Result,
-  type EventBody,
-  type ErrorBody,
-} from './messages.js';
+import { requests, events, Reply, CloseCode, describeIssues, type RequestName, type EventName, type Params, type Result, type EventBody, type ErrorBody } from './messages.js';
+import { actingSchema, isRelayed, type Accepts } from './directions.js';
 import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
 import { ReadGate, UNTRUSTED_LIMITS, type PeerLimits } from './flow.js';
 import type { Logger } from '../core/log.js';

@@ -9,7 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_LIMITS } from './frame.js';
 import { Peer } from './peer.js';
 import type { PeerLimits } from './flow.js';
-import { CloseCode, HelloOnly } from './messages.js';
+import { CloseCode } from './messages.js';
+import { HelloOnly } from './directions.js';
 import type { Logger } from '../core/log.js';
 
 export interface ListenOptions {

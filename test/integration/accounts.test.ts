@@ -4,7 +4,7 @@ import { startSub, status } from '../helpers/spawn-role.js';
 import { startCluster } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { dial } from '../../src/net/dial.js';
-import { ClientAcceptsFromServer } from '../../src/net/messages.js';
+import { ClientAcceptsFromServer } from '../../src/net/directions.js';
 import { createLogger } from '../../src/core/log.js';
 import type { WatchpartyError } from '../../src/core/errors.js';
 

@@ -8,6 +8,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { fileScope, secretFileOf, status } from '../helpers/spawn-role.js';
 import { rawConnect, rawHello, type RawPeer } from '../helpers/raw-peer.js';
 import * as messages from '../../src/net/messages.js';
+import * as directions from '../../src/net/directions.js';
 
 type Outcome = 'closed' | 'replied-ok' | `error:${string}`;
 type State = 'central:new' | 'central:client' | 'central:sub-unregistered' | 'central:sub' | 'sub:new' | 'sub:client' | 'sub:session';
@@ -98,7 +99,7 @@ function paramsFor(type: string, actingUser: boolean): object {
   };
   const p = base[type] ?? {};
   // On a sub's link, relayed requests act for someone: always a user this fake sub was never given.
-  return actingUser && messages.isRelayed(type) ? { ...p, user: 'matrix' } : p;
+  return actingUser && directions.isRelayed(type) ? { ...p, user: 'matrix' } : p;
 }
 
 describe('authorization matrix and fuzzing', () => {
@@ -110,14 +111,14 @@ describe('authorization matrix and fuzzing', () => {
   });
 
   it('every request type in every connection state is refused unless that state may send it, and never succeeds without authority', async () => {
-    const accepts: Record<State, messages.Accepts> = {
-      'central:new': messages.HelloOnly,
-      'central:client': messages.CentralAcceptsFromClient,
-      'central:sub-unregistered': messages.CentralAcceptsFromUnregisteredSub,
-      'central:sub': messages.CentralAcceptsFromSub,
-      'sub:new': messages.HelloOnly,
-      'sub:client': messages.SubAcceptsFromClient,
-      'sub:session': messages.SubAcceptsFromClient,
+    const accepts: Record<State, directions.Accepts> = {
+      'central:new': directions.HelloOnly,
+      'central:client': directions.CentralAcceptsFromClient,
+      'central:sub-unregistered': directions.CentralAcceptsFromUnregisteredSub,
+      'central:sub': directions.CentralAcceptsFromSub,
+      'sub:new': directions.HelloOnly,
+      'sub:client': directions.SubAcceptsFromClient,
+      'sub:session': directions.SubAcceptsFromClient,
     };
     /** Requests that may succeed with no secret, token or session in that state. */
     const mayPass: Partial<Record<State, string[]>> = {

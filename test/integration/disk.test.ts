@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dial } from '../../src/net/dial.js';
-import { ClientAcceptsFromServer } from '../../src/net/messages.js';
+import { ClientAcceptsFromServer } from '../../src/net/directions.js';
 import { createLogger } from '../../src/core/log.js';
 import type { WatchpartyError } from '../../src/core/errors.js';
 import { fileScope, runToEnd, startCentral, startSub, status, tempDir, type Server } from '../helpers/spawn-role.js';

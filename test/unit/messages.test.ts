@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import * as messages from '../../src/net/messages.js';
-import { CloseCode, describeIssues, events, requests, Reply, type Accepts, type EventName, type RequestName } from '../../src/net/messages.js';
+import * as directions from '../../src/net/directions.js';
+import { CloseCode, describeIssues, events, requests, Reply, type EventName, type RequestName } from '../../src/net/messages.js';
+import { type Accepts } from '../../src/net/directions.js';
 
 const TOKEN = 'tok_' + 'a'.repeat(39); // 43 chars, like newToken()
 const NOTE = { id: 1, atMs: 1_700_000_000_000, kind: 'sub.joined', text: 'sub-2 joined' } as const;
@@ -611,14 +612,14 @@ describe('Reply', () => {
 });
 
 describe('Accepts direction lists', () => {
-  const lists = Object.entries(messages).filter(
+  const lists = Object.entries(directions).filter(
     (e): e is [string, Accepts] =>
       typeof e[1] === 'object' && e[1] !== null && Array.isArray((e[1] as Partial<Accepts>).requests) && Array.isArray((e[1] as Partial<Accepts>).events),
   );
 
   it('finds every exported *Accepts* list (and HelloOnly)', () => {
     const names = lists.map(([n]) => n).sort();
-    const acceptsExports = Object.keys(messages).filter((n) => n.includes('Accepts'));
+    const acceptsExports = Object.keys(directions).filter((n) => n.includes('Accepts'));
     for (const n of acceptsExports) expect(names).toContain(n);
     expect(names).toContain('HelloOnly');
     expect(names.length).toBeGreaterThanOrEqual(6);
@@ -639,50 +640,50 @@ describe('Accepts direction lists', () => {
   });
 
   it('before hello a server accepts only hello', () => {
-    expect(messages.HelloOnly).toEqual({ requests: ['hello'], events: [] });
+    expect(directions.HelloOnly).toEqual({ requests: ['hello'], events: [] });
   });
 
   it('clients cannot register subs or probe; subs cannot log users in at central', () => {
-    expect(messages.CentralAcceptsFromClient.requests).not.toContain('sub.register');
-    expect(messages.SubAcceptsFromClient.requests).not.toContain('sub.probe');
-    expect(messages.CentralAcceptsFromSub.requests).not.toContain('auth.login');
-    expect(messages.CentralAcceptsFromSub.requests).not.toContain('auth.register');
+    expect(directions.CentralAcceptsFromClient.requests).not.toContain('sub.register');
+    expect(directions.SubAcceptsFromClient.requests).not.toContain('sub.probe');
+    expect(directions.CentralAcceptsFromSub.requests).not.toContain('auth.login');
+    expect(directions.CentralAcceptsFromSub.requests).not.toContain('auth.register');
   });
 });
 
 describe('the relay table', () => {
   it('a client naming a user in a relayed request has the name stripped, so a sub can only add its own', () => {
-    for (const type of messages.RELAYED_NAMES) {
+    for (const type of directions.RELAYED_NAMES) {
       const parsed = requests[type].params.safeParse({ user: 'dave' });
       if (parsed.success) expect(parsed.data, type).not.toHaveProperty('user');
     }
   });
 
-  it.each(messages.RELAYED_NAMES)('%s on the sub → central link requires the acting user', (type) => {
-    const schema = messages.actingSchema(type);
+  it.each(directions.RELAYED_NAMES)('%s on the sub → central link requires the acting user', (type) => {
+    const schema = directions.actingSchema(type);
     expect(schema.safeParse({}).success).toBe(false);
     const r = schema.safeParse({ user: 'u'.repeat(257) });
     expect(r.success).toBe(false);
   });
 
   it('room.heartbeat from a sub carries the acting user; from a client it carries none', () => {
-    expect(messages.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID, user: 'alice' }).success).toBe(true);
-    expect(messages.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID }).success).toBe(false);
+    expect(directions.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID, user: 'alice' }).success).toBe(true);
+    expect(directions.actingSchema('room.heartbeat').safeParse({ roomId: ROOM_ID }).success).toBe(false);
   });
 
   it('generates the client list of the sub and the sub list of central: every relayed name in both', () => {
-    for (const type of messages.RELAYED_NAMES) {
-      expect(messages.SubAcceptsFromClient.requests).toContain(type);
-      expect(messages.CentralAcceptsFromSub.requests).toContain(type);
-      expect(messages.CentralAcceptsFromClient.requests).not.toContain(type);
+    for (const type of directions.RELAYED_NAMES) {
+      expect(directions.SubAcceptsFromClient.requests).toContain(type);
+      expect(directions.CentralAcceptsFromSub.requests).toContain(type);
+      expect(directions.CentralAcceptsFromClient.requests).not.toContain(type);
     }
-    expect(messages.CentralAcceptsFromSub.actingUser).toBe(true);
-    expect(messages.SubAcceptsFromClient.actingUser).toBeFalsy();
+    expect(directions.CentralAcceptsFromSub.actingUser).toBe(true);
+    expect(directions.SubAcceptsFromClient.actingUser).toBeFalsy();
   });
 
   it('an unregistered sub may only register, attach a bulk link (both with the secret) and read status', () => {
-    expect([...messages.CentralAcceptsFromUnregisteredSub.requests].sort()).toEqual(['status.get', 'sub.attach', 'sub.register']);
-    expect(messages.CentralAcceptsFromUnregisteredSub.events).toEqual([]);
+    expect([...directions.CentralAcceptsFromUnregisteredSub.requests].sort()).toEqual(['status.get', 'sub.attach', 'sub.register']);
+    expect(directions.CentralAcceptsFromUnregisteredSub.events).toEqual([]);
   });
 });
 

@@ -4,7 +4,8 @@
  * message names the user it acts for; central refuses it unless that user is assigned to this sub.
  */
 import { PayloadReply, type Peer, type RequestContext } from '../../net/peer.js';
-import { RELAYED_NAMES, type ActingEvent, type ActingParams, type Params, type RelayedName, type Result } from '../../net/messages.js';
+import { type Params, type Result } from '../../net/messages.js';
+import { RELAYED_NAMES, type ActingEvent, type ActingParams, type RelayedName } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { AccountService } from './account-service.js';

@@ -6,19 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
 import type { Peer } from '../../net/peer.js';
 import { CLUSTER_LIMITS } from '../../net/flow.js';
-import {
-  CentralAcceptsFromClient,
-  CentralAcceptsFromSub,
-  CentralAcceptsFromUnregisteredSub,
-  CloseCode,
-  PROTOCOL_VERSION,
-  type ClusterStatus,
-  type Notification,
-} from '../../net/messages.js';
+import { CloseCode, PROTOCOL_VERSION, type ClusterStatus, type Notification } from '../../net/messages.js';
+import { CentralAcceptsFromClient, CentralAcceptsFromSub, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
 import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
-import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type SubRecord } from '../shared/registry.js';
+import { registerSub, removeSub, updateSub, type SubRecord } from '../shared/registry.js';
+import { clusterStatus } from './status.js';
 import { lockDataDir } from '../data-dir.js';
 import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
@@ -26,7 +20,7 @@ import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
 import type { Room, RoomEvent } from '../shared/room.js';
-import { mayActFor, startMove, type Move } from '../shared/assignment.js';
+import { UserPlacement } from './placement.js';
 import { serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
@@ -56,18 +50,13 @@ function normalizeAddress(ip: string | undefined): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-/** Where a client finds a sub, with the fingerprint it pins without asking. */
-function placementOf(sub: SubRecord): { subId: string; subAddress: string; subFingerprint?: string } {
-  return { subId: sub.id, subAddress: sub.address, ...(sub.fingerprint ? { subFingerprint: sub.fingerprint } : {}) };
-}
-
 export class Central {
   private registry = new Map<string, SubRecord>();
   private readonly subPeers = new Map<string, Peer>();
   /** Ids declared dead in this run: a sub that comes back with one registers as new. */
   private readonly deadIds = new Set<string>();
-  /** Users moving between subs: the old sub may serve them until the move's deadline. */
-  private readonly moves = new Map<string, Move>();
+  /** Which sub serves each user, and the moves in progress. */
+  private readonly placement: UserPlacement;
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   readonly cfg: DetectorConfig;
@@ -82,8 +71,15 @@ export class Central {
     private readonly lock: { release(): void },
   ) {
     this.cfg = detectorConfig(opts.heartbeatMs);
+    this.placement = new UserPlacement({
+      store,
+      log: opts.log,
+      registry: () => this.registry,
+      notify: (users, n) => this.notify(users, n),
+      changed: () => this.changed(),
+    });
     this.accounts = new AccountService(store, opts.log.child('accounts'), {
-      placeUser: (user, current) => this.placeUser(user, current),
+      placeUser: (user, current) => this.placement.placeUser(user, current),
       notify: (users, n) => this.notify(users, n),
       revoke: (tokenShas) => {
         for (const tokenSha of tokenShas) for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { tokenSha });
@@ -141,7 +137,7 @@ export class Central {
       guard('failure detector', () => central!.runDetector(now));
       guard('upload-lease sweep', () => central!.videos.sweep(now));
       guard('room clock', () => central!.rooms.tick(now));
-      guard('move expiry', () => central!.pruneMoves(now));
+      guard('move expiry', () => central!.placement.pruneMoves(now));
       if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
         lastSweepMs = now;
         guard('session expiry', () => central!.accounts.sweep());
@@ -184,28 +180,7 @@ export class Central {
 
   /** The cluster as `status` shows it. */
   status(nowMs = Date.now()): ClusterStatus {
-    const assigned = this.store.assignedCounts();
-    const subs = [...this.registry.values()].sort((a, b) => compareIds(a.id, b.id));
-    return {
-      instance: this.store.instanceId,
-      startedAtMs: this.startedAtMs,
-      uptimeMs: Math.max(0, nowMs - this.startedAtMs),
-      heartbeatMs: this.opts.heartbeatMs,
-      users: this.store.userCount(),
-      videos: this.store.videos().length,
-      subs: subs.map((s) => ({
-        id: s.id,
-        address: s.address,
-        pid: s.pid,
-        users: assigned.get(s.id) ?? 0,
-        clients: s.clients,
-        state: s.probe.misses === 0 && s.connected ? ('alive' as const) : ('suspect' as const),
-        misses: s.probe.misses,
-        lastSeenMs: s.lastSeenMs,
-        videos: s.replicas.length,
-        transfers: [...s.transfers],
-      })),
-    };
+    return clusterStatus({ store: this.store, registry: this.registry, startedAtMs: this.startedAtMs, heartbeatMs: this.opts.heartbeatMs }, nowMs);
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -241,7 +216,7 @@ export class Central {
       rooms: this.rooms,
       log: this.opts.log.child('subs'),
       quotas: this.accounts.quotas,
-      mayActFor: (user, subId) => mayActFor(this.store.getUser(user)?.subId, this.moves.get(user), subId, Date.now()),
+      mayActFor: (user, subId) => this.placement.mayActFor(user, subId),
     };
   }
 
@@ -298,19 +273,6 @@ export class Central {
       this.changed();
       return { subId: id, instanceId: this.store.instanceId, heartbeatMs: this.opts.heartbeatMs };
     });
-  }
-
-  /** Forget moves whose grace has run out. */
-  private pruneMoves(nowMs: number): void {
-    for (const [user, move] of this.moves) if (move.untilMs <= nowMs) this.moves.delete(user);
-  }
-
-  /** Record that `user` now belongs to `to` (or nowhere); the sub they leave may serve them a little longer. */
-  private assign(user: string, from: string | null | undefined, to: string | null): void {
-    this.store.setUserSub(user, to);
-    const move = startMove(from, to, Date.now());
-    if (move) this.moves.set(user, move);
-    else this.moves.delete(user);
   }
 
   /** Reuse a sub's id across a reconnect to this instance, unless it was declared dead or is taken. */
@@ -388,44 +350,8 @@ export class Central {
     this.subPeers.get(id)?.close(CloseCode.declaredDead, 'declared dead by the failure detector');
     this.subPeers.delete(id);
     this.opts.log.error(`${id} (${sub.address}, pid ${sub.pid}) declared dead after ${misses} missed probes in a row`);
-    this.reassignUsersOf(id);
+    this.placement.reassignUsersOf(id);
     this.changed();
-  }
-
-  // ---- users on subs -----------------------------------------------------------------------
-
-  /** Move every user of a dead sub to the live subs, spread by load, and tell each of them. */
-  private reassignUsersOf(deadId: string): void {
-    const users = this.store.usersOfSub(deadId);
-    if (users.length === 0) return;
-    const placement = spreadUsers(this.registry, this.store.assignedCounts(), users);
-    for (const user of users) {
-      const to = placement.get(user) ?? null;
-      this.assign(user, deadId, to);
-      const text = to ? `you were moved to another server (${to}) because ${deadId} stopped answering` : `your server ${deadId} stopped answering and no other sub-server is live yet`;
-      this.notify([user], { kind: 'sub.lost', text });
-    }
-    const summary = [...placement.values()].reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
-    this.opts.log.info(`moved ${placement.size} of ${users.length} users of ${deadId}: ${[...summary].map(([s, n]) => `${n} → ${s}`).join(', ') || 'no live sub'}`);
-  }
-
-  /** Where `user` should connect: their current sub while it is live, else the least-loaded live one. */
-  private placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string; subFingerprint?: string } {
-    const current = currentSubId ? this.registry.get(currentSubId) : undefined;
-    if (current && current.connected && current.probe.misses === 0) return placementOf(current);
-    const best = leastLoaded(this.registry, this.store.assignedCounts());
-    if (!best) throw new WatchpartyError('NO_SUB');
-    this.assign(user, currentSubId, best.id);
-    if (currentSubId && currentSubId !== best.id) {
-      // The client could not reach its sub and that sub has lost its link to us: move the user now
-      // instead of after three missed probes, so playback barely pauses.
-      this.opts.log.info(`moved ${user} from unreachable ${currentSubId} to ${best.id}`);
-      this.notify([user], { kind: 'sub.lost', text: `you were moved to another server (${best.id}) because ${currentSubId} is unreachable` });
-    } else {
-      this.opts.log.info(`assigned ${user} to ${best.id}`);
-    }
-    this.changed();
-    return placementOf(best);
   }
 
   /** Store a notification for each recipient and push it through their sub, if that sub is connected. */

@@ -5,7 +5,8 @@
  */
 import { dial, sleep } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
-import { ClientAcceptsFromServer, type Result } from '../../net/messages.js';
+import { type Result } from '../../net/messages.js';
+import { ClientAcceptsFromServer } from '../../net/directions.js';
 import type { Peer } from '../../net/peer.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';

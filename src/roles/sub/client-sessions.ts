@@ -4,7 +4,8 @@
  * central's notifications and room events to every connection of a user.
  */
 import type { Peer, RequestContext } from '../../net/peer.js';
-import { CloseCode, PROTOCOL_VERSION, RELAYED, RELAYED_NAMES, SubAcceptsFromClient, type Params, type RelayedName, type RequestName } from '../../net/messages.js';
+import { CloseCode, PROTOCOL_VERSION, type Params, type RequestName } from '../../net/messages.js';
+import { RELAYED, RELAYED_NAMES, SubAcceptsFromClient, type RelayedName } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { tokenDigest } from '../shared/token-digest.js';
