@@ -91,8 +91,11 @@ export function listen(opts: ListenOptions): Promise<Listening> {
     socket.destroy();
   });
   // A bare TCP line or malformed HTTP ends up here; without a handler node would just reset it silently.
-  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    log.warn(`dropped connection from ${describeRemote(socket)}: not HTTP/WebSocket (${err.code ?? err.message})`);
+  server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => {
+    // 0x16 starts a TLS handshake: a client checking whether we speak TLS (ours do on first contact),
+    // which is routine on a plain-text port, not garbage.
+    if (err.rawPacket?.[0] === 0x16) log.debug(`TLS handshake from ${describeRemote(socket)} on this plain-text port: refused`);
+    else log.warn(`dropped connection from ${describeRemote(socket)}: not HTTP/WebSocket (${err.code ?? err.message})`);
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     socket.destroy();
   });
