@@ -8,7 +8,7 @@ import { type Accepts } from './directions.js';
 import { WatchpartyError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { VERSION } from '../version.js';
-import { isNotTlsError, pinnedConnection } from './tls.js';
+import { isLoopback, isNotTlsError, pinnedConnection, splitHostPort } from './tls.js';
 
 export interface DialOptions {
   /** `host:port` of the server. */
@@ -40,6 +40,14 @@ function describeConnectError(err: Error & { code?: string }): string {
   }
 }
 
+function onLoopback(address: string): boolean {
+  try {
+    return isLoopback(splitHostPort(address).host);
+  } catch {
+    return false;
+  }
+}
+
 /** Open a WebSocket to `address`, exchange hello, and resolve with the peer and the server's hello. */
 export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Result<'hello'> }> {
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -47,6 +55,10 @@ export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Resu
     maxPayload: FRAME_LIMITS.maxFrameBytes,
     perMessageDeflate: false,
     handshakeTimeout: timeoutMs,
+    // RFC 6455 masks client frames so that a browser script cannot smuggle bytes that a plain-text proxy
+    // would parse as HTTP. Inside TLS or on loopback no intermediary reads them, and an all-zero mask (still
+    // a masked frame) spares a copy of every chunk; plain text across a network keeps random masks.
+    ...(opts.fingerprint || onLoopback(opts.address) ? { generateMask: (mask: Buffer) => void mask.fill(0) } : {}),
     ...(opts.fingerprint ? { createConnection: pinnedConnection(opts.fingerprint, opts.name) as never } : {}),
   });
   await new Promise<void>((resolve, reject) => {

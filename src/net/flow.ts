@@ -84,17 +84,45 @@ export interface Pausable {
   resume(): void;
 }
 
+/** How long a connection counts as an uploader after its last payload (it then waits for the shared budget). */
+export const UPLOADER_MEMORY_MS = 5000;
+
+/** What a ReadGate knows about its connection when deciding whether to read. */
+export interface GateState {
+  /** The message allowance is refilling (see spendMessage). */
+  refilling: boolean;
+  bufferedAmount: number;
+  inFlight: number;
+  budgetOver: boolean;
+  /** When this connection last sent a payload (undefined: never). */
+  lastPayloadAtMs: number | undefined;
+}
+
 /**
- * When to stop reading from one connection: while its unread replies pass `pauseAboveBytes`, while it
- * has `maxInFlight` requests running, while the shared payload budget is over, or while its message
- * allowance refills. TCP then slows the sender, and what it can make us hold stays bounded.
+ * Whether to stop reading: while unread replies pass `pauseAboveBytes`, while `maxInFlight` requests run,
+ * while the allowance refills, or while the shared payload budget is over and this connection has been
+ * uploading lately. A connection that sends no payloads never waits for other people's chunks; the first
+ * payload it sends while the budget is over is handled, and then it waits like every uploader (so each
+ * connection can overdraw the budget by one message, which its own frame-size limit already bounds).
  */
+export function shouldPause(s: GateState, limits: PeerLimits, nowMs: number): boolean {
+  const uploading = s.lastPayloadAtMs !== undefined && nowMs - s.lastPayloadAtMs < UPLOADER_MEMORY_MS;
+  return (
+    s.refilling ||
+    (limits.pauseAboveBytes !== null && s.bufferedAmount > limits.pauseAboveBytes) ||
+    (limits.maxInFlight !== null && s.inFlight >= limits.maxInFlight) ||
+    (s.budgetOver && uploading)
+  );
+}
+
+/** Applies shouldPause to one socket, re-deciding after every message, send, completion and budget release. */
 export class ReadGate {
   private inFlight = 0;
   private paused = false;
   private allowance: Allowance | undefined;
   private refillTimer: NodeJS.Timeout | undefined;
   private unwatchBudget: (() => void) | undefined;
+  private lastPayloadAtMs: number | undefined;
   private disposed = false;
 
   constructor(
@@ -136,6 +164,7 @@ export class ReadGate {
   started(payloadBytes: number): () => void {
     this.inFlight += 1;
     const budget = payloadBytes > 0 ? this.limitsNow.payloadBudget : undefined;
+    if (payloadBytes > 0) this.lastPayloadAtMs = performance.now();
     budget?.take(payloadBytes);
     this.update();
     return () => {
@@ -148,12 +177,14 @@ export class ReadGate {
   /** Pause or resume reading to match the limits now (call after sends and their completions too). */
   update(): void {
     if (this.disposed) return;
-    const { pauseAboveBytes, maxInFlight, payloadBudget } = this.limitsNow;
-    const over =
-      this.refillTimer !== undefined ||
-      (pauseAboveBytes !== null && this.socket.bufferedAmount > pauseAboveBytes) ||
-      (maxInFlight !== null && this.inFlight >= maxInFlight) ||
-      (payloadBudget?.over ?? false);
+    const state = {
+      refilling: this.refillTimer !== undefined,
+      bufferedAmount: this.socket.bufferedAmount,
+      inFlight: this.inFlight,
+      budgetOver: this.limitsNow.payloadBudget?.over ?? false,
+      lastPayloadAtMs: this.lastPayloadAtMs,
+    };
+    const over = shouldPause(state, this.limitsNow, performance.now());
     if (over && !this.paused) {
       this.paused = true;
       this.socket.pause();

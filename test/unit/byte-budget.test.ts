@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBudget, spendMessage, type Allowance } from '../../src/net/flow.js';
+import { ByteBudget, shouldPause, spendMessage, UNTRUSTED_LIMITS, UPLOADER_MEMORY_MS, type Allowance, type GateState } from '../../src/net/flow.js';
 
 describe('ByteBudget', () => {
   it('is over only past its limit, and wakes every waiter when a release brings it back under', () => {
@@ -41,5 +41,28 @@ describe('spendMessage', () => {
     { why: 'a whole second past the allowance is a flood', at: Array(16).fill(0), rate: 10, out: [...Array(5).fill('ok'), ...[200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100].map((ms) => `pause ${ms}`), 'flood'] },
   ])('$why', ({ at, rate, out }) => {
     expect(run(at, rate)).toEqual(out);
+  });
+});
+
+describe('shouldPause', () => {
+  const idle: GateState = { refilling: false, bufferedAmount: 0, inFlight: 0, budgetOver: false, lastPayloadAtMs: undefined };
+  const now = 100_000;
+  it.each([
+    { why: 'an idle connection reads', s: {}, out: false },
+    { why: 'unread replies past the limit pause it', s: { bufferedAmount: UNTRUSTED_LIMITS.pauseAboveBytes! + 1 }, out: true },
+    { why: 'replies at the limit do not', s: { bufferedAmount: UNTRUSTED_LIMITS.pauseAboveBytes! }, out: false },
+    { why: 'a full set of requests in flight pauses it', s: { inFlight: UNTRUSTED_LIMITS.maxInFlight! }, out: true },
+    { why: 'a refilling allowance pauses it', s: { refilling: true }, out: true },
+    { why: 'an over budget does not pause a connection that never sent a payload', s: { budgetOver: true }, out: false },
+    { why: 'an over budget pauses a connection that just sent one', s: { budgetOver: true, lastPayloadAtMs: now - 10 }, out: true },
+    { why: 'an uploader that went quiet long enough reads again', s: { budgetOver: true, lastPayloadAtMs: now - UPLOADER_MEMORY_MS }, out: false },
+    { why: 'an uploader reads while the budget is under', s: { lastPayloadAtMs: now - 10 }, out: false },
+  ])('$why', ({ s, out }) => {
+    expect(shouldPause({ ...idle, ...s }, UNTRUSTED_LIMITS, now)).toBe(out);
+  });
+
+  it('never pauses for limits that are off', () => {
+    const off = { ...UNTRUSTED_LIMITS, pauseAboveBytes: null, maxInFlight: null };
+    expect(shouldPause({ ...idle, bufferedAmount: 1e9, inFlight: 1e6 }, off, now)).toBe(false);
   });
 });
