@@ -46,6 +46,7 @@ class Conn {
   private nextId = 1;
   private readonly waiting = new Map<number, (h: Record<string, unknown>) => void>();
   closed = false;
+  closeCode: number | undefined;
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d: Buffer) => {
       const h = JSON.parse(d.subarray(4, 4 + d.readUInt32BE(0)).toString()) as Record<string, unknown>;
@@ -54,8 +55,9 @@ class Conn {
         this.waiting.delete(h.replyTo as number);
       }
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       this.closed = true;
+      this.closeCode = code;
       for (const w of this.waiting.values()) w({ error: { code: 'CLOSED' } });
       this.waiting.clear();
     });
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
     tell('attack');
     const endAt = performance.now() + SECONDS * 1000;
     const attackers: Promise<void>[] = [];
-    const reopened = { count: 0 };
+    const reopened = { count: 0, codes: new Map<number, number>() };
     /** Run `attack` on a fresh connection until the time is up, reopening it whenever it is closed. */
     const forever = (open: () => Promise<Conn>, attack: (c: Conn) => Promise<void>) =>
       attackers.push(
@@ -187,8 +189,12 @@ async function main(): Promise<void> {
               continue;
             }
             await attack(c).catch(() => {});
+            // Only closes by the servers count, not our own at the end of the run.
+            if (c.closed && c.closeCode !== undefined) {
+              reopened.count += 1;
+              reopened.codes.set(c.closeCode, (reopened.codes.get(c.closeCode) ?? 0) + 1);
+            }
             c.ws.terminate();
-            reopened.count += 1;
           }
         })(),
       );
@@ -262,7 +268,8 @@ async function main(): Promise<void> {
     console.log(`peak RSS central, MB                    baseline ${baselinePeak.central.toFixed(0)}  under attack ${peak.central.toFixed(0)}   target ≤ 250`);
     console.log(`peak RSS sub, MB                        baseline ${baselinePeak.sub.toFixed(0)}  under attack ${peak.sub.toFixed(0)}   target ≤ 250`);
     console.log(`sub missed probes / declared dead       ${suspected} / ${dead ? 'yes' : 'no'}   target 0 / no`);
-    console.log(`attacker connections closed by servers  ${reopened.count}`);
+    const codes = [...reopened.codes].map(([code, n]) => `${code}×${n}`).join(' ');
+    console.log(`attacker connections closed by servers  ${reopened.count}${codes ? `  (close codes ${codes})` : ''}`);
     const met = p99(latencies.attack) <= 100 && peak.central <= 250 && peak.sub <= 250 && !dead && suspected === 0 && failures === 0;
     console.log(`targets: ${met ? 'met' : 'NOT met'}`);
     process.exitCode = met ? 0 : 1;

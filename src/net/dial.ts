@@ -106,6 +106,11 @@ export function keepAlive(peer: Peer, intervalMs: number): void {
     alive = true;
   });
   const timer = setInterval(() => {
+    // A socket we paused reads no pongs; that is not a dead server (see the same rule in server.ts).
+    if (peer.ws.isPaused) {
+      alive = true;
+      return;
+    }
     if (!alive) {
       peer.ws.terminate();
       return;

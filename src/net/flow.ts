@@ -17,33 +17,85 @@ export interface PeerLimits {
   messagesPerSecond: number | null;
 }
 
+/** Bytes a shared rate still allows at `atMs` (negative: owed; see spendBytes). */
+export interface ByteAllowance {
+  tokens: number;
+  atMs: number;
+}
+
+/**
+ * Spend `bytes` at `nowMs` under `bytesPerSecond` (a burst of half a second's worth is allowed). The
+ * allowance may go negative: a chunk already read is never refused, but the debt must be repaid before
+ * anyone reads more. `waitMs` is how long until the allowance is back to zero (0: nothing owed).
+ */
+export function spendBytes(allowance: ByteAllowance | undefined, nowMs: number, bytesPerSecond: number, bytes: number): { allowance: ByteAllowance; waitMs: number } {
+  const burst = bytesPerSecond / 2;
+  const refilled = allowance ? Math.min(burst, allowance.tokens + (Math.max(0, nowMs - allowance.atMs) * bytesPerSecond) / 1000) : burst;
+  const tokens = refilled - bytes;
+  return { allowance: { tokens, atMs: nowMs }, waitMs: tokens >= 0 ? 0 : Math.ceil((-tokens * 1000) / bytesPerSecond) };
+}
+
 /**
  * Payload bytes being handled across many connections. Each peer holding some adds them, and every
  * peer that paused for it is told when bytes are released, so a burst from many clients at once cannot
- * hold more than `limitBytes` of chunks (each of which is copied while it is relayed).
+ * hold more than `limitBytes` of chunks (each of which is copied while it is relayed). With
+ * `bytesPerSecond`, the payloads read by all of them together are also held to that rate: past it the
+ * budget is over until the allowance refills, and a timer then wakes the waiters.
  */
 export class ByteBudget {
   used = 0;
   private readonly waiters = new Set<() => void>();
-  constructor(readonly limitBytes: number) {}
+  private allowance: ByteAllowance | undefined;
+  private owedUntilMs = 0;
+  private refillTimer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly limitBytes: number,
+    readonly bytesPerSecond: number | null = null,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get over(): boolean {
-    return this.used > this.limitBytes;
+    return this.used > this.limitBytes || this.now() < this.owedUntilMs;
   }
 
   take(bytes: number): void {
     this.used += bytes;
+    if (this.bytesPerSecond === null || bytes <= 0) return;
+    const nowMs = this.now();
+    const r = spendBytes(this.allowance, nowMs, this.bytesPerSecond, bytes);
+    this.allowance = r.allowance;
+    if (r.waitMs === 0) return;
+    this.owedUntilMs = nowMs + r.waitMs;
+    this.armRefill();
   }
 
   release(bytes: number): void {
     this.used -= bytes;
-    if (!this.over) for (const w of [...this.waiters]) w();
+    this.wake();
   }
 
   /** Call `fn` whenever bytes are released while under the limit; returns the unsubscribe. */
   onRelease(fn: () => void): () => void {
     this.waiters.add(fn);
     return () => this.waiters.delete(fn);
+  }
+
+  /** Wake the waiters once the debt is repaid (re-arming if a timer fires a little early). */
+  private armRefill(): void {
+    clearTimeout(this.refillTimer);
+    this.refillTimer = setTimeout(
+      () => {
+        this.refillTimer = undefined;
+        if (this.now() < this.owedUntilMs) this.armRefill();
+        else this.wake();
+      },
+      Math.max(1, Math.ceil(this.owedUntilMs - this.now())),
+    );
+    this.refillTimer.unref();
+  }
+
+  private wake(): void {
+    if (!this.over) for (const w of [...this.waiters]) w();
   }
 }
 

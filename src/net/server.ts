@@ -133,6 +133,12 @@ export function listen(opts: ListenOptions): Promise<Listening> {
         alive = true;
       });
       const ping = setInterval(() => {
+        // While we hold the socket paused (flow control), its pong waits unread behind its data: that
+        // is our doing, not a dead peer. The check starts over once reading resumes.
+        if (ws.isPaused) {
+          alive = true;
+          return;
+        }
         if (!alive) {
           log.warn(`no pong from ${peer.name}: terminating the dead socket`);
           ws.terminate();

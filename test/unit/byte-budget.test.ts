@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBudget, shouldPause, spendMessage, UNTRUSTED_LIMITS, UPLOADER_MEMORY_MS, type Allowance, type GateState } from '../../src/net/flow.js';
+import { ByteBudget, shouldPause, spendBytes, spendMessage, UNTRUSTED_LIMITS, UPLOADER_MEMORY_MS, type Allowance, type ByteAllowance, type GateState } from '../../src/net/flow.js';
 
 describe('ByteBudget', () => {
   it('is over only past its limit, and wakes every waiter when a release brings it back under', () => {
@@ -64,5 +64,44 @@ describe('shouldPause', () => {
   it('never pauses for limits that are off', () => {
     const off = { ...UNTRUSTED_LIMITS, pauseAboveBytes: null, maxInFlight: null };
     expect(shouldPause({ ...idle, bufferedAmount: 1e9, inFlight: 1e6 }, off, now)).toBe(false);
+  });
+});
+
+describe('spendBytes', () => {
+  /** Spend `bytes` at each time, threading the allowance; the waits. */
+  const run = (steps: [number, number][], rate: number) => {
+    let a: ByteAllowance | undefined;
+    return steps.map(([t, bytes]) => {
+      const r = spendBytes(a, t, rate, bytes);
+      a = r.allowance;
+      return r.waitMs;
+    });
+  };
+  it.each([
+    { why: 'a fresh allowance holds half a second', steps: [[0, 500]], rate: 1000, out: [0] },
+    { why: 'past it the debt is repaid at the rate', steps: [[0, 500], [0, 250]], rate: 1000, out: [0, 250] },
+    { why: 'one chunk larger than the burst is read, then owed', steps: [[0, 2000]], rate: 1000, out: [1500] },
+    { why: 'at the rate nothing is ever owed', steps: [[0, 500], [100, 100], [200, 100], [300, 100]], rate: 1000, out: [0, 0, 0, 0] },
+    { why: 'idle time refills no more than the burst', steps: [[0, 500], [10_000, 600]], rate: 1000, out: [0, 100] },
+  ] as { why: string; steps: [number, number][]; rate: number; out: number[] }[])('$why', ({ steps, rate, out }) => {
+    expect(run(steps, rate)).toEqual(out);
+  });
+});
+
+describe('ByteBudget with a rate', () => {
+  it('is over while its readers owe bytes, and a timer wakes the waiters when the debt is repaid', async () => {
+    let now = 0;
+    const b = new ByteBudget(1_000_000, 1000, () => now);
+    let woken = 0;
+    b.onRelease(() => (woken += 1));
+    b.take(400);
+    expect(b.over).toBe(false);
+    b.take(200);
+    expect(b.over).toBe(true);
+    b.release(600); // bytes done, but the rate is still owed: nobody is woken early
+    expect(woken).toBe(0);
+    now = 100;
+    await expect.poll(() => woken, { timeout: 2000, interval: 5 }).toBe(1);
+    expect(b.over).toBe(false);
   });
 });

@@ -27,6 +27,12 @@ import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
  * to central with everyone's small requests, which must not wait behind a wall of chunks.
  */
 const CLIENT_PAYLOAD_BUDGET_BYTES = 2 * UPLOAD_CHUNK_BYTES;
+/**
+ * Upload bytes a sub reads from all its clients together per second (512 Mbit/s, above a home uplink):
+ * past it, chunks arrive faster than the sub's memory is recycled and garbage collection stalls everyone
+ * else's requests (bench/abuse, chunks). Uploaders then wait their turn; nobody else does.
+ */
+const CLIENT_UPLOAD_BYTES_PER_SECOND = 64 * 1024 * 1024;
 
 export interface SubOptions {
   /** `host:port` of central. */
@@ -95,7 +101,7 @@ export class Sub {
       onPeer: (peer) => sub?.sessions.accept(peer),
       onHttp: (req, res) => sub?.serveHttp(req, res),
       // Upload chunks from all clients together: each is copied while relayed, so this bounds memory.
-      limits: { ...UNTRUSTED_LIMITS, payloadBudget: new ByteBudget(CLIENT_PAYLOAD_BUDGET_BYTES) },
+      limits: { ...UNTRUSTED_LIMITS, payloadBudget: new ByteBudget(CLIENT_PAYLOAD_BUDGET_BYTES, CLIENT_UPLOAD_BYTES_PER_SECOND) },
       // Clients send at most one upload chunk per frame; anything larger is refused before it is buffered.
       maxMessageBytes: MAX_CLIENT_FRAME_BYTES,
     });
