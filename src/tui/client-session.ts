@@ -102,7 +102,7 @@ export interface ClientActions {
   cancelUpload(): void;
   /** Paths that complete `partial` (directories end with "/"), sorted; at most 50. */
   completePath(partial: string): string[];
-  /** Play a video alone: a room with no one else, opened at once. */
+  /** Play a video alone at once, with no room (as `watchparty play`). */
   playAlone(videoId: number): Promise<void>;
   createRoom(videoId: number, invite: string[]): Promise<RoomState | undefined>;
   /** Open a room in mpv and follow it (leaves any other room first). */

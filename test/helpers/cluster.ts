@@ -6,7 +6,7 @@ export interface Cluster {
   subs: (Server & { subId: string })[];
   home: string;
   /** `watchparty <args> --host 127.0.0.1 --port <central> --profile <profile>` to completion. */
-  cli(profile: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string; output: string }>;
+  cli(profile: string, args: string[], input?: string, extraEnv?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; output: string }>;
   /** The same, left running (for --follow). */
   spawn(profile: string, args: string[]): ReturnType<typeof run>;
   /** Register `user` (password "pw-<user>") under profile `user`; returns the assigned sub id. */
@@ -24,7 +24,7 @@ export async function startCluster(opts: { subs: number; heartbeat?: number; upl
     central,
     subs,
     home,
-    cli: (profile, args, input) => runToEnd([...args, ...target(profile)], { env, ...(input !== undefined ? { input } : {}) }),
+    cli: (profile, args, input, extraEnv) => runToEnd([...args, ...target(profile)], { env: { ...env, ...extraEnv }, ...(input !== undefined ? { input } : {}) }),
     spawn: (profile, args) => run([...args, ...target(profile)], { env }),
     register: async (user) => {
       const r = await cluster.cli(user, ['register', user, '--password-stdin', '--json'], `pw-${user}\n`);

@@ -2,7 +2,8 @@
  * The client TUI end to end, as a person would use it, in tmux against a real cluster: register,
  * upload a small video, see it in Videos, create a room inviting a second user, and see the second
  * user's TUI (another terminal, another profile) show the invite and open the room; then the admin
- * plays and the guest's view follows; losing the only sub sends both back to the login view.
+ * plays and the guest's view follows. Play alone plays at once with no room; without mpv the TUI says how
+ * to install it.
  */
 import { describe, expect, it } from 'vitest';
 import { CLI, startCentral, startSub, tempDir } from '../helpers/spawn-role.js';
@@ -53,6 +54,19 @@ describe('client TUI in tmux', () => {
     await ann.waitForScreen(/uploaded movie\.mkv/, 20_000);
     await press(ann, '1');
     await ann.waitForScreen(/movie\.mkv\s+1:00\s+64×48\s+ann/);
+
+    // Play alone plays at once and creates no room (it used to create one, paused at 0:00): the one
+    // room counted below is the one ann creates.
+    await press(ann, 'Enter');
+    await ann.waitForScreen(/playing movie\.mkv alone \(no room\)/, 15_000);
+
+    // Without mpv, the TUI says how to install it, as the CLI does.
+    const noMpv = `${process.execPath} ${CLI} client --profile carol --mpv-headless --host 127.0.0.1 --port ${central.port}`;
+    const carol = openTerminal(noMpv, { cols: 200, rows: 30, env: { WATCHPARTY_HOME: home, PATH: tempDir('wp-empty-path-') } });
+    await register(carol, 'carol');
+    await carol.waitForScreen(/movie\.mkv/);
+    await press(carol, 'Enter');
+    await carol.waitForScreen(/mpv is not installed.*Install it: sudo apt-get install mpv/, 15_000);
 
     const bob = openTerminal(client('bob'), { env: { WATCHPARTY_HOME: home } });
     await register(bob, 'bob');

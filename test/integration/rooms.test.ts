@@ -66,7 +66,25 @@ describe('rooms', () => {
     expect(nobody.stderr).toMatch(/cannot invite "zed": no such user/);
     const badSeek = await c.cli('ann', ['control', roomId, 'seek']);
     expect(badSeek.code).toBe(2);
-    expect(badSeek.stderr).toMatch(/seek needs a position in seconds/);
+    expect(badSeek.stderr).toMatch(/seek needs a time: seconds, a clock or a step/);
+    // A step is taken from the room's position (paused here, so exact); it used to crash with exit 70.
+    const positionOf = async () => (JSON.parse((await c.cli('ann', ['rooms', '--json'])).stdout) as { id: string; position: number }[]).find((r) => r.id === roomId)!.position;
+    expect((await c.cli('ann', ['control', roomId, 'seek', '1:00'])).code).toBe(0);
+    const back = await c.cli('ann', ['control', roomId, 'seek', '-5']);
+    expect(back.code, back.output).toBe(0);
+    expect(await positionOf()).toBe(55);
+    expect((await c.cli('ann', ['control', roomId, 'seek', '+10'])).code).toBe(0);
+    expect(await positionOf()).toBe(65);
+    expect((await c.cli('ann', ['control', roomId, 'seek', '-500'])).code).toBe(0);
+    expect(await positionOf()).toBe(0);
+    // Without mpv, watch says how to install it and exits 2 at once; it used to hang with its session open.
+    const noMpv = await c.cli('bob', ['watch', roomId, '--headless'], undefined, { PATH: tempDir('wp-empty-path-') });
+    expect(noMpv.code, noMpv.output).toBe(2);
+    expect(noMpv.stderr).toMatch(/mpv is not installed/);
+    expect(noMpv.stderr).toMatch(/apt|install/i);
+    const notATime = await c.cli('ann', ['control', roomId, 'seek', '-x']);
+    expect(notATime.code, notATime.output).toBe(2);
+    expect(notATime.stderr).not.toMatch(/this is a bug/);
   });
 
   it('keeps two members on different subs together through play, pause and seek', async () => {

@@ -18,6 +18,10 @@ export interface PlayOptions {
   onInfo: (message: string) => void;
   /** How long to wait for a video that is still arriving on the sub. */
   waitMs?: number;
+  /** Aborting stops mpv (the CLI aborts on SIGINT/SIGTERM, the TUI when you play something else or quit). */
+  signal?: AbortSignal;
+  /** Called once mpv is playing. */
+  onStarted?: () => void;
 }
 
 /** Where the relay fetches a session's bytes: its sub, pinned by the fingerprint central gave, with its token. */
@@ -49,6 +53,7 @@ export async function waitUntilStreamable(url: string, onInfo: (m: string) => vo
   }
 }
 
+/** Play one video with no room, from `startSeconds`, until mpv exits or `signal` aborts. */
 export async function playAlone(opts: PlayOptions): Promise<void> {
   const relay = await openRelay(opts.session, opts.token);
   try {
@@ -73,8 +78,9 @@ async function playThrough(relay: StreamRelay, opts: PlayOptions): Promise<void>
     stopping = true;
     void mpv.stop();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  opts.onStarted?.();
   let timer: NodeJS.Timeout | undefined;
   if (opts.headless) {
     const report = async () => {
@@ -91,7 +97,6 @@ async function playThrough(relay: StreamRelay, opts: PlayOptions): Promise<void>
   }
   const code = await mpv.exited;
   clearInterval(timer);
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  opts.signal?.removeEventListener('abort', stop);
   if (!stopping && code !== 0 && code !== null) throw new WatchpartyError('PLAYER_FAILED', `mpv exited with code ${code}`);
 }

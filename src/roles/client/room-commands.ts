@@ -8,11 +8,7 @@ import { positionAt, clock } from '../shared/room.js';
 import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
 import { findVideo } from './video-commands.js';
 import { watchRoom } from './watch.js';
-
-function parseSeconds(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`"${value}" is not a time in seconds, e.g. 90 or 12.5`);
-  return Number(value);
-}
+import { parseSeekTarget, seekPositionMs } from './seek-target.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
   return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, watching: r.watching };
@@ -60,16 +56,22 @@ export function registerRoomCommands(program: Command): void {
       }
     });
 
-  common(program.command('control <roomId> <action> [seconds]'))
+  common(program.command('control <roomId> <action> [time]'))
     .description('play, pause or seek a room (admin only)')
-    .addHelpText('after', '\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90')
+    .addHelpText('after', '\nTIME is seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room\'s position (+10, -5).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds')
     .action(async (roomId: string, action: string, seconds: string | undefined, o: CommonOptions) => {
       if (action !== 'play' && action !== 'pause' && action !== 'seek') {
-        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause or seek SECONDS`, { hint: 'e.g. watchparty control ROOM seek 90' });
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause or seek TIME`, { hint: 'e.g. watchparty control ROOM seek 90' });
       }
-      if (action === 'seek' && seconds === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a position in seconds', { hint: 'e.g. watchparty control ROOM seek 90' });
-      const positionMs = action === 'seek' ? Math.round(parseSeconds(seconds!) * 1000) : undefined;
-      const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(positionMs !== undefined ? { positionMs } : {}) }));
+      if (action === 'seek' && seconds === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a time: seconds, a clock or a step (+10, -5)', { hint: 'e.g. watchparty control ROOM seek 90' });
+      const target = action === 'seek' ? parseSeekTarget(seconds!) : undefined;
+      const { room: r } = await withSession(o, async (s) => {
+        if (!target) return s.peer.request('room.control', { roomId, action });
+        // A step (+10, -5) is taken from where the room is now, so it needs the room's state first.
+        const now = target.kind === 'relative' ? (await s.peer.request('room.get', { roomId })).room : undefined;
+        const positionMs = seekPositionMs(target, now ? positionAt(now, Date.now()) : 0, now?.durationMs);
+        return s.peer.request('room.control', { roomId, action, positionMs });
+      });
       out(`${r.id}: ${r.paused ? 'paused' : 'playing'} at ${clock(positionAt(r, Date.now()))}`);
     });
 

@@ -16,7 +16,7 @@ import type { Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
-import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
+import { openRelay, playAlone, upstreamOf, waitUntilStreamable } from './play.js';
 import type { StreamRelay } from '../../player/stream-relay.js';
 import { RoomPlayer, measureClock } from './room-player.js';
 
@@ -33,6 +33,8 @@ export interface LiveSessionOptions {
 }
 
 function message(err: unknown): string {
+  // A missing player is fixed by the person at the keyboard: say how, as the CLI does.
+  if (err instanceof WatchpartyError && err.code === 'PLAYER_NOT_FOUND') return `${err.message} — ${err.hint}`;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -43,6 +45,8 @@ export class LiveClientSession implements ClientSession {
   private player: RoomPlayer | undefined;
   private relay: StreamRelay | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  /** Stops the video playing alone, if one is. */
+  private solo: AbortController | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private uploadAbort: AbortController | undefined;
   private connectAbort = new AbortController();
@@ -265,9 +269,32 @@ export class LiveClientSession implements ClientSession {
     }
   }
 
+  /** Play a video at once with no room, as `watchparty play` does (the same implementation). */
   private async playAlone(videoId: number): Promise<void> {
-    const room = await this.createRoom(videoId, []);
-    if (room) await this.openRoom(room.id);
+    const video = this.snap.videos.find((v) => v.id === videoId);
+    if (!video || !this.session) return;
+    await this.leaveRoom();
+    this.solo?.abort();
+    const stop = new AbortController();
+    this.solo = stop;
+    try {
+      await playAlone({
+        session: this.session,
+        token: this.opts.profile.data.token!,
+        video,
+        headless: this.opts.headlessPlayer,
+        startSeconds: 0,
+        signal: stop.signal,
+        onLine: () => {},
+        onInfo: (m) => this.toast(m),
+        onStarted: () => this.toast(`playing ${video.name} alone (no room)`),
+      });
+      if (!stop.signal.aborted) this.toast(`finished playing ${video.name}`);
+    } catch (err) {
+      if (!stop.signal.aborted) this.toast(message(err), 'error');
+    } finally {
+      if (this.solo === stop) this.solo = undefined;
+    }
   }
 
   private requirePeer() {
@@ -278,6 +305,7 @@ export class LiveClientSession implements ClientSession {
 
   private async openRoom(roomId: string): Promise<void> {
     if (this.snap.watching?.room.id === roomId) return;
+    this.solo?.abort();
     await this.leaveRoom();
     try {
       const session = this.session;
@@ -365,6 +393,7 @@ export class LiveClientSession implements ClientSession {
     this.stopped = true;
     this.uploadAbort?.abort();
     clearInterval(this.refreshTimer);
+    this.solo?.abort();
     await this.leaveRoom();
     this.connectAbort.abort();
     this.session?.peer.close(1000, 'bye');

@@ -68,7 +68,15 @@ export function registerVideoCommands(program: Command): void {
       await withSession(o, async (s, profile) => {
         const { videos } = await s.peer.request('videos.list', {});
         const video = findVideo(videos, name);
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
         await playAlone({
+          signal: stop.signal,
+          // Until mpv runs, Ctrl-C simply ends the command; from then on it stops mpv first.
+          onStarted: () => {
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+          },
           session: s,
           token: profile.data.token!,
           video,
@@ -77,6 +85,9 @@ export function registerVideoCommands(program: Command): void {
           startSeconds: o.start ?? 0,
           onLine: (line) => out(line),
           onInfo: (msg) => process.stderr.write(chalk.dim(msg) + '\n'),
+        }).finally(() => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         });
       });
     });

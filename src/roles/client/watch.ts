@@ -58,49 +58,57 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       }
       if (!player) {
         mark('joined');
-        relay = await openRelay(session, profile.data.token!, log);
-        const url = relay.url(room.videoId);
-        const mpvOptions = {
-          url,
-          headless: opts.headless,
-          paused: true,
-          title: `${room.videoName} · room ${room.id}`,
-          extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...opts.mpvArgs],
-          ...(opts.ipcPath ? { ipcPath: opts.ipcPath } : {}),
-        };
-        // Open mpv while checking that the sub has the replica: on a slow link that saves a round
-        // trip. If the replica is still arriving mpv fails to open; it is started again once it is there.
-        const streamable = waitUntilStreamable(url, opts.onInfo, 120_000);
-        streamable.catch(() => {});
-        let mpv;
         try {
-          mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
+          relay = await openRelay(session, profile.data.token!, log);
+          const url = relay.url(room.videoId);
+          const mpvOptions = {
+            url,
+            headless: opts.headless,
+            paused: true,
+            title: `${room.videoName} · room ${room.id}`,
+            extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...opts.mpvArgs],
+            ...(opts.ipcPath ? { ipcPath: opts.ipcPath } : {}),
+          };
+          // Open mpv while checking that the sub has the replica: on a slow link that saves a round
+          // trip. If the replica is still arriving mpv fails to open; it is started again once it is there.
+          const streamable = waitUntilStreamable(url, opts.onInfo, 120_000);
+          streamable.catch(() => {});
+          let mpv;
+          try {
+            mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
+          } catch (err) {
+            // Waiting for the replica cannot help a player that is not there.
+            if (err instanceof WatchpartyError && err.code === 'PLAYER_NOT_FOUND') throw err;
+            await streamable;
+            mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
+          }
+          await streamable.catch(async (err) => {
+            await mpv.stop();
+            throw err;
+          });
+          mark('stream and mpv ready');
+          player = new RoomPlayer(session.peer, room, mpv, session.user, log);
+          player.onClosed((text) => {
+            closedText = text;
+            session.peer.close(1000, 'room closed');
+          });
+          player.useClock(await clockPromise!);
+          mark('clock measured');
+          await player.start();
+          mark('following the room');
+          opts.onInfo(`watching ${room.videoName} in room ${room.id} (${player.isAdmin ? 'you are the admin' : `admin: ${room.admin}`})`);
+          const p = player;
+          statusTimer = setInterval(() => {
+            const st = p.status();
+            if (opts.headless) opts.onLine(JSON.stringify(st));
+            profile.update({ lastRoom: { id: st.room, positionMs: Math.round(st.expected * 1000), atMs: Date.now() } });
+          }, 1000);
+          void mpv.exited.then(() => stop.abort());
         } catch (err) {
-          await streamable;
-          mpv = await startMpv({ ...mpvOptions, startSeconds: positionAt(room, Date.now()) / 1000 });
-        }
-        await streamable.catch(async (err) => {
-          await mpv.stop();
+          // The session must not outlive a failed start: its open socket alone keeps this process alive.
+          session.peer.close(1000, 'watch failed');
           throw err;
-        });
-        mark('stream and mpv ready');
-        player = new RoomPlayer(session.peer, room, mpv, session.user, log);
-        player.onClosed((text) => {
-          closedText = text;
-          session.peer.close(1000, 'room closed');
-        });
-        player.useClock(await clockPromise!);
-        mark('clock measured');
-        await player.start();
-        mark('following the room');
-        opts.onInfo(`watching ${room.videoName} in room ${room.id} (${player.isAdmin ? 'you are the admin' : `admin: ${room.admin}`})`);
-        const p = player;
-        statusTimer = setInterval(() => {
-          const st = p.status();
-          if (opts.headless) opts.onLine(JSON.stringify(st));
-          profile.update({ lastRoom: { id: st.room, positionMs: Math.round(st.expected * 1000), atMs: Date.now() } });
-        }, 1000);
-        void mpv.exited.then(() => stop.abort());
+        }
       } else {
         // Same URL for mpv; the relay now fetches from the sub this session is on.
         relay?.setUpstream(upstreamOf(session, profile.data.token!));
