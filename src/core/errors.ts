@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   UNKNOWN_VIDEO: { message: 'no such video', hint: 'List them with "watchparty videos".', exitCode: ExitCode.refused },
   NOT_REPLICATED: { message: 'the video is still arriving on your sub-server', hint: 'Wait a moment and try again.', exitCode: ExitCode.refused },
   FILE_ERROR: { message: 'cannot read the file', hint: 'Check the path and permissions.', exitCode: ExitCode.usage },
+  TOOL_MISSING: { message: 'a program this server needs is not installed', hint: 'Install ffmpeg (it provides ffprobe): sudo apt-get install ffmpeg', exitCode: ExitCode.usage },
   PLAYER_NOT_FOUND: { message: 'mpv is not installed', hint: 'Install it: sudo apt-get install mpv (or see https://mpv.io/installation/).', exitCode: ExitCode.usage },
   PLAYER_FAILED: { message: 'mpv failed', hint: 'Run with WATCHPARTY_LOG=debug and check the client log.', exitCode: ExitCode.refused },
   NOT_MEMBER: { message: 'you are not a member of this room', hint: 'Ask its admin to invite you; "watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },

@@ -47,6 +47,19 @@ describe('watchparty CLI', () => {
     expect(r.stderr).toMatch(new RegExp(`central server unreachable at 127\\.0\\.0\\.1:${port} — is it running\\?`));
   });
 
+  it('central and up refuse to start without ffprobe, saying how to install it', async () => {
+    // ffprobe checks every upload: without it central used to start, accept a whole upload, then fail it.
+    for (const role of ['central', 'up']) {
+      const dataDir = tempDir('wp-noffprobe-');
+      const r = await runToEnd([role, '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', dataDir], { env: { PATH: tempDir('wp-empty-path-') } });
+      expect(r.code, r.output).toBe(2);
+      expect(r.stderr).toMatch(/ffprobe is not installed/);
+      expect(r.stderr).toMatch(/sudo apt-get install ffmpeg/);
+      expect(r.stderr).not.toMatch(/this is a bug/);
+      expect(r.stdout).not.toMatch(/^ready/m);
+    }
+  });
+
   it('refuses to start a second central on a data folder in use', async () => {
     const data = tempDir();
     const first = await import('../helpers/spawn-role.js').then((m) => m.startCentral({ dataDir: data }));

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
+import { checkFfprobe } from './probe-video.js';
 import type { Peer } from '../../net/peer.js';
 import { CLUSTER_LIMITS } from '../../net/flow.js';
 import { CloseCode, PROTOCOL_VERSION, type ClusterStatus, type Notification } from '../../net/messages.js';
@@ -112,6 +113,7 @@ export class Central {
   /** Open the store, listen, and start the failure detector. */
   static async start(opts: CentralOptions): Promise<Central> {
     if (!opts.secret) throw new WatchpartyError('NO_SECRET', 'central needs a cluster secret');
+    await checkFfprobe();
     const lock = lockDataDir(opts.dataDir);
     const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
     const store = new CentralStore(opts.dataDir, sessionPolicy);

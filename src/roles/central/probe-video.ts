@@ -20,7 +20,7 @@ export function probeVideo(file: string, timeoutMs = 30_000): Promise<VideoFacts
   return new Promise((resolve, reject) => {
     execFile('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new WatchpartyError('INTERNAL', 'ffprobe is not installed on central', { hint: 'Install ffmpeg on the central machine: sudo apt-get install ffmpeg' }));
+        reject(new WatchpartyError('TOOL_MISSING', 'ffprobe is not installed on central', { hint: 'Install ffmpeg on the central machine: sudo apt-get install ffmpeg' }));
         return;
       }
       if (err) {
@@ -51,6 +51,18 @@ export function probeVideo(file: string, timeoutMs = 30_000): Promise<VideoFacts
         videoCodec: video.codec_name ?? 'unknown',
         audioCodec: audio?.codec_name ?? null,
       });
+    });
+  });
+}
+
+/** Fail at start, not after a whole upload, when ffprobe cannot be run. */
+export function checkFfprobe(timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', ['-version'], { timeout: timeoutMs }, (err) => {
+      if (!err) resolve();
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new WatchpartyError('TOOL_MISSING', 'ffprobe is not installed: central needs it to check every upload', { hint: 'Install ffmpeg on this machine (it provides ffprobe): sudo apt-get install ffmpeg' }));
+      } else reject(new WatchpartyError('TOOL_MISSING', `ffprobe does not run: ${err.message.split('\n')[0]}`, { hint: 'Reinstall ffmpeg on this machine: sudo apt-get install --reinstall ffmpeg' }));
     });
   });
 }
