@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
+import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
 import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
@@ -214,6 +215,7 @@ function report(err: unknown, json: boolean): number {
 }
 
 async function main(argv: string[]): Promise<void> {
+  honourNoColor();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -18,6 +18,8 @@ afterEach(() => {
 
 export interface Terminal {
   screen(): string;
+  /** The screen with its escape sequences (colours, bold, inverse), as tmux holds it. */
+  screenWithEscapes(): string;
   /** Type literal text (sent with -l so it is not parsed as key names). */
   type(text: string): void;
   /** Press named keys: Enter, Escape, Up, C-c, … */
@@ -38,6 +40,7 @@ export function openTerminal(command: string, opts: { cols?: number; rows?: numb
   tmux('new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 80), '-y', String(opts.rows ?? 24), `env ${envPrefix} ${command}; sleep 30`);
   const term: Terminal = {
     screen: () => tmux('capture-pane', '-p', '-t', 'main'),
+    screenWithEscapes: () => tmux('capture-pane', '-p', '-e', '-t', 'main'),
     type: (text) => void tmux('send-keys', '-t', 'main', '-l', text),
     press: (...keys) => void tmux('send-keys', '-t', 'main', ...keys),
     waitForScreen: (pattern, timeoutMs = 10_000) =>
