@@ -10,11 +10,16 @@ const RIGHT = [false, true, false, false, true];
 /** Spaces between columns. */
 export const COLUMN_GAP = 2;
 
-/** Videos whose name contains `filter`, ignoring case; all of them for an empty filter. */
+/** A name folded for search: lower case, accents dropped (`Fête` → `fete`). */
+export function searchKey(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase();
+}
+
+/** Videos whose name contains `filter`, ignoring case and accents; all of them for an empty filter. */
 export function filterVideos(videos: readonly VideoInfo[], filter: string): VideoInfo[] {
-  const needle = filter.toLocaleLowerCase();
+  const needle = searchKey(filter);
   if (needle === '') return [...videos];
-  return videos.filter((v) => v.name.toLocaleLowerCase().includes(needle));
+  return videos.filter((v) => searchKey(v.name).includes(needle));
 }
 
 /** The table cells of one video, each already one line. */
