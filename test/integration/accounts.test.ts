@@ -31,16 +31,17 @@ describe('accounts and subs', () => {
     const counts = (await status(c.central.port)).subs.map((s) => s.users).sort();
     expect(counts).toEqual([2, 2]);
 
-    const cases: [string[], string | undefined, RegExp][] = [
-      [['login', 'ann', '--password-stdin'], 'nope\n', /wrong password for "ann"/],
-      [['register', 'ann', '--password-stdin'], 'pw\n', /the user name "ann" is taken/],
-      [['register', 'eve', '--password-stdin'], 'pw1\npw2\n', /the two passwords differ/],
-      [['register', '../x', '--password-stdin'], 'pw\n', /invalid user name "\.\.\/x"/],
-      [['login', 'zed', '--password-stdin'], 'pw\n', /no user named "zed"/],
+    // Refusals exit 1; values that could never work (README "Exit codes": bad value) exit 2.
+    const cases: [string[], string | undefined, RegExp, number][] = [
+      [['login', 'ann', '--password-stdin'], 'nope\n', /wrong password for "ann"/, 1],
+      [['register', 'ann', '--password-stdin'], 'pw\n', /the user name "ann" is taken/, 1],
+      [['register', 'eve', '--password-stdin'], 'pw1\npw2\n', /the two passwords differ/, 2],
+      [['register', '../x', '--password-stdin'], 'pw\n', /invalid user name "\.\.\/x"/, 2],
+      [['login', 'zed', '--password-stdin'], 'pw\n', /no user named "zed"/, 1],
     ];
-    for (const [args, input, message] of cases) {
+    for (const [args, input, message, code] of cases) {
       const r = await c.cli('x', args, input);
-      expect(r.code, r.output).toBe(1);
+      expect(r.code, r.output).toBe(code);
       expect(r.stderr).toMatch(message);
     }
 

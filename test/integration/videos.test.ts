@@ -141,15 +141,16 @@ describe('videos', () => {
     fs.writeFileSync(text, 'this is not a video\n'.repeat(1000));
     const empty = path.join(dir, 'empty.mp4');
     fs.writeFileSync(empty, '');
-    const cases: [string[], RegExp][] = [
-      [['upload', text], /not a playable video/],
-      [['upload', empty], /is empty: there is nothing to upload/],
-      [['upload', small, '--name', '../evil.mp4'], /invalid video name "\.\.\/evil\.mp4": it contains a path separator/],
-      [['upload', small, '--name', 'bad\u0007name'], /contains control characters/],
+    // The server's verdict on the content exits 1; a value that could never work exits 2.
+    const cases: [string[], RegExp, number][] = [
+      [['upload', text], /not a playable video/, 1],
+      [['upload', empty], /is empty: there is nothing to upload/, 2],
+      [['upload', small, '--name', '../evil.mp4'], /invalid video name "\.\.\/evil\.mp4": it contains a path separator/, 2],
+      [['upload', small, '--name', 'bad\u0007name'], /contains control characters/, 2],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const r = await c.cli('zia', args);
-      expect(r.code, r.output).toBe(1);
+      expect(r.code, r.output).toBe(code);
       expect(r.stderr).toMatch(message);
     }
     expect((await c.cli('zia', ['upload', small, '--name', 'taken.mkv'])).code).toBe(0);
