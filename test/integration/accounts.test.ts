@@ -25,6 +25,19 @@ async function presentToken(address: string, token: string): Promise<{ code: str
 }
 
 describe('accounts and subs', () => {
+  it('names a stopped central as the problem, not the sub, and exits 3', async () => {
+    const c = await startCluster({ subs: 1 });
+    await c.register('ann');
+    c.central.kill('SIGKILL');
+    await c.central.exited();
+    const r = await c.cli('ann', ['videos']);
+    expect(r.code, r.output).toBe(3);
+    expect(r.stderr).toMatch(/central at 127\.0\.0\.1:\d+ is not reachable/);
+    expect(r.stderr).toMatch(/Is "watchparty central" running there\?/);
+    // It used to blame the sub and say to start one.
+    expect(r.stderr).not.toMatch(/no sub-server is reachable|Start a sub/);
+  });
+
   it('spreads 4 users 2/2, names each refusal, and keeps accounts across a central restart', async () => {
     const c = await startCluster({ subs: 2 });
     for (const u of ['ann', 'ben', 'cat', 'dan']) await c.register(u);

@@ -107,6 +107,8 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   let failures = 0;
   let redirects = 0;
   let last: WatchpartyError | undefined;
+  // Set while central itself cannot be reached: then no sub can help, and that is what to tell the user.
+  let centralDown: WatchpartyError | undefined;
   while (failures < maxAttempts && redirects <= maxAttempts) {
     if (opts.signal?.aborted) break;
     try {
@@ -153,6 +155,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
       // Ask central where to go now: after a failover it names the new sub.
       try {
         const placement = await locate(opts, token);
+        centralDown = undefined;
         if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
         address = placement.subAddress;
         fingerprint = placement.subFingerprint;
@@ -163,9 +166,15 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
           profile.clearSession();
           throw le;
         }
+        if (RETRYABLE.has(le.code)) centralDown = le;
         log.debug(`locate failed: ${le.message}`);
       }
     }
+  }
+  if (centralDown) {
+    throw new WatchpartyError('UNREACHABLE', `central at ${centralAddress(opts.endpoint)} is not reachable (${centralDown.message}), so no sub-server can let you in`, {
+      hint: 'Is "watchparty central" running there? Start it again and retry: your account, videos and rooms are kept.',
+    });
   }
   throw new WatchpartyError('SUB_GONE', `no sub-server is reachable after ${failures} attempts${last ? ` (last: ${last.message})` : ''}`);
 }
