@@ -25,6 +25,7 @@ export const RELAYED = {
   'rooms.list': {},
   'room.get': {},
   'room.control': {},
+  'room.members': {},
   'room.join': {},
   'room.leave': {},
   'time.sync': {},

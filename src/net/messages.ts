@@ -104,7 +104,7 @@ export type RoomState = z.infer<typeof RoomState>;
 export const RoomEventBody = z.object({
   roomId: RoomId,
   seq: NonNegInt,
-  change: z.enum(['created', 'play', 'pause', 'seek', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'closed']),
+  change: z.enum(['created', 'play', 'pause', 'seek', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
   by: UserField,
   text: Text(1000),
 });
@@ -245,6 +245,11 @@ export const requests = {
   'room.get': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState }) },
   'room.control': {
     params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'close']), positionMs: NonNegInt.optional() }),
+    result: z.object({ room: RoomState }),
+  },
+  /** Admin only: invite users, remove a member, or hand the admin role to a member. */
+  'room.members': {
+    params: z.object({ roomId: RoomId, action: z.enum(['invite', 'remove', 'handover']), users: z.array(UserField).min(1).max(100) }),
     result: z.object({ room: RoomState }),
   },
   /** Open (watch) a room: returns its state; `leave` when the player closes. */

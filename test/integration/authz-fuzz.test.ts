@@ -94,6 +94,7 @@ function paramsFor(type: string, actingUser: boolean): object {
     'room.create': { videoId: 1, invite: [] },
     'room.get': { roomId: 'r-00000001' },
     'room.control': { roomId: 'r-00000001', action: 'play' },
+    'room.members': { roomId: 'r-00000001', action: 'invite', users: ['matrix'] },
     'room.join': { roomId: 'r-00000001' },
     'room.leave': { roomId: 'r-00000001' },
   };

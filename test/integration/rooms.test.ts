@@ -87,6 +87,41 @@ describe('rooms', () => {
     expect(notATime.stderr).not.toMatch(/this is a bug/);
   });
 
+  it('the admin invites, removes and hands over; central refuses everyone else', async () => {
+    const { c, roomId } = await party();
+    const byGuest = await c.cli('bob', ['room', 'invite', roomId, 'cat']);
+    expect(byGuest.code, byGuest.output).toBe(1);
+    expect(byGuest.stderr).toMatch(/only the admin \(ann\) controls this room/);
+    const nobody = await c.cli('ann', ['room', 'invite', roomId, 'zed']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/cannot invite "zed": no such user/);
+    const invited = await c.cli('ann', ['room', 'invite', roomId, 'cat']);
+    expect(invited.code, invited.output).toBe(0);
+    expect(invited.stdout).toMatch(/members ann, bob, cat/);
+    expect((await c.cli('cat', ['notifications'])).stdout).toMatch(new RegExp(`ann invited you to watch "movie\\.mkv" \\(room ${roomId}\\)`));
+
+    // A removed member who is watching is told, and their player stops.
+    const cat = c.spawn('cat', ['watch', roomId, '--headless']);
+    await cat.waitFor(/^\{/m, 20_000);
+    const removed = await c.cli('ann', ['room', 'remove', roomId, 'cat']);
+    expect(removed.code, removed.output).toBe(0);
+    expect(await cat.exited(10_000)).toBe(0);
+    expect(cat.stderr()).toMatch(new RegExp(`ann removed you from room ${roomId}`));
+    expect(JSON.parse((await c.cli('cat', ['rooms', '--json'])).stdout)).toEqual([]);
+    expect((await c.cli('cat', ['watch', roomId, '--headless'])).code).toBe(1);
+
+    const handed = await c.cli('ann', ['room', 'admin', roomId, 'bob']);
+    expect(handed.code, handed.output).toBe(0);
+    expect(handed.stdout).toMatch(/bob is the admin now/);
+    const oldAdmin = await c.cli('ann', ['control', roomId, 'play']);
+    expect(oldAdmin.code).toBe(1);
+    expect(oldAdmin.stderr).toMatch(/only the admin \(bob\) controls this room/);
+    expect((await c.cli('bob', ['control', roomId, 'play'])).code).toBe(0);
+    const self = await c.cli('bob', ['room', 'remove', roomId, 'bob']);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/the admin cannot be removed: hand the room over first/);
+  }, 90_000);
+
   it('keeps two members on different subs together through play, pause and seek', async () => {
     const { c, roomId } = await party();
     const ann = c.spawn('ann', ['watch', roomId, '--headless']);

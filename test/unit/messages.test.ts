@@ -461,6 +461,25 @@ const requestCases: Record<RequestName, Case> = {
       ],
     },
   },
+  'room.members': {
+    params: {
+      ok: [
+        { roomId: ROOM_ID, action: 'invite', users: ['carol', 'dave'] },
+        { roomId: ROOM_ID, action: 'remove', users: ['bob'], user: 'alice' },
+        { roomId: ROOM_ID, action: 'handover', users: ['bob'] },
+      ],
+      bad: [
+        { why: 'no users', value: { roomId: ROOM_ID, action: 'invite', users: [] }, path: 'users' },
+        { why: "action 'kick'", value: { roomId: ROOM_ID, action: 'kick', users: ['bob'] }, path: 'action' },
+        { why: 'user not a string', value: { roomId: ROOM_ID, action: 'invite', users: [42] }, path: 'users.0' },
+        { why: 'too many users', value: { roomId: ROOM_ID, action: 'invite', users: Array.from({ length: 101 }, (_, i) => `u${i}`) }, path: 'users' },
+      ],
+    },
+    result: {
+      ok: [{ room: { ...ROOM, members: ['alice', 'bob', 'carol'] } }],
+      bad: [{ why: 'missing room', value: {}, path: 'room' }],
+    },
+  },
   'room.join': {
     params: {
       ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, user: 'bob' }],

@@ -459,3 +459,77 @@ describe('errors carry their codes', () => {
     expect(room).toEqual(copy);
   });
 });
+
+describe('membership: invite, remove, hand over', () => {
+  const invite = (...users: string[]): RoomInput => ({ type: 'invite', users });
+  const remove = (user: string): RoomInput => ({ type: 'remove', user });
+  const handover = (to: string): RoomInput => ({ type: 'handover', to });
+
+  it.each<[string, RoomInput, ErrorCode]>([
+    ['bob', invite('dave'), 'NOT_ADMIN'],
+    ['bob', remove('carol'), 'NOT_ADMIN'],
+    ['bob', handover('bob'), 'NOT_ADMIN'],
+    ['dave', invite('dave'), 'NOT_MEMBER'],
+    ['alice', remove('alice'), 'BAD_INPUT'],
+    ['alice', remove('dave'), 'NOT_MEMBER'],
+    ['alice', handover('dave'), 'NOT_MEMBER'],
+  ])('%s sending %j is refused with %s', (by, input, code) => {
+    expect(thrown(() => step(created(), by, input, T0 + 10)).code).toBe(code);
+  });
+
+  it('invite adds only new names, once each, with one event', () => {
+    const { room, events } = run([['alice', invite('dave', 'BOB', 'dave', 'erin'), 10]]);
+    expect(room.members).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
+    expect(events.map((e) => [e.change, e.text])).toEqual([['member.invited', 'alice invited dave, erin']]);
+  });
+
+  it('inviting only members changes nothing', () => {
+    const { room, events } = run([['alice', invite('bob'), 10]]);
+    expect(events).toEqual([]);
+    expect(room.seq).toBe(1);
+  });
+
+  it('remove drops the member from members and watching', () => {
+    const { room, events } = run([
+      ['carol', join, 10],
+      ['alice', remove('Carol'), 20],
+    ]);
+    expect(room.members).toEqual(['alice', 'bob']);
+    expect(room.watching).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ change: 'member.removed', text: 'alice removed carol from the room' });
+    expect(thrown(() => step(room, 'carol', join, T0 + 30)).code).toBe('NOT_MEMBER');
+  });
+
+  it('hand over to a watching member: they control, the old admin does not, playback goes on', () => {
+    const { room, events } = run([
+      ['bob', join, 10],
+      ['alice', play, 20],
+      ['alice', handover('bob'), 1000],
+    ]);
+    expect(room.admin).toBe('bob');
+    expect(room.paused).toBe(false);
+    expect(room.adminPresent).toBe(true);
+    expect(events.at(-1)).toMatchObject({ change: 'admin.changed', text: 'alice made bob the admin' });
+    expect(thrown(() => step(room, 'alice', pause, T0 + 1100)).code).toBe('NOT_ADMIN');
+    expect(step(room, 'bob', pause, T0 + 1100).room.paused).toBe(true);
+  });
+
+  it('hand over to a member who is not watching: a playing room pauses until they come', () => {
+    const { room } = run([
+      ['alice', play, 0],
+      ['alice', handover('carol'), 1000 + LEAD],
+    ]);
+    expect(room).toMatchObject({ admin: 'carol', paused: true, positionMs: 1000, adminPresent: false, resumeWhenAdminBack: true });
+    const back = step(room, 'carol', heartbeat, T0 + 5000);
+    expect(back.room.paused).toBe(false);
+    expect(back.events.map((e) => e.change)).toEqual(['admin.back']);
+  });
+
+  it('the old admin can then be removed by the new one', () => {
+    const { room } = run([
+      ['alice', handover('bob'), 10],
+      ['bob', remove('alice'), 20],
+    ]);
+    expect(room.members).toEqual(['bob', 'carol']);
+  });
+});

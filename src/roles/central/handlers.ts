@@ -66,6 +66,13 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : { type: p.action };
       return { room: d.rooms.apply(p.roomId, user, input) };
     },
+    'room.members': (user, p) => {
+      if (p.action === 'invite') {
+        const wait = d.quotas.take('invite', user, Date.now(), p.users.length);
+        if (wait > 0) throw new WatchpartyError('RATE_LIMITED', Number.isFinite(wait) ? `you sent many invitations in a short time: try again in ${Math.ceil(wait / 1000)} s` : 'that is more invitations than one room may send');
+      }
+      return { room: d.rooms.manage(p.roomId, user, p.action, p.users, (u) => d.store.canonicalUser(u)) };
+    },
     'room.join': (user, p) => ({ room: d.rooms.apply(p.roomId, user, { type: 'join' }) }),
     'room.leave': (user, p) => {
       d.rooms.apply(p.roomId, user, { type: 'leave' });

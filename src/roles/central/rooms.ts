@@ -73,11 +73,31 @@ export class RoomService {
     this.rooms.set(id, next);
     // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
     if (events.length > 0 || input.type !== 'heartbeat') this.store.saveRoom(next);
+    // A removed member hears of it too, so their player stops.
+    const to = [...new Set([...room.members, ...next.members])];
     for (const e of events) {
       this.log.info(`room ${id} #${e.seq}: ${e.text}`);
-      this.hooks.deliver(next.members, e, next);
+      this.hooks.deliver(to, e, next);
     }
     return next;
+  }
+
+  /** The admin invites users (who get a notification), removes a member, or hands the room over. */
+  manage(id: string, admin: string, action: 'invite' | 'remove' | 'handover', users: string[], knownUser: (u: string) => string | undefined): Room {
+    if (action !== 'invite') {
+      if (users.length !== 1) throw new WatchpartyError('BAD_INPUT', `${action} takes one user`);
+      return this.apply(id, admin, action === 'remove' ? { type: 'remove', user: users[0]! } : { type: 'handover', to: users[0]! });
+    }
+    const names = users.map((u) => {
+      const canonical = knownUser(u);
+      if (!canonical) throw new WatchpartyError('UNKNOWN_USER', `cannot invite "${u}": no such user`);
+      return canonical;
+    });
+    const before = this.get(id, admin);
+    const after = this.apply(id, admin, { type: 'invite', users: names });
+    const added = after.members.filter((m) => !isMember(before, m));
+    if (added.length) this.hooks.invite(added, `${admin} invited you to watch "${after.videoName}" (room ${id})`);
+    return after;
   }
 
   /** Check every room for a silent admin. */

@@ -40,6 +40,20 @@ export function registerRoomCommands(program: Command): void {
       out(`closed ${roomId}`);
     });
 
+  const manage = (name: string, args: string, action: 'invite' | 'remove' | 'handover', what: string, example: string, done: (r: RoomState, users: string[]) => string) =>
+    common(room.command(`${name} <roomId> ${args}`))
+      .description(what)
+      .addHelpText('after', `\nExample:\n  $ ${example}`)
+      .action(async (roomId: string, who: string, o: CommonOptions) => {
+        const users = who.split(',').map((u) => u.trim()).filter(Boolean);
+        if (users.length === 0) throw new WatchpartyError('BAD_INPUT', `${name} needs a user name`, { hint: `e.g. ${example}` });
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.members', { roomId, action, users }));
+        out(done(r, users));
+      });
+  manage('invite', '<users>', 'invite', 'invite more users to a room you administer (comma-separated); each gets a notification', 'watchparty room invite r-1a2b3c4d carol,dave', (r) => `${r.id}: members ${r.members.join(', ')}`);
+  manage('remove', '<user>', 'remove', 'remove a member from a room you administer; their player stops', 'watchparty room remove r-1a2b3c4d dave', (r, [u]) => `${r.id}: removed ${u}; members ${r.members.join(', ')}`);
+  manage('admin', '<user>', 'handover', 'hand the admin role of your room to another member', 'watchparty room admin r-1a2b3c4d bob', (r) => `${r.id}: ${r.admin} is the admin now`);
+
   common(program.command('rooms'))
     .description('the rooms you belong to')
     .option('--json', 'print [{"id","video","admin","members","paused","position"}]')

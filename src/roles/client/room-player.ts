@@ -116,7 +116,10 @@ export class RoomPlayer {
     this.userActionsFromMs = localNow() + 1500;
     this.every(SYNC.tickMs, () => void this.tick());
     this.every(10_000, () => void this.syncClock(2).catch(() => {}));
-    if (this.isAdmin) this.every(1000, () => void this.peer.emit('room.heartbeat', { roomId: this.room.id }));
+    // Checked every second rather than once: the admin role can be handed over while we watch.
+    this.every(1000, () => {
+      if (this.isAdmin) void this.peer.emit('room.heartbeat', { roomId: this.room.id });
+    });
   }
 
   /** After a reconnect: new connection, fresh snapshot. */
@@ -153,11 +156,13 @@ export class RoomPlayer {
     const prev = this.room;
     this.room = room;
     // Membership and presence events carry the same playback: nothing to redo.
-    const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && !room.closed;
+    const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && !room.closed && room.members.length >= prev.members.length;
     if (samePlayback && why !== 'joined' && why !== 'reconnected' && why !== 'snapshot' && !why.includes('drift') && !why.includes('reverted')) return;
     const gen = ++this.generation;
-    if (room.closed) {
-      for (const l of this.closedListeners) l(`room ${room.id} was closed by ${room.admin}`);
+    const removed = !room.members.some((m) => m.toLowerCase() === this.user.toLowerCase());
+    if (room.closed || removed) {
+      const text = removed ? `${room.admin} removed you from room ${room.id}` : `room ${room.id} was closed by ${room.admin}`;
+      for (const l of this.closedListeners) l(text);
       return;
     }
     this.log.debug(`apply #${room.seq} (${why}): ${room.paused ? 'paused' : 'playing'} at ${room.positionMs} ms`);

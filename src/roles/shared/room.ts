@@ -30,13 +30,17 @@ export interface Room {
   createdMs: number;
 }
 
-export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'closed';
+export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
 
 export type RoomInput =
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'seek'; positionMs: number }
   | { type: 'close' }
+  /** Admin only; `users` are canonical names the caller has checked exist. */
+  | { type: 'invite'; users: string[] }
+  | { type: 'remove'; user: string }
+  | { type: 'handover'; to: string }
   | { type: 'heartbeat' }
   | { type: 'join' }
   | { type: 'leave' }
@@ -116,7 +120,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     return { room, events: [] };
   }
   const isAdmin = same(by, room.admin);
-  const controls = input.type === 'play' || input.type === 'pause' || input.type === 'seek' || input.type === 'close';
+  const controls = ['play', 'pause', 'seek', 'close', 'invite', 'remove', 'handover'].includes(input.type);
   if (controls && !isAdmin) throw new WatchpartyError('NOT_ADMIN', `only the admin (${room.admin}) controls this room`);
 
   let next: Room = { ...room };
@@ -153,6 +157,33 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
       emit('closed', `${by} closed the room`);
       break;
+    case 'invite': {
+      const added = input.users.filter((u, i) => !isMember(next, u) && input.users.findIndex((v) => same(u, v)) === i);
+      if (added.length === 0) break;
+      next = { ...next, members: [...room.members, ...added] };
+      emit('member.invited', `${by} invited ${added.join(', ')}`);
+      break;
+    }
+    case 'remove': {
+      if (same(input.user, room.admin)) throw new WatchpartyError('BAD_INPUT', 'the admin cannot be removed: hand the room over first (room admin ROOM USER), or close it');
+      const gone = room.members.find((m) => same(m, input.user));
+      if (!gone) throw new WatchpartyError('NOT_MEMBER', `${input.user} is not a member of room ${room.id}`);
+      next = { ...next, members: room.members.filter((m) => !same(m, gone)), watching: room.watching.filter((w) => !same(w, gone)) };
+      emit('member.removed', `${by} removed ${gone} from the room`);
+      break;
+    }
+    case 'handover': {
+      const to = room.members.find((m) => same(m, input.to));
+      if (!to) throw new WatchpartyError('NOT_MEMBER', `${input.to} is not a member of room ${room.id}: invite them first`);
+      if (same(to, room.admin)) break;
+      // The new admin is present only if their player is open; a playing room with no admin watching
+      // pauses, as it would for a silent admin, and resumes when they come.
+      const present = room.watching.some((w) => same(w, to));
+      next = { ...next, admin: to, adminPresent: present, adminSeenMs: nowMs };
+      if (!present && !room.paused) next = { ...next, paused: true, positionMs: here, atMs: nowMs, resumeWhenAdminBack: true };
+      emit('admin.changed', `${by} made ${to} the admin`);
+      break;
+    }
     case 'heartbeat':
       if (!isAdmin) break;
       if (!room.adminPresent) {
