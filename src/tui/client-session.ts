@@ -111,6 +111,8 @@ export interface ClientActions {
   /** Admin controls for the watched room; guests get a toast explaining why not. */
   control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;
+  /** Admin: invite users to the watched room, remove a member, or hand the admin role over (central checks). */
+  manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void>;
   /** Stop everything (mpv, connections) before the app exits. */
   quit(): Promise<void>;
 }

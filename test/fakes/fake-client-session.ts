@@ -142,6 +142,7 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       leaveRoom: async () => record('leaveRoom', []),
       control: async (...args) => record('control', args),
       closeRoom: async (...args) => record('closeRoom', args),
+      manageRoom: async (...args) => record('manageRoom', args),
       quit: async () => record('quit', []),
     },
   };

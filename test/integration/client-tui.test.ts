@@ -97,6 +97,20 @@ describe('client TUI in tmux', () => {
     await press(bob, ' ');
     await bob.waitForScreen(/only the admin \(ann\) controls/);
 
+    // The admin invites from the room view (carol gets the notification), then hands the room to bob.
+    await press(ann, 'i');
+    await ann.waitForScreen(/invite \(names, comma-separated\)/);
+    await typeInto(ann, 'carol');
+    await press(ann, 'Enter');
+    await ann.waitForScreen(/invited carol/);
+    await press(carol, '3');
+    await carol.waitForScreen(/ann invited you to watch "movie\.mkv"/, 10_000);
+    await press(ann, 'a');
+    await typeInto(ann, 'bob');
+    await press(ann, 'Enter');
+    await bob.waitForScreen(/admin: bob \(you\)/, 10_000);
+    await ann.waitForScreen(/admin: bob/);
+
     for (const t of [ann, bob]) {
       t.resize(200, 50);
       await t.waitForScreen(/Watching/);

@@ -69,6 +69,7 @@ export class LiveClientSession implements ClientSession {
       leaveRoom: () => this.leaveRoom(),
       control: (a, ms) => this.control(a, ms),
       closeRoom: (id) => this.closeRoom(id),
+      manageRoom: (action, users) => this.manageRoom(action, users),
       quit: () => this.quit(),
     };
   }
@@ -384,6 +385,17 @@ export class LiveClientSession implements ClientSession {
   private async closeRoom(roomId: string): Promise<void> {
     try {
       await this.requirePeer().request('room.control', { roomId, action: 'close' });
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void> {
+    const roomId = this.snap.watching?.room.id;
+    if (!roomId || users.length === 0) return;
+    try {
+      const { room } = await this.requirePeer().request('room.members', { roomId, action, users });
+      this.toast(action === 'invite' ? `invited ${users.join(', ')}` : action === 'remove' ? `removed ${users[0]}` : `${room.admin} is the admin now`);
     } catch (err) {
       this.toast(message(err), 'error');
     }

@@ -29,6 +29,7 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['← →', 'seek 10 s back / forward (admin)'],
   ['g', 'go to a time: 90, 1:30, 1:02:03 (admin)'],
   ['x', 'close the room for everyone (admin)'],
+  ['i / k / a', 'invite users · remove a member · make a member admin (admin)'],
   ['l', 'leave the room'],
 ];
 

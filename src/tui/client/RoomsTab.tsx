@@ -23,7 +23,11 @@ const NOTICE_MS = 4000;
 
 export type RoomsTabProps = TabProps;
 
-type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | undefined;
+type MemberAction = 'invite' | 'remove' | 'handover';
+type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | { kind: 'members'; action: MemberAction; text: string } | undefined;
+
+/** What each member prompt asks for. */
+const MEMBER_PROMPTS: Record<MemberAction, string> = { invite: 'invite (names, comma-separated): ', remove: 'remove member: ', handover: 'make admin: ' };
 
 /** The Rooms tab: picker, watched room, a notice line and the key hints. */
 export function RoomsTab({ snapshot, actions, width, height, active, keys }: RoomsTabProps) {
@@ -73,6 +77,18 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
       setPrompt(undefined);
       return true;
     }
+    if (prompt?.kind === 'members') {
+      if (key.escape) setPrompt(undefined);
+      else if (key.return) {
+        const users = prompt.text.split(',').map((u) => u.trim()).filter(Boolean);
+        if (users.length > 0) void actions.manageRoom(prompt.action, prompt.action === 'invite' ? users : users.slice(0, 1));
+        setPrompt(undefined);
+      } else {
+        const next = editText(prompt.text, input, key);
+        if (next !== undefined) setPrompt({ ...prompt, text: next });
+      }
+      return true;
+    }
     if (prompt?.kind === 'goto') {
       if (key.escape) setPrompt(undefined);
       else if (key.return) {
@@ -104,6 +120,8 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
       if (adminOnly()) setPrompt({ kind: 'goto', text: '' });
     } else if (input === 'x') {
       if (adminOnly()) setPrompt({ kind: 'close' });
+    } else if (input === 'i' || input === 'k' || input === 'a') {
+      if (adminOnly()) setPrompt({ kind: 'members', action: input === 'i' ? 'invite' : input === 'k' ? 'remove' : 'handover', text: '' });
     } else if (input === 'l') {
       if (watching) void actions.leaveRoom();
       else setNotice('not watching a room');
@@ -120,6 +138,13 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         {line(prompt.text, 20)}
         <Text inverse> </Text>
         <Text dimColor>{'  Enter go · Esc cancel'}</Text>
+      </Text>
+    ) : prompt?.kind === 'members' ? (
+      <Text color="cyan" wrap="truncate-end">
+        {MEMBER_PROMPTS[prompt.action]}
+        {line(prompt.text, 30)}
+        <Text inverse> </Text>
+        <Text dimColor>{'  Enter ok · Esc cancel'}</Text>
       </Text>
     ) : prompt?.kind === 'close' ? (
       <Text color="yellow" bold wrap="truncate-end">

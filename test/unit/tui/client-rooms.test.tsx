@@ -89,13 +89,34 @@ describe('RoomsTab', () => {
     expect(session.callsTo('closeRoom')).toEqual([['r-0000000a']]);
   });
 
+  it('as admin: i invites, k removes, a hands over, each from a name field; Esc cancels', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'i');
+    await waitForFrame(lastFrame, (f) => f.includes('invite (names, comma-separated):'));
+    await press(stdin, 'dan, eve', KEY.enter);
+    await press(stdin, 'k');
+    await waitForFrame(lastFrame, (f) => f.includes('remove member:'));
+    await press(stdin, 'cid', KEY.enter);
+    await press(stdin, 'a');
+    await waitForFrame(lastFrame, (f) => f.includes('make admin:'));
+    await press(stdin, 'bob,cid', KEY.enter);
+    await press(stdin, 'i', 'zed', KEY.escape);
+    await waitForFrame(lastFrame, (f) => !f.includes('invite (names'));
+    expect(session.callsTo('manageRoom')).toEqual([
+      ['invite', ['dan', 'eve']],
+      ['remove', ['cid']],
+      ['handover', ['bob']],
+    ]);
+  });
+
   it('as guest: control keys explain that only the admin controls the room and send nothing', async () => {
     const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomB, { isAdmin: false }) });
     expect(plain(lastFrame())).toContain('only the admin (bob) controls playback');
     await press(stdin, ' ');
     await waitForFrame(lastFrame, (f) => f.includes('only the admin (bob) controls this room'));
-    await press(stdin, KEY.right, 'g', 'x');
+    await press(stdin, KEY.right, 'g', 'x', 'i', 'k', 'a');
     expect(session.callsTo('control')).toEqual([]);
+    expect(session.callsTo('manageRoom')).toEqual([]);
     expect(plain(lastFrame())).not.toContain('go to (90');
     expect(plain(lastFrame())).not.toContain('close room for everyone');
   });
