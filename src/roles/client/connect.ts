@@ -166,7 +166,8 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
           profile.clearSession();
           throw le;
         }
-        if (RETRYABLE.has(le.code)) centralDown = le;
+        // NO_SUB / NOT_READY are answers: central is up. Only a failed connection means it is down.
+        centralDown = le.code === 'UNREACHABLE' || le.code === 'TIMEOUT' || le.code === 'DISCONNECTED' ? le : undefined;
         log.debug(`locate failed: ${le.message}`);
       }
     }
