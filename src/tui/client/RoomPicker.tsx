@@ -21,7 +21,7 @@ function stateIcon(room: RoomState): { icon: string; color: string } {
   return room.paused ? { icon: '⏸', color: 'yellow' } : { icon: '▶', color: 'green' };
 }
 
-/** One line per room (icon, video, admin), the selected one inverted, scrolled to keep it visible. */
+/** One line per room (icon, video, admin; the id where two rows would look alike), the selected one inverted, scrolled to keep it visible. */
 export function RoomPicker({ rooms, index, watchingId, width, height }: RoomPickerProps) {
   const topRef = useRef(0);
   const listHeight = Math.max(1, height - PANEL_CHROME_ROWS);
@@ -41,7 +41,10 @@ export function RoomPicker({ rooms, index, watchingId, width, height }: RoomPick
         const mark = room.id === watchingId ? '●' : ' ';
         const on = start + i === index;
         // Cursor, icon, mark and spaces take six columns before the name.
-        const text = spread(room.videoName.replace(/[\u0000-\u001f\u007f]/g, ' '), room.admin, Math.max(1, inner - 6));
+        // Rows that would read the same (same video, same admin) show the room id, which is what tells
+        // them apart and what `watchparty watch ID` takes; others keep the width for the name.
+        const twin = rooms.some((r) => r.id !== room.id && r.videoName === room.videoName && r.admin === room.admin);
+        const text = spread(room.videoName.replace(/[\u0000-\u001f\u007f]/g, ' '), twin ? `${room.admin}  ${room.id}` : room.admin, Math.max(1, inner - 6));
         return (
           <Text key={room.id} inverse={on} wrap="truncate-end">
             {on ? '› ' : '  '}

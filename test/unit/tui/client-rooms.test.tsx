@@ -33,6 +33,18 @@ describe('RoomsTab', () => {
     expect(session.callsTo('openRoom')).toEqual([['r-0000000b']]);
   });
 
+  it('shows the room id on rows that would otherwise look the same', async () => {
+    const twin = makeRoom({ id: 'r-0000000c', videoName: 'Sintel.mp4', admin: 'bob', members: ['bob', 'ann'], watching: [], paused: true });
+    const session = createFakeClientSession(mainSnapshot({ rooms: [roomA, roomB, twin] }));
+    const r = render(<ClientApp session={session} onExit={() => {}} />);
+    await settle();
+    await press(r.stdin, '4');
+    const frame = plain(await waitForFrame(r.lastFrame, (f) => f.includes('Rooms · 3')));
+    expect(frame).toMatch(/Sintel\.mp4\s+bob\s+r-0000000b/);
+    expect(frame).toMatch(/Sintel\.mp4\s+bob\s+r-0000000c/);
+    expect(frame).not.toContain('r-0000000a');
+  });
+
   it('shows the watched room: members with presence, state, position bar and sync error', async () => {
     const { lastFrame } = await openRooms({ watching: makeWatch(roomA, { expectedMs: 723_000, errorMs: 3, speed: 0.995 }) });
     const frame = plain(lastFrame());
