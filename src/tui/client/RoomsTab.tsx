@@ -2,7 +2,7 @@
  * Rooms: the picker (left, or on top when narrow) and the watched room (right, or below). The admin
  * plays, pauses and seeks from here; guests are told, in place, that only the admin can.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { pageSize, useKeys } from './keys.js';
 import { moveSelection } from './list-window.js';
@@ -18,6 +18,8 @@ import type { TabProps } from './tab-props.js';
 export const SIDE_BY_SIDE_MIN_COLUMNS = 100;
 /** ←/→ seek this far. */
 export const SEEK_STEP_MS = 10_000;
+/** Arrow presses this close together step on from the last target. */
+export const SEEK_CHAIN_MS = 1500;
 /** How long a local notice ("only the admin…") stays. */
 const NOTICE_MS = 4000;
 
@@ -29,10 +31,20 @@ type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | { kind: 'memb
 /** What each member prompt asks for. */
 const MEMBER_PROMPTS: Record<MemberAction, string> = { invite: 'invite (names, comma-separated): ', remove: 'remove member: ', handover: 'make admin: ' };
 
+/**
+ * Where an arrow seek starts: the last target while presses come quickly (the room's position has
+ * not caught up with the first seek yet, so two quick → would land on the same place), else the
+ * expected position.
+ */
+export function arrowSeekBase(expectedMs: number, last: { toMs: number; atMs: number } | undefined, nowMs: number): number {
+  return last !== undefined && nowMs - last.atMs < SEEK_CHAIN_MS ? last.toMs : expectedMs;
+}
+
 /** The Rooms tab: picker, watched room, a notice line and the key hints. */
 export function RoomsTab({ snapshot, actions, width, height, active, keys }: RoomsTabProps) {
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   const [prompt, setPrompt] = useState<Prompt>(undefined);
+  const lastArrowSeek = useRef<{ toMs: number; atMs: number } | undefined>(undefined);
   // An object, so the same text said twice restarts its timer.
   const [notice, setNoticeState] = useState<{ text: string } | undefined>(undefined);
   const setNotice = (text: string) => setNoticeState({ text });
@@ -66,9 +78,11 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
     }
     return true;
   };
-  const seekTo = (ms: number) => {
-    if (!watching) return;
-    void actions.control('seek', Math.max(0, Math.min(watching.room.durationMs, Math.round(ms))));
+  const seekTo = (ms: number): number => {
+    if (!watching) return ms;
+    const to = Math.max(0, Math.min(watching.room.durationMs, Math.round(ms)));
+    void actions.control('seek', to);
+    return to;
   };
 
   useKeys(keys, (input, key) => {
@@ -115,7 +129,11 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
     } else if (input === ' ') {
       if (adminOnly() && watching) void actions.control(watching.room.paused ? 'play' : 'pause');
     } else if (key.leftArrow || key.rightArrow) {
-      if (adminOnly() && watching) seekTo(watching.expectedMs + (key.rightArrow ? SEEK_STEP_MS : -SEEK_STEP_MS));
+      if (adminOnly() && watching) {
+        const now = Date.now();
+        const base = arrowSeekBase(watching.expectedMs, lastArrowSeek.current, now);
+        lastArrowSeek.current = { toMs: seekTo(base + (key.rightArrow ? SEEK_STEP_MS : -SEEK_STEP_MS)), atMs: now };
+      }
     } else if (input === 'g') {
       if (adminOnly()) setPrompt({ kind: 'goto', text: '' });
     } else if (input === 'x') {
