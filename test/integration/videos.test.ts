@@ -40,8 +40,11 @@ describe('videos', () => {
     const up = await c.cli('ula', ['upload', big, '--json']);
     expect(up.code, up.output).toBe(0);
     const uploadedAt = Date.now();
-    const video = JSON.parse(up.stdout) as { id: number; durationMs: number };
-    expect(video.durationMs).toBe(36_000);
+    const video = JSON.parse(up.stdout) as { id: number; duration: number };
+    expect(video.duration).toBe(36);
+    // The same shape as videos --json (it used to be durationMs here and duration there).
+    const sameVideo = (JSON.parse((await c.cli('ula', ['videos', '--json'])).stdout) as Record<string, unknown>[]).find((v) => v.id === video.id)!;
+    expect(Object.keys(video).sort()).toEqual(Object.keys(sameVideo).sort());
     const want = sha256(big);
     await waitFor(() => c.subs.every((s) => fs.existsSync(path.join(s.dataDir, 'replicas', String(video.id)))), { timeoutMs: 20_000, what: 'replicas on every sub' });
     expect(Date.now() - uploadedAt).toBeLessThan(20_000);

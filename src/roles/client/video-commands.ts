@@ -24,6 +24,11 @@ export function findVideo(videos: VideoInfo[], name: string): VideoInfo {
   throw new WatchpartyError('UNKNOWN_VIDEO', `no video named "${name}"${near.length ? `; did you mean ${near.map((v) => `"${v.name}"`).join(', ')}?` : ''}`);
 }
 
+/** One JSON shape for a video, printed by both `upload --json` and `videos --json` (duration in seconds). */
+export function videoJson(v: VideoInfo) {
+  return { name: v.name, size: v.size, duration: v.durationMs / 1000, width: v.width, height: v.height, uploader: v.uploader, sha256: v.sha256, replicas: v.replicas, id: v.id };
+}
+
 export function registerVideoCommands(program: Command): void {
   common(program.command('upload <file>'))
     .description('upload a video; run the same command again to resume an interrupted upload')
@@ -36,7 +41,7 @@ export function registerVideoCommands(program: Command): void {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       const video = await withSession(o, (s) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal));
-      if (o.json) out(JSON.stringify(video));
+      if (o.json) out(JSON.stringify(videoJson(video)));
       else out(`uploaded "${video.name}" (#${video.id}, ${formatBytes(video.size)}, ${formatDuration(video.durationMs)}, ${video.width}x${video.height})`);
     });
 
@@ -46,7 +51,7 @@ export function registerVideoCommands(program: Command): void {
     .action(async (o: CommonOptions) => {
       const { videos } = await withSession(o, (s) => s.peer.request('videos.list', {}));
       if (o.json) {
-        out(JSON.stringify(videos.map((v) => ({ name: v.name, size: v.size, duration: v.durationMs / 1000, width: v.width, height: v.height, uploader: v.uploader, sha256: v.sha256, replicas: v.replicas, id: v.id }))));
+        out(JSON.stringify(videos.map(videoJson)));
         return;
       }
       if (videos.length === 0) {
