@@ -47,6 +47,21 @@ describe('watchparty CLI', () => {
     expect(r.stderr).toMatch(new RegExp(`central server unreachable at 127\\.0\\.0\\.1:${port} — is it running\\?`));
   });
 
+  it('every command and subcommand has examples in its --help', async () => {
+    const names = (help: string) =>
+      [...help.slice(help.indexOf('Commands:')).matchAll(/^  ([a-z]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    const top = names((await runToEnd(['--help'])).stdout);
+    expect(top).toContain('room');
+    const all = [...top.map((n) => [n]), ...names((await runToEnd(['room', '--help'])).stdout).map((n) => ['room', n])];
+    expect(all.length).toBeGreaterThan(20);
+    const missing: string[] = [];
+    for (const cmd of all) {
+      const r = await runToEnd([...cmd, '--help']);
+      if (r.code !== 0 || !/Examples?:\n  \$ watchparty /.test(r.stdout)) missing.push(cmd.join(' '));
+    }
+    expect(missing).toEqual([]);
+  }, 60_000);
+
   it('central and up refuse to start without ffprobe, saying how to install it', async () => {
     // ffprobe checks every upload: without it central used to start, accept a whole upload, then fail it.
     for (const role of ['central', 'up']) {

@@ -77,6 +77,7 @@ export function registerClientCommands(program: Command): void {
 
   common(program.command('logout'))
     .description('end the session: the token stops working on every server')
+    .addHelpText('after', '\nExamples:\n  $ watchparty logout\n  $ watchparty logout --profile work')
     .action(async (o: CommonOptions) => {
       const { profile } = context(o);
       if (!profile.data.token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" is not logged in`);
@@ -89,6 +90,7 @@ export function registerClientCommands(program: Command): void {
   common(program.command('whoami'))
     .description('who this profile is logged in as, checked end to end through the assigned sub')
     .option('--json', 'print {"user", "sub", "subId"}')
+    .addHelpText('after', '\nExamples:\n  $ watchparty whoami\n  $ watchparty whoami --json | jq -r .subId')
     .action(async (o: CommonOptions) => {
       const r = await withSession(o, async (s) => ({ user: s.user, sub: s.subAddress, subId: s.subId }));
       if (o.json) out(JSON.stringify(r));
@@ -98,6 +100,7 @@ export function registerClientCommands(program: Command): void {
   common(program.command('users'))
     .description('registered user names (to invite people to rooms)')
     .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ watchparty users\n  $ watchparty users --json')
     .action(async (o: CommonOptions) => {
       const { users } = await withSession(o, (s) => s.peer.request('users.list', {}));
       if (o.json) out(JSON.stringify(users));

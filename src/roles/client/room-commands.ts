@@ -15,7 +15,10 @@ function roomSummary(r: RoomState, nowMs = Date.now()) {
 }
 
 export function registerRoomCommands(program: Command): void {
-  const room = program.command('room').description('create or close rooms (see also: rooms, watch, control)');
+  const room = program
+    .command('room')
+    .description('create, manage or close rooms (see also: rooms, watch, control)')
+    .addHelpText('after', '\nExamples:\n  $ watchparty room create clip.mkv --invite bob\n  $ watchparty room invite r-1a2b3c4d carol\n  $ watchparty room close r-1a2b3c4d');
 
   common(room.command('create <video>'))
     .description('create a room for a video and invite users; you are its admin')
@@ -35,6 +38,7 @@ export function registerRoomCommands(program: Command): void {
 
   common(room.command('close <roomId>'))
     .description('close a room you administer: every member is told and their player stops')
+    .addHelpText('after', '\nExamples:\n  $ watchparty room close r-1a2b3c4d')
     .action(async (roomId: string, o: CommonOptions) => {
       await withSession(o, (s) => s.peer.request('room.control', { roomId, action: 'close' }));
       out(`closed ${roomId}`);
@@ -57,6 +61,7 @@ export function registerRoomCommands(program: Command): void {
   common(program.command('rooms'))
     .description('the rooms you belong to')
     .option('--json', 'print [{"id","video","admin","members","paused","position"}]')
+    .addHelpText('after', '\nExamples:\n  $ watchparty rooms\n  $ watchparty rooms --json | jq -r .[].id')
     .action(async (o: CommonOptions) => {
       const { rooms } = await withSession(o, (s) => s.peer.request('rooms.list', {}));
       if (o.json) {

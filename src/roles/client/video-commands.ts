@@ -48,6 +48,7 @@ export function registerVideoCommands(program: Command): void {
   common(program.command('videos'))
     .description('the catalogue: every uploaded video with its size, duration and replica count')
     .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ watchparty videos\n  $ watchparty videos --json | jq -r .[].name')
     .action(async (o: CommonOptions) => {
       const { videos } = await withSession(o, (s) => s.peer.request('videos.list', {}));
       if (o.json) {
