@@ -47,6 +47,14 @@ describe('watchparty CLI', () => {
     expect(r.stderr).toMatch(new RegExp(`central server unreachable at 127\\.0\\.0\\.1:${port} — is it running\\?`));
   });
 
+  it('play --start refuses a step or nonsense with exit 2, not a crash', async () => {
+    for (const start of ['-5', 'abc']) {
+      const r = await runToEnd(['play', 'x.mkv', '--start', start, '--port', String(await deadPort())]);
+      expect(r.code, r.output).toBe(2);
+      expect(r.stderr).not.toMatch(/this is a bug/);
+    }
+  });
+
   it('every command and subcommand has examples in its --help', async () => {
     const names = (help: string) =>
       [...help.slice(help.indexOf('Commands:')).matchAll(/^  ([a-z]+)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');

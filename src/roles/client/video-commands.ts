@@ -9,11 +9,13 @@ import { common, out, withSession, type CommonOptions } from './command-kit.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { formatBytes, stderrProgress } from './progress-bar.js';
 import { playAlone } from './play.js';
+import { parseSeekTarget } from './seek-target.js';
 
+/** `--start` takes the same times as `control … seek` (90, 1:30), but only absolute ones. */
 function parseStart(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new Error(`"${value}" is not a time in seconds, e.g. --start 30`);
-  return n;
+  const target = parseSeekTarget(value);
+  if (target.kind !== 'absolute') throw new WatchpartyError('BAD_INPUT', `--start ${value}: give a time from the beginning, e.g. --start 30 or --start 1:30`);
+  return target.positionMs / 1000;
 }
 
 /** Exact name first, then case-insensitive; otherwise UNKNOWN_VIDEO naming close matches. */
