@@ -6,26 +6,11 @@
 import type { Peer } from '../../net/peer.js';
 import type { RoomState } from '../../net/messages.js';
 import type { MpvHandle } from '../../player/mpv-process.js';
-import { addSample, bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
+import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
+import { localNow, measureClock } from './clock-sync.js';
 import { SYNC, pausedNeedsSeek, planStart, startLeadFor, steadyAction } from '../../player/sync-policy.js';
 import { positionAt, clock } from '../shared/room.js';
 import type { Logger } from '../../core/log.js';
-
-/** This process's clock in ms with sub-ms resolution (monotonic, aligned to the wall clock at start). */
-export function localNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/** `rounds` NTP-style exchanges with central through `peer`, added to `est`. */
-export async function measureClock(peer: Peer, rounds: number, est: ClockEstimate = emptyEstimate()): Promise<ClockEstimate> {
-  let out = est;
-  for (let i = 0; i < rounds; i++) {
-    const t0 = localNow();
-    const { centralMs } = await peer.request('time.sync', {}, { timeoutMs: 3000 });
-    out = addSample(out, t0, centralMs, localNow());
-  }
-  return out;
-}
 
 export interface PlayerStatus {
   room: string;

@@ -3,7 +3,6 @@
  * actions they call. It owns the connection (with failover and the 5-attempt rule), keeps videos,
  * users, rooms and notifications fresh, runs uploads, and drives mpv through RoomPlayer.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Notification, RoomState } from '../../net/messages.js';
@@ -18,7 +17,9 @@ import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { openRelay, playAlone, upstreamOf, waitUntilStreamable } from './play.js';
 import type { StreamRelay } from '../../player/stream-relay.js';
-import { RoomPlayer, measureClock } from './room-player.js';
+import { RoomPlayer } from './room-player.js';
+import { completePath } from './complete-path.js';
+import { measureClock } from './clock-sync.js';
 
 /** The original design's client compares videos, users and rooms with its sub periodically. */
 const REFRESH_MS = 5000;
@@ -410,23 +411,4 @@ export class LiveClientSession implements ClientSession {
     this.connectAbort.abort();
     this.session?.peer.close(1000, 'bye');
   }
-}
-
-/** Tab completion for a typed path: entries of its folder that start with its last part. */
-export function completePath(partial: string): string[] {
-  const expanded = partial.replace(/^~(?=$|\/)/, os.homedir());
-  const dir = expanded.endsWith('/') ? expanded : path.dirname(expanded);
-  const prefix = expanded.endsWith('/') ? '' : path.basename(expanded);
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir || '.', { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const shownDir = partial.endsWith('/') ? partial : partial.slice(0, partial.length - prefix.length);
-  return entries
-    .filter((e) => e.name.startsWith(prefix) && (prefix.startsWith('.') || !e.name.startsWith('.')))
-    .map((e) => shownDir + e.name + (e.isDirectory() ? '/' : ''))
-    .sort()
-    .slice(0, 50);
 }

@@ -10,7 +10,8 @@ import type { Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
 import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
 import type { StreamRelay } from '../../player/stream-relay.js';
-import { RoomPlayer, measureClock } from './room-player.js';
+import { RoomPlayer } from './room-player.js';
+import { measureClock } from './clock-sync.js';
 
 export interface WatchOptions {
   profile: Profile;
