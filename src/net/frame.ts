@@ -7,7 +7,7 @@
 
 /** Default bounds. The header is small JSON; the frame is a header plus one chunk of a few MB. */
 /** Bytes of one upload chunk (central asks for these; a client's frames never need to be larger). */
-export const UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 
 /** The largest frame a client sends: one upload chunk and its header. Subs refuse larger ones unread. */
 export const MAX_CLIENT_FRAME_BYTES = UPLOAD_CHUNK_BYTES + 64 * 1024;

@@ -173,11 +173,13 @@ describe('central on a small disk', () => {
     try {
       await peer.request('session.open', { token });
       const begun = await peer.request('upload.begin', { name: 'half.mkv', size: 8 * MiB, sha256: 'a'.repeat(64) });
-      await peer.request('upload.chunk', { uploadId: begun.uploadId, offset: 0 }, { payload: Buffer.alloc(2 * MiB, 1) });
+      // Two chunks of the largest size a sub accepts.
+      await peer.request('upload.chunk', { uploadId: begun.uploadId, offset: 0 }, { payload: Buffer.alloc(MiB, 1) });
+      await peer.request('upload.chunk', { uploadId: begun.uploadId, offset: MiB }, { payload: Buffer.alloc(MiB, 1) });
       const part = path.join(disk, 'uploads', `${begun.uploadId}.part`);
       expect(fs.statSync(part).size).toBe(2 * MiB);
       const filler = fillUp(disk);
-      const refused = await peer.request('upload.chunk', { uploadId: begun.uploadId, offset: 2 * MiB }, { payload: Buffer.alloc(2 * MiB, 2) }).catch((e: WatchpartyError) => e);
+      const refused = await peer.request('upload.chunk', { uploadId: begun.uploadId, offset: 2 * MiB }, { payload: Buffer.alloc(MiB, 2) }).catch((e: WatchpartyError) => e);
       expect(refused).toMatchObject({ code: 'NO_SPACE' });
       expect((refused as Error).message).toMatch(/central ran out of disk space while storing this upload \(2\.0 MiB of 8\.0 MiB stored\)/);
       expect((refused as Error).message).not.toContain(disk);

@@ -20,7 +20,7 @@ export interface UploadProgress {
 }
 
 /** Chunks in flight: enough to hide the round trip through the sub, few enough to bound memory. */
-const WINDOW = 3;
+const WINDOW = 8;
 
 /** Check the file before anything goes over the wire. */
 export async function statUpload(file: string): Promise<number> {

@@ -26,7 +26,7 @@ import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
  * Upload chunk bytes a sub relays for all its clients at once (two chunks): they share the sub's one link
  * to central with everyone's small requests, which must not wait behind a wall of chunks.
  */
-const CLIENT_PAYLOAD_BUDGET_BYTES = 2 * UPLOAD_CHUNK_BYTES;
+const CLIENT_PAYLOAD_BUDGET_BYTES = 8 * UPLOAD_CHUNK_BYTES;
 /**
  * Upload bytes a sub reads from all its clients together per second (512 Mbit/s, above a home uplink):
  * past it, chunks arrive faster than the sub's memory is recycled and garbage collection stalls everyone
