@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   UNKNOWN_UPLOAD: { message: 'no such upload (finished, cancelled or expired)', hint: 'Run the upload command again.', exitCode: ExitCode.refused },
   OFFSET_MISMATCH: { message: 'the chunk does not continue the stored data', hint: 'The client resends from the stored offset.', exitCode: ExitCode.refused },
   UNKNOWN_VIDEO: { message: 'no such video', hint: 'List them with "watchparty videos".', exitCode: ExitCode.refused },
+  NOT_UPLOADER: { message: 'only the uploader of a video, or an operator, can delete it', hint: 'Ask its uploader; an operator sets WATCHPARTY_SECRET or passes --secret-file with the cluster secret.', exitCode: ExitCode.refused },
   NOT_REPLICATED: { message: 'the video is still arriving on your sub-server', hint: 'Wait a moment and try again.', exitCode: ExitCode.refused },
   FILE_ERROR: { message: 'cannot read the file', hint: 'Check the path and permissions.', exitCode: ExitCode.usage },
   TOOL_MISSING: { message: 'a program this server needs is not installed', hint: 'Install ffmpeg (it provides ffprobe): sudo apt-get install ffmpeg', exitCode: ExitCode.usage },

@@ -21,6 +21,7 @@ export const RELAYED = {
   'upload.finish': { timeoutMs: 600_000 },
   'upload.cancel': {},
   'videos.list': {},
+  'video.delete': {},
   'room.create': {},
   'rooms.list': {},
   'room.get': {},
@@ -76,7 +77,7 @@ export const CentralAcceptsFromClient: Accepts = {
   requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'room.event'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],

@@ -56,7 +56,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export const Notification = z.object({
   id: NonNegInt,
   atMs: Ms,
-  kind: z.enum(['user.registered', 'sub.joined', 'sub.lost', 'video.new', 'room.invite', 'system']),
+  kind: z.enum(['user.registered', 'sub.joined', 'sub.lost', 'video.new', 'video.deleted', 'room.invite', 'system']),
   text: Text(2000),
 });
 export type Notification = z.infer<typeof Notification>;
@@ -227,6 +227,14 @@ export const requests = {
   'upload.cancel': { params: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }), result: Empty },
   'videos.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
   /**
+   * Delete a video everywhere: its uploader may, and so may an operator who sends the cluster secret.
+   * Rooms on it are closed; `closedRooms` says how many.
+   */
+  'video.delete': {
+    params: z.object({ videoId: Int.min(1), secret: Text(1024).optional() }),
+    result: z.object({ name: Text(400), closedRooms: NonNegInt }),
+  },
+  /**
    * sub → central, on a second connection: make it this registered sub's bulk link (upload and replica
    * chunks), so that probes and everyone's small requests never wait behind megabytes of chunks.
    */
@@ -272,6 +280,8 @@ export const events = {
   'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional() }),
   /** central → subs: a video joined the catalogue; replicate it now. */
   'video.added': z.object({ video: VideoInfo }),
+  /** central → subs: a video left the catalogue; drop its replica and stop its streams. */
+  'video.removed': z.object({ videoId: Int.min(1) }),
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
   'session.revoked': z.object({ tokenSha: z.string().regex(/^[0-9a-f]{64}$/) }),
 } as const;

@@ -113,6 +113,8 @@ export interface ClientActions {
   closeRoom(roomId: string): Promise<void>;
   /** Admin: invite users to the watched room, remove a member, or hand the admin role over (central checks). */
   manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void>;
+  /** Delete a video everywhere (its uploader, or an operator with WATCHPARTY_SECRET; central checks). */
+  deleteVideo(videoId: number): Promise<void>;
   /** Stop everything (mpv, connections) before the app exits. */
   quit(): Promise<void>;
 }

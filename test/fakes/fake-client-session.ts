@@ -143,6 +143,7 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       control: async (...args) => record('control', args),
       closeRoom: async (...args) => record('closeRoom', args),
       manageRoom: async (...args) => record('manageRoom', args),
+      deleteVideo: async (...args) => record('deleteVideo', args),
       quit: async () => record('quit', []),
     },
   };

@@ -222,7 +222,7 @@ describe('rooms', () => {
     await bob.waitFor(/"paused":true/, 15_000);
     expect((await c.cli('ann', ['room', 'close', roomId])).code).toBe(0);
     expect(await bob.exited(10_000)).toBe(0);
-    expect(bob.stderr()).toMatch(new RegExp(`room ${roomId} was closed by ann`));
+    expect(bob.stderr()).toMatch(new RegExp(`room ${roomId}: ann closed the room`));
     expect(JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout)).toEqual([]);
   });
 });

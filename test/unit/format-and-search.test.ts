@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/roles/shared/format-bytes.js';
-import { filterVideos, searchKey } from '../../src/tui/client/video-table.js';
+import { filterVideos } from '../../src/tui/client/video-table.js';
+import { searchKey } from '../../src/roles/shared/search-key.js';
 import type { VideoInfo } from '../../src/net/messages.js';
 
 describe('formatBytes', () => {

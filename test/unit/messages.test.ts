@@ -357,6 +357,25 @@ const requestCases: Record<RequestName, Case> = {
       ],
     },
   },
+  'video.delete': {
+    params: {
+      ok: [{ videoId: 1 }, { videoId: 7, secret: 'x'.repeat(1024) }],
+      bad: [
+        { why: 'video id 0', value: { videoId: 0 }, path: 'videoId' },
+        { why: 'fractional video id', value: { videoId: 1.5 }, path: 'videoId' },
+        { why: 'secret over 1024 characters', value: { videoId: 1, secret: 'x'.repeat(1025) }, path: 'secret' },
+        { why: 'secret not a string', value: { videoId: 1, secret: 42 }, path: 'secret' },
+        { why: 'missing video id', value: {}, path: 'videoId' },
+      ],
+    },
+    result: {
+      ok: [{ name: 'clip.mkv', closedRooms: 0 }, { name: 'clip.mkv', closedRooms: 3 }],
+      bad: [
+        { why: 'negative room count', value: { name: 'clip.mkv', closedRooms: -1 }, path: 'closedRooms' },
+        { why: 'missing name', value: { closedRooms: 0 }, path: 'name' },
+      ],
+    },
+  },
   'replica.chunk': {
     params: {
       ok: [
@@ -552,6 +571,14 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
       { why: 'VideoInfo with negative size', value: { video: { ...VIDEO, size: -1 } }, path: 'video.size' },
       { why: 'VideoInfo with non-hex sha256', value: { video: { ...VIDEO, sha256: 'x'.repeat(64) } }, path: 'video.sha256' },
       { why: 'missing video', value: {}, path: 'video' },
+    ],
+  },
+  'video.removed': {
+    ok: [{ videoId: 1 }, { videoId: 123456 }],
+    bad: [
+      { why: 'video id 0', value: { videoId: 0 }, path: 'videoId' },
+      { why: 'video id as a string', value: { videoId: '1' }, path: 'videoId' },
+      { why: 'missing video id', value: {}, path: 'videoId' },
     ],
   },
   'session.revoked': {

@@ -446,6 +446,20 @@ describe('close', () => {
     expect(room).toMatchObject({ closed: true, paused: true, positionMs, seq: prev.seq + 1 });
     expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'closed', by: 'alice', text: 'alice closed the room' }]);
   });
+
+  it.each<[string, Step[], number, number]>([
+    ['a paused room', [['alice', seek(42_000), 0]], 5000, 42_000],
+    ['a playing room', [['alice', play, 0]], LEAD + 7000, 7000],
+  ])('its video deleted by anyone central allowed (a non-member operator too): %s closes, saying why', (_what, before, at, positionMs) => {
+    const { prev, room, events } = then(before, ['op', { type: 'videoDeleted' }, at]);
+    expect(room).toMatchObject({ closed: true, paused: true, positionMs, seq: prev.seq + 1 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'closed', by: 'op', text: `op deleted "${prev.videoName}": the room is closed` }]);
+  });
+
+  it('a video deleted under a room closed already changes nothing', () => {
+    const { room } = run([['alice', close, 0]]);
+    expect(step(room, 'op', { type: 'videoDeleted' }, T0 + 1000)).toEqual({ room, events: [] });
+  });
 });
 
 describe('errors carry their codes', () => {

@@ -13,6 +13,7 @@ import type { VideoService } from './videos.js';
 import type { RoomService } from './rooms.js';
 import type { CentralStore } from './store.js';
 import type { QuotaBook } from '../shared/quota.js';
+import { deleteVideo, type DeleteVideoDeps } from './delete-video.js';
 
 export interface SubLinkDeps {
   store: CentralStore;
@@ -24,6 +25,7 @@ export interface SubLinkDeps {
   mayActFor(user: string, subId: string): boolean;
   /** Rate limits on room creation and invitations, per user. */
   quotas: QuotaBook;
+  deletion: DeleteVideoDeps;
 }
 
 /** Relayed requests one user may have running at central at once (all their connections together). */
@@ -47,6 +49,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
     'upload.finish': (user, p) => d.videos.finish(user, p.uploadId),
     'upload.cancel': (user, p) => d.videos.cancel(user, p.uploadId),
     'videos.list': () => ({ videos: d.videos.list() }),
+    'video.delete': (user, p) => deleteVideo(d.deletion, user, p),
     'room.create': (user, p) => {
       const video = d.store.video(p.videoId);
       if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId}`);

@@ -219,6 +219,18 @@ export class Central {
       log: this.opts.log.child('subs'),
       quotas: this.accounts.quotas,
       mayActFor: (user, subId) => this.placement.mayActFor(user, subId),
+      deletion: {
+        store: this.store,
+        log: this.opts.log.child('videos'),
+        secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
+        closeRooms: (videoId, by) => this.rooms.closeForVideo(videoId, by),
+        videoPath: (videoId) => this.videos.videoPath(videoId),
+        removed: (video, by) => {
+          this.notify(this.store.userNames(), { kind: 'video.deleted', text: `${by} deleted the video ${video.name}` });
+          for (const peer of this.subPeers.values()) void peer.emit('video.removed', { videoId: video.id });
+          this.changed();
+        },
+      },
     };
   }
 

@@ -67,7 +67,7 @@ export class RoomService {
 
   /** Apply one input; persists and delivers any events. */
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
-    const room = input.type === 'tick' ? this.rooms.get(id)! : this.get(id, user);
+    const room = input.type === 'tick' || input.type === 'videoDeleted' ? this.rooms.get(id)! : this.get(id, user);
     const { room: next, events } = step(room, user, input, nowMs);
     if (next === room) return room;
     this.rooms.set(id, next);
@@ -98,6 +98,13 @@ export class RoomService {
     const added = after.members.filter((m) => !isMember(before, m));
     if (added.length) this.hooks.invite(added, `${admin} invited you to watch "${after.videoName}" (room ${id})`);
     return after;
+  }
+
+  /** Close every open room on `videoId`, whose video `by` deleted; returns how many were closed. */
+  closeForVideo(videoId: number, by: string): number {
+    const open = this.all().filter((r) => r.videoId === videoId);
+    for (const r of open) this.apply(r.id, by, { type: 'videoDeleted' });
+    return open.length;
   }
 
   /** Check every room for a silent admin. */

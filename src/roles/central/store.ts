@@ -229,6 +229,11 @@ export class CentralStore {
     return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE name = ?`).get(name) as VideoRow | undefined;
   }
 
+  /** Drop a video from the catalogue (its id is never given out again: the table is AUTOINCREMENT). */
+  deleteVideo(id: number): boolean {
+    return this.db.prepare('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
+  }
+
   /**
    * Publish a finished upload: insert the video and drop the reservation in one transaction, after
    * `moveFile` has put the bytes in place; if the insert fails the file move is undone by the caller.

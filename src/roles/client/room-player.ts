@@ -122,7 +122,7 @@ export class RoomPlayer {
       const snap = await this.peer.request('room.get', { roomId: room.id });
       this.apply(snap.room, 'snapshot');
     } else {
-      this.apply(room, event.change);
+      this.apply(room, event.change, event.text);
     }
     void this.osd(event.text);
   }
@@ -136,8 +136,8 @@ export class RoomPlayer {
     return this.mpv.ipc.command(['show-text', text, 2500]).catch(() => {});
   }
 
-  /** Make the player match `room` now. */
-  apply(room: RoomState, why: string): void {
+  /** Make the player match `room` now; `text` is the event's own words (why a room closed). */
+  apply(room: RoomState, why: string, text?: string): void {
     const prev = this.room;
     this.room = room;
     // Membership and presence events carry the same playback: nothing to redo.
@@ -146,8 +146,8 @@ export class RoomPlayer {
     const gen = ++this.generation;
     const removed = !room.members.some((m) => m.toLowerCase() === this.user.toLowerCase());
     if (room.closed || removed) {
-      const text = removed ? `${room.admin} removed you from room ${room.id}` : `room ${room.id} was closed by ${room.admin}`;
-      for (const l of this.closedListeners) l(text);
+      const said = removed ? `${room.admin} removed you from room ${room.id}` : why === 'closed' && text ? `room ${room.id}: ${text}` : `room ${room.id} was closed by ${room.admin}`;
+      for (const l of this.closedListeners) l(said);
       return;
     }
     this.log.debug(`apply #${room.seq} (${why}): ${room.paused ? 'paused' : 'playing'} at ${room.positionMs} ms`);

@@ -20,6 +20,7 @@ import type { StreamRelay } from '../../player/stream-relay.js';
 import { RoomPlayer } from './room-player.js';
 import { completePath } from './complete-path.js';
 import { measureClock } from './clock-sync.js';
+import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 
 /** The original design's client compares videos, users and rooms with its sub periodically. */
 const REFRESH_MS = 5000;
@@ -71,6 +72,7 @@ export class LiveClientSession implements ClientSession {
       control: (a, ms) => this.control(a, ms),
       closeRoom: (id) => this.closeRoom(id),
       manageRoom: (action, users) => this.manageRoom(action, users),
+      deleteVideo: (id) => this.deleteVideo(id),
       quit: () => this.quit(),
     };
   }
@@ -183,7 +185,7 @@ export class LiveClientSession implements ClientSession {
     const lastRead = this.opts.profile.lastShown(this.readKey());
     this.set({ notifications: all, unread: all.filter((n) => n.id > lastRead).length });
     // New videos and invites change what the other tabs show.
-    if (fresh.some((n) => n.kind === 'video.new' || n.kind === 'room.invite' || n.kind === 'user.registered')) void this.refresh();
+    if (fresh.some((n) => n.kind === 'video.new' || n.kind === 'video.deleted' || n.kind === 'room.invite' || n.kind === 'user.registered')) void this.refresh();
   }
 
   /** Everything shown is read: remember it and let central forget it. */
@@ -397,6 +399,18 @@ export class LiveClientSession implements ClientSession {
     try {
       const { room } = await this.requirePeer().request('room.members', { roomId, action, users });
       this.toast(action === 'invite' ? `invited ${users.join(', ')}` : action === 'remove' ? `removed ${users[0]}` : `${room.admin} is the admin now`);
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async deleteVideo(videoId: number): Promise<void> {
+    const video = this.snap.videos.find((v) => v.id === videoId);
+    if (!video) return;
+    try {
+      const r = await deleteVideo(this.requirePeer(), video, operatorSecret({ env: process.env.WATCHPARTY_SECRET }));
+      this.set({ videos: this.snap.videos.filter((v) => v.id !== videoId) });
+      this.toast(deletedText(r));
     } catch (err) {
       this.toast(message(err), 'error');
     }

@@ -10,6 +10,9 @@ import { defaultVideoName, uploadFile } from './upload.js';
 import { formatBytes, stderrProgress } from './progress-bar.js';
 import { playAlone } from './play.js';
 import { parseSeekTarget } from './seek-target.js';
+import { searchKey } from '../shared/search-key.js';
+import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
+import { promptYesNo } from './prompt.js';
 
 /** `--start` takes the same times as `control … seek` (90, 1:30), but only absolute ones. */
 function parseStart(value: string): number {
@@ -18,11 +21,16 @@ function parseStart(value: string): number {
   return target.positionMs / 1000;
 }
 
-/** Exact name first, then case-insensitive; otherwise UNKNOWN_VIDEO naming close matches. */
+/**
+ * Exact name first, then ignoring case, then ignoring case and accents ("fete.mp4" finds "Fête.mp4")
+ * when that names one video; otherwise UNKNOWN_VIDEO naming close matches.
+ */
 export function findVideo(videos: VideoInfo[], name: string): VideoInfo {
-  const exact = videos.find((v) => v.name === name) ?? videos.find((v) => v.name.toLowerCase() === name.toLowerCase());
+  const key = searchKey(name);
+  const loose = videos.filter((v) => searchKey(v.name) === key);
+  const exact = videos.find((v) => v.name === name) ?? videos.find((v) => v.name.toLowerCase() === name.toLowerCase()) ?? (loose.length === 1 ? loose[0] : undefined);
   if (exact) return exact;
-  const near = videos.filter((v) => v.name.toLowerCase().includes(name.toLowerCase())).slice(0, 3);
+  const near = videos.filter((v) => searchKey(v.name).includes(key)).slice(0, 3);
   throw new WatchpartyError('UNKNOWN_VIDEO', `no video named "${name}"${near.length ? `; did you mean ${near.map((v) => `"${v.name}"`).join(', ')}?` : ''}`);
 }
 
@@ -64,6 +72,27 @@ export function registerVideoCommands(program: Command): void {
       const rows = [['NAME', 'DURATION', 'SIZE', 'RESOLUTION', 'UPLOADER', 'REPLICAS'], ...videos.map((v) => [v.name, formatDuration(v.durationMs), formatBytes(v.size), `${v.width}x${v.height}`, v.uploader, String(v.replicas)])];
       const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i]!.length))));
       for (const r of rows) out(r.map((c, i) => (c.length > widths[i]! ? c.slice(0, widths[i]! - 1) + '…' : c.padEnd(widths[i]!))).join('  ').trimEnd());
+    });
+
+  common(program.command('delete <name>'))
+    .description('delete a video everywhere: from central, every sub and every room on it (which closes)')
+    .option('-y, --yes', 'do not ask first (needed when there is no terminal to ask on)')
+    .option('--secret-file <file>', "as an operator, delete someone else's video: the cluster secret's file (or set WATCHPARTY_SECRET)")
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nOnly the uploader can delete a video, or an operator holding the cluster secret.\n\nExamples:\n  $ watchparty delete "holiday.mp4"\n  $ watchparty delete clip.mkv --yes\n  $ WATCHPARTY_SECRET="$(cat ~/.local/share/watchparty/central/secret)" watchparty delete spam.mp4 --yes')
+    .action(async (name: string, o: CommonOptions & { yes?: boolean; secretFile?: string }) => {
+      const secret = operatorSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET });
+      const result = await withSession(o, async (s) => {
+        const { videos } = await s.peer.request('videos.list', {});
+        const video = findVideo(videos, name);
+        if (!o.yes) {
+          if (!process.stdin.isTTY || !process.stderr.isTTY) throw new WatchpartyError('BAD_INPUT', `not deleting "${video.name}" without asking, and there is no terminal to ask on`, { hint: 'Add --yes to delete it.' });
+          if (!(await promptYesNo(`delete "${video.name}" for everyone (rooms on it close)? [y/N] `))) return undefined;
+        }
+        return deleteVideo(s.peer, video, secret);
+      });
+      if (!result) process.stderr.write('not deleted\n');
+      else out(o.json ? JSON.stringify(result) : deletedText(result));
     });
 
   common(program.command('play <name>'))

@@ -44,7 +44,9 @@ export type RoomInput =
   | { type: 'heartbeat' }
   | { type: 'join' }
   | { type: 'leave' }
-  | { type: 'tick' };
+  | { type: 'tick' }
+  /** Central, for anyone allowed to delete the room's video (`by` need not be a member): close it. */
+  | { type: 'videoDeleted' };
 
 export interface RoomEvent {
   roomId: string;
@@ -113,9 +115,9 @@ function same(a: string, b: string): boolean {
 
 /** Apply one input from `by` at central time `nowMs`. Throws NOT_MEMBER / NOT_ADMIN / ROOM_CLOSED. */
 export function step(room: Room, by: string, input: RoomInput, nowMs: number, rules = ROOM_RULES): { room: Room; events: RoomEvent[] } {
-  if (input.type !== 'tick') {
+  if (input.type !== 'tick' && input.type !== 'videoDeleted') {
     if (!isMember(room, by)) throw new WatchpartyError('NOT_MEMBER', `${by} is not a member of room ${room.id}`);
-    if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by its admin`);
+    if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} is closed`);
   } else if (room.closed) {
     return { room, events: [] };
   }
@@ -156,6 +158,10 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     case 'close':
       next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
       emit('closed', `${by} closed the room`);
+      break;
+    case 'videoDeleted':
+      next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
+      emit('closed', `${by} deleted "${room.videoName}": the room is closed`);
       break;
     case 'invite': {
       const added = input.users.filter((u, i) => !isMember(next, u) && input.users.findIndex((v) => same(u, v)) === i);

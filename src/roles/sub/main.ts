@@ -143,7 +143,7 @@ export class Sub {
       progress: (id) => this.replicas.progress(id),
       checking: (id) => this.replicas.checking(id),
       served: (id) => this.replicas.served(id),
-      onDamaged: (listener) => this.replicas.onDamaged(listener),
+      onWithdrawn: (listener) => this.replicas.onWithdrawn(listener),
       log: this.opts.log.child('http'),
     }).catch((err: Error) => {
       this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);
@@ -262,6 +262,7 @@ export class Sub {
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);
       peer.on('video.added', (body) => this.replicas.added(body.video));
+      peer.on('video.removed', (body) => this.replicas.removed(body.videoId));
       const reg = await peer.request('sub.register', {
         secret: this.opts.secret,
         port: this.server.port,

@@ -65,6 +65,18 @@ export class ReplicaChecker {
     }
   }
 
+  /** Forget one replica (its video was deleted), cancelling its check if one is running. */
+  forget(id: number): void {
+    const at = this.queue.indexOf(id);
+    if (at >= 0) this.queue.splice(at, 1);
+    this.urgent.delete(id);
+    this.lastCheckedMs.delete(id);
+    if (this.current?.id === id) {
+      this.abort.abort();
+      this.abort = new AbortController();
+    }
+  }
+
   /** Forget everything (the replicas were wiped), cancelling a check in progress. */
   reset(): void {
     this.abort.abort();

@@ -16,6 +16,10 @@ import { hashFile } from '../files.js';
 import { formatBytes } from '../shared/format-bytes.js';
 import { mayRetry, recordFailure, REPLICA_HEALTH, type Failing, type ReplicaHealthPolicy } from './replica-health.js';
 import { ReplicaChecker } from './replica-check.js';
+import { strayReplicaFiles } from './replica-prune.js';
+
+/** Why a replica stopped being servable: streams of it must stop either way. */
+export type WithdrawnReason = 'damaged' | 'deleted';
 
 export interface ReplicaPolicy {
   chunkBytes: number;
@@ -38,7 +42,7 @@ export class Replicator {
   private readonly catalogue = new Map<number, VideoInfo>();
   private readonly failing = new Map<number, Failing>();
   private readonly checker: ReplicaChecker;
-  private readonly damagedListeners = new Set<(id: number) => void>();
+  private readonly withdrawnListeners = new Set<(id: number, why: WithdrawnReason) => void>();
   private retryTimer: NodeJS.Timeout | undefined;
   private syncing = false;
   private again = false;
@@ -111,10 +115,38 @@ export class Replicator {
     if (this.have.get(id) === 'verified') this.checker.served(id, Date.now());
   }
 
-  /** Call `listener(id)` whenever a replica is found damaged (streams of it must stop); returns an unsubscribe. */
-  onDamaged(listener: (id: number) => void): () => void {
-    this.damagedListeners.add(listener);
-    return () => this.damagedListeners.delete(listener);
+  /** Call `listener(id, why)` whenever a replica is found damaged or deleted (streams of it must stop); returns an unsubscribe. */
+  onWithdrawn(listener: (id: number, why: WithdrawnReason) => void): () => void {
+    this.withdrawnListeners.add(listener);
+    return () => this.withdrawnListeners.delete(listener);
+  }
+
+  /** Central deleted a video: stop serving it, drop its replica (a pull under way fails and cleans up). */
+  removed(id: number): void {
+    const name = this.catalogue.get(id)?.name ?? `#${id}`;
+    this.catalogue.delete(id);
+    this.failing.delete(id);
+    const had = this.have.delete(id);
+    this.checker.forget(id);
+    fs.rmSync(path.join(this.dir, String(id)), { force: true });
+    if (!this.active.has(id)) fs.rmSync(path.join(this.dir, `${id}.part`), { force: true });
+    for (const l of [...this.withdrawnListeners]) l(id, 'deleted');
+    this.log.info(`"${name}" (#${id}) was deleted from the catalogue${had ? ': removed its replica' : ''}`);
+    this.changed();
+  }
+
+  /** Delete replicas of videos the catalogue no longer has (deleted while this sub was away). */
+  private prune(videos: readonly VideoInfo[]): void {
+    const listed = new Set(videos.map((v) => v.id));
+    for (const id of [...this.catalogue.keys()]) if (!listed.has(id) && !this.active.has(id)) this.catalogue.delete(id);
+    for (const { file, id } of strayReplicaFiles(fs.readdirSync(this.dir), listed, new Set(this.active.keys()))) {
+      fs.rmSync(path.join(this.dir, file), { force: true });
+      if (this.have.delete(id)) {
+        this.checker.forget(id);
+        for (const l of [...this.withdrawnListeners]) l(id, 'deleted');
+        this.log.info(`replica #${id} is no longer in the catalogue (deleted while this sub was away): removed it`);
+      }
+    }
   }
 
   /** Delete a replica that failed a check (it is never served again, not even by streams under way) and pull it afresh. */
@@ -122,7 +154,7 @@ export class Replicator {
     const name = this.catalogue.get(id)?.name ?? `#${id}`;
     fs.rmSync(path.join(this.dir, String(id)), { force: true });
     this.have.delete(id);
-    for (const l of [...this.damagedListeners]) l(id);
+    for (const l of [...this.withdrawnListeners]) l(id, 'damaged');
     this.log.warn(`replica of "${name}" (#${id}) is damaged: ${why}; deleted it, pulling it again`);
     this.changed();
     void this.sync();
@@ -170,6 +202,7 @@ export class Replicator {
         if (!central) return;
         const { videos } = await central.request('replica.list', {});
         for (const v of videos) this.catalogue.set(v.id, v);
+        this.prune(videos);
         this.checkSizes();
         const now = Date.now();
         const missing = videos.filter((v) => !this.have.has(v.id) && !this.active.has(v.id) && mayRetry(this.failing.get(v.id), now));
@@ -233,7 +266,10 @@ export class Replicator {
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       this.log.info(`replica of "${v.name}" verified (sha256 ok): ${((v.size - startOffset) / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s, ${((v.size - startOffset) / 1e6 / secs).toFixed(0)} MB/s`);
     } catch (err) {
-      if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
+      if (!this.catalogue.has(v.id)) {
+        await fsp.rm(part, { force: true });
+        this.log.info(`stopped replicating "${v.name}": it was deleted from the catalogue`);
+      } else if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
       else this.recordFailed(v, offset, err as Error);
     } finally {
       await fh?.close().catch(() => {});

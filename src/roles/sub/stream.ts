@@ -23,7 +23,7 @@ export interface StreamDeps {
   /** Bytes of a verified replica are about to be sent (the sampled read path may re-check it). */
   served(id: number): void;
   /** Subscribe to "this replica was found damaged"; returns an unsubscribe. */
-  onDamaged(listener: (id: number) => void): () => void;
+  onWithdrawn(listener: (id: number, why: 'damaged' | 'deleted') => void): () => void;
   log: Logger;
 }
 
@@ -77,10 +77,10 @@ export async function serveStream(req: IncomingMessage, res: ServerResponse, dep
   deps.served(id);
   const stream = fs.createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
   stream.on('error', () => res.destroy());
-  // A replica found damaged mid-stream: cut the response, so no more of its bytes go out.
-  const unsubscribe = deps.onDamaged((damaged) => {
-    if (damaged !== id) return;
-    deps.log.warn(`stopped streaming #${id} to ${user}: the replica is damaged`);
+  // A replica found damaged, or deleted, mid-stream: cut the response, so no more of its bytes go out.
+  const unsubscribe = deps.onWithdrawn((gone, why) => {
+    if (gone !== id) return;
+    deps.log.warn(`stopped streaming #${id} to ${user}: the replica is ${why}`);
     stream.destroy();
     res.destroy();
   });

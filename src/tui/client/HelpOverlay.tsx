@@ -14,6 +14,7 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['↑↓ PgUp PgDn', 'move the selection'],
   ['Enter', 'play the video alone'],
   ['c', 'create a room for it and invite users'],
+  ['d', 'delete it everywhere (its uploader, or an operator)'],
   ['/', 'filter by name (Enter keeps it, Esc clears it)'],
   ['Create room'],
   ['Space / a', 'invite / everyone or no one'],

@@ -15,6 +15,7 @@ const HINTS = '↑↓ PgUp PgDn Home End scroll';
 const KIND_COLOR: Partial<Record<Notification['kind'], string>> = {
   'room.invite': 'cyan',
   'video.new': 'green',
+  'video.deleted': 'yellow',
   'sub.lost': 'yellow',
 };
 

@@ -1,6 +1,6 @@
 /**
- * The catalogue: a table of every video, filtered with `/` (like less and k9s), Enter to watch alone
- * and `c` to create a room with other users. Only the visible rows are laid out, so 500 videos
+ * The catalogue: a table of every video, filtered with `/` (like less and k9s), Enter to watch alone,
+ * `c` to create a room with other users and `d` to delete a video (after a y/n question). Only the visible rows are laid out, so 500 videos
  * cost what 20 do.
  */
 import { useMemo, useRef, useState } from 'react';
@@ -15,8 +15,8 @@ import { filterVideos, formatVideoRow, videoCells, videoColumnWidths, VIDEO_COLU
 import { line } from './width.js';
 import type { TabProps } from './tab-props.js';
 
-const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · / filter';
-const SHORT_HINTS = '↑↓ move · Enter play · c room · / filter';
+const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · d delete · / filter';
+const SHORT_HINTS = '↑↓ move · Enter play · c room · d del · / filter';
 /** Marks the selected row without colour too (NO_COLOR terminals, screen readers, tests). */
 const GUTTER = '  ';
 const MARK = '› ';
@@ -33,6 +33,7 @@ export function VideosTab({ snapshot, actions, width, height, active, keys, onRo
   const [filtering, setFiltering] = useState(false);
   const [selectedId, setSelectedId] = useState<number | undefined>(undefined);
   const [inviting, setInviting] = useState<VideoInfo | undefined>(undefined);
+  const [deleting, setDeleting] = useState<VideoInfo | undefined>(undefined);
   const topRef = useRef(0);
   const dialogKeys = useKeySlot();
 
@@ -54,6 +55,11 @@ export function VideosTab({ snapshot, actions, width, height, active, keys, onRo
 
   useKeys(keys, (input, key) => {
     if (inviting) return dialogKeys.current?.(input, key) ?? true;
+    if (deleting) {
+      if (input === 'y') void actions.deleteVideo(deleting.id);
+      setDeleting(undefined);
+      return true;
+    }
     if (key.upArrow) select(-1);
     else if (key.downArrow) select(1);
     else if (key.pageUp) select(-pageSize(listHeight));
@@ -75,6 +81,7 @@ export function VideosTab({ snapshot, actions, width, height, active, keys, onRo
     else if (key.escape && filter !== '') setFilter('');
     else if (key.return && selected) void actions.playAlone(selected.id);
     else if (input === 'c' && selected) setInviting(selected);
+    else if (input === 'd' && selected) setDeleting(selected);
     else if (input === 'j') select(1);
     else if (input === 'k') select(-1);
     else return false;
@@ -140,9 +147,15 @@ export function VideosTab({ snapshot, actions, width, height, active, keys, onRo
           </Text>
         )}
       </Panel>
-      <Text dimColor wrap="truncate-end">
-        {line(filtering ? FILTER_HINTS : width < HINTS.length ? SHORT_HINTS : HINTS, width)}
-      </Text>
+      {deleting ? (
+        <Text color="yellow" bold wrap="truncate-end">
+          {line(`delete "${deleting.name}" for everyone? rooms on it close · y/n`, width)}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          {line(filtering ? FILTER_HINTS : width < HINTS.length ? SHORT_HINTS : HINTS, width)}
+        </Text>
+      )}
     </Box>
   );
 }

@@ -1,4 +1,5 @@
 /** Pure layout of the catalogue table: filtering, cells, fitted column widths and one-line rows. */
+import { searchKey } from '../../roles/shared/search-key.js';
 import type { VideoInfo } from '../../net/messages.js';
 import { clock } from '../../roles/shared/room.js';
 import { fitColumns, oneLine } from '../format.js';
@@ -9,11 +10,6 @@ export const VIDEO_COLUMNS = ['name', 'duration', 'resolution', 'uploader', 'rep
 const RIGHT = [false, true, false, false, true];
 /** Spaces between columns. */
 export const COLUMN_GAP = 2;
-
-/** A name folded for search: lower case, accents dropped (`Fête` → `fete`). */
-export function searchKey(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase();
-}
 
 /** Videos whose name contains `filter`, ignoring case and accents; all of them for an empty filter. */
 export function filterVideos(videos: readonly VideoInfo[], filter: string): VideoInfo[] {
