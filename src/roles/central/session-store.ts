@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { tokenDigest } from '../shared/token-digest.js';
 import { isExpired, shouldTouch, toEvictBeforeAdding, type SessionPolicy } from '../shared/session-policy.js';
+import type { Prepare } from './statements.js';
 
 /** A session as `watchparty sessions` lists it: `id` is a prefix of the digest, never the token. */
 export interface SessionInfo {
@@ -20,6 +21,7 @@ export const SESSION_ID_CHARS = 12;
 export class SessionStore {
   constructor(
     private readonly db: Database.Database,
+    private readonly sql: Prepare,
     private readonly policy: SessionPolicy,
   ) {
     db.exec('CREATE TABLE IF NOT EXISTS sessions (token_sha TEXT PRIMARY KEY, user TEXT NOT NULL COLLATE NOCASE REFERENCES users(name), created_ms INTEGER NOT NULL)');
@@ -33,11 +35,11 @@ export class SessionStore {
   /** Add a session; returns the digests of the sessions it pushed out (expired, or over the cap). */
   add(token: string, user: string, nowMs: number, source: string): string[] {
     return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT token_sha AS id, last_used_ms AS lastUsedMs FROM sessions WHERE user = ?').all(user) as { id: string; lastUsedMs: number }[];
+      const rows = this.sql('SELECT token_sha AS id, last_used_ms AS lastUsedMs FROM sessions WHERE user = ?').all(user) as { id: string; lastUsedMs: number }[];
       const evicted = toEvictBeforeAdding(rows, nowMs, this.policy);
-      const del = this.db.prepare('DELETE FROM sessions WHERE token_sha = ?');
+      const del = this.sql('DELETE FROM sessions WHERE token_sha = ?');
       for (const sha of evicted) del.run(sha);
-      this.db.prepare('INSERT INTO sessions (token_sha, user, created_ms, last_used_ms, source) VALUES (?, ?, ?, ?, ?)').run(tokenDigest(token), user, nowMs, nowMs, source.slice(0, 64));
+      this.sql('INSERT INTO sessions (token_sha, user, created_ms, last_used_ms, source) VALUES (?, ?, ?, ?, ?)').run(tokenDigest(token), user, nowMs, nowMs, source.slice(0, 64));
       return evicted;
     })();
   }
@@ -45,25 +47,24 @@ export class SessionStore {
   /** The user of a live token (recording the use); undefined for a forged, revoked or expired one. */
   user(token: string, nowMs: number): string | undefined {
     const sha = tokenDigest(token);
-    const row = this.db.prepare('SELECT user, last_used_ms AS lastUsedMs FROM sessions WHERE token_sha = ?').get(sha) as { user: string; lastUsedMs: number } | undefined;
+    const row = this.sql('SELECT user, last_used_ms AS lastUsedMs FROM sessions WHERE token_sha = ?').get(sha) as { user: string; lastUsedMs: number } | undefined;
     if (!row) return undefined;
     if (isExpired(row.lastUsedMs, nowMs, this.policy)) {
-      this.db.prepare('DELETE FROM sessions WHERE token_sha = ?').run(sha);
+      this.sql('DELETE FROM sessions WHERE token_sha = ?').run(sha);
       return undefined;
     }
-    if (shouldTouch(row.lastUsedMs, nowMs, this.policy)) this.db.prepare('UPDATE sessions SET last_used_ms = ? WHERE token_sha = ?').run(nowMs, sha);
+    if (shouldTouch(row.lastUsedMs, nowMs, this.policy)) this.sql('UPDATE sessions SET last_used_ms = ? WHERE token_sha = ?').run(nowMs, sha);
     return row.user;
   }
 
   /** Delete one session by token; true when it existed. */
   delete(token: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE token_sha = ?').run(tokenDigest(token)).changes === 1;
+    return this.sql('DELETE FROM sessions WHERE token_sha = ?').run(tokenDigest(token)).changes === 1;
   }
 
   /** A user's sessions, most recently used first. */
   list(user: string): SessionInfo[] {
-    const rows = this.db
-      .prepare('SELECT token_sha AS sha, created_ms AS createdMs, last_used_ms AS lastUsedMs, source FROM sessions WHERE user = ? ORDER BY last_used_ms DESC, token_sha')
+    const rows = this.sql('SELECT token_sha AS sha, created_ms AS createdMs, last_used_ms AS lastUsedMs, source FROM sessions WHERE user = ? ORDER BY last_used_ms DESC, token_sha')
       .all(user) as { sha: string; createdMs: number; lastUsedMs: number; source: string }[];
     return rows.map((r) => ({ id: r.sha.slice(0, SESSION_ID_CHARS), createdMs: r.createdMs, lastUsedMs: r.lastUsedMs, source: r.source }));
   }
@@ -71,9 +72,9 @@ export class SessionStore {
   /** Delete the user's sessions whose id starts with `idPrefix` (exactly one must match); their digests. */
   revokeById(user: string, idPrefix: string): string[] {
     if (!/^[0-9a-f]{4,64}$/.test(idPrefix)) return [];
-    const rows = this.db.prepare("SELECT token_sha AS sha FROM sessions WHERE user = ? AND substr(token_sha, 1, ?) = ?").all(user, idPrefix.length, idPrefix) as { sha: string }[];
+    const rows = this.sql("SELECT token_sha AS sha FROM sessions WHERE user = ? AND substr(token_sha, 1, ?) = ?").all(user, idPrefix.length, idPrefix) as { sha: string }[];
     if (rows.length !== 1) return [];
-    this.db.prepare('DELETE FROM sessions WHERE token_sha = ?').run(rows[0]!.sha);
+    this.sql('DELETE FROM sessions WHERE token_sha = ?').run(rows[0]!.sha);
     return [rows[0]!.sha];
   }
 
@@ -81,8 +82,8 @@ export class SessionStore {
   revokeOthers(user: string, keepToken: string | undefined): string[] {
     const keep = keepToken ? tokenDigest(keepToken) : '';
     return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT token_sha AS sha FROM sessions WHERE user = ? AND token_sha != ?').all(user, keep) as { sha: string }[];
-      this.db.prepare('DELETE FROM sessions WHERE user = ? AND token_sha != ?').run(user, keep);
+      const rows = this.sql('SELECT token_sha AS sha FROM sessions WHERE user = ? AND token_sha != ?').all(user, keep) as { sha: string }[];
+      this.sql('DELETE FROM sessions WHERE user = ? AND token_sha != ?').run(user, keep);
       return rows.map((r) => r.sha);
     })();
   }
@@ -91,8 +92,8 @@ export class SessionStore {
   sweep(nowMs: number): string[] {
     const cutoff = nowMs - this.policy.idleExpiryMs;
     return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT token_sha AS sha FROM sessions WHERE last_used_ms <= ?').all(cutoff) as { sha: string }[];
-      this.db.prepare('DELETE FROM sessions WHERE last_used_ms <= ?').run(cutoff);
+      const rows = this.sql('SELECT token_sha AS sha FROM sessions WHERE last_used_ms <= ?').all(cutoff) as { sha: string }[];
+      this.sql('DELETE FROM sessions WHERE last_used_ms <= ?').run(cutoff);
       return rows.map((r) => r.sha);
     })();
   }

@@ -12,6 +12,7 @@ import type { Notification } from '../../net/messages.js';
 import type { Room } from '../shared/room.js';
 import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js';
 import { SessionStore } from './session-store.js';
+import { cachedPrepare, type Prepare } from './statements.js';
 
 export interface UserRow {
   name: string;
@@ -89,8 +90,20 @@ export interface UploadRow {
 const VIDEO_COLUMNS = 'id, name, size, sha256, duration_ms AS durationMs, width, height, video_codec AS videoCodec, audio_codec AS audioCodec, uploader, created_ms AS createdMs';
 
 
+/** Most user rows (and misses) getUser keeps in memory. */
+const MAX_CACHED_USER_ROWS = 100_000;
+
+/** SQLite's NOCASE folds ASCII letters only; the cache key must fold exactly the same. */
+function nocase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 export class CentralStore {
   private readonly db: Database.Database;
+  private readonly sql: Prepare;
+  /** getUser's cache by NOCASE key; null: no such user. */
+  private readonly userRows = new Map<string, UserRow | null>();
+  private names: string[] | undefined;
   readonly instanceId: string;
   /** Session tokens (as digests) with their lifetimes. */
   readonly sessions: SessionStore;
@@ -98,13 +111,14 @@ export class CentralStore {
   constructor(dataDir: string, sessionPolicy: SessionPolicy = SESSION_POLICY) {
     try {
       this.db = CentralStore.open(dataDir);
-      this.sessions = new SessionStore(this.db, sessionPolicy);
-      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
+      this.sql = cachedPrepare(this.db);
+      this.sessions = new SessionStore(this.db, this.sql, sessionPolicy);
+      const row = this.sql('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
       if (row) {
         this.instanceId = row.value;
       } else {
         this.instanceId = crypto.randomUUID();
-        this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
+        this.sql('INSERT INTO meta (key, value) VALUES (?, ?)').run('instance', this.instanceId);
       }
     } catch (err) {
       if (!isDiskFull(err)) throw err;
@@ -133,68 +147,87 @@ export class CentralStore {
   /** Next sub id (`sub-1`, `sub-2`, …), never reused within this central instance. */
   nextSubId(): string {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('next_sub') as { value: string } | undefined;
+      const row = this.sql('SELECT value FROM meta WHERE key = ?').get('next_sub') as { value: string } | undefined;
       const n = row ? Number(row.value) : 1;
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('next_sub', String(n + 1));
+      this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('next_sub', String(n + 1));
       return `sub-${n}`;
     })();
   }
 
   /** Whether this instance ever handed out `id` (so a reconnecting sub may keep it). */
   issuedSubId(id: string): boolean {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('next_sub') as { value: string } | undefined;
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get('next_sub') as { value: string } | undefined;
     const n = Number(id.slice(4));
     return row !== undefined && Number.isInteger(n) && n >= 1 && n < Number(row.value);
   }
 
+  /**
+   * A user's row. Every relayed request looks its user up (who is it, which sub serves them), so rows
+   * are cached, misses too; every write to `users` below drops the entry it touches.
+   */
   getUser(name: string): UserRow | undefined {
-    const row = this.db.prepare('SELECT name, salt, hash, sub_id AS subId, created_ms AS createdMs FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    const key = nocase(name);
+    const cached = this.userRows.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = this.sql('SELECT name, salt, hash, sub_id AS subId, created_ms AS createdMs FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    // Misses are cached only up to a bound: anyone can ask about names that do not exist.
+    if (row || this.userRows.size < MAX_CACHED_USER_ROWS) this.userRows.set(key, row ?? null);
     return row;
   }
 
   /** Insert a user; false when the name (case-insensitively) is taken. */
   addUser(user: { name: string; salt: Buffer; hash: Buffer; subId: string | null; createdMs: number }): boolean {
-    const info = this.db
-      .prepare('INSERT INTO users (name, salt, hash, sub_id, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING')
+    this.forgetUser(user.name);
+    const info = this.sql('INSERT INTO users (name, salt, hash, sub_id, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING')
       .run(user.name, user.salt, user.hash, user.subId, user.createdMs);
     return info.changes === 1;
   }
 
   /** Replace a user's password hash. */
   setPassword(name: string, salt: Buffer, hash: Buffer): void {
-    this.db.prepare('UPDATE users SET salt = ?, hash = ? WHERE name = ?').run(salt, hash, name);
+    this.forgetUser(name);
+    this.sql('UPDATE users SET salt = ?, hash = ? WHERE name = ?').run(salt, hash, name);
   }
 
   /** Undo a registration that could not be completed (no sub to place the user on). */
   deleteUser(name: string): void {
-    this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
+    this.forgetUser(name);
+    this.sql('DELETE FROM users WHERE name = ?').run(name);
   }
 
+  private forgetUser(name: string): void {
+    this.userRows.delete(nocase(name));
+    this.names = undefined;
+  }
+
+  /** Every user name (cached like the rows: `users.list` is what a flooding client asks for). */
   userNames(): string[] {
-    return (this.db.prepare('SELECT name FROM users ORDER BY name COLLATE NOCASE').all() as { name: string }[]).map((r) => r.name);
+    this.names ??= (this.sql('SELECT name FROM users ORDER BY name COLLATE NOCASE').all() as { name: string }[]).map((r) => r.name);
+    return [...this.names];
   }
 
   userCount(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
   setUserSub(name: string, subId: string | null): void {
-    this.db.prepare('UPDATE users SET sub_id = ? WHERE name = ?').run(subId, name);
+    this.forgetUser(name);
+    this.sql('UPDATE users SET sub_id = ? WHERE name = ?').run(subId, name);
   }
 
   /** Users per assigned sub id. */
   assignedCounts(): Map<string, number> {
-    const rows = this.db.prepare('SELECT sub_id AS subId, COUNT(*) AS n FROM users WHERE sub_id IS NOT NULL GROUP BY sub_id').all() as { subId: string; n: number }[];
+    const rows = this.sql('SELECT sub_id AS subId, COUNT(*) AS n FROM users WHERE sub_id IS NOT NULL GROUP BY sub_id').all() as { subId: string; n: number }[];
     return new Map(rows.map((r) => [r.subId, r.n]));
   }
 
   usersOfSub(subId: string): string[] {
-    return (this.db.prepare('SELECT name FROM users WHERE sub_id = ? ORDER BY name').all(subId) as { name: string }[]).map((r) => r.name);
+    return (this.sql('SELECT name FROM users WHERE sub_id = ? ORDER BY name').all(subId) as { name: string }[]).map((r) => r.name);
   }
 
   /** Store one notification per recipient in one transaction; returns them with their ids. */
   addNotifications(recipients: readonly string[], n: { kind: Notification['kind']; text: string; atMs: number }): Map<string, Notification> {
-    const insert = this.db.prepare('INSERT INTO notifications (user, at_ms, kind, text) VALUES (?, ?, ?, ?)');
+    const insert = this.sql('INSERT INTO notifications (user, at_ms, kind, text) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
       const out = new Map<string, Notification>();
       for (const user of recipients) {
@@ -207,31 +240,30 @@ export class CentralStore {
 
   /** The user's unacknowledged notifications, oldest first. */
   pendingNotifications(user: string, limit = 1000): Notification[] {
-    return this.db
-      .prepare('SELECT id, at_ms AS atMs, kind, text FROM notifications WHERE user = ? ORDER BY id LIMIT ?')
+    return this.sql('SELECT id, at_ms AS atMs, kind, text FROM notifications WHERE user = ? ORDER BY id LIMIT ?')
       .all(user, limit) as Notification[];
   }
 
   /** Acknowledge (and forget) everything up to `upToId` for this user. */
   ackNotifications(user: string, upToId: number): number {
-    return this.db.prepare('DELETE FROM notifications WHERE user = ? AND id <= ?').run(user, upToId).changes;
+    return this.sql('DELETE FROM notifications WHERE user = ? AND id <= ?').run(user, upToId).changes;
   }
 
   videos(): VideoRow[] {
-    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos ORDER BY id`).all() as VideoRow[];
+    return this.sql(`SELECT ${VIDEO_COLUMNS} FROM videos ORDER BY id`).all() as VideoRow[];
   }
 
   video(id: number): VideoRow | undefined {
-    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = ?`).get(id) as VideoRow | undefined;
+    return this.sql(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE id = ?`).get(id) as VideoRow | undefined;
   }
 
   videoByName(name: string): VideoRow | undefined {
-    return this.db.prepare(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE name = ?`).get(name) as VideoRow | undefined;
+    return this.sql(`SELECT ${VIDEO_COLUMNS} FROM videos WHERE name = ?`).get(name) as VideoRow | undefined;
   }
 
   /** Drop a video from the catalogue (its id is never given out again: the table is AUTOINCREMENT). */
   deleteVideo(id: number): boolean {
-    return this.db.prepare('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
+    return this.sql('DELETE FROM videos WHERE id = ?').run(id).changes > 0;
   }
 
   /**
@@ -240,51 +272,50 @@ export class CentralStore {
    */
   publishVideo(uploadId: string, v: Omit<VideoRow, 'id'>): VideoRow {
     return this.db.transaction(() => {
-      const info = this.db
-        .prepare('INSERT INTO videos (name, size, sha256, duration_ms, width, height, video_codec, audio_codec, uploader, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      const info = this.sql('INSERT INTO videos (name, size, sha256, duration_ms, width, height, video_codec, audio_codec, uploader, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(v.name, v.size, v.sha256, v.durationMs, v.width, v.height, v.videoCodec, v.audioCodec, v.uploader, v.createdMs);
-      this.db.prepare('DELETE FROM uploads WHERE id = ?').run(uploadId);
+      this.sql('DELETE FROM uploads WHERE id = ?').run(uploadId);
       return { ...v, id: Number(info.lastInsertRowid) };
     })();
   }
 
   /** The id the next published video will get (files are written under it before the insert). */
   nextVideoId(): number {
-    const row = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'videos'").get() as { seq: number } | undefined;
+    const row = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'videos'").get() as { seq: number } | undefined;
     return (row?.seq ?? 0) + 1;
   }
 
   uploads(): UploadRow[] {
-    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads').all() as UploadRow[];
+    return this.sql('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads').all() as UploadRow[];
   }
 
   uploadByName(name: string): UploadRow | undefined {
-    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE name = ?').get(name) as UploadRow | undefined;
+    return this.sql('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE name = ?').get(name) as UploadRow | undefined;
   }
 
   upload(id: string): UploadRow | undefined {
-    return this.db.prepare('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
+    return this.sql('SELECT id, name, user, size, sha256, created_ms AS createdMs FROM uploads WHERE id = ?').get(id) as UploadRow | undefined;
   }
 
   /** Reserve a name; false when a video or another upload has it. */
   addUpload(u: UploadRow): boolean {
     return this.db.transaction(() => {
       if (this.videoByName(u.name)) return false;
-      const info = this.db.prepare('INSERT INTO uploads (id, name, user, size, sha256, created_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.id, u.name, u.user, u.size, u.sha256, u.createdMs);
+      const info = this.sql('INSERT INTO uploads (id, name, user, size, sha256, created_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(u.id, u.name, u.user, u.size, u.sha256, u.createdMs);
       return info.changes === 1;
     })();
   }
 
   deleteUpload(id: string): void {
-    this.db.prepare('DELETE FROM uploads WHERE id = ?').run(id);
+    this.sql('DELETE FROM uploads WHERE id = ?').run(id);
   }
 
   rooms(): Room[] {
-    return (this.db.prepare('SELECT state FROM rooms').all() as { state: string }[]).map((r) => JSON.parse(r.state) as Room);
+    return (this.sql('SELECT state FROM rooms').all() as { state: string }[]).map((r) => JSON.parse(r.state) as Room);
   }
 
   saveRoom(room: Room): void {
-    this.db.prepare('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state').run(room.id, JSON.stringify(room));
+    this.sql('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state').run(room.id, JSON.stringify(room));
   }
 
   /** The canonical spelling of a user name, or undefined. */
