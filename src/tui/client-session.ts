@@ -9,7 +9,8 @@ import type { Notification, RoomState, VideoInfo } from '../net/messages.js';
 export type LinkState =
   | { kind: 'offline' }
   | { kind: 'connecting'; message: string }
-  | { kind: 'online'; subId: string; subAddress: string }
+  /** `centralLost`: the sub is there but has lost central, so nothing but playback works. */
+  | { kind: 'online'; subId: string; subAddress: string; centralLost?: boolean }
   /** During a failover: "sub lost, moving to sub-2…", attempt n of 5. */
   | { kind: 'reconnecting'; message: string; attempt: number; maxAttempts: number };
 

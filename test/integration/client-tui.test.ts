@@ -117,4 +117,20 @@ describe('client TUI in tmux', () => {
       for (const line of t.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(200);
     }
   }, 120_000);
+
+  it('turns the sub dot yellow while central is down, and green again when it is back', async () => {
+    const central = await startCentral();
+    await startSub(central);
+    const home = tempDir('wp-home-');
+    const ann = openTerminal(`node ${CLI} client --profile ann --mpv-headless --host 127.0.0.1 --port ${central.port}`, { cols: 120, rows: 24, env: { WATCHPARTY_HOME: home } });
+    await register(ann, 'ann');
+    await ann.waitForScreen(/● sub-1 127\.0\.0\.1:\d+ · ann/);
+    central.kill('SIGKILL');
+    await central.exited();
+    // The sub is still there (playback would go on), but nothing else works: say so.
+    await ann.waitForScreen(/◐ sub-1 127\.0\.0\.1:\d+ · central unreachable · ann/, 15_000);
+    await startCentral({ dataDir: central.dataDir, port: central.port });
+    await ann.waitForScreen(/● sub-1 127\.0\.0\.1:\d+ · ann/, 20_000);
+    expect(ann.screen()).not.toMatch(/central unreachable/);
+  }, 60_000);
 });

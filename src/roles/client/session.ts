@@ -168,9 +168,17 @@ export class LiveClientSession implements ClientSession {
       ]);
       this.set({ videos: videos.videos, users: users.users, rooms: rooms.rooms });
       this.addNotifications(pending.items);
+      this.markCentral(false);
     } catch (err) {
       this.opts.log.debug(`refresh failed: ${message(err)}`);
+      if (err instanceof WatchpartyError && err.details?.centralLost === true) this.markCentral(true);
     }
+  }
+
+  /** Whether our sub has lost central (the status line turns yellow and says so). */
+  private markCentral(lost: boolean): void {
+    const link = this.snap.link;
+    if (link.kind === 'online' && Boolean(link.centralLost) !== lost) this.set({ link: { ...link, centralLost: lost } });
   }
 
   private readKey(): string {

@@ -190,7 +190,7 @@ export class ClientSessions {
 
   private centralPeer(): Peer {
     const central = this.sub.central;
-    if (!central || central.closed) throw new WatchpartyError('DISCONNECTED', `${this.sub.subId ?? 'this sub'} has lost central; try again in a few seconds`);
+    if (!central || central.closed) throw new WatchpartyError('DISCONNECTED', `${this.sub.subId ?? 'this sub'} has lost central; try again in a few seconds`, { details: { centralLost: true } });
     return central;
   }
 

@@ -12,6 +12,7 @@ const TOAST_COLOR: Record<Toast['tone'], string> = { info: 'cyan', warn: 'yellow
 export function linkSegment(link: LinkState): Segment {
   switch (link.kind) {
     case 'online':
+      if (link.centralLost) return { text: `◐ ${link.subId} ${link.subAddress} · central unreachable`, color: 'yellow' };
       return { text: `● ${link.subId} ${link.subAddress}`, color: 'green' };
     case 'reconnecting':
       return { text: `◌ ${link.message} (attempt ${link.attempt}/${link.maxAttempts})`, color: 'yellow' };
