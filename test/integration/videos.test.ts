@@ -155,6 +155,9 @@ describe('videos', () => {
       const r = await c.cli('zia', args);
       expect(r.code, r.output).toBe(code);
       expect(r.stderr).toMatch(message);
+      // Central's own paths and command lines are nobody else's business.
+      expect(r.stderr).not.toContain(c.central.dataDir);
+      expect(r.stderr).not.toMatch(/\.part|uploads\/|ffprobe -v|Command failed/);
     }
     expect((await c.cli('zia', ['upload', small, '--name', 'taken.mkv'])).code).toBe(0);
     const taken = await c.cli('zia', ['upload', small, '--name', 'TAKEN.mkv']);

@@ -15,6 +15,17 @@ interface FfprobeOutput {
   streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string; disposition?: { attached_pic?: number } }[];
 }
 
+/**
+ * Why ffprobe refused a file, in words fit for the uploader: its last line of stderr with central's
+ * path to the file taken out. Never execFile's message, which is the whole command line.
+ */
+export function ffprobeReason(stderr: string, file: string, killed: boolean, timeoutMs: number): string {
+  if (killed) return `ffprobe gave no answer within ${Math.round(timeoutMs / 1000)} s`;
+  const last = stderr.trim().split('\n').pop()?.trim() ?? '';
+  const why = last.split(file).join('the file').replace(/^the file: /, '');
+  return why ? `ffprobe: ${why.slice(0, 200)}` : 'ffprobe could not read it';
+}
+
 /** Probe `file`; throws NOT_A_VIDEO (with ffprobe's reason) for anything mpv could not play as a video. */
 export function probeVideo(file: string, timeoutMs = 30_000): Promise<VideoFacts> {
   return new Promise((resolve, reject) => {
@@ -24,8 +35,7 @@ export function probeVideo(file: string, timeoutMs = 30_000): Promise<VideoFacts
         return;
       }
       if (err) {
-        const why = String(stderr).trim().split('\n').pop() || err.message;
-        reject(new WatchpartyError('NOT_A_VIDEO', `the file is not a playable video (ffprobe: ${why.slice(0, 200)})`));
+        reject(new WatchpartyError('NOT_A_VIDEO', `the file is not a playable video (${ffprobeReason(String(stderr), file, Boolean(err.killed), timeoutMs)})`));
         return;
       }
       let out: FfprobeOutput;
