@@ -45,6 +45,6 @@ export function parseRateScale(value: string): number {
 
 export function parseLifetimeOption(value: string): number {
   const ms = parseLifetime(value);
-  if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a lifetime: use a number with d, h, m or s, e.g. --session-lifetime 30d`);
+  if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a lifetime: use a number with d, h, m or s, e.g. 30d or 12h`);
   return ms;
 }

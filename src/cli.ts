@@ -45,6 +45,7 @@ interface CentralFlags extends TlsFlags {
   uploadLease: number;
   rateScale: number;
   sessionLifetime: number;
+  roomIdle: number;
   headless?: boolean;
   logLevel: 'info';
 }
@@ -60,6 +61,7 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
     .addOption(new Option('--rate-scale <factor>', 'multiply every rate limit (registrations, logins, rooms, invitations)').default(Number(process.env.WATCHPARTY_RATE_SCALE ?? 1), 'WATCHPARTY_RATE_SCALE or 1').argParser(parseRateScale))
     .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
+    .addOption(new Option('--room-idle <time>', 'close rooms nobody has opened or controlled this long (e.g. 7d, 12h)').default(7 * 86_400_000, '7d').argParser(parseLifetimeOption))
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption());
 }
@@ -79,6 +81,7 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
     tls: serverTls(o, o.bind, dataDir),
     rateScale: o.rateScale,
     sessionIdleMs: o.sessionLifetime,
+    roomIdleMs: o.roomIdle,
   };
 }
 

@@ -98,6 +98,7 @@ export const RoomState = z.object({
   resumeWhenAdminBack: z.boolean(),
   closed: z.boolean(),
   createdMs: Ms,
+  watchedMs: Ms.optional(),
 });
 export type RoomState = z.infer<typeof RoomState>;
 

@@ -225,4 +225,25 @@ describe('rooms', () => {
     expect(bob.stderr()).toMatch(new RegExp(`room ${roomId}: ann closed the room`));
     expect(JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout)).toEqual([]);
   });
+
+  it('closes a room nobody has opened for --room-idle, but not one somebody has open', async () => {
+    const c = await startCluster({ subs: 1, centralArgs: ['--room-idle', '3s'] });
+    await c.register('ann');
+    await c.register('bob');
+    expect((await c.cli('ann', ['upload', clip])).code).toBe(0);
+    await waitFor(async () => JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout)[0]?.replicas === 1, { timeoutMs: 15_000, what: 'replica' });
+    const create = async () => (JSON.parse((await c.cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'bob', '--json'])).stdout) as { id: string }).id;
+    const idle = await create();
+    const watched = await create();
+    const bob = c.spawn('bob', ['watch', watched, '--headless']);
+    await bob.waitFor(/"paused":true/, 15_000);
+    const left = await waitFor(async () => {
+      const rooms = JSON.parse((await c.cli('ann', ['rooms', '--json'])).stdout) as { id: string }[];
+      return rooms.length === 1 ? rooms : undefined;
+    }, { timeoutMs: 15_000, what: 'the idle room closed' });
+    expect(left.map((r) => r.id)).toEqual([watched]);
+    expect(c.central.output()).toMatch(new RegExp(`room ${idle} #\\d+: nobody has opened it for 3 seconds: the room is closed`));
+    expect(bob.child.exitCode).toBeNull();
+    bob.kill('SIGTERM');
+  }, 90_000);
 });

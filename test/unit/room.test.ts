@@ -462,6 +462,49 @@ describe('close', () => {
   });
 });
 
+describe('rooms nobody uses close by themselves', () => {
+  const IDLE = ROOM_RULES.idleCloseMs;
+  const DAYS = 'nobody has opened it for 7 days: the room is closed';
+  it.each<[string, Step[], number, boolean]>([
+    // what, before, tick at, closes
+    ['never opened, a week and a bit after creation', [], IDLE + 1, true],
+    ['never opened, exactly a week after creation', [], IDLE, false],
+    ['last left a week ago', [['bob', join, 1000], ['bob', leave, 60_000]], 60_000 + IDLE + 1, true],
+    ['left six days ago', [['bob', join, 1000], ['bob', leave, 60_000]], 60_000 + IDLE - 86_400_000, false],
+    ['someone still has it open after a week', [['bob', join, 1000]], 1000 + IDLE + 1, false],
+    ['the admin controlled it (without opening it) a day ago', [['alice', seek(5000), IDLE - 86_400_000]], IDLE + 1, false],
+    ['closed already', [['alice', close, 0]], IDLE + 1, false],
+  ])('%s', (_what, before, at, closes) => {
+    const { prev, room, events } = then(before, ['central', tick, at]);
+    if (closes) {
+      expect(room).toMatchObject({ closed: true, paused: true });
+      expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'closed', by: 'central', text: DAYS }]);
+    } else {
+      expect(room.closed).toBe(prev.closed);
+      expect(events.filter((e) => e.change === 'closed')).toEqual([]);
+    }
+  });
+
+  it('a tick with nothing due answers the very same object, so central has nothing to save', () => {
+    for (const [before, at] of [[[], IDLE], [[['bob', join, 1000]], IDLE * 2], [[['alice', close, 0]], IDLE * 2]] as [Step[], number][]) {
+      const prev = run(before).room;
+      expect(step(prev, 'central', tick, T0 + at).room).toBe(prev);
+    }
+  });
+
+  it('says how long, in the unit that reads best', () => {
+    const rules = { ...ROOM_RULES, idleCloseMs: 3 * 3_600_000 };
+    expect(step(created(), 'central', tick, T0 + rules.idleCloseMs + 1, rules).events[0]?.text).toBe('nobody has opened it for 3 hours: the room is closed');
+    const quick = { ...ROOM_RULES, idleCloseMs: 2000 };
+    expect(step(created(), 'central', tick, T0 + 2001, quick).events[0]?.text).toBe('nobody has opened it for 2 seconds: the room is closed');
+  });
+
+  it('a tick with nothing due on a room whose admin is there changes nothing (it used to save the room every tick)', () => {
+    const { room } = run([['alice', join, 0], ['alice', heartbeat, 1000]]);
+    expect(step(room, 'central', tick, T0 + 1500).room).toBe(room);
+  });
+});
+
 describe('errors carry their codes', () => {
   it.each<[string, ErrorCode, Room, string, RoomInput]>([
     ['guest control', 'NOT_ADMIN', created(), 'bob', play],

@@ -20,7 +20,7 @@ import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
-import type { Room, RoomEvent } from '../shared/room.js';
+import { ROOM_RULES, type Room, type RoomEvent } from '../shared/room.js';
 import { UserPlacement } from './placement.js';
 import { serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
@@ -39,6 +39,8 @@ export interface CentralOptions {
   rateScale?: number;
   /** Session lifetime without use (sliding); default 30 days. */
   sessionIdleMs?: number;
+  /** Close rooms nobody has used for this long (default ROOM_RULES.idleCloseMs, 7 days). */
+  roomIdleMs?: number;
   /** How long a name reservation lives without a chunk (default 30 s). */
   uploadLeaseMs?: number;
   /** Serve wss:// with this certificate; plain ws:// without (loopback or --insecure). */
@@ -97,7 +99,7 @@ export class Central {
     this.rooms = new RoomService(store, opts.log.child('rooms'), {
       deliver: (users, event, room) => this.deliverRoomEvent(users, event, room),
       invite: (users, text) => this.notify(users, { kind: 'room.invite', text }),
-    });
+    }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
   }
 
   /** Send a room event to each member's sub, once per sub, naming the members it is for. */

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { isMember, newRoom, step, type Room, type RoomEvent, type RoomInput } from '../shared/room.js';
+import { isMember, newRoom, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
 import type { CentralStore } from './store.js';
 
 export interface RoomHooks {
@@ -23,6 +23,7 @@ export class RoomService {
     private readonly store: CentralStore,
     private readonly log: Logger,
     private readonly hooks: RoomHooks,
+    private readonly rules: RoomRules = ROOM_RULES,
   ) {
     for (const r of store.rooms()) this.rooms.set(r.id, r);
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
@@ -68,7 +69,7 @@ export class RoomService {
   /** Apply one input; persists and delivers any events. */
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
     const room = input.type === 'tick' || input.type === 'videoDeleted' ? this.rooms.get(id)! : this.get(id, user);
-    const { room: next, events } = step(room, user, input, nowMs);
+    const { room: next, events } = step(room, user, input, nowMs, this.rules);
     if (next === room) return room;
     this.rooms.set(id, next);
     // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
@@ -107,8 +108,8 @@ export class RoomService {
     return open.length;
   }
 
-  /** Check every room for a silent admin. */
+  /** Check every open room for a silent admin, or for having gone unused so long that it closes. */
   tick(nowMs: number): void {
-    for (const r of this.rooms.values()) if (!r.closed && r.adminPresent) this.apply(r.id, 'central', { type: 'tick' }, nowMs);
+    for (const r of this.rooms.values()) if (!r.closed) this.apply(r.id, 'central', { type: 'tick' }, nowMs);
   }
 }

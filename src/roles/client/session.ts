@@ -396,6 +396,8 @@ export class LiveClientSession implements ClientSession {
   private async closeRoom(roomId: string): Promise<void> {
     try {
       await this.requirePeer().request('room.control', { roomId, action: 'close' });
+      this.set({ rooms: this.snap.rooms.filter((r) => r.id !== roomId) });
+      this.toast(`closed room ${roomId}`);
     } catch (err) {
       this.toast(message(err), 'error');
     }

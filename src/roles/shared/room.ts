@@ -28,6 +28,8 @@ export interface Room {
   resumeWhenAdminBack: boolean;
   closed: boolean;
   createdMs: number;
+  /** When a member last opened or left it (rooms saved before this field have none). */
+  watchedMs?: number;
 }
 
 export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
@@ -65,7 +67,23 @@ export const ROOM_RULES = {
    * the common start instant (measured: an exact seek on a local replica takes 20-120 ms).
    */
   startLeadMs: 400,
-} as const;
+  /** A room nobody has open, and nobody has opened or controlled for this long, closes by itself. */
+  idleCloseMs: 7 * 86_400_000,
+};
+
+export type RoomRules = typeof ROOM_RULES;
+
+/** The last time anyone used the room: created it, opened or left it, or the admin controlled it. */
+export function lastUsedMs(room: Pick<Room, 'createdMs' | 'adminSeenMs' | 'watchedMs'>): number {
+  return Math.max(room.createdMs, room.adminSeenMs, room.watchedMs ?? 0);
+}
+
+/** "7 days", "5 hours", "3 minutes", "20 seconds": how long idle rooms last, for the closing message. */
+function span(ms: number): string {
+  const [n, unit] = ms >= 2 * 86_400_000 ? [ms / 86_400_000, 'day'] : ms >= 2 * 3_600_000 ? [ms / 3_600_000, 'hour'] : ms >= 120_000 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  const whole = Math.round(n);
+  return `${whole} ${unit}${whole === 1 ? '' : 's'}`;
+}
 
 /** Expected video position at central time `nowMs`. */
 export function positionAt(room: Pick<Room, 'paused' | 'positionMs' | 'atMs' | 'durationMs'>, nowMs: number): number {
@@ -114,11 +132,12 @@ function same(a: string, b: string): boolean {
 }
 
 /** Apply one input from `by` at central time `nowMs`. Throws NOT_MEMBER / NOT_ADMIN / ROOM_CLOSED. */
-export function step(room: Room, by: string, input: RoomInput, nowMs: number, rules = ROOM_RULES): { room: Room; events: RoomEvent[] } {
+export function step(room: Room, by: string, input: RoomInput, nowMs: number, rules: RoomRules = ROOM_RULES): { room: Room; events: RoomEvent[] } {
   if (input.type !== 'tick' && input.type !== 'videoDeleted') {
     if (!isMember(room, by)) throw new WatchpartyError('NOT_MEMBER', `${by} is not a member of room ${room.id}`);
     if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} is closed`);
-  } else if (room.closed) {
+  } else if (room.closed || !(room.adminPresent ? nowMs - room.adminSeenMs > rules.adminSilenceMs : room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs)) {
+    // Central ticks every open room many times a second: nothing due is answered without a copy.
     return { room, events: [] };
   }
   const isAdmin = same(by, room.admin);
@@ -203,6 +222,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       }
       break;
     case 'join':
+      next.watchedMs = nowMs;
       if (!room.watching.some((w) => same(w, by))) {
         next = { ...next, watching: [...room.watching, by] };
         emit('member.joined', `${by} joined`);
@@ -210,7 +230,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       break;
     case 'leave':
       if (room.watching.some((w) => same(w, by))) {
-        next = { ...next, watching: room.watching.filter((w) => !same(w, by)) };
+        next = { ...next, watching: room.watching.filter((w) => !same(w, by)), watchedMs: nowMs };
         emit('member.left', `${by} left`);
       }
       break;
@@ -225,6 +245,9 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
           next = { ...next, resumeWhenAdminBack: false };
           emit('admin.lost', `${room.admin} went silent`);
         }
+      } else if (!room.adminPresent && room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs) {
+        next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
+        emit('closed', `nobody has opened it for ${span(rules.idleCloseMs)}: the room is closed`);
       }
       break;
   }

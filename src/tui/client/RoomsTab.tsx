@@ -26,7 +26,7 @@ const NOTICE_MS = 4000;
 export type RoomsTabProps = TabProps;
 
 type MemberAction = 'invite' | 'remove' | 'handover';
-type Prompt = { kind: 'goto'; text: string } | { kind: 'close' } | { kind: 'members'; action: MemberAction; text: string } | undefined;
+type Prompt = { kind: 'goto'; text: string } | { kind: 'close'; roomId: string; what: string } | { kind: 'members'; action: MemberAction; text: string } | undefined;
 
 /** What each member prompt asks for. */
 const MEMBER_PROMPTS: Record<MemberAction, string> = { invite: 'invite (names, comma-separated): ', remove: 'remove member: ', handover: 'make admin: ' };
@@ -57,9 +57,9 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
     const timer = setTimeout(() => setNoticeState(undefined), NOTICE_MS);
     return () => clearTimeout(timer);
   }, [notice]);
-  // A prompt about a room that is no longer watched means nothing.
+  // A prompt about a room that is no longer watched means nothing (closing one picked from the list stays).
   useEffect(() => {
-    if (!watching) setPrompt(undefined);
+    if (!watching) setPrompt((p) => (p?.kind === 'close' ? p : undefined));
   }, [watching?.room.id]);
 
   const wide = width >= SIDE_BY_SIDE_MIN_COLUMNS;
@@ -87,7 +87,7 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
 
   useKeys(keys, (input, key) => {
     if (prompt?.kind === 'close') {
-      if (input === 'y' && watching) void actions.closeRoom(watching.room.id);
+      if (input === 'y') void actions.closeRoom(prompt.roomId);
       setPrompt(undefined);
       return true;
     }
@@ -137,7 +137,11 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
     } else if (input === 'g') {
       if (adminOnly()) setPrompt({ kind: 'goto', text: '' });
     } else if (input === 'x') {
-      if (adminOnly()) setPrompt({ kind: 'close' });
+      // The room picked in the list (the watched one unless another is picked): its admin may close it.
+      const room = rooms[index];
+      if (!room) setNotice('no room to close');
+      else if (room.admin.toLowerCase() !== snapshot.user?.toLowerCase()) setNotice(`only its admin (${room.admin}) can close room ${room.id}`);
+      else setPrompt({ kind: 'close', roomId: room.id, what: `${room.id} (${room.videoName})` });
     } else if (input === 'i' || input === 'k' || input === 'a') {
       if (adminOnly()) setPrompt({ kind: 'members', action: input === 'i' ? 'invite' : input === 'k' ? 'remove' : 'handover', text: '' });
     } else if (input === 'l') {
@@ -164,10 +168,6 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         <Text inverse> </Text>
         <Text dimColor>{'  Enter ok · Esc cancel'}</Text>
       </Text>
-    ) : prompt?.kind === 'close' ? (
-      <Text color="yellow" bold wrap="truncate-end">
-        close room for everyone? y/n
-      </Text>
     ) : undefined;
 
   const pickerWidth = wide ? Math.max(28, Math.min(48, Math.floor(width * 0.36))) : width;
@@ -176,7 +176,7 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
     <RoomView watch={watching} hasRooms={rooms.length > 0} width={wide ? width - pickerWidth : width} height={wide ? bodyHeight : bodyHeight - pickerHeight} focused={watching !== undefined} footer={footer} />
   );
   const hints = !watching
-    ? '↑↓ pick a room · Enter open it in mpv'
+    ? '↑↓ pick a room · Enter open it in mpv · x close (admin)'
     : watching.isAdmin
       ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · g go to · x close · l leave'
       : `↑↓ Enter open · l leave · only the admin (${watching.room.admin}) controls playback`;
@@ -187,8 +187,8 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         {picker}
         {view}
       </Box>
-      <Text color="yellow" wrap="truncate-end">
-        {line(notice?.text ?? ' ', width)}
+      <Text color="yellow" bold={prompt?.kind === 'close'} wrap="truncate-end">
+        {line(prompt?.kind === 'close' ? `close room ${prompt.what} for everyone? y/n` : (notice?.text ?? ' '), width)}
       </Text>
       <Text dimColor wrap="truncate-end">
         {line(hints, width)}

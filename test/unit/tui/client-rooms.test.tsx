@@ -105,12 +105,25 @@ describe('RoomsTab', () => {
   it('as admin: x asks before closing the room for everyone', async () => {
     const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
     await press(stdin, 'x');
-    await waitForFrame(lastFrame, (f) => f.includes('close room for everyone? y/n'));
+    await waitForFrame(lastFrame, (f) => f.includes('close room r-0000000a (Big Buck Bunny.mkv) for everyone? y/n'));
     await press(stdin, 'n');
-    await waitForFrame(lastFrame, (f) => !f.includes('close room for everyone?'));
+    await waitForFrame(lastFrame, (f) => !f.includes('for everyone? y/n'));
     expect(session.callsTo('closeRoom')).toEqual([]);
     await press(stdin, 'x', 'y');
     expect(session.callsTo('closeRoom')).toEqual([['r-0000000a']]);
+  });
+
+  it('closes a room picked in the list without opening it, if you are its admin', async () => {
+    const { session, stdin, lastFrame } = await openRooms({});
+    expect(plain(lastFrame())).toContain('x close (admin)');
+    await press(stdin, KEY.down, 'x');
+    await waitForFrame(lastFrame, (f) => f.includes('only its admin (bob) can close room r-0000000b'));
+    expect(plain(lastFrame())).not.toContain('for everyone? y/n');
+    await press(stdin, KEY.up, 'x');
+    await waitForFrame(lastFrame, (f) => f.includes('close room r-0000000a (Big Buck Bunny.mkv) for everyone? y/n'));
+    await press(stdin, 'y');
+    expect(session.callsTo('closeRoom')).toEqual([['r-0000000a']]);
+    expect(session.callsTo('openRoom')).toEqual([]);
   });
 
   it('as admin: i invites, k removes, a hands over, each from a name field; Esc cancels', async () => {
@@ -142,7 +155,7 @@ describe('RoomsTab', () => {
     expect(session.callsTo('control')).toEqual([]);
     expect(session.callsTo('manageRoom')).toEqual([]);
     expect(plain(lastFrame())).not.toContain('go to (90');
-    expect(plain(lastFrame())).not.toContain('close room for everyone');
+    expect(plain(lastFrame())).not.toContain('for everyone? y/n');
   });
 
   it('uses the admin name of the watched room in the guest notice', async () => {
