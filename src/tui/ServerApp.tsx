@@ -4,8 +4,10 @@
  */
 import { useEffect, useReducer, useState, type ReactNode } from 'react';
 import { Box, Text, useInput, useStdout } from 'ink';
-import { clockTime, formatFields, type LogLevel, type LogRecord } from '../core/log.js';
-import { fit, fitColumns, oneLine, shareLines, textWidth, truncate } from './format.js';
+import { clockTime, type LogLevel } from '../core/log.js';
+import { fitColumns, shareLines } from './format.js';
+import { clip as truncate, displayWidth as textWidth, oneLine, pad as fit } from './width.js';
+import { logWindow, type LogLine as ScreenLine } from './log-lines.js';
 import type { ServerView, StatusPanel, Tone } from './server-view.js';
 
 /** At most one frame per this many ms: a burst of 1000 log lines becomes one render, not 1000. */
@@ -135,24 +137,44 @@ function PanelBox({ layout, width }: { layout: PanelLayout; width: number }) {
   );
 }
 
-function LogLine({ record, width }: { record: LogRecord; width: number }) {
-  const fields = formatFields(record.fields);
-  // Cut before Ink does, so a 10 kB message costs nothing; Ink's truncate stays as the net.
-  const rest = truncate(oneLine(`${record.scope} ${record.message}${fields ? ' ' + fields : ''}`), width - LOG_PREFIX_COLUMNS);
+/** One screen line of the log: time and level on a record's first line, an indent on the lines it wraps onto. */
+function LogLineView({ line }: { line: ScreenLine }) {
+  const { record } = line;
   return (
     <Text wrap="truncate-end">
-      <Text dimColor>{clockTime(record.atMs)}</Text>
-      {' '}
-      <Text color={LEVEL_COLOR[record.level]}>{record.level.toUpperCase().padEnd(5)}</Text>
-      {' ' + rest}
+      {line.first ? (
+        <>
+          <Text dimColor>{clockTime(record.atMs)}</Text>
+          {' '}
+          <Text color={LEVEL_COLOR[record.level]}>{record.level.toUpperCase().padEnd(5)}</Text>
+          {' '}
+        </>
+      ) : (
+        ' '.repeat(LOG_PREFIX_COLUMNS)
+      )}
+      {line.text}
     </Text>
   );
 }
+
+/** Every key of the server TUI; `?` shows them in place of the log. */
+export const SERVER_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['↑ ↓', 'scroll the log one record'],
+  ['PgUp PgDn', 'scroll the log one page'],
+  ['g / Home', 'the oldest record kept'],
+  ['G / End', 'follow new records again'],
+  ['w', 'wrap long log lines (again: cut them to one line)'],
+  ['?', 'this help (any key closes it)'],
+  ['q / Ctrl-C', 'stop the server and quit'],
+];
+const KEY_COLUMN = 14;
 
 /** The server TUI: headline, status panels, scrollable log and key hints, re-rendered at most ~10 times a second. */
 export function ServerApp({ view, onQuit }: ServerAppProps) {
   const { columns, rows } = useTerminalSize();
   const [scroll, dispatch] = useReducer(reduceScroll, { frame: 0, offset: 0 });
+  const [wrap, setWrap] = useState(false);
+  const [help, setHelp] = useState(false);
 
   useEffect(() => {
     let timer: NodeJS.Timeout | undefined;
@@ -189,15 +211,22 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
   const records = view.logs.tail(Number.POSITIVE_INFINITY);
   const maxOffset = Math.max(0, records.length - logLines);
   const offset = Math.min(scroll.offset, maxOffset);
-  const visible = records.slice(Math.max(0, records.length - offset - logLines), records.length - offset);
+  // Cut before Ink does, so a 10 kB message costs nothing; Ink's truncate stays as the net.
+  const visible = logWindow(records, logLines, offset, innerWidth - LOG_PREFIX_COLUMNS, wrap);
 
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) {
       onQuit();
       return;
     }
+    if (help) {
+      setHelp(false);
+      return;
+    }
     const page = Math.max(1, logLines - 1);
-    if (key.upArrow) dispatch({ type: 'scroll', by: 1, max: maxOffset });
+    if (input === '?') setHelp(true);
+    else if (input === 'w') setWrap((w) => !w);
+    else if (key.upArrow) dispatch({ type: 'scroll', by: 1, max: maxOffset });
     else if (key.downArrow) dispatch({ type: 'scroll', by: -1, max: maxOffset });
     else if (key.pageUp) dispatch({ type: 'scroll', by: page, max: maxOffset });
     else if (key.pageDown) dispatch({ type: 'scroll', by: -page, max: maxOffset });
@@ -213,13 +242,24 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
       {panels.map((layout, i) => (
         <PanelBox key={i} layout={layout} width={columns} />
       ))}
-      <TitledBox title={offset > 0 ? `Log · scrolled (${offset} older)` : 'Log · following'} width={columns} height={logHeight}>
-        {visible.map((record, i) => (
-          <LogLine key={i} record={record} width={innerWidth} />
-        ))}
-      </TitledBox>
+      {help ? (
+        <TitledBox title="Keys" width={columns} height={logHeight}>
+          {SERVER_KEYS.map(([keys, what]) => (
+            <Text key={keys} wrap="truncate-end">
+              <Text bold>{fit(keys, KEY_COLUMN)}</Text>
+              {truncate(what, Math.max(0, innerWidth - KEY_COLUMN))}
+            </Text>
+          ))}
+        </TitledBox>
+      ) : (
+        <TitledBox title={`Log · ${offset > 0 ? `scrolled (${offset} older)` : 'following'}${wrap ? ' · wrapped' : ''}`} width={columns} height={logHeight}>
+          {visible.map((line, i) => (
+            <LogLineView key={i} line={line} />
+          ))}
+        </TitledBox>
+      )}
       <Text dimColor wrap="truncate-end">
-        q quit · ↑↓ PgUp PgDn scroll log · End follow
+        {truncate(`q quit · ↑↓ PgUp PgDn scroll log · End follow · w ${wrap ? 'cut' : 'wrap'} long lines · ? keys`, columns)}
       </Text>
     </Box>
   );

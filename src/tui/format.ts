@@ -1,33 +1,7 @@
 /**
- * Pure text and layout helpers for the TUI: one-line cells, truncation, column widths and sharing
- * rows between panels. Widths count code points, which is right for the ASCII the servers print;
- * Ink's `wrap="truncate-end"` stays on every line as a net for wide characters.
+ * Pure layout helpers for the TUIs: column widths and sharing rows between panels. Text widths,
+ * one-line cells and clipping live in width.ts.
  */
-
-/** Display width of `text`, counted in code points. */
-export function textWidth(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
-/** Replace control characters (newlines, tabs, escapes) with spaces so a value can never break a one-line row. */
-export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-}
-
-/** Cut `text` to at most `width` columns, ending with '…' when something was cut. */
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (textWidth(text) <= width) return text;
-  return Array.from(text).slice(0, width - 1).join('') + '…';
-}
-
-/** Truncate or right-pad `text` to exactly `width` columns. */
-export function fit(text: string, width: number): string {
-  const cut = truncate(text, width);
-  return cut + ' '.repeat(Math.max(0, width - textWidth(cut)));
-}
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);

@@ -8,7 +8,7 @@ import type { VideoInfo } from '../../net/messages.js';
 import { useKeys, pageSize, type KeySlot } from './keys.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 
 /** The key hints shown under the checklist. */
 export const CREATE_ROOM_HINTS = '↑↓ move · Space toggle · a all/none · Enter create room · Esc cancel';

@@ -1,7 +1,7 @@
 /** Every key of the client, grouped by where it works; `?` or Esc closes it. */
 import { Box, Text } from 'ink';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
-import { line, pad } from './width.js';
+import { line, pad } from '../width.js';
 
 /** [keys, what they do], or a section title as a one-element row. */
 export const HELP: ReadonlyArray<readonly [string, string?]> = [

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { ClientActions, ClientSnapshot } from '../client-session.js';
 import { useKeys, type KeySlot } from './keys.js';
 import { editText, TextField } from './TextField.js';
-import { displayWidth, line } from './width.js';
+import { displayWidth, line } from '../width.js';
 
 const FIELDS = [
   { label: 'Username', mask: undefined },

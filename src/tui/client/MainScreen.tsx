@@ -13,7 +13,7 @@ import { Segments } from './Segments.js';
 import { TabBar, TABS, type TabId } from './TabBar.js';
 import { UploadTab } from './UploadTab.js';
 import { VideosTab } from './VideosTab.js';
-import { spread } from './width.js';
+import { spread } from '../width.js';
 
 /** Header and tab bar. */
 const CHROME_ROWS = 2;

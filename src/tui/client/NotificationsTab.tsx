@@ -8,7 +8,7 @@ import type { Notification } from '../../net/messages.js';
 import { pageSize, useKeys } from './keys.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
 
 const HINTS = '↑↓ PgUp PgDn Home End scroll';

@@ -4,8 +4,8 @@
  */
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
-import { clip, displayWidth } from './width.js';
-import { oneLine } from '../format.js';
+import { clip, displayWidth } from '../width.js';
+import { oneLine } from '../width.js';
 
 /** Columns the border and padding take: the content is `width - PANEL_CHROME_COLUMNS` wide. */
 export const PANEL_CHROME_COLUMNS = 4;

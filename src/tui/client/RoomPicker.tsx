@@ -4,7 +4,7 @@ import { Text } from 'ink';
 import type { RoomState } from '../../net/messages.js';
 import { scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
-import { line, spread } from './width.js';
+import { line, spread } from '../width.js';
 
 /** The rooms, the selected index, the watched room's id and the panel size. */
 export interface RoomPickerProps {

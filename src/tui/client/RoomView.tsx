@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { WatchState } from '../client-session.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { positionLine, signedMs } from './progress.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 
 /** Lines the view always uses before the member list (name, admin, state, bar, sync, members title). */
 const FIXED_LINES = 6;

@@ -11,7 +11,7 @@ import { RoomPicker } from './RoomPicker.js';
 import { RoomView } from './RoomView.js';
 import { editText } from './TextField.js';
 import { parseClock } from './time-input.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
 
 /** Below this many columns the room view goes under the picker instead of beside it. */

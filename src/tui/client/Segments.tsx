@@ -1,6 +1,6 @@
 /** One line of differently styled runs, clipped to a width so it can never wrap. */
 import { Text } from 'ink';
-import { fitSegments, type Segment } from './width.js';
+import { fitSegments, type Segment } from '../width.js';
 
 /** Render `segments` on one line of at most `width` columns. */
 export function Segments({ segments, width }: { segments: Segment[]; width: number }) {

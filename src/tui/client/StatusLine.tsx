@@ -4,7 +4,7 @@
  */
 import type { ClientSnapshot, LinkState, Toast } from '../client-session.js';
 import { Segments } from './Segments.js';
-import type { Segment } from './width.js';
+import type { Segment } from '../width.js';
 
 const TOAST_COLOR: Record<Toast['tone'], string> = { info: 'cyan', warn: 'yellow', error: 'red' };
 

@@ -1,6 +1,6 @@
 /** The tab bar: `1 Videos  2 Upload  3 Notifications (N)  4 Rooms`, the active tab highlighted. */
 import { Segments } from './Segments.js';
-import type { Segment } from './width.js';
+import type { Segment } from '../width.js';
 
 /** The tabs in the order of their number keys. */
 export const TABS = ['videos', 'upload', 'notifications', 'rooms'] as const;

@@ -5,7 +5,7 @@
  */
 import { Text, type Key } from 'ink';
 import { isPrintable } from './keys.js';
-import { charWidth, clip, displayWidth } from './width.js';
+import { charWidth, clip, displayWidth } from '../width.js';
 
 /** The value after `input`, or undefined when the key is not an edit (the caller may use it). */
 export function editText(value: string, input: string, key: Key): string | undefined {

@@ -4,7 +4,7 @@ import type { UploadState } from '../client-session.js';
 import { formatBytes } from '../../roles/client/progress-bar.js';
 import { formatDuration } from '../../roles/shared/duration.js';
 import { blockBar, percent } from './progress.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 
 const PHASE_TEXT: Record<UploadState['phase'], string> = {
   hashing: 'hashing (sha256)…',

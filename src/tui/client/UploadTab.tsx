@@ -9,7 +9,7 @@ import { isPrintable, useKeys } from './keys.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { editText, TextField } from './TextField.js';
 import { UploadProgress, uploadRunning } from './UploadProgress.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
 
 const EDIT_HINTS = 'type a path · Tab complete · Enter upload · Esc leave the field';

@@ -12,7 +12,7 @@ import { pageSize, useKeys, useKeySlot } from './keys.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { filterVideos, formatVideoRow, videoCells, videoColumnWidths, VIDEO_COLUMNS } from './video-table.js';
-import { line } from './width.js';
+import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
 
 const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · d delete · / filter';

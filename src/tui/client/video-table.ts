@@ -2,8 +2,9 @@
 import { searchKey } from '../../roles/shared/search-key.js';
 import type { VideoInfo } from '../../net/messages.js';
 import { clock } from '../../roles/shared/room.js';
-import { fitColumns, oneLine } from '../format.js';
-import { displayWidth, pad, padStart } from './width.js';
+import { fitColumns } from '../format.js';
+import { oneLine } from '../width.js';
+import { displayWidth, pad, padStart } from '../width.js';
 
 export const VIDEO_COLUMNS = ['name', 'duration', 'resolution', 'uploader', 'replicas'] as const;
 /** Right-aligned columns (numbers). */

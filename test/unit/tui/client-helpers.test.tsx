@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clip, displayWidth, fitSegments, pad, spread } from '../../../src/tui/client/width.js';
+import { clip, displayWidth, fitSegments, pad, spread } from '../../../src/tui/width.js';
 import { parseClock } from '../../../src/tui/client/time-input.js';
 import { candidateLabel, commonPrefix, complete } from '../../../src/tui/client/completion.js';
 import { moveSelection, scrollTop, visibleWindow, windowLabel } from '../../../src/tui/client/list-window.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { ClientApp } from '../../../src/tui/client/ClientApp.js';
-import { displayWidth } from '../../../src/tui/client/width.js';
+import { displayWidth } from '../../../src/tui/width.js';
 import type { ClientSnapshot } from '../../../src/tui/client-session.js';
 import { createFakeClientSession, KEY, mainSnapshot, makeVideo, plain, press, renderInTerminal, settle, waitForFrame, waitUntil, type FakeTerminal } from '../../fakes/fake-client-session.js';
 

@@ -1,9 +1,13 @@
 /**
- * Terminal-column widths for user text (video names, user names, notification text). format.ts counts
- * code points, which is right for the ASCII servers print; names typed by people also hold CJK
- * (two columns each), emoji and combining accents (zero columns), so the client measures with these.
+ * Terminal-column widths, for both TUIs: names typed by people (video names, user names, notification
+ * text, and so log lines that quote them) hold CJK (two columns each), emoji and combining accents
+ * (zero columns), so every width is measured here rather than by counting code points.
  */
-import { oneLine } from '../format.js';
+
+/** Replace control characters (newlines, tabs, escapes) with spaces so a value can never break a one-line row. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
 
 /** Combining marks, zero-width joiners and variation selectors take no column of their own. */
 const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|\p{Cf}|[\uFE00-\uFE0F])$/u;
