@@ -35,11 +35,14 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
   let relay: StreamRelay | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let closedText: string | undefined;
+  /** The session of this round: a room closing ends it, whichever reconnect it is. */
+  let current: Session | undefined;
   const t0 = performance.now();
   const mark = (what: string) => log.debug(`watch: ${what} at +${(performance.now() - t0).toFixed(0)} ms`);
   try {
     while (!stop.signal.aborted && !closedText) {
       const session: Session = await openSession({ endpoint: opts.endpoint, profile, log, signal: stop.signal, onProgress: opts.onInfo });
+      current = session;
       // Listen before joining: events sent between the join and a ready player are queued, not lost.
       const early: { event: Parameters<RoomPlayer['onEvent']>[0]; room: Parameters<RoomPlayer['onEvent']>[1] }[] = [];
       let deliver = (event: (typeof early)[number]['event'], room: (typeof early)[number]['room']) => void early.push({ event, room });
@@ -91,7 +94,9 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
           player = new RoomPlayer(session.peer, room, mpv, session.user, log);
           player.onClosed((text) => {
             closedText = text;
-            session.peer.close(1000, 'room closed');
+            // Not `session`: after a reconnect that one is long gone, and closing it would leave this
+            // loop waiting on the new one while mpv plays on (seen after two sub kills).
+            current?.peer.close(1000, 'room closed');
           });
           player.useClock(await clockPromise!);
           mark('clock measured');
@@ -124,6 +129,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         stop.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       if (stop.signal.aborted || closedText) {
+        // Stop the player first: a player that heard its own leave would join again.
+        await player.stop();
         await session.peer.request('room.leave', { roomId: opts.roomId }, { timeoutMs: 1000 }).catch(() => {});
         session.peer.close(1000, 'bye');
         break;
