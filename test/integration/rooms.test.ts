@@ -246,4 +246,26 @@ describe('rooms', () => {
     expect(bob.child.exitCode).toBeNull();
     bob.kill('SIGTERM');
   }, 90_000);
+
+  it('a member with two players open is still watching, and in sync, when one of them exits', async () => {
+    const { c, roomId } = await party();
+    const ann = c.spawn('ann', ['watch', roomId, '--headless']);
+    const first = c.spawn('bob', ['watch', roomId, '--headless']);
+    const second = c.spawn('bob', ['watch', roomId, '--headless']);
+    for (const p of [ann, first, second]) await p.waitFor(/"paused":true/, 15_000);
+    const watchingNow = async () => (JSON.parse((await c.cli('ann', ['rooms', '--json'])).stdout) as { watching: string[] }[])[0]!.watching;
+    expect((await watchingNow()).sort()).toEqual(['ann', 'bob']);
+    first.kill('SIGTERM');
+    expect(await first.exited()).toBe(0);
+    // Central counts people: bob's other player says again that he is there.
+    await waitFor(async () => (await watchingNow()).includes('bob'), { timeoutMs: 10_000, what: 'bob watching again' });
+    await c.central.waitFor(/bob left[\s\S]*bob joined/);
+    expect((await c.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+    await waitFor(() => {
+      const a = last(ann);
+      const b = last(second);
+      return a && b && !a.paused && !b.paused && b.position > 2 && Math.abs(b.error_ms) < 80;
+    }, { timeoutMs: 15_000, what: "bob's remaining player playing in sync" });
+    expect((await watchingNow()).sort()).toEqual(['ann', 'bob']);
+  }, 90_000);
 });

@@ -42,6 +42,8 @@ export class RoomPlayer {
   private ourSeeks = 0;
   private expectPause: { value: boolean; untilMs: number } | undefined;
   private stopped = false;
+  /** A room.join is on its way because the room listed us as away while we watch. */
+  private rejoining = false;
   /** mpv's own start-up (loading, the --start seek) is not a person at the keys: ignore it. */
   private userActionsFromMs = Number.POSITIVE_INFINITY;
   private lastError = 0;
@@ -140,6 +142,8 @@ export class RoomPlayer {
   apply(room: RoomState, why: string, text?: string): void {
     const prev = this.room;
     this.room = room;
+    const member = room.members.some((m) => m.toLowerCase() === this.user.toLowerCase());
+    if (member && !room.closed && !room.watching.some((w) => w.toLowerCase() === this.user.toLowerCase())) this.rejoin();
     // Membership and presence events carry the same playback: nothing to redo.
     const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && !room.closed && room.members.length >= prev.members.length;
     if (samePlayback && why !== 'joined' && why !== 'reconnected' && why !== 'snapshot' && !why.includes('drift') && !why.includes('reverted')) return;
@@ -352,6 +356,23 @@ export class RoomPlayer {
       }
     };
     void handle();
+  }
+
+  /**
+   * The room says we are away while this player is open: another client of ours (a second terminal)
+   * left it, and central counts people, not players. Say again that we are here.
+   */
+  private rejoin(): void {
+    if (this.rejoining || this.stopped) return;
+    this.rejoining = true;
+    this.log.info(`room ${this.room.id} lists us as away while we watch: joining again`);
+    void this.peer
+      .request('room.join', { roomId: this.room.id })
+      .then(({ room }) => {
+        if (!this.stopped && room.seq > this.room.seq) this.apply(room, 'rejoined');
+      })
+      .catch((err: Error) => this.log.warn(`joining room ${this.room.id} again failed: ${err.message}`))
+      .finally(() => (this.rejoining = false));
   }
 
   async stop(): Promise<void> {
