@@ -456,6 +456,13 @@ describe('close', () => {
     expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'closed', by: 'op', text: `op deleted "${prev.videoName}": the room is closed` }]);
   });
 
+  it('closes a room nobody has open, whose admin is away (the tick fast path must not swallow it)', () => {
+    const room = created();
+    const { room: after, events } = step(room, 'op', { type: 'videoDeleted' }, T0 + 1000);
+    expect(after.closed).toBe(true);
+    expect(events.map((e) => e.change)).toEqual(['closed']);
+  });
+
   it('a video deleted under a room closed already changes nothing', () => {
     const { room } = run([['alice', close, 0]]);
     expect(step(room, 'op', { type: 'videoDeleted' }, T0 + 1000)).toEqual({ room, events: [] });

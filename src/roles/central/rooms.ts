@@ -103,9 +103,9 @@ export class RoomService {
 
   /** Close every open room on `videoId`, whose video `by` deleted; returns how many were closed. */
   closeForVideo(videoId: number, by: string): number {
-    const open = this.all().filter((r) => r.videoId === videoId);
-    for (const r of open) this.apply(r.id, by, { type: 'videoDeleted' });
-    return open.length;
+    return this.all()
+      .filter((r) => r.videoId === videoId)
+      .filter((r) => this.apply(r.id, by, { type: 'videoDeleted' }).closed).length;
   }
 
   /** Check every open room for a silent admin, or for having gone unused so long that it closes. */

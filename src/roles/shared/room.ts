@@ -136,7 +136,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
   if (input.type !== 'tick' && input.type !== 'videoDeleted') {
     if (!isMember(room, by)) throw new WatchpartyError('NOT_MEMBER', `${by} is not a member of room ${room.id}`);
     if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} is closed`);
-  } else if (room.closed || !(room.adminPresent ? nowMs - room.adminSeenMs > rules.adminSilenceMs : room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs)) {
+  } else if (room.closed || (input.type === 'tick' && !(room.adminPresent ? nowMs - room.adminSeenMs > rules.adminSilenceMs : room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs))) {
     // Central ticks every open room many times a second: nothing due is answered without a copy.
     return { room, events: [] };
   }
