@@ -252,6 +252,13 @@ export class ReadGate {
     this.unwatchBudget?.();
   }
 
+  /** Stop reading for good (a peer we are closing for breaking a limit): what it sends next is never parsed. */
+  shut(): void {
+    this.dispose();
+    if (!this.paused) this.socket.pause();
+    this.paused = true;
+  }
+
   /** Resume when the shared payload budget frees up, not only when this peer's own requests finish. */
   private watchBudget(): void {
     this.unwatchBudget?.();

@@ -203,6 +203,7 @@ export class Peer {
         return;
       }
       if (this.ws.bufferedAmount + size > this.gate.limits.maxQueuedBytes) {
+        this.gate.shut();
         this.reject(CloseCode.sendQueueFull, `more than ${this.gate.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
         reject(new Error('send queue full'));
         return;
@@ -239,6 +240,10 @@ export class Peer {
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closed || this.rejected) return;
     if (!this.gate.message()) {
+      // A flooder keeps sending through the close handshake, and parsing its megabytes of frames only
+      // to drop them cost the servers more than anything else under bench/abuse: read nothing more
+      // (it gets our close frame; the socket goes when the handshake times out).
+      this.gate.shut();
       this.reject(CloseCode.flood, `more than ${this.gate.limits.messagesPerSecond} messages a second`);
       return;
     }
