@@ -30,7 +30,11 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
 
+  // Once stopping begins the servers' state goes away (central closes its database): the TUI keeps
+  // showing the last snapshot instead of asking a closed store (it used to fail with an Ink error box).
+  let halted = false;
   const stopAll = async () => {
+    halted = true;
     await sub?.stop().catch(() => {});
     await central?.stop().catch(() => {});
     finish();
@@ -63,12 +67,15 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
 
   if (!opts.headless) {
     const { runServerTui } = await import('../tui/run-server-tui.js');
+    let last: ReturnType<ServerView['snapshot']> | undefined;
     const view: ServerView = {
       logs: buffer,
       snapshot: () => {
+        if (halted) return last ?? { headline: 'stopping…', panels: [] };
         const parts = [central && centralPanels(central), sub && subPanels(sub)].filter((p) => p !== undefined);
         // One headline line: the first role's (central under `up`); the sub's link state is in its panel title.
-        return { headline: parts[0]!.headline, panels: parts.flatMap((p) => p.panels) };
+        last = { headline: parts[0]!.headline, panels: parts.flatMap((p) => p.panels) };
+        return last;
       },
       subscribe: (listener) => {
         const offs = [central?.subscribe(listener), sub?.subscribe(listener)];

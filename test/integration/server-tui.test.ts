@@ -1,4 +1,5 @@
 /** Central and sub in a real terminal (tmux): the TUI shows status and logs, follows resizes, and quits on q. */
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CLI, runToEnd, startSub, tempDir } from '../helpers/spawn-role.js';
 import { openTerminal } from '../helpers/tmux.js';
@@ -71,5 +72,26 @@ describe('server TUIs', () => {
     for (const line of central.screen().split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(90);
     central.press('q');
     await waitFor(() => !central.alive(), { timeoutMs: 5000, what: 'central to quit on q' });
+  }, 60_000);
+
+  it('up keeps its last screen and says why when its sub refuses central, instead of an error box', async () => {
+    // A port that was free a moment ago: the second run must use the same one, so the sub's pin applies.
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const data = tempDir();
+    const first = openTerminal(`node ${CLI} up --bind 127.0.0.1 --port ${port} --tls auto --data ${data}`, { cols: 120, rows: 30 });
+    await first.waitForScreen(/registered as sub-1/, 15_000);
+    first.press('q');
+    await waitFor(() => !first.alive(), { timeoutMs: 5000, what: 'the first up to quit' });
+    // Without TLS now: the sub pinned central's certificate, so it refuses and up stops.
+    const second = openTerminal(`node ${CLI} up --bind 127.0.0.1 --port ${port} --data ${data}`, { cols: 120, rows: 40 });
+    // The CLI's own error comes once the TUI has gone: the last screen must not hold a crash above it.
+    const screen = await second.waitForScreen(/hint: Start the server with TLS/, 15_000);
+    expect(screen).toMatch(/error: central at 127\.0\.0\.1:\d+ used TLS before and now answers without it/);
+    expect(screen).not.toMatch(/database connection is not open|ERROR\s+The /);
   }, 60_000);
 });
