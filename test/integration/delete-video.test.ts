@@ -51,6 +51,12 @@ describe('deleting a video', () => {
     expect(notMine.stderr).toMatch(/only ann, who uploaded "movie\.mkv", or an operator can delete it/);
     const wrongSecret = await c.cli('bob', ['delete', 'movie.mkv', '--yes'], undefined, { WATCHPARTY_SECRET: 'not-the-secret' });
     expect(wrongSecret.code).toBe(1);
+    expect(wrongSecret.stderr).toMatch(/only ann, who uploaded/);
+    // Guessing is slow: five tries, then one a minute.
+    for (let i = 0; i < 4; i++) expect((await c.cli('bob', ['delete', 'movie.mkv', '--yes'], undefined, { WATCHPARTY_SECRET: `guess-${i}` })).code).toBe(1);
+    const sixth = await c.cli('bob', ['delete', 'movie.mkv', '--yes'], undefined, { WATCHPARTY_SECRET: 'guess-5' });
+    expect(sixth.stderr).toMatch(/too many tries with a cluster secret: try again in \d+ s/);
+    expect(c.central.output()).not.toContain('guess-');
     // Without a terminal to ask on, nothing is deleted unless --yes says so.
     const unasked = await c.cli('ann', ['delete', 'movie.mkv']);
     expect(unasked.code).toBe(2);

@@ -225,6 +225,7 @@ export class Central {
         store: this.store,
         log: this.opts.log.child('videos'),
         secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
+        secretTry: (user) => this.accounts.quotas.take('operatorSecret', user, Date.now()),
         closeRooms: (videoId, by) => this.rooms.closeForVideo(videoId, by),
         videoPath: (videoId) => this.videos.videoPath(videoId),
         removed: (video, by) => {

@@ -25,7 +25,9 @@ export class RoomService {
     private readonly hooks: RoomHooks,
     private readonly rules: RoomRules = ROOM_RULES,
   ) {
-    for (const r of store.rooms()) this.rooms.set(r.id, r);
+    // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last visit.
+    const now = Date.now();
+    for (const r of store.rooms()) this.rooms.set(r.id, r.watchedMs === undefined ? { ...r, watchedMs: now } : r);
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 

@@ -29,6 +29,8 @@ export const QUOTAS = {
   roomCreate: { burst: 20, refillMs: 6000 },
   /** Invitations a user sends (each invited member counts): 200 at once, then one every 10 s. */
   invite: { burst: 200, refillMs: 10_000 },
+  /** Tries at the cluster secret a user makes (deleting as an operator): 5 at once, then one a minute. */
+  operatorSecret: { burst: 5, refillMs: 60_000 },
 } as const satisfies Record<string, QuotaPolicy>;
 
 export type QuotaName = keyof typeof QUOTAS;

@@ -41,6 +41,8 @@ export class Replicator {
   private readonly active = new Map<number, Transfer>();
   private readonly catalogue = new Map<number, VideoInfo>();
   private readonly failing = new Map<number, Failing>();
+  /** Videos central deleted (ids are never reused): a stale list or event must not bring one back. */
+  private readonly deleted = new Set<number>();
   private readonly checker: ReplicaChecker;
   private readonly withdrawnListeners = new Set<(id: number, why: WithdrawnReason) => void>();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -74,6 +76,9 @@ export class Replicator {
   /** Re-read the folder (after a wipe, or at start): finished files wait for a check before they are served. */
   rescan(): void {
     this.have.clear();
+    // A wipe means a new central instance, whose ids start again.
+    this.deleted.clear();
+    this.catalogue.clear();
     this.checker.reset();
     fs.mkdirSync(this.dir, { recursive: true });
     for (const f of fs.readdirSync(this.dir)) if (/^\d+$/.test(f)) this.have.set(Number(f), 'unchecked');
@@ -124,6 +129,7 @@ export class Replicator {
   /** Central deleted a video: stop serving it, drop its replica (a pull under way fails and cleans up). */
   removed(id: number): void {
     const name = this.catalogue.get(id)?.name ?? `#${id}`;
+    this.deleted.add(id);
     this.catalogue.delete(id);
     this.failing.delete(id);
     const had = this.have.delete(id);
@@ -184,6 +190,7 @@ export class Replicator {
 
   /** Learn of a new video (central's event) and fetch it. */
   added(video: VideoInfo): void {
+    if (this.deleted.has(video.id)) return;
     this.catalogue.set(video.id, video);
     void this.sync();
   }
@@ -200,7 +207,9 @@ export class Replicator {
         this.again = false;
         const central = this.central();
         if (!central) return;
-        const { videos } = await central.request('replica.list', {});
+        const listed = await central.request('replica.list', {});
+        // A list sent before a deletion can arrive after it.
+        const videos = listed.videos.filter((v) => !this.deleted.has(v.id));
         for (const v of videos) this.catalogue.set(v.id, v);
         this.prune(videos);
         this.checkSizes();
@@ -256,6 +265,8 @@ export class Replicator {
         await fsp.rm(part, { force: true });
         throw new WatchpartyError('UPLOAD_MISMATCH', `replica of "${v.name}" hashes to ${sha.slice(0, 12)}…, expected ${v.sha256.slice(0, 12)}…; starting over`);
       }
+      // Deleted while it was hashed: it must never be served.
+      if (this.deleted.has(v.id)) throw new WatchpartyError('UNKNOWN_VIDEO', `"${v.name}" was deleted`);
       await fsp.rename(part, path.join(this.dir, String(v.id)));
       this.have.set(v.id, 'verified');
       this.checker.markChecked(v.id, Date.now());
@@ -266,7 +277,11 @@ export class Replicator {
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
       this.log.info(`replica of "${v.name}" verified (sha256 ok): ${((v.size - startOffset) / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s, ${((v.size - startOffset) / 1e6 / secs).toFixed(0)} MB/s`);
     } catch (err) {
-      if (!this.catalogue.has(v.id)) {
+      if (this.deleted.has(v.id) || (err as WatchpartyError).code === 'UNKNOWN_VIDEO') {
+        // Central no longer has it: a deletion, not a failure to retry.
+        this.deleted.add(v.id);
+        this.catalogue.delete(v.id);
+        this.failing.delete(v.id);
         await fsp.rm(part, { force: true });
         this.log.info(`stopped replicating "${v.name}": it was deleted from the catalogue`);
       } else if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
