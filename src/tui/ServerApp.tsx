@@ -209,7 +209,8 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
   const logLines = logHeight - 2;
 
   const records = view.logs.tail(Number.POSITIVE_INFINITY);
-  const maxOffset = Math.max(0, records.length - logLines);
+  // Wrapped records take several lines: scrolling must reach the oldest one whatever their height.
+  const maxOffset = Math.max(0, records.length - (wrap ? 1 : logLines));
   const offset = Math.min(scroll.offset, maxOffset);
   // Cut before Ink does, so a 10 kB message costs nothing; Ink's truncate stays as the net.
   const visible = logWindow(records, logLines, offset, innerWidth - LOG_PREFIX_COLUMNS, wrap);

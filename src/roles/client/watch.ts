@@ -31,6 +31,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Closing the terminal: leave the room as Ctrl-C does, or the room lists us as watching for good.
+  process.once('SIGHUP', onSignal);
   let player: RoomPlayer | undefined;
   let relay: StreamRelay | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
@@ -141,6 +143,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
     clearInterval(statusTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     await player?.stop();
     await relay?.close();
   }
