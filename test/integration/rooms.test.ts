@@ -3,6 +3,7 @@
  * play/pause/seek across subs, admin silence, crash resume, close, and a restarted central.
  * Tolerances here are loose (CI machines are busy); bench/sync measures the real figures.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileScope, startCentral, status, tempDir } from '../helpers/spawn-role.js';
@@ -267,5 +268,22 @@ describe('rooms', () => {
       return a && b && !a.paused && !b.paused && b.position > 2 && Math.abs(b.error_ms) < 80;
     }, { timeoutMs: 15_000, what: "bob's remaining player playing in sync" });
     expect((await watchingNow()).sort()).toEqual(['ann', 'bob']);
+  }, 90_000);
+
+  it('a member whose player went down with its sub is no longer listed as watching once central declares the sub dead', async () => {
+    const { c, roomId } = await party();
+    const ann = c.spawn('ann', ['watch', roomId, '--headless']);
+    const bob = c.spawn('bob', ['watch', roomId, '--headless']);
+    for (const p of [ann, bob]) await p.waitFor(/"paused":true/, 15_000);
+    const watchingNow = async () => (JSON.parse((await c.cli('ann', ['rooms', '--json'])).stdout) as { watching: string[] }[])[0]!.watching;
+    expect((await watchingNow()).sort()).toEqual(['ann', 'bob']);
+    const bobSub = c.subs.find((s) => s.address === (JSON.parse(fs.readFileSync(path.join(c.home, 'profiles', 'bob.json'), 'utf8')) as { subAddress: string }).subAddress)!;
+    // Frozen, bob's player neither leaves nor reconnects; then his sub dies: no room.leave can come.
+    bob.kill('SIGSTOP');
+    bobSub.kill('SIGKILL');
+    await c.central.waitFor(new RegExp(`${bobSub.subId} \\(.*\\) declared dead`), 10_000);
+    await waitFor(async () => (await watchingNow()).join() === 'ann', { timeoutMs: 5000, what: 'bob no longer watching' });
+    bob.kill('SIGKILL');
+    expect(last(ann)?.paused).toBe(true);
   }, 90_000);
 });

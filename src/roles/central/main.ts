@@ -367,6 +367,9 @@ export class Central {
     this.subPeers.get(id)?.close(CloseCode.declaredDead, 'declared dead by the failure detector');
     this.subPeers.delete(id);
     this.opts.log.error(`${id} (${sub.address}, pid ${sub.pid}) declared dead after ${misses} missed probes in a row`);
+    // Its users' players went with it (no room.leave will come); a user who moved on already is on
+    // another sub by now, and one who comes back joins again.
+    this.rooms.leaveAll(this.store.usersOfSub(id));
     this.placement.reassignUsersOf(id);
     this.changed();
   }

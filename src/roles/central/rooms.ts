@@ -110,6 +110,14 @@ export class RoomService {
       .filter((r) => this.apply(r.id, by, { type: 'videoDeleted' }).closed).length;
   }
 
+  /** Mark `users` as no longer watching any room (their sub died under them). */
+  leaveAll(users: readonly string[]): void {
+    if (users.length === 0) return;
+    for (const r of this.all()) {
+      for (const w of r.watching) if (users.some((u) => u.toLowerCase() === w.toLowerCase())) this.apply(r.id, w, { type: 'leave' });
+    }
+  }
+
   /** Check every open room for a silent admin, or for having gone unused so long that it closes. */
   tick(nowMs: number): void {
     for (const r of this.rooms.values()) if (!r.closed) this.apply(r.id, 'central', { type: 'tick' }, nowMs);
