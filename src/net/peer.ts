@@ -4,12 +4,14 @@
  */
 import type { WebSocket, RawData } from 'ws';
 import type { z } from 'zod';
-import { decodeFrame, encodeHeader, FrameError, FRAME_LIMITS } from './frame.js';
+import { decodeFrame, FrameError, FRAME_LIMITS } from './frame.js';
+import { sendFrame } from './send-frame.js';
 import { requests, events, Reply, CloseCode, describeIssues, type RequestName, type EventName, type Params, type Result, type EventBody, type ErrorBody } from './messages.js';
 import { actingSchema, isRelayed, type Accepts } from './directions.js';
 import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
 import { ReadGate, UNTRUSTED_LIMITS, type PeerLimits } from './flow.js';
 import type { Logger } from '../core/log.js';
+import { PendingRequests } from './pending.js';
 
 /** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
 export class PayloadReply<T> {
@@ -26,13 +28,6 @@ export interface RequestContext {
 
 type Handler<K extends RequestName> = (params: Params<K>, ctx: RequestContext) => Promise<Result<K> | PayloadReply<Result<K>>> | Result<K> | PayloadReply<Result<K>>;
 type EventHandler<E extends EventName> = (body: EventBody<E>, payload: Buffer | undefined, peer: Peer) => void;
-
-interface Pending {
-  type: RequestName;
-  resolve: (r: { result: unknown; payload: Buffer | undefined }) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export interface PeerOptions {
   /** A name for logs: `sub-1`, `client 127.0.0.1:51000`. */
@@ -56,8 +51,7 @@ export class Peer {
   name: string;
   private accepts: Accepts;
   private readonly log: Logger;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests();
   private readonly handlers = new Map<string, Handler<RequestName>>();
   private readonly eventHandlers = new Map<string, EventHandler<EventName>[]>();
   private readonly closeListeners: ((code: number, reason: string) => void)[] = [];
@@ -141,21 +135,13 @@ export class Peer {
     opts: { payload?: Buffer; timeoutMs?: number } = {},
   ): Promise<{ result: Result<K>; payload: Buffer | undefined }> {
     if (this.closed) return Promise.reject(new WatchpartyError('DISCONNECTED', `not connected to ${this.name}`));
-    const id = this.nextId++;
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new WatchpartyError('TIMEOUT', `${type} to ${this.name} got no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { type, resolve: resolve as Pending['resolve'], reject, timer });
-      this.log.debug(`-> ${this.name} ${type} id=${id}`);
-      this.send({ ...params, type, id }, opts.payload).catch((err: Error) => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new WatchpartyError('DISCONNECTED', `could not send ${type} to ${this.name}: ${err.message}`));
-      });
+    const { id, answer } = this.pending.open(type, timeoutMs, () => new WatchpartyError('TIMEOUT', `${type} to ${this.name} got no reply within ${timeoutMs} ms`));
+    this.log.debug(`-> ${this.name} ${type} id=${id}`);
+    this.send({ ...params, type, id }, opts.payload).catch((err: Error) => {
+      this.pending.fail(id, new WatchpartyError('DISCONNECTED', `could not send ${type} to ${this.name}: ${err.message}`));
     });
+    return answer as Promise<{ result: Result<K>; payload: Buffer | undefined }>;
   }
 
   /** Send an event; resolves once the bytes are handed to the socket. */
@@ -185,46 +171,16 @@ export class Peer {
     return this.ws.bufferedAmount;
   }
 
-  /**
-   * Send one frame. A payload goes as a second fragment of the same WebSocket message, so a 4 MiB chunk
-   * is never copied into a fresh buffer (the receiver sees one message either way).
-   */
+  /** Send one frame (see sendFrame); a peer that stopped reading is closed once its queue is full. */
   private send(header: object, payload?: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.ws.readyState !== this.ws.OPEN) {
-        reject(new Error('socket is not open'));
-        return;
-      }
-      const head = encodeHeader(header);
-      const hasPayload = payload !== undefined && payload.length > 0;
-      const size = head.length + (hasPayload ? payload.length : 0);
-      if (4 + size > FRAME_LIMITS.maxFrameBytes) {
-        reject(new Error(`frame of ${size} bytes exceeds the ${FRAME_LIMITS.maxFrameBytes}-byte limit`));
-        return;
-      }
-      if (this.ws.bufferedAmount + size > this.gate.limits.maxQueuedBytes) {
+    return sendFrame(this.ws, header, payload, {
+      maxQueuedBytes: this.gate.limits.maxQueuedBytes,
+      highWaterBytes: this.highWaterBytes,
+      onQueueFull: () => {
         this.gate.shut();
         this.reject(CloseCode.sendQueueFull, `more than ${this.gate.limits.maxQueuedBytes} bytes wait to be sent: the peer does not read`);
-        reject(new Error('send queue full'));
-        return;
-      }
-      // Small frames resolve at once; once the socket buffer passes the high-water mark the caller
-      // waits for the write callback, which is how a chunk sender slows to the network's pace.
-      const mustWait = this.ws.bufferedAmount + size > this.highWaterBytes;
-      const done = (err?: Error) => {
-        this.gate.update();
-        if (!mustWait) return;
-        if (err) reject(err);
-        else resolve();
-      };
-      if (hasPayload) {
-        this.ws.send(head, { binary: true, fin: false });
-        this.ws.send(payload, { binary: true, fin: true }, done);
-      } else {
-        this.ws.send(head, { binary: true }, done);
-      }
-      this.gate.update();
-      if (!mustWait) resolve();
+      },
+      onQueued: () => this.gate.update(),
     });
   }
 
@@ -365,13 +321,11 @@ export class Peer {
       return;
     }
     const reply = parsed.data;
-    const pending = this.pending.get(reply.replyTo);
+    const pending = this.pending.take(reply.replyTo);
     if (!pending) {
       this.log.debug(`late or unknown reply ${reply.replyTo} from ${this.name}`);
       return;
     }
-    this.pending.delete(reply.replyTo);
-    clearTimeout(pending.timer);
     if ('error' in reply) {
       pending.reject(fromWire(reply.error));
       return;
@@ -389,11 +343,7 @@ export class Peer {
     this.closed = true;
     clearTimeout(this.readyTimer);
     this.gate.dispose();
-    for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));
-    }
-    this.pending.clear();
+    this.pending.failAll(() => new WatchpartyError('DISCONNECTED', `connection to ${this.name} closed (${code}${reason ? ': ' + reason : ''})`));
     for (const l of this.closeListeners) l(code, reason);
   }
 }
