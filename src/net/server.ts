@@ -67,6 +67,13 @@ function describeRemote(socket: Socket | undefined): string {
   return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'unknown';
 }
 
+/** The connecting host as people write it (an IPv4 peer on a dual-stack socket without `::ffff:`). */
+export function remoteHost(req: http.IncomingMessage): string {
+  const ip = req.socket.remoteAddress;
+  if (!ip) return '127.0.0.1';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
 /** Listen for WebSocket peers (and optional HTTP) on host:port (port 0 = any free port). */
 export function listen(opts: ListenOptions): Promise<Listening> {
   const { log } = opts;

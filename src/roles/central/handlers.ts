@@ -4,8 +4,9 @@
  * message names the user it acts for; central refuses it unless that user is assigned to this sub.
  */
 import { PayloadReply, type Peer, type RequestContext } from '../../net/peer.js';
-import { type Params, type Result } from '../../net/messages.js';
-import { RELAYED_NAMES, type ActingEvent, type ActingParams, type RelayedName } from '../../net/directions.js';
+import { CloseCode, type Params, type Result } from '../../net/messages.js';
+import { CentralAcceptsFromSub, RELAYED_NAMES, type ActingEvent, type ActingParams, type RelayedName } from '../../net/directions.js';
+import { CLUSTER_LIMITS } from '../../net/flow.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { AccountService } from './account-service.js';
@@ -133,5 +134,32 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
   peer.handle('replica.chunk', async (p) => {
     const { payload, ...result } = await d.videos.readChunk(p.videoId, p.offset, p.length);
     return new PayloadReply(result, payload);
+  });
+}
+
+/**
+ * A second connection of a registered sub becomes its bulk link (upload and replica chunks), with the
+ * cluster secret; it lives only as long as the sub's control link.
+ */
+export function serveSubAttach(
+  peer: Peer,
+  remoteHost: string,
+  d: { secretMatches(given: string): boolean; control(subId: string): Peer | undefined; log: Logger; linkDeps(): SubLinkDeps },
+): void {
+  peer.handle('sub.attach', (p) => {
+    const control = d.control(p.subId);
+    if (!d.secretMatches(p.secret) || !control) {
+      d.log.warn(`refused a bulk link from ${remoteHost} for ${p.subId}: ${control ? 'wrong cluster secret' : 'no such connected sub'}`);
+      setTimeout(() => peer.close(CloseCode.badSecret, 'refused'), 50);
+      throw new WatchpartyError('BAD_SECRET', 'central refused this bulk link');
+    }
+    peer.name = `${p.subId} (bulk)`;
+    peer.setAccepts(CentralAcceptsFromSub);
+    peer.setLimits(CLUSTER_LIMITS);
+    peer.markReady();
+    serveSubLink(peer, p.subId, d.linkDeps());
+    control.onceClosed(() => peer.close(CloseCode.replaced, 'the control link closed'));
+    d.log.info(`${p.subId} attached its bulk link (chunks travel apart from probes)`);
+    return {};
   });
 }

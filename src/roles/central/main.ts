@@ -3,13 +3,13 @@
  * the SQLite store; the rules live in pure modules (registry, failure-detector, accounts, rate-limit).
  */
 import type { IncomingMessage } from 'node:http';
-import { listen, type Listening } from '../../net/server.js';
+import { listen, remoteHost, type Listening } from '../../net/server.js';
 import { checkFfprobe } from './probe-video.js';
 import type { Peer } from '../../net/peer.js';
 import { CLUSTER_LIMITS } from '../../net/flow.js';
-import { CloseCode, PROTOCOL_VERSION, type ClusterStatus, type Notification } from '../../net/messages.js';
+import { CloseCode, PROTOCOL_VERSION, type ClusterStatus } from '../../net/messages.js';
 import { CentralAcceptsFromClient, CentralAcceptsFromSub, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
-import { isDiskFull, WatchpartyError } from '../../core/errors.js';
+import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
 import { registerSub, removeSub, updateSub, type SubRecord } from '../shared/registry.js';
@@ -20,9 +20,10 @@ import { CentralStore } from './store.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
-import { ROOM_RULES, type Room, type RoomEvent } from '../shared/room.js';
+import { Delivery } from './delivery.js';
+import { ROOM_RULES } from '../shared/room.js';
 import { UserPlacement } from './placement.js';
-import { serveSubLink, type SubLinkDeps } from './handlers.js';
+import { serveSubAttach, serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 
@@ -48,11 +49,6 @@ export interface CentralOptions {
   log: Logger;
 }
 
-function normalizeAddress(ip: string | undefined): string {
-  if (!ip) return '127.0.0.1';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
 export class Central {
   private registry = new Map<string, SubRecord>();
   private readonly subPeers = new Map<string, Peer>();
@@ -67,6 +63,7 @@ export class Central {
   readonly accounts: AccountService;
   readonly videos: VideoService;
   readonly rooms: RoomService;
+  private readonly delivery: Delivery;
   private constructor(
     readonly opts: CentralOptions,
     readonly store: CentralStore,
@@ -74,42 +71,33 @@ export class Central {
     private readonly lock: { release(): void },
   ) {
     this.cfg = detectorConfig(opts.heartbeatMs);
+    this.delivery = new Delivery(store, opts.log, this.subPeers);
     this.placement = new UserPlacement({
       store,
       log: opts.log,
       registry: () => this.registry,
-      notify: (users, n) => this.notify(users, n),
+      notify: (users, n) => this.delivery.notify(users, n),
       changed: () => this.changed(),
     });
     this.accounts = new AccountService(store, opts.log.child('accounts'), {
       placeUser: (user, current) => this.placement.placeUser(user, current),
-      notify: (users, n) => this.notify(users, n),
+      notify: (users, n) => this.delivery.notify(users, n),
       revoke: (tokenShas) => {
-        for (const tokenSha of tokenShas) for (const peer of this.subPeers.values()) void peer.emit('session.revoked', { tokenSha });
+        for (const tokenSha of tokenShas) this.delivery.toSubs('session.revoked', { tokenSha });
       },
     }, { rateScale: opts.rateScale });
     this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
       replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,
       published: (video) => {
-        this.notify(this.store.userNames(), { kind: 'video.new', text: `new video: ${video.name} by ${video.uploader}` });
-        for (const peer of this.subPeers.values()) void peer.emit('video.added', { video });
+        this.delivery.notify(this.store.userNames(), { kind: 'video.new', text: `new video: ${video.name} by ${video.uploader}` });
+        this.delivery.toSubs('video.added', { video });
         this.changed();
       },
     }, opts.uploadLeaseMs);
     this.rooms = new RoomService(store, opts.log.child('rooms'), {
-      deliver: (users, event, room) => this.deliverRoomEvent(users, event, room),
-      invite: (users, text) => this.notify(users, { kind: 'room.invite', text }),
+      deliver: (users, event, room) => this.delivery.roomEvent(users, event, room),
+      invite: (users, text) => this.delivery.notify(users, { kind: 'room.invite', text }),
     }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
-  }
-
-  /** Send a room event to each member's sub, once per sub, naming the members it is for. */
-  private deliverRoomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
-    const bySub = new Map<string, string[]>();
-    for (const u of users) {
-      const subId = this.store.getUser(u)?.subId;
-      if (subId) bySub.set(subId, [...(bySub.get(subId) ?? []), u]);
-    }
-    for (const [subId, to] of bySub) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
   }
 
   /** Open the store, listen, and start the failure detector. */
@@ -191,6 +179,7 @@ export class Central {
 
   private acceptPeer(peer: Peer, req: IncomingMessage): void {
     const log = this.opts.log;
+    const from = remoteHost(req);
     peer.handle('hello', (p) => {
       if (p.protocol !== PROTOCOL_VERSION) {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, `protocol ${p.protocol} is not ${PROTOCOL_VERSION}`), 50);
@@ -199,12 +188,17 @@ export class Central {
       peer.handle('status.get', () => this.cachedStatus());
       if (p.role === 'sub') {
         peer.setAccepts(CentralAcceptsFromUnregisteredSub);
-        this.serveSubRegistration(peer, normalizeAddress(req.socket.remoteAddress));
-        this.serveSubAttach(peer, normalizeAddress(req.socket.remoteAddress));
+        this.serveSubRegistration(peer, from);
+        serveSubAttach(peer, from, {
+          secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
+          control: (subId) => this.subPeers.get(subId),
+          log: this.opts.log,
+          linkDeps: () => this.subLinkDeps(),
+        });
       } else {
         peer.setAccepts(CentralAcceptsFromClient);
         peer.markReady();
-        this.accounts.serveClient(peer, normalizeAddress(req.socket.remoteAddress));
+        this.accounts.serveClient(peer, from);
       }
       return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
     });
@@ -229,32 +223,12 @@ export class Central {
         closeRooms: (videoId, by) => this.rooms.closeForVideo(videoId, by),
         videoPath: (videoId) => this.videos.videoPath(videoId),
         removed: (video, by) => {
-          this.notify(this.store.userNames(), { kind: 'video.deleted', text: `${by} deleted the video ${video.name}` });
-          for (const peer of this.subPeers.values()) void peer.emit('video.removed', { videoId: video.id });
+          this.delivery.notify(this.store.userNames(), { kind: 'video.deleted', text: `${by} deleted the video ${video.name}` });
+          this.delivery.toSubs('video.removed', { videoId: video.id });
           this.changed();
         },
       },
     };
-  }
-
-  /** A second connection of a registered sub becomes its bulk link; it lives only as long as the control link. */
-  private serveSubAttach(peer: Peer, remoteHost: string): void {
-    peer.handle('sub.attach', (p) => {
-      const control = this.subPeers.get(p.subId);
-      if (!this.accounts.secretMatches(p.secret, this.opts.secret) || !control) {
-        this.opts.log.warn(`refused a bulk link from ${remoteHost} for ${p.subId}: ${control ? 'wrong cluster secret' : 'no such connected sub'}`);
-        setTimeout(() => peer.close(CloseCode.badSecret, 'refused'), 50);
-        throw new WatchpartyError('BAD_SECRET', 'central refused this bulk link');
-      }
-      peer.name = `${p.subId} (bulk)`;
-      peer.setAccepts(CentralAcceptsFromSub);
-      peer.setLimits(CLUSTER_LIMITS);
-      peer.markReady();
-      serveSubLink(peer, p.subId, this.subLinkDeps());
-      control.onceClosed(() => peer.close(CloseCode.replaced, 'the control link closed'));
-      this.opts.log.info(`${p.subId} attached its bulk link (chunks travel apart from probes)`);
-      return {};
-    });
   }
 
   /** A sub may only register, with the cluster secret; then it may relay for the users assigned to it. */
@@ -286,7 +260,7 @@ export class Central {
         this.changed();
       });
       this.opts.log.info(`${rejoined ? 're-attached' : 'registered'} ${id} at ${address} (pid ${p.pid})`);
-      if (!rejoined) this.notify(this.store.userNames(), { kind: 'sub.joined', text: `sub-server ${id} joined the cluster` });
+      if (!rejoined) this.delivery.notify(this.store.userNames(), { kind: 'sub.joined', text: `sub-server ${id} joined the cluster` });
       this.changed();
       return { subId: id, instanceId: this.store.instanceId, heartbeatMs: this.opts.heartbeatMs };
     });
@@ -372,24 +346,5 @@ export class Central {
     this.rooms.leaveAll(this.store.usersOfSub(id));
     this.placement.reassignUsersOf(id);
     this.changed();
-  }
-
-  /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
-  notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
-    if (users.length === 0) return;
-    let stored: Map<string, Notification>;
-    try {
-      stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
-    } catch (err) {
-      // A notification is news, not state: losing one on a full disk beats failing what caused it.
-      if (!isDiskFull(err)) throw err;
-      this.opts.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
-      return;
-    }
-    for (const [user, item] of stored) {
-      const subId = this.store.getUser(user)?.subId;
-      const peer = subId ? this.subPeers.get(subId) : undefined;
-      if (peer) void peer.emit('notify.push', { user, items: [item] });
-    }
   }
 }

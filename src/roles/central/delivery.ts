@@ -1,0 +1,55 @@
+/**
+ * How central reaches users and subs: a notification is stored, then pushed through the recipient's
+ * sub; a room event goes once to each member's sub, naming the members it is for; cluster news goes
+ * to every connected sub.
+ */
+import type { Peer } from '../../net/peer.js';
+import type { EventBody, EventName, Notification } from '../../net/messages.js';
+import { isDiskFull } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { Room, RoomEvent } from '../shared/room.js';
+import type { CentralStore } from './store.js';
+
+export class Delivery {
+  constructor(
+    private readonly store: CentralStore,
+    private readonly log: Logger,
+    /** The connected subs' control links, by id. */
+    private readonly subPeers: ReadonlyMap<string, Peer>,
+  ) {}
+
+  /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
+  notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
+    if (users.length === 0) return;
+    let stored: Map<string, Notification>;
+    try {
+      stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
+    } catch (err) {
+      // A notification is news, not state: losing one on a full disk beats failing what caused it.
+      if (!isDiskFull(err)) throw err;
+      this.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
+      return;
+    }
+    for (const [user, item] of stored) void this.subOf(user)?.emit('notify.push', { user, items: [item] });
+  }
+
+  /** Send a room event to each member's sub, once per sub, naming the members it is for. */
+  roomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
+    const bySub = new Map<string, string[]>();
+    for (const u of users) {
+      const subId = this.store.getUser(u)?.subId;
+      if (subId) bySub.set(subId, [...(bySub.get(subId) ?? []), u]);
+    }
+    for (const [subId, to] of bySub) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
+  }
+
+  /** Tell every connected sub. */
+  toSubs<E extends EventName>(type: E, body: EventBody<E>): void {
+    for (const peer of this.subPeers.values()) void peer.emit(type, body);
+  }
+
+  private subOf(user: string): Peer | undefined {
+    const subId = this.store.getUser(user)?.subId;
+    return subId ? this.subPeers.get(subId) : undefined;
+  }
+}
