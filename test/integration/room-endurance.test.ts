@@ -11,12 +11,7 @@ import { fileScope, startCentral, startSub, tempDir, type Server } from '../help
 import { startCluster } from '../helpers/cluster.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
-import type { PlayerStatus } from '../../src/roles/client/room-player.js';
-
-function last(p: { stdout(): string }): PlayerStatus | undefined {
-  const lines = p.stdout().trim().split('\n').filter((l) => l.startsWith('{'));
-  return lines.length ? (JSON.parse(lines.at(-1)!) as PlayerStatus) : undefined;
-}
+import { lastStatus as last } from '../helpers/watch-status.js';
 
 let clip: string;
 beforeAll(async () => {

@@ -11,22 +11,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withMpv } from '../helpers/mpv-ipc-client.js';
-import type { PlayerStatus } from '../../src/roles/client/room-player.js';
-
-/** One line of `watch --headless`: the player's own status type. */
-type Line = PlayerStatus;
-
-function lines(out: string): Line[] {
-  return out
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Line);
-}
-
-function last(p: { stdout(): string }): Line | undefined {
-  return lines(p.stdout()).at(-1);
-}
+import { lastStatus as last, statusLines as lines } from '../helpers/watch-status.js';
 
 let clip: string;
 beforeAll(async () => {
