@@ -118,6 +118,13 @@ export class Peer {
     return this;
   }
 
+  /** Stop listening with a handler given to `on`. */
+  off<E extends EventName>(type: E, handler: EventHandler<E>): this {
+    const list = this.eventHandlers.get(type);
+    if (list) this.eventHandlers.set(type, list.filter((h) => h !== (handler as unknown as EventHandler<EventName>)));
+    return this;
+  }
+
   onceClosed(listener: (code: number, reason: string) => void): void {
     if (this.closed) listener(1006, 'already closed');
     else this.closeListeners.push(listener);

@@ -1,6 +1,6 @@
 /**
  * The sync loop's decisions, as pure functions: given where the local player is and where the room
- * says it should be, what to do. The I/O (mpv, clocks, timers) is in roles/client/room-player.ts.
+ * says it should be, what to do. The follower (player/follower.ts) applies them; its driver does the I/O.
  *
  * Strategy: big changes (join, play, seek, a large drift) are done as a *scheduled start*: pause,
  * seek exactly to a position a little ahead, wait until the seek has finished, and unpause at the

@@ -1,5 +1,5 @@
 /** Reading `watchparty watch --headless`: one JSON line per second, the player's own status type. */
-import type { PlayerStatus } from '../../src/roles/client/room-player.js';
+import type { FollowerStatus as PlayerStatus } from '../../src/player/follower.js';
 
 /** Every status line printed so far. */
 export function statusLines(out: string): PlayerStatus[] {

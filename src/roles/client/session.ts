@@ -1,7 +1,7 @@
 /**
  * The live ClientSession behind the TUI: one object holding the snapshot the views render and the
  * actions they call. It owns the connection (with failover and the 5-attempt rule), keeps videos,
- * users, rooms and notifications fresh, runs uploads, and drives mpv through RoomPlayer.
+ * users, rooms and notifications fresh, runs uploads, and watches rooms through RoomWatch (the same as `watchparty watch`).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -9,17 +9,13 @@ import type { Notification, RoomState } from '../../net/messages.js';
 import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { positionAt } from '../shared/room.js';
-import { startMpv } from '../../player/mpv-process.js';
 import type { Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
-import { openRelay, playAlone, upstreamOf, waitUntilStreamable } from './play.js';
-import type { StreamRelay } from '../../player/stream-relay.js';
-import { RoomPlayer } from './room-player.js';
+import { playAlone } from './play.js';
+import { RoomWatch } from './room-watch.js';
 import { completePath } from './complete-path.js';
-import { measureClock } from './clock-sync.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 
 /** The original design's client compares videos, users and rooms with its sub periodically. */
@@ -44,8 +40,7 @@ export class LiveClientSession implements ClientSession {
   private snap: ClientSnapshot;
   private readonly listeners = new Set<() => void>();
   private session: Session | undefined;
-  private player: RoomPlayer | undefined;
-  private relay: StreamRelay | undefined;
+  private watch: RoomWatch | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   /** Stops the video playing alone, if one is. */
   private solo: AbortController | undefined;
@@ -138,12 +133,8 @@ export class LiveClientSession implements ClientSession {
       session.peer.on('notify.push', (body) => this.addNotifications(body.items));
       session.peer.on('room.event', (body) => this.onRoomEvent(body.event, body.room));
       await this.refresh();
-      if (this.player && this.snap.watching) {
-        // Back after a failover: the relay fetches from the new sub under mpv's same URL; rejoin the room where it is now.
-        this.relay?.setUpstream(upstreamOf(session, this.opts.profile.data.token!));
-        const { room } = await session.peer.request('room.join', { roomId: this.snap.watching.room.id }).catch(() => ({ room: undefined }));
-        if (room) await this.player.rebind(session.peer, room);
-      }
+      // Back after a failover: the watch moves to the new session and rejoins where the room is now.
+      await this.watch?.attach(session).catch((err: Error) => this.toast(`could not rejoin the room: ${message(err)}`, 'warn'));
       clearInterval(this.refreshTimer);
       this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
       await new Promise<void>((resolve) => {
@@ -208,10 +199,8 @@ export class LiveClientSession implements ClientSession {
   private onRoomEvent(event: { seq: number; text: string; change: string }, room: RoomState): void {
     const others = this.snap.rooms.filter((r) => r.id !== room.id);
     this.set({ rooms: room.closed ? others : [room, ...others].sort((a, b) => b.createdMs - a.createdMs) });
-    if (this.player && this.snap.watching?.room.id === room.id) {
-      void this.player.onEvent(event, room).catch(() => {});
-      this.toast(event.text);
-    }
+    // The room view follows it through its own RoomWatch; say what happened.
+    if (this.watch?.roomId === room.id) this.toast(event.text);
   }
 
   // ---- account ---------------------------------------------------------------------------
@@ -319,63 +308,47 @@ export class LiveClientSession implements ClientSession {
     if (this.snap.watching?.room.id === roomId) return;
     this.solo?.abort();
     await this.leaveRoom();
+    const watch = new RoomWatch(roomId, { token: this.opts.profile.data.token!, log: this.opts.log, headless: this.opts.headlessPlayer, onInfo: (m) => this.toast(m) });
+    this.watch = watch;
+    watch.onClosed((text) => {
+      this.toast(text, 'warn');
+      void this.stopWatching();
+    });
     try {
       const session = this.session;
-      const peer = this.requirePeer();
-      const clock = measureClock(peer, 4);
-      clock.catch(() => {});
-      const { room } = await peer.request('room.join', { roomId });
-      this.relay = await openRelay(session!, this.opts.profile.data.token!, this.opts.log);
-      const url = this.relay.url(room.videoId);
-      await waitUntilStreamable(url, (m) => this.toast(m), 120_000);
-      const mpv = await startMpv({
-        url,
-        headless: this.opts.headlessPlayer,
-        paused: true,
-        startSeconds: positionAt(room, Date.now()) / 1000,
-        title: `${room.videoName} · room ${room.id}`,
-        extraArgs: ['--keep-open=yes', '--hr-seek=yes'],
-      });
-      const player = new RoomPlayer(peer, room, mpv, session!.user, this.opts.log);
-      this.player = player;
-      player.useClock(await clock);
-      player.onClosed((text) => {
-        this.toast(text, 'warn');
-        void this.stopWatching();
-      });
-      await player.start();
-      this.opts.profile.update({ lastRoom: { id: room.id, positionMs: positionAt(room, Date.now()), atMs: Date.now() } });
+      if (!session || session.peer.closed) throw new WatchpartyError('DISCONNECTED', 'not connected to a sub-server right now');
+      await watch.start(session);
+      if (this.watch !== watch) return;
+      this.opts.profile.update({ lastRoom: { id: roomId, positionMs: watch.expectedMs(), atMs: Date.now() } });
       const update = () => {
-        if (this.player !== player) return;
-        const st = player.status();
-        this.set({ watching: { room: player.state, isAdmin: player.isAdmin, expectedMs: positionAt(player.state, player.centralNow()), errorMs: st.error_ms, speed: st.speed } });
+        const room = watch.room;
+        if (this.watch !== watch || !room) return;
+        const st = watch.status();
+        this.set({ watching: { room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1 } });
       };
       update();
       this.watchTimer = setInterval(update, 250);
-      void mpv.exited.then(() => {
-        if (this.player === player) void this.leaveRoom();
+      void watch.exited.then(() => {
+        if (this.watch === watch) void this.leaveRoom();
       });
     } catch (err) {
-      this.toast(message(err), 'error');
-      await this.stopWatching();
+      if (this.watch === watch) {
+        this.toast(message(err), 'error');
+        await this.stopWatching();
+      }
     }
   }
 
   private async stopWatching(): Promise<void> {
     clearInterval(this.watchTimer);
-    const player = this.player;
-    this.player = undefined;
+    const watch = this.watch;
+    this.watch = undefined;
     this.set({ watching: undefined });
-    await player?.stop().catch(() => {});
-    const relay = this.relay;
-    this.relay = undefined;
-    await relay?.close();
+    await watch?.stop();
   }
 
   private async leaveRoom(): Promise<void> {
-    const id = this.snap.watching?.room.id;
     await this.stopWatching();
-    if (id) await this.session?.peer.request('room.leave', { roomId: id }).catch(() => {});
   }
 
   private async control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void> {

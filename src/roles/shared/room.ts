@@ -8,6 +8,9 @@
  * every member seek first and then start on the same frame).
  */
 import { WatchpartyError } from '../../core/errors.js';
+import { clock, positionAt } from '../../core/playback.js';
+
+export { clock, positionAt };
 
 export interface Room {
   id: string;
@@ -83,21 +86,6 @@ function span(ms: number): string {
   const [n, unit] = ms >= 2 * 86_400_000 ? [ms / 86_400_000, 'day'] : ms >= 2 * 3_600_000 ? [ms / 3_600_000, 'hour'] : ms >= 120_000 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
   const whole = Math.round(n);
   return `${whole} ${unit}${whole === 1 ? '' : 's'}`;
-}
-
-/** Expected video position at central time `nowMs`. */
-export function positionAt(room: Pick<Room, 'paused' | 'positionMs' | 'atMs' | 'durationMs'>, nowMs: number): number {
-  const p = room.paused || nowMs <= room.atMs ? room.positionMs : room.positionMs + (nowMs - room.atMs);
-  return Math.max(0, Math.min(room.durationMs, p));
-}
-
-/** `12:03` or `1:02:03`. */
-export function clock(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const hh = Math.floor(s / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
 }
 
 export function newRoom(p: { id: string; videoId: number; videoName: string; durationMs: number; admin: string; invite: string[]; nowMs: number }): { room: Room; event: RoomEvent } {

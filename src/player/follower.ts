@@ -1,0 +1,391 @@
+/**
+ * The client's whole sync behaviour as one pure state machine: `follow(state, input, nowMs)` returns the
+ * next state and the commands for the player and the room link. Times are central's clock (ms); the
+ * driver (roles/client/follow-runner.ts) converts, runs the commands and feeds back what happened.
+ *
+ * Phases:
+ *   loading  the player is opening the stream; room changes are recorded, nothing is ordered
+ *   holding  paused for the room; waiting for a fresh sample to see whether the frame is right
+ *   seeking  an exact seek is on its way; what follows is a hold or a scheduled start
+ *   armed    on the start frame, paused, waiting for the room's start instant (one wake timer)
+ *   steady   following: samples correct small drifts by speed, large ones by a new scheduled start
+ *   closed   the room closed or removed us; nothing more happens
+ *
+ * Echo suppression is one mechanism: every pause or seek we order is recorded as an expected echo, and
+ * a player event that matches one is ours, not a person's at the keys.
+ */
+import { clock, positionAt } from '../core/playback.js';
+import { SYNC, pausedNeedsSeek, planStart, startLeadFor, steadyAction } from './sync-policy.js';
+
+/** What the follower needs of a room (central's RoomState has all of it). */
+export interface FollowedRoom {
+  id: string;
+  admin: string;
+  members: string[];
+  watching: string[];
+  paused: boolean;
+  positionMs: number;
+  atMs: number;
+  durationMs: number;
+  speed?: number;
+  seq: number;
+  closed: boolean;
+}
+
+export type Phase =
+  | { name: 'loading' }
+  | { name: 'holding' }
+  | { name: 'seeking'; toMs: number; sentMs: number; then: { startAtMs: number } | 'hold' }
+  | { name: 'armed'; startAtMs: number }
+  | { name: 'steady'; settleUntilMs: number }
+  | { name: 'closed' };
+
+/** A player change we ordered and expect to see reported back. */
+export type Echo = { what: 'pause'; value: boolean; untilMs: number } | { what: 'seek'; toMs: number; untilMs: number };
+
+export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
+  user: string;
+  room: R;
+  phase: Phase;
+  /** Bumped by every plan: a sample taken for an older plan is stale. */
+  plan: number;
+  /** The rate we last set. */
+  speed: number;
+  /** The player's pause as last reported (undefined before the first report). */
+  playerPaused: boolean | undefined;
+  /** What an exact seek costs here (ms, smoothed): sets how far ahead starts are scheduled. */
+  seekCostMs: number;
+  /** Error just after a scheduled start (ms, smoothed): seeking that much earlier cancels it. */
+  startBiasMs: number;
+  measureBias: boolean;
+  echoes: Echo[];
+  /** The player's own start-up (loading, the --start seek) is not a person at the keys. */
+  quietUntilMs: number;
+  rejoining: boolean;
+  fetchingSnapshot: boolean;
+  /** Since when the player has been seeking (undefined: it is not); its samples mean nothing meanwhile. */
+  playerSeekingSinceMs: number | undefined;
+  /** The latest sample against the room, for status lines. */
+  last: { positionMs: number; expectedMs: number; errorMs: number };
+}
+
+export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
+  /** A sequenced room event with the room after it. */
+  | { type: 'event'; seq: number; text: string; room: R }
+  /** A whole room state: a join's answer, a snapshot, a reconnect. */
+  | { type: 'snapshot'; room: R; why: 'joined' | 'snapshot' | 'reconnected' | 'rejoined' }
+  | { type: 'snapshotFailed' }
+  | { type: 'rejoinDone' }
+  /** The player has opened the stream. */
+  | { type: 'loaded' }
+  /** Where the player is; `plan` is the plan it was requested under. */
+  | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number }
+  | { type: 'paused'; value: boolean }
+  /** A seek (ours or a person's) has begun: the position is in flux until `seeked`. */
+  | { type: 'seeking' }
+  | { type: 'seeked'; positionMs: number }
+  /** The wake timer fired. */
+  | { type: 'wake' };
+
+export type FollowerCommand =
+  | { kind: 'pause'; value: boolean }
+  | { kind: 'seek'; toMs: number }
+  | { kind: 'speed'; rate: number }
+  /** Set (or with undefined, clear) the one wake timer. */
+  | { kind: 'wake'; atMs: number | undefined }
+  /** Sample the player now, under `plan`. */
+  | { kind: 'sample'; plan: number }
+  | { kind: 'osd'; text: string }
+  | { kind: 'control'; action: 'play' | 'pause' | 'seek'; positionMs?: number }
+  | { kind: 'fetchSnapshot' }
+  | { kind: 'rejoin' }
+  | { kind: 'closed'; text: string }
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn'; text: string };
+
+export interface Step<R extends FollowedRoom = FollowedRoom> {
+  state: FollowerState<R>;
+  commands: FollowerCommand[];
+}
+
+/** How long an ordered change may take to be reported back, and a seek's timeout. */
+const ECHO_MS = 1000;
+const SEEK_ECHO_MS = 3000;
+/** A seek landed where we asked if the player reports a position this close (a frame is 40 ms). */
+const SEEK_MATCH_MS = 100;
+/** After loading, the player's own changes are ignored this long. */
+const QUIET_AFTER_LOAD_MS = 1500;
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** A follower for `user` that has just joined `room` and waits for its player to load. */
+export function newFollower<R extends FollowedRoom>(user: string, room: R): FollowerState<R> {
+  return {
+    user,
+    room,
+    phase: { name: 'loading' },
+    plan: 0,
+    speed: 1,
+    playerPaused: undefined,
+    seekCostMs: 150,
+    startBiasMs: 0,
+    measureBias: false,
+    echoes: [],
+    quietUntilMs: Number.POSITIVE_INFINITY,
+    rejoining: false,
+    fetchingSnapshot: false,
+    playerSeekingSinceMs: undefined,
+    last: { positionMs: 0, expectedMs: 0, errorMs: 0 },
+  };
+}
+
+export function isAdmin(s: FollowerState): boolean {
+  return same(s.room.admin, s.user);
+}
+
+/** Whether the periodic sync tick should sample the player now. */
+export function wantsSample(s: FollowerState, nowMs: number): boolean {
+  if (playerSeeking(s, nowMs)) return false;
+  return s.phase.name === 'holding' || (s.phase.name === 'steady' && nowMs >= s.phase.settleUntilMs);
+}
+
+/** Whether a seek is under way in the player (one whose end is never reported stops counting). */
+function playerSeeking(s: FollowerState, nowMs: number): boolean {
+  return s.playerSeekingSinceMs !== undefined && nowMs - s.playerSeekingSinceMs < SEEK_ECHO_MS;
+}
+
+/** One step of the follower. */
+export function follow<R extends FollowedRoom>(s: FollowerState<R>, input: FollowerInput<R>, nowMs: number): Step<R> {
+  const echoes = s.echoes.filter((e) => e.untilMs > nowMs);
+  const state = echoes.length === s.echoes.length ? s : { ...s, echoes };
+  if (state.phase.name === 'closed') return { state, commands: [] };
+  switch (input.type) {
+    case 'event':
+      return onEvent(state, input, nowMs);
+    case 'snapshot':
+    {
+      const rejoined = input.why === 'rejoined';
+      const next = { ...state, fetchingSnapshot: input.why === 'snapshot' ? false : state.fetchingSnapshot, rejoining: rejoined ? false : state.rejoining };
+      if (input.room.id !== state.room.id || (rejoined && input.room.seq <= state.room.seq)) return { state: next, commands: [] };
+      return apply(next, input.room, !rejoined, nowMs);
+    }
+    case 'snapshotFailed':
+      return { state: { ...state, fetchingSnapshot: false }, commands: [] };
+    case 'rejoinDone':
+      return { state: { ...state, rejoining: false }, commands: [] };
+    case 'loaded':
+      if (state.phase.name !== 'loading') return { state, commands: [] };
+      return plan({ ...state, quietUntilMs: nowMs + QUIET_AFTER_LOAD_MS }, nowMs, 'joined');
+    case 'sample':
+      return onSample(state, input, nowMs);
+    case 'paused':
+      return onPaused(state, input.value, nowMs);
+    case 'seeking':
+      return { state: { ...state, playerSeekingSinceMs: nowMs }, commands: [] };
+    case 'seeked':
+      return onSeeked({ ...state, playerSeekingSinceMs: undefined }, input.positionMs, nowMs);
+    case 'wake':
+      return onWake(state, nowMs);
+  }
+}
+
+function onEvent<R extends FollowedRoom>(s: FollowerState<R>, e: { seq: number; text: string; room: R }, nowMs: number): Step<R> {
+  if (e.room.id !== s.room.id || e.seq <= s.room.seq) return { state: s, commands: [] };
+  if (e.seq > s.room.seq + 1) {
+    if (s.fetchingSnapshot) return { state: s, commands: [] };
+    return {
+      state: { ...s, fetchingSnapshot: true },
+      commands: [{ kind: 'log', level: 'warn', text: `room ${s.room.id}: missed events ${s.room.seq + 1}..${e.seq - 1}; fetching a snapshot` }, { kind: 'fetchSnapshot' }],
+    };
+  }
+  const step = apply(s, e.room, false, nowMs, `room ${e.room.id}: ${e.text}`);
+  return { state: step.state, commands: [...step.commands, { kind: 'osd', text: e.text }] };
+}
+
+/** Take `room` as the room's state; replan when its playback changed (or `force`). */
+function apply<R extends FollowedRoom>(s: FollowerState<R>, room: R, force: boolean, nowMs: number, closedText?: string): Step<R> {
+  const prev = s.room;
+  let state: FollowerState<R> = { ...s, room };
+  const commands: FollowerCommand[] = [];
+  const member = room.members.some((m) => same(m, s.user));
+  if (room.closed || !member) {
+    const text = !member ? `${room.admin} removed you from room ${room.id}` : (closedText ?? `room ${room.id} was closed by ${room.admin}`);
+    return { state: { ...state, phase: { name: 'closed' } }, commands: [{ kind: 'wake', atMs: undefined }, { kind: 'closed', text }] };
+  }
+  // The room says we are away while this player is open: another client of ours (a second terminal)
+  // left it, and central counts people, not players. Say again that we are here.
+  if (!room.watching.some((w) => same(w, s.user)) && !s.rejoining) {
+    state = { ...state, rejoining: true };
+    commands.push({ kind: 'log', level: 'info', text: `room ${room.id} lists us as away while we watch: joining again` }, { kind: 'rejoin' });
+  }
+  // Membership and presence changes carry the same playback: nothing to redo.
+  const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && (prev.speed ?? 1) === (room.speed ?? 1);
+  if ((samePlayback && !force) || state.phase.name === 'loading') return { state, commands };
+  const next = plan(state, nowMs, `#${room.seq}`);
+  return { state: next.state, commands: [...commands, ...next.commands] };
+}
+
+/** Make the player match the room from now: hold its frame, or a scheduled start. */
+function plan<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: string): Step<R> {
+  const room = s.room;
+  const planNo = s.plan + 1;
+  const commands: FollowerCommand[] = [{ kind: 'wake', atMs: undefined }, { kind: 'log', level: 'debug', text: `plan ${why}: ${room.paused ? 'paused' : 'playing'} at ${room.positionMs} ms` }];
+  let state: FollowerState<R> = { ...s, plan: planNo, measureBias: false };
+  state = order(state, commands, { kind: 'pause', value: true }, nowMs);
+  if (state.speed !== 1) {
+    commands.push({ kind: 'speed', rate: 1 });
+    state = { ...state, speed: 1 };
+  }
+  if (room.paused) {
+    commands.push({ kind: 'sample', plan: planNo });
+    return { state: { ...state, phase: { name: 'holding' } }, commands };
+  }
+  const planned = planStart(room, nowMs, startLeadFor(state.seekCostMs));
+  const toMs = Math.max(0, planned.seekToMs - state.startBiasMs);
+  return seek(state, commands, toMs, { startAtMs: planned.startAtCentralMs }, nowMs);
+}
+
+/** Order an exact seek, with a timeout (the wake timer) in case its end is never reported. */
+function seek<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCommand[], toMs: number, then: { startAtMs: number } | 'hold', nowMs: number): Step<R> {
+  const state = order(s, commands, { kind: 'seek', toMs }, nowMs);
+  commands.push({ kind: 'wake', atMs: nowMs + SEEK_ECHO_MS });
+  return { state: { ...state, phase: { name: 'seeking', toMs, sentMs: nowMs, then } }, commands };
+}
+
+/** Add a pause or seek to `commands`, expecting its echo (a pause that changes nothing sends none). */
+function order<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCommand[], c: { kind: 'pause'; value: boolean } | { kind: 'seek'; toMs: number }, nowMs: number): FollowerState<R> {
+  commands.push(c);
+  if (c.kind === 'pause') {
+    if (s.playerPaused === c.value) return s;
+    return { ...s, playerPaused: c.value, echoes: [...s.echoes.filter((e) => e.what !== 'pause'), { what: 'pause', value: c.value, untilMs: nowMs + ECHO_MS }] };
+  }
+  return { ...s, echoes: [...s.echoes, { what: 'seek', toMs: c.toMs, untilMs: nowMs + SEEK_ECHO_MS }] };
+}
+
+function onSample<R extends FollowedRoom>(s: FollowerState<R>, x: { plan: number; positionMs: number; paused: boolean; atMs: number }, nowMs: number): Step<R> {
+  if (x.plan !== s.plan || playerSeeking(s, nowMs)) return { state: s, commands: [] };
+  const expectedMs = positionAt(s.room, x.atMs);
+  const errorMs = x.positionMs - expectedMs;
+  let state: FollowerState<R> = { ...s, last: { positionMs: x.positionMs, expectedMs, errorMs } };
+  if (s.phase.name === 'holding') {
+    if (!pausedNeedsSeek(x.positionMs, s.room.positionMs)) return { state: { ...state, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [] };
+    return seek(state, [], s.room.positionMs, 'hold', nowMs);
+  }
+  if (s.phase.name !== 'steady' || nowMs < s.phase.settleUntilMs) return { state, commands: [] };
+  if (s.room.paused) {
+    if (pausedNeedsSeek(x.positionMs, s.room.positionMs) || !x.paused) return plan(state, nowMs, 'paused drift');
+    return { state, commands: [] };
+  }
+  const commands: FollowerCommand[] = [];
+  if (s.measureBias && Math.abs(errorMs) < SYNC.resyncIfOffByMs) {
+    const startBiasMs = Math.max(-150, Math.min(150, s.startBiasMs + 0.5 * errorMs));
+    state = { ...state, measureBias: false, startBiasMs };
+    commands.push({ kind: 'log', level: 'debug', text: `error after the start ${errorMs.toFixed(1)} ms; start bias now ${startBiasMs.toFixed(1)} ms` });
+  }
+  // The end: nothing to correct.
+  if (expectedMs >= s.room.durationMs - 50) return { state, commands };
+  const action = steadyAction(errorMs, state.speed);
+  if (action.kind === 'resync') {
+    const next = plan(state, nowMs, `off by ${errorMs.toFixed(0)} ms`);
+    return { state: next.state, commands: [...commands, ...next.commands] };
+  }
+  if (action.kind === 'speed') {
+    commands.push({ kind: 'speed', rate: action.rate });
+    state = { ...state, speed: action.rate };
+  }
+  return { state, commands };
+}
+
+/** A seek finished (ours, or a person's). */
+function onSeeked<R extends FollowedRoom>(s: FollowerState<R>, positionMs: number, nowMs: number): Step<R> {
+  const mine = s.echoes.findIndex((e) => e.what === 'seek' && Math.abs(e.toMs - positionMs) <= SEEK_MATCH_MS);
+  const state = mine >= 0 ? { ...s, echoes: s.echoes.filter((_, i) => i !== mine) } : s;
+  if (s.phase.name === 'seeking') {
+    if (Math.abs(positionMs - s.phase.toMs) > SEEK_MATCH_MS) return { state, commands: [] };
+    return seekDone(state, s.phase, nowMs);
+  }
+  if (mine >= 0 || nowMs < s.quietUntilMs || s.phase.name !== 'steady') return { state, commands: [] };
+  // A seek we did not order: the person used the keys or the seek bar.
+  if (isAdmin(s)) {
+    return { state, commands: [{ kind: 'log', level: 'info', text: `admin seeked in mpv to ${clock(positionMs)}` }, { kind: 'control', action: 'seek', positionMs: Math.round(positionMs) }] };
+  }
+  const next = plan(state, nowMs, 'guest seek reverted');
+  return { state: next.state, commands: [{ kind: 'osd', text: `only the admin (${s.room.admin}) controls this room` }, ...next.commands] };
+}
+
+function seekDone<R extends FollowedRoom>(s: FollowerState<R>, phase: Extract<Phase, { name: 'seeking' }>, nowMs: number): Step<R> {
+  if (phase.then === 'hold') return { state: { ...s, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [{ kind: 'wake', atMs: undefined }] };
+  const state = { ...s, seekCostMs: 0.7 * s.seekCostMs + 0.3 * (nowMs - phase.sentMs) };
+  const waitMs = phase.then.startAtMs - nowMs;
+  // The seek took longer than planned: plan again from where the room is now.
+  if (waitMs < -SYNC.resyncIfOffByMs) {
+    const next = plan(state, nowMs, `start missed by ${(-waitMs).toFixed(0)} ms`);
+    return next;
+  }
+  if (waitMs <= 0) {
+    const next = unpause(state, nowMs);
+    return { state: next.state, commands: [{ kind: 'wake', atMs: undefined }, ...next.commands] };
+  }
+  return { state: { ...state, phase: { name: 'armed', startAtMs: phase.then.startAtMs } }, commands: [{ kind: 'wake', atMs: phase.then.startAtMs }] };
+}
+
+function unpause<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number): Step<R> {
+  const commands: FollowerCommand[] = [];
+  const state = order(s, commands, { kind: 'pause', value: false }, nowMs);
+  return { state: { ...state, measureBias: true, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands };
+}
+
+function onWake<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number): Step<R> {
+  const p = s.phase;
+  if (p.name === 'armed') {
+    // Timers can fire a little early; never start before the instant.
+    if (nowMs < p.startAtMs - 1) return { state: s, commands: [{ kind: 'wake', atMs: p.startAtMs }] };
+    return unpause(s, nowMs);
+  }
+  if (p.name === 'seeking') {
+    // The player never reported the seek's end: go on as if it had.
+    const next = seekDone(s, p, nowMs);
+    return { state: next.state, commands: [{ kind: 'log', level: 'warn', text: `the player did not report the end of a seek to ${p.toMs} ms within ${SEEK_ECHO_MS} ms` }, ...next.commands] };
+  }
+  return { state: s, commands: [] };
+}
+
+/** mpv's pause flipped: ours, or a person's in the mpv window? */
+function onPaused<R extends FollowedRoom>(s: FollowerState<R>, value: boolean, nowMs: number): Step<R> {
+  const mine = s.echoes.findIndex((e) => e.what === 'pause' && e.value === value);
+  const state: FollowerState<R> = { ...s, playerPaused: value, echoes: mine >= 0 ? s.echoes.filter((_, i) => i !== mine) : s.echoes };
+  if (mine >= 0 || nowMs < s.quietUntilMs || s.phase.name !== 'steady') return { state, commands: [] };
+  if (!isAdmin(s)) {
+    const next = plan(state, nowMs, 'guest pause reverted');
+    return { state: next.state, commands: [{ kind: 'osd', text: `only the admin (${s.room.admin}) controls this room` }, ...next.commands] };
+  }
+  if (value) return { state, commands: [{ kind: 'log', level: 'info', text: 'admin paused in mpv' }, { kind: 'control', action: 'pause' }] };
+  // The admin's mpv has already started: hold it on its frame, and start everyone (the admin too) at
+  // the room's one scheduled instant.
+  const commands: FollowerCommand[] = [{ kind: 'log', level: 'info', text: 'admin played in mpv' }];
+  const held = order(state, commands, { kind: 'pause', value: true }, nowMs);
+  commands.push({ kind: 'control', action: 'play' });
+  return { state: held, commands };
+}
+
+/** The numbers a status line shows. */
+export interface FollowerStatus {
+  room: string;
+  seq: number;
+  position: number;
+  expected: number;
+  error_ms: number;
+  paused: boolean;
+  speed: number;
+}
+
+export function statusOf(s: FollowerState): FollowerStatus {
+  return {
+    room: s.room.id,
+    seq: s.room.seq,
+    position: Math.round(s.last.positionMs) / 1000,
+    expected: Math.round(s.last.expectedMs) / 1000,
+    error_ms: Math.round(s.last.errorMs * 10) / 10,
+    paused: s.room.paused,
+    speed: s.speed,
+  };
+}

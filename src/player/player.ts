@@ -1,0 +1,30 @@
+/**
+ * The player as the client sees it: a few operations and two kinds of events. `mpv-player.ts` is the
+ * implementation (the only code that speaks mpv's IPC); test/fakes/fake-player.ts is a scripted one.
+ */
+
+/** Where the player is, read at `atMs` on this process's clock (the midpoint of the reading). */
+export interface PlayerSample {
+  positionMs: number;
+  paused: boolean;
+  atMs: number;
+}
+
+/** Something the player reports: its pause flipped, or a seek (ours or a person's) began or finished. */
+export type PlayerEvent = { kind: 'paused'; value: boolean } | { kind: 'seeking' } | { kind: 'seeked'; positionMs: number };
+
+export interface Player {
+  /** Resolves once the stream is open and the first frame is there (bounded by `timeoutMs`). */
+  whenLoaded(timeoutMs: number): Promise<void>;
+  setPause(value: boolean): Promise<void>;
+  /** An exact seek; its end is reported as a `seeked` event. */
+  seek(positionMs: number): Promise<void>;
+  setSpeed(rate: number): Promise<void>;
+  /** A line on the player's screen for a few seconds. */
+  osd(text: string): Promise<void>;
+  sample(): Promise<PlayerSample | undefined>;
+  onEvent(listener: (e: PlayerEvent) => void): void;
+  /** Resolves when the player ends (closed by the person, or crashed). */
+  readonly exited: Promise<unknown>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,181 @@
+/**
+ * Runs the pure follower (player/follower.ts) against a real player and a room link: feeds it room
+ * events, samples and player events on central's clock, and carries out the commands it returns.
+ * Everything decided about sync is in the follower; this file only does I/O and timers.
+ */
+import type { Peer } from '../../net/peer.js';
+import type { RoomState } from '../../net/messages.js';
+import type { Player } from '../../player/player.js';
+import type { Logger } from '../../core/log.js';
+import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
+import { follow, isAdmin, newFollower, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
+import { SYNC } from '../../player/sync-policy.js';
+import { localNow, measureClock } from './clock-sync.js';
+
+export class FollowRunner {
+  private state: FollowerState<RoomState>;
+  private player: Player | undefined;
+  private clockEst: ClockEstimate = emptyEstimate();
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private sampling = false;
+  private stopped = false;
+  private readonly closedListeners: ((text: string) => void)[] = [];
+
+  constructor(
+    private peer: Peer,
+    user: string,
+    room: RoomState,
+    private readonly log: Logger,
+  ) {
+    this.state = newFollower(user, room);
+  }
+
+  get room(): RoomState {
+    return this.state.room;
+  }
+
+  get isAdmin(): boolean {
+    return isAdmin(this.state);
+  }
+
+  /** The follower's state, for tests and status views. */
+  get follower(): FollowerState<RoomState> {
+    return this.state;
+  }
+
+  status(): FollowerStatus {
+    return statusOf(this.state);
+  }
+
+  centralNow(): number {
+    return localNow() + (bestOffset(this.clockEst)?.offsetMs ?? 0);
+  }
+
+  onClosed(listener: (text: string) => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  /** Adopt a clock estimate measured while the player was starting. */
+  useClock(est: ClockEstimate): void {
+    this.clockEst = est;
+  }
+
+  /** A room event from the link: applied in sequence, whatever the player is doing. */
+  onEvent(event: { seq: number; text: string }, room: RoomState): void {
+    this.feed({ type: 'event', seq: event.seq, text: event.text, room });
+  }
+
+  /** The player is there: follow its events, wait until it has the stream, then start the loops. */
+  async attachPlayer(player: Player): Promise<void> {
+    this.player = player;
+    player.onEvent((e) => this.feed(e.kind === 'paused' ? { type: 'paused', value: e.value } : e.kind === 'seeking' ? { type: 'seeking' } : { type: 'seeked', positionMs: e.positionMs }));
+    await player.whenLoaded(10_000);
+    if (this.stopped) return;
+    this.feed({ type: 'loaded' });
+    this.every(SYNC.tickMs, () => {
+      if (wantsSample(this.state, this.centralNow())) this.sampleNow(this.state.plan);
+    });
+    this.every(10_000, () => void this.measure(2));
+    // Checked every second rather than once: the admin role can be handed over while we watch.
+    this.every(1000, () => {
+      if (this.isAdmin) void this.peer.emit('room.heartbeat', { roomId: this.state.room.id }).catch(() => {});
+    });
+  }
+
+  /** After a reconnect: a new link and the room as it is now. */
+  async rebind(peer: Peer, room: RoomState): Promise<void> {
+    this.peer = peer;
+    await this.measure(4);
+    this.feed({ type: 'snapshot', room, why: 'reconnected' });
+  }
+
+  private async measure(rounds: number): Promise<void> {
+    this.clockEst = await measureClock(this.peer, rounds, this.clockEst).catch(() => this.clockEst);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  private feed(input: FollowerInput<RoomState>): void {
+    if (this.stopped) return;
+    const { state, commands } = follow(this.state, input, this.centralNow());
+    this.state = state;
+    for (const c of commands) this.run(c);
+  }
+
+  private sampleNow(plan: number): void {
+    const player = this.player;
+    if (!player || this.sampling) return;
+    this.sampling = true;
+    void player
+      .sample()
+      .then((s) => {
+        this.sampling = false;
+        if (s) this.feed({ type: 'sample', plan, positionMs: s.positionMs, paused: s.paused, atMs: s.atMs + (bestOffset(this.clockEst)?.offsetMs ?? 0) });
+      })
+      .catch(() => (this.sampling = false));
+  }
+
+  private run(c: FollowerCommand): void {
+    const player = this.player;
+    switch (c.kind) {
+      case 'pause':
+        void player?.setPause(c.value);
+        break;
+      case 'seek':
+        void player?.seek(c.toMs);
+        break;
+      case 'speed':
+        void player?.setSpeed(c.rate);
+        break;
+      case 'osd':
+        void player?.osd(c.text);
+        break;
+      case 'sample':
+        this.sampleNow(c.plan);
+        break;
+      case 'wake':
+        clearTimeout(this.wakeTimer);
+        this.wakeTimer = c.atMs === undefined ? undefined : setTimeout(() => this.feed({ type: 'wake' }), Math.max(0, c.atMs - this.centralNow()));
+        break;
+      case 'control':
+        void this.peer
+          .request('room.control', { roomId: this.state.room.id, action: c.action, ...(c.positionMs !== undefined ? { positionMs: c.positionMs } : {}) })
+          .catch((err: Error) => void player?.osd(err.message));
+        break;
+      case 'fetchSnapshot':
+        void this.peer
+          .request('room.get', { roomId: this.state.room.id })
+          .then(({ room }) => this.feed({ type: 'snapshot', room, why: 'snapshot' }))
+          .catch((err: Error) => {
+            this.log.warn(`room ${this.state.room.id}: no snapshot: ${err.message}`);
+            this.feed({ type: 'snapshotFailed' });
+          });
+        break;
+      case 'rejoin':
+        void this.peer
+          .request('room.join', { roomId: this.state.room.id })
+          .then(({ room }) => this.feed({ type: 'snapshot', room, why: 'rejoined' }))
+          .catch((err: Error) => {
+            this.log.warn(`joining room ${this.state.room.id} again failed: ${err.message}`);
+            this.feed({ type: 'rejoinDone' });
+          });
+        break;
+      case 'closed':
+        for (const l of this.closedListeners) l(c.text);
+        break;
+      case 'log':
+        this.log[c.level](c.text);
+        break;
+    }
+  }
+
+  /** Stop the loops (the player is its owner's to stop). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+    for (const t of this.timers) clearInterval(t);
+  }
+}

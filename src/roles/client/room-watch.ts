@@ -1,0 +1,169 @@
+/**
+ * Watching a room, the one implementation behind `watchparty watch` and the TUI's room view: join,
+ * open the stream relay and mpv, follow the room, move to a new session after a failover, leave.
+ * Room events are followed from before the join is answered, so none is lost while mpv starts (which
+ * can wait up to two minutes for a replica to arrive on the sub).
+ */
+import type { Logger } from '../../core/log.js';
+import { WatchpartyError } from '../../core/errors.js';
+import type { EventBody } from '../../net/messages.js';
+import { positionAt } from '../../core/playback.js';
+import { startMpv, type MpvHandle } from '../../player/mpv-process.js';
+import { MpvPlayer } from '../../player/mpv-player.js';
+import type { StreamRelay } from '../../player/stream-relay.js';
+import type { FollowerStatus } from '../../player/follower.js';
+import type { Peer } from '../../net/peer.js';
+import type { Session } from './connect.js';
+import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
+import { FollowRunner } from './follow-runner.js';
+import { measureClock } from './clock-sync.js';
+import { emptyEstimate } from '../../player/clock-offset.js';
+
+export interface RoomWatchOptions {
+  token: string;
+  log: Logger;
+  /** mpv without a window or sound. */
+  headless: boolean;
+  ipcPath?: string;
+  mpvArgs?: string[];
+  /** Progress and news for the person ("still arriving: 40 %"). */
+  onInfo: (message: string) => void;
+  /** How long to wait for a replica that is still arriving on the sub. */
+  replicaWaitMs?: number;
+}
+
+type RoomEventBody = EventBody<'room.event'>;
+
+export class RoomWatch {
+  private runner: FollowRunner | undefined;
+  private readonly early: RoomEventBody[] = [];
+  private relay: StreamRelay | undefined;
+  private player: MpvPlayer | undefined;
+  private peer: Peer | undefined;
+  private stopped = false;
+  private readonly closedListeners: ((text: string) => void)[] = [];
+  private readonly onRoomEvent = (body: RoomEventBody) => {
+    if (this.stopped || body.room.id !== this.roomId) return;
+    if (this.runner) this.runner.onEvent(body.event, body.room);
+    else this.early.push(body);
+  };
+
+  constructor(
+    readonly roomId: string,
+    private readonly opts: RoomWatchOptions,
+  ) {}
+
+  /** Join on `session` and start mpv there; resolves once mpv follows the room. */
+  async start(session: Session): Promise<void> {
+    const { log } = this.opts;
+    this.listen(session.peer);
+    // Measure the clock alongside joining and starting mpv: on a slow link each exchange is a round trip.
+    const clock = measureClock(session.peer, 4);
+    clock.catch(() => {});
+    const { room } = await session.peer.request('room.join', { roomId: this.roomId });
+    if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by ${room.admin}`);
+    const runner = new FollowRunner(session.peer, session.user, room, log);
+    this.runner = runner;
+    runner.onClosed((text) => {
+      for (const l of this.closedListeners) l(text);
+    });
+    for (const e of this.early.splice(0)) runner.onEvent(e.event, e.room);
+    try {
+      this.relay = await openRelay(session, this.opts.token, log);
+      const mpv = await this.startPlayer(this.relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
+      this.player = await MpvPlayer.attach(mpv);
+      runner.useClock(await clock.catch(() => emptyEstimate()));
+      await runner.attachPlayer(this.player);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Open mpv while checking that the sub has the replica: on a slow link that saves a round trip. If the
+   * replica is still arriving mpv fails to open; it is started again once it is there. mpv starts where
+   * the room is *now* (the follower has applied every event since the join).
+   */
+  private async startPlayer(url: string, title: string): Promise<MpvHandle> {
+    const options = () => ({
+      url,
+      headless: this.opts.headless,
+      paused: true,
+      title,
+      startSeconds: positionAt(this.runner!.room, this.runner!.centralNow()) / 1000,
+      extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...(this.opts.mpvArgs ?? [])],
+      ...(this.opts.ipcPath ? { ipcPath: this.opts.ipcPath } : {}),
+    });
+    const streamable = waitUntilStreamable(url, this.opts.onInfo, this.opts.replicaWaitMs ?? 120_000);
+    streamable.catch(() => {});
+    let mpv: MpvHandle;
+    try {
+      mpv = await startMpv(options());
+    } catch (err) {
+      // Waiting for the replica cannot help a player that is not there.
+      if (err instanceof WatchpartyError && err.code === 'PLAYER_NOT_FOUND') throw err;
+      await streamable;
+      mpv = await startMpv(options());
+    }
+    await streamable.catch(async (err) => {
+      await mpv.stop();
+      throw err;
+    });
+    return mpv;
+  }
+
+  private listen(peer: Peer): void {
+    this.peer?.off('room.event', this.onRoomEvent);
+    this.peer = peer;
+    peer.on('room.event', this.onRoomEvent);
+  }
+
+  /** After a failover: the relay fetches from the new sub under mpv's same URL; rejoin where the room is now. */
+  async attach(session: Session): Promise<void> {
+    if (this.stopped || !this.runner) return;
+    this.listen(session.peer);
+    this.relay?.setUpstream(upstreamOf(session, this.opts.token));
+    const { room } = await session.peer.request('room.join', { roomId: this.roomId });
+    await this.runner.rebind(session.peer, room);
+  }
+
+  get room() {
+    return this.runner?.room;
+  }
+
+  get isAdmin(): boolean {
+    return this.runner?.isAdmin ?? false;
+  }
+
+  status(): FollowerStatus | undefined {
+    return this.runner?.status();
+  }
+
+  /** Where the room is now, on central's clock. */
+  expectedMs(): number {
+    return this.runner ? positionAt(this.runner.room, this.runner.centralNow()) : 0;
+  }
+
+  /** The room closed, or its admin removed us: `text` says which. */
+  onClosed(listener: (text: string) => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  /** Resolves when mpv ends (the person closed it, or it crashed). */
+  get exited(): Promise<unknown> {
+    return this.player?.exited ?? new Promise(() => {});
+  }
+
+  /** Stop following and close mpv and the relay; with `leave`, tell the room (bounded to 1 s). */
+  async stop(leave = true): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Stop the follower first: a follower that heard its own leave would join again.
+    this.runner?.stop();
+    this.peer?.off('room.event', this.onRoomEvent);
+    await this.player?.stop().catch(() => {});
+    await this.relay?.close();
+    if (leave && this.peer && !this.peer.closed) await this.peer.request('room.leave', { roomId: this.roomId }, { timeoutMs: 1000 }).catch(() => {});
+  }
+}

@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import { follow, newFollower, statusOf, wantsSample, type FollowedRoom, type FollowerState } from '../../src/player/follower.js';
+import { positionAt } from '../../src/core/playback.js';
+import { SYNC } from '../../src/player/sync-policy.js';
+import { simulate } from '../fakes/fake-player.js';
+
+const room = (over: Partial<FollowedRoom> = {}): FollowedRoom => ({
+  id: 'r1',
+  admin: 'ann',
+  members: ['ann', 'bob'],
+  watching: ['ann', 'bob'],
+  paused: true,
+  positionMs: 0,
+  atMs: 0,
+  durationMs: 600_000,
+  seq: 2,
+  closed: false,
+  ...over,
+});
+
+/** A room event changing `r` at `atMs`: the next seq, and a play/pause/seek as central's step does it. */
+const play = (r: FollowedRoom, nowMs: number, leadMs = 400) => ({ ...r, seq: r.seq + 1, paused: false, positionMs: positionAt(r, nowMs), atMs: nowMs + leadMs });
+const pause = (r: FollowedRoom, nowMs: number) => ({ ...r, seq: r.seq + 1, paused: true, positionMs: positionAt(r, nowMs), atMs: nowMs });
+const event = (r: FollowedRoom, text = 'news') => ({ type: 'event' as const, seq: r.seq, text, room: r });
+
+describe('follower: loading', () => {
+  it('records room events while the player loads, orders nothing, and plans from the latest room once loaded', () => {
+    const r0 = room();
+    const sim = simulate('bob', r0);
+    const r1 = play(r0, 500);
+    sim.at(500, event(r1, 'ann played at 0:00'));
+    sim.run(800);
+    expect(sim.state.room.seq).toBe(3);
+    expect(sim.given('seek')).toEqual([]);
+    expect(sim.given('pause')).toEqual([]);
+    sim.at(1000, { type: 'loaded' });
+    sim.run(3000);
+    // Loaded after the start instant: the follower seeks ahead of the room and starts on its frame.
+    const [seek] = sim.given('seek', 999);
+    expect(seek!.toMs).toBeGreaterThan(positionAt(r1, 1000));
+    expect(sim.player.paused).toBe(false);
+    expect(Math.abs(sim.player.positionAt(3000) - positionAt(r1, 3000))).toBeLessThan(1);
+    expect(sim.state.phase.name).toBe('steady');
+  });
+
+  it('a playing room whose start is still ahead: seek to its position and unpause exactly at its instant', () => {
+    const r = room({ paused: false, positionMs: 10_000, atMs: 1500, seq: 5 });
+    const sim = simulate('bob', r, { t0: 1000 });
+    sim.at(1000, { type: 'loaded' });
+    sim.run(1600);
+    expect(sim.given('seek')).toEqual([{ kind: 'seek', toMs: 10_000 }]);
+    const unpause = sim.commands.find((c) => c.command.kind === 'pause' && !c.command.value);
+    expect(unpause?.atMs).toBe(1500);
+  });
+});
+
+describe('follower: a paused room', () => {
+  it('holds the frame: no seek when the player already shows it', () => {
+    const sim = simulate('bob', room({ positionMs: 5000 }), { startMs: 5005 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(2000);
+    expect(sim.given('seek')).toEqual([]);
+    expect(sim.state.phase).toMatchObject({ name: 'steady' });
+  });
+
+  it('seeks exactly to the frame when the player shows another one', () => {
+    const sim = simulate('bob', room({ positionMs: 5000 }), { startMs: 7000 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(2000);
+    expect(sim.given('seek')).toEqual([{ kind: 'seek', toMs: 5000 }]);
+    expect(sim.player.positionAt(2000)).toBe(5000);
+    expect(sim.player.paused).toBe(true);
+  });
+
+  it('pausing a playing room pauses at once and seeks back to the room frame', () => {
+    const r0 = room({ paused: false, positionMs: 0, atMs: 0 });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(2000);
+    const r1 = pause(r0, 2000);
+    // The event reaches us 30 ms after central paused: the player has played on past the frame.
+    sim.at(2030, event(r1));
+    sim.run(2031);
+    expect(sim.player.paused).toBe(true);
+    sim.run(3000);
+    expect(sim.player.positionAt(3000)).toBe(r1.positionMs);
+  });
+});
+
+describe('follower: room events', () => {
+  it('applies events in order and shows their words on the OSD', () => {
+    const r0 = room();
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    const r1 = play(r0, 2000);
+    sim.at(2000, event(r1, 'ann played at 0:00'));
+    sim.run(5000);
+    expect(sim.given('osd')).toContainEqual({ kind: 'osd', text: 'ann played at 0:00' });
+    expect(Math.abs(sim.player.positionAt(5000) - positionAt(r1, 5000))).toBeLessThan(1);
+  });
+
+  it('ignores an event it has already applied', () => {
+    const r0 = room({ seq: 4 });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(1000);
+    const before = sim.commands.length;
+    sim.at(1100, event({ ...play(r0, 1000), seq: 4 }));
+    sim.run(2000);
+    expect(sim.commands.length).toBe(before);
+    expect(sim.state.room.paused).toBe(true);
+  });
+
+  it('a gap in seq asks for one snapshot, and the snapshot is followed', () => {
+    const r0 = room({ seq: 4 });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    const r6 = { ...play(r0, 1000), seq: 6 };
+    sim.at(1000, event(r6));
+    sim.at(1010, event({ ...r6, seq: 7 }));
+    sim.run(1100);
+    expect(sim.given('fetchSnapshot')).toHaveLength(1);
+    expect(sim.state.room.seq).toBe(4);
+    sim.at(1200, { type: 'snapshot', room: { ...r6, seq: 7 }, why: 'snapshot' });
+    sim.run(4000);
+    expect(sim.state.room.seq).toBe(7);
+    expect(sim.state.fetchingSnapshot).toBe(false);
+    expect(Math.abs(sim.player.positionAt(4000) - positionAt(r6, 4000))).toBeLessThan(1);
+  });
+
+  it('a member or presence change with the same playback orders nothing', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(3000);
+    const seeks = sim.given('seek').length;
+    sim.at(3000, event({ ...r0, seq: 3, members: ['ann', 'bob', 'cy'] }));
+    sim.run(5000);
+    expect(sim.given('seek')).toHaveLength(seeks);
+  });
+
+  it('the room closed: says why once, and then ignores everything', () => {
+    const r0 = room();
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.at(1000, event({ ...r0, seq: 3, closed: true }, 'ann deleted "movie.mkv": the room is closed'));
+    sim.at(1500, event(play({ ...r0, seq: 3 }, 1500)));
+    sim.run(3000);
+    expect(sim.given('closed')).toEqual([{ kind: 'closed', text: 'room r1: ann deleted "movie.mkv": the room is closed' }]);
+    expect(sim.state.phase.name).toBe('closed');
+    expect(sim.given('seek', 1000)).toEqual([]);
+  });
+
+  it('removed from the room: says who removed us', () => {
+    const r0 = room();
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.at(1000, event({ ...r0, seq: 3, members: ['ann'], watching: ['ann'] }));
+    sim.run(2000);
+    expect(sim.given('closed')).toEqual([{ kind: 'closed', text: 'ann removed you from room r1' }]);
+  });
+
+  it('listed as away while watching: joins again, once, until the join is answered', () => {
+    const r0 = room();
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.at(1000, event({ ...r0, seq: 3, watching: ['ann'] }));
+    sim.at(1010, event({ ...r0, seq: 4, watching: ['ann'] }));
+    sim.run(1100);
+    expect(sim.given('rejoin')).toHaveLength(1);
+    sim.at(1200, { type: 'snapshot', room: { ...r0, seq: 5 }, why: 'rejoined' });
+    sim.run(1300);
+    expect(sim.state.rejoining).toBe(false);
+  });
+});
+
+describe('follower: echoes and the keys', () => {
+  it('its own pauses and seeks are never taken for a person at the keys', () => {
+    const r0 = room();
+    const sim = simulate('ann', r0);
+    sim.at(0, { type: 'loaded' });
+    let r = r0;
+    for (let t = 2000; t <= 12_000; t += 2000) {
+      r = t % 4000 === 0 ? play(r, t) : pause(r, t);
+      sim.at(t, event(r));
+    }
+    sim.run(15_000);
+    expect(sim.given('control')).toEqual([]);
+    expect(sim.given('seek').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("the admin's pause key pauses the room", () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('ann', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.key(3000, { pause: true });
+    sim.run(4000);
+    expect(sim.given('control')).toEqual([{ kind: 'control', action: 'pause' }]);
+  });
+
+  it("the admin's play key holds their own player back and asks the room to play; everyone starts at the room's instant", () => {
+    const r0 = room({ positionMs: 5000 });
+    const sim = simulate('ann', r0, { startMs: 5000 });
+    sim.at(0, { type: 'loaded' });
+    sim.key(3000, { pause: false });
+    sim.run(3010);
+    expect(sim.given('control')).toEqual([{ kind: 'control', action: 'play' }]);
+    expect(sim.player.paused).toBe(true);
+    // Central's answer: the play event, starting a lead after the request arrived.
+    const r1 = play(r0, 3005, 400);
+    sim.at(3010, event(r1));
+    sim.run(3500);
+    const unpause = sim.commands.filter((c) => c.command.kind === 'pause' && !c.command.value).at(-1);
+    expect(unpause?.atMs).toBe(r1.atMs);
+    expect(Math.abs(sim.player.positionAt(3500) - positionAt(r1, 3500))).toBeLessThan(1);
+    // Holding back is ours: no second control.
+    expect(sim.given('control')).toHaveLength(1);
+  });
+
+  it("the admin's seek in the player moves the room", () => {
+    const sim = simulate('ann', room({ paused: false }));
+    sim.at(0, { type: 'loaded' });
+    sim.key(4000, { seekTo: 60_000 });
+    sim.run(5000);
+    expect(sim.given('control')).toEqual([{ kind: 'control', action: 'seek', positionMs: 60_000 }]);
+  });
+
+  it("a guest's pause is reverted: back to playing on the room's frame, with a word on the OSD", () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.key(4000, { pause: true });
+    sim.run(6000);
+    expect(sim.given('control')).toEqual([]);
+    expect(sim.given('osd')).toContainEqual({ kind: 'osd', text: 'only the admin (ann) controls this room' });
+    expect(sim.player.paused).toBe(false);
+    expect(Math.abs(sim.player.positionAt(6000) - positionAt(r0, 6000))).toBeLessThan(1);
+  });
+
+  it("a guest's seek is reverted", () => {
+    const r0 = room({ paused: true, positionMs: 30_000 });
+    const sim = simulate('bob', r0, { startMs: 30_000 });
+    sim.at(0, { type: 'loaded' });
+    sim.key(4000, { seekTo: 90_000 });
+    sim.run(6000);
+    expect(sim.given('control')).toEqual([]);
+    expect(sim.player.positionAt(6000)).toBe(30_000);
+  });
+
+  it("the player's own start-up is not a person: changes in the first 1.5 s after loading are ignored", () => {
+    const sim = simulate('ann', room({ paused: false }));
+    sim.at(0, { type: 'loaded' });
+    sim.key(900, { seekTo: 1000 });
+    sim.run(3000);
+    expect(sim.given('control')).toEqual([]);
+  });
+});
+
+describe('follower: steady play', () => {
+  it('a small drift is corrected by speed, within the cap, and speed returns to 1', () => {
+    const sim = simulate('bob', room({ paused: false }), { drift: 0.01 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(60_000);
+    const rates = sim.given('speed').map((c) => c.rate);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(Math.min(...rates)).toBeGreaterThanOrEqual(1 - SYNC.maxSpeedDelta);
+    expect(Math.abs(sim.state.last.errorMs)).toBeLessThan(20);
+    // A 1 % fast clock needs a steady slow-down, never a restart.
+    expect(sim.given('seek')).toHaveLength(1);
+  });
+
+  it('a big jump is fixed by one scheduled start, not a seek loop', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    sim.at(5000, () => {
+      sim.player.jump(sim.player.positionAt(5000) + 2000, 5000);
+      return { type: 'wake' };
+    });
+    sim.run(10_000);
+    expect(sim.given('seek', 4999)).toHaveLength(1);
+    expect(Math.abs(sim.player.positionAt(10_000) - positionAt(r0, 10_000))).toBeLessThan(1);
+  });
+
+  it('a start missed because the seek was slow is planned again, and the seek cost is learned', () => {
+    const sim = simulate('bob', room({ paused: false }), { seekCostMs: 900 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(10_000);
+    expect(sim.given('seek').length).toBeGreaterThanOrEqual(2);
+    expect(sim.state.seekCostMs).toBeGreaterThan(300);
+    expect(sim.player.paused).toBe(false);
+    expect(Math.abs(sim.state.last.errorMs)).toBeLessThan(20);
+  });
+
+  it('a seek whose end is never reported times out and the start goes on', () => {
+    const r = room({ paused: false, positionMs: 0, atMs: 500 });
+    let s: FollowerState = newFollower('bob', r);
+    s = follow(s, { type: 'loaded' }, 0).state;
+    expect(s.phase.name).toBe('seeking');
+    const woke = follow(s, { type: 'wake' }, 3000);
+    expect(woke.commands.some((c) => c.kind === 'log' && c.level === 'warn')).toBe(true);
+    // 2.5 s past the start: too late, so it is planned again.
+    expect(woke.state.phase.name).toBe('seeking');
+    expect(woke.state.plan).toBe(s.plan + 1);
+  });
+
+  it('at the end of the video there is nothing to correct', () => {
+    const r = room({ paused: false, positionMs: 599_000, atMs: 0 });
+    let s: FollowerState = { ...newFollower('bob', r), phase: { name: 'steady', settleUntilMs: 0 }, plan: 1 };
+    const out = follow(s, { type: 'sample', plan: 1, positionMs: 590_000, paused: false, atMs: 2000 }, 2000);
+    expect(out.commands).toEqual([]);
+    s = out.state;
+    expect(s.phase.name).toBe('steady');
+  });
+});
+
+describe('follower: single steps', () => {
+  const steady = (over: Partial<FollowerState> = {}): FollowerState => ({ ...newFollower('bob', room({ paused: false })), phase: { name: 'steady', settleUntilMs: 0 }, plan: 3, ...over });
+
+  it('a sample taken under an older plan is ignored', () => {
+    const out = follow(steady(), { type: 'sample', plan: 2, positionMs: 99_999, paused: false, atMs: 1000 }, 1000);
+    expect(out.commands).toEqual([]);
+    expect(out.state.last.positionMs).toBe(0);
+  });
+
+  it('samples are not wanted while seeking, armed, or settling', () => {
+    expect(wantsSample(steady({ phase: { name: 'steady', settleUntilMs: 500 } }), 400)).toBe(false);
+    expect(wantsSample(steady({ phase: { name: 'steady', settleUntilMs: 500 } }), 500)).toBe(true);
+    expect(wantsSample(steady({ phase: { name: 'armed', startAtMs: 900 } }), 500)).toBe(false);
+    expect(wantsSample(steady({ phase: { name: 'seeking', toMs: 1, sentMs: 0, then: 'hold' } }), 500)).toBe(false);
+    expect(wantsSample(steady({ phase: { name: 'holding' } }), 500)).toBe(true);
+  });
+
+  it('the first error after a start moves the start bias by half of it', () => {
+    const out = follow(steady({ measureBias: true }), { type: 'sample', plan: 3, positionMs: 1020, paused: false, atMs: 1000 }, 1000);
+    expect(out.state.startBiasMs).toBe(10);
+    expect(out.state.measureBias).toBe(false);
+  });
+
+  it('a wake before the start instant sets the timer again instead of starting early', () => {
+    const out = follow(steady({ phase: { name: 'armed', startAtMs: 1000 } }), { type: 'wake' }, 990);
+    expect(out.commands).toEqual([{ kind: 'wake', atMs: 1000 }]);
+  });
+
+  it('a pause we ordered that changes nothing expects no echo', () => {
+    const s = steady({ playerPaused: true, phase: { name: 'loading' } });
+    const out = follow(s, { type: 'loaded' }, 0);
+    expect(out.state.echoes.filter((e) => e.what === 'pause')).toEqual([]);
+  });
+
+  it('status reports the latest sample against the room', () => {
+    const out = follow(steady(), { type: 'sample', plan: 3, positionMs: 1012.34, paused: false, atMs: 1000 }, 1000);
+    expect(statusOf(out.state)).toEqual({ room: 'r1', seq: 2, position: 1.012, expected: 1, error_ms: 12.3, paused: false, speed: out.state.speed });
+  });
+});
