@@ -92,6 +92,8 @@ export const RoomState = z.object({
   paused: z.boolean(),
   positionMs: NonNegInt,
   atMs: Ms,
+  /** Playback rate (0.25–4); absent from older centrals, meaning 1. */
+  speed: z.number().min(0.25).max(4).default(1),
   seq: NonNegInt,
   adminPresent: z.boolean(),
   adminSeenMs: Ms,
@@ -105,7 +107,7 @@ export type RoomState = z.infer<typeof RoomState>;
 export const RoomEventBody = z.object({
   roomId: RoomId,
   seq: NonNegInt,
-  change: z.enum(['created', 'play', 'pause', 'seek', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
+  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
   by: UserField,
   text: Text(1000),
 });
@@ -253,7 +255,7 @@ export const requests = {
   'rooms.list': { params: Empty, result: z.object({ rooms: z.array(RoomState) }) },
   'room.get': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState }) },
   'room.control': {
-    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'close']), positionMs: NonNegInt.optional() }),
+    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'speed', 'close']), positionMs: NonNegInt.optional(), rate: z.number().min(0.25).max(4).optional() }),
     result: z.object({ room: RoomState }),
   },
   /** Admin only: invite users, remove a member, or hand the admin role to a member. */

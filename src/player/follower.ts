@@ -41,7 +41,7 @@ export type Phase =
   | { name: 'closed' };
 
 /** A player change we ordered and expect to see reported back. */
-export type Echo = { what: 'pause'; value: boolean; untilMs: number } | { what: 'seek'; toMs: number; untilMs: number };
+export type Echo = { what: 'pause'; value: boolean; untilMs: number } | { what: 'speed'; rate: number; untilMs: number } | { what: 'seek'; toMs: number; untilMs: number };
 
 export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
   user: string;
@@ -81,6 +81,8 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   /** Where the player is; `plan` is the plan it was requested under. */
   | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number }
   | { type: 'paused'; value: boolean }
+  /** The player's rate changed (ours, or a person's: mpv's [ and ] keys). */
+  | { type: 'speedChanged'; rate: number }
   /** A seek (ours or a person's) has begun: the position is in flux until `seeked`. */
   | { type: 'seeking' }
   | { type: 'seeked'; positionMs: number }
@@ -96,7 +98,7 @@ export type FollowerCommand =
   /** Sample the player now, under `plan`. */
   | { kind: 'sample'; plan: number }
   | { kind: 'osd'; text: string }
-  | { kind: 'control'; action: 'play' | 'pause' | 'seek'; positionMs?: number }
+  | { kind: 'control'; action: 'play' | 'pause' | 'seek' | 'speed'; positionMs?: number; rate?: number }
   | { kind: 'fetchSnapshot' }
   | { kind: 'rejoin' }
   | { kind: 'closed'; text: string }
@@ -179,6 +181,8 @@ export function follow<R extends FollowedRoom>(s: FollowerState<R>, input: Follo
       return onSample(state, input, nowMs);
     case 'paused':
       return onPaused(state, input.value, nowMs);
+    case 'speedChanged':
+      return onSpeedChanged(state, input.rate, nowMs);
     case 'seeking':
       return { state: { ...state, playerSeekingSinceMs: nowMs }, commands: [] };
     case 'seeked':
@@ -231,10 +235,7 @@ function plan<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: s
   const commands: FollowerCommand[] = [{ kind: 'wake', atMs: undefined }, { kind: 'log', level: 'debug', text: `plan ${why}: ${room.paused ? 'paused' : 'playing'} at ${room.positionMs} ms` }];
   let state: FollowerState<R> = { ...s, plan: planNo, measureBias: false };
   state = order(state, commands, { kind: 'pause', value: true }, nowMs);
-  if (state.speed !== 1) {
-    commands.push({ kind: 'speed', rate: 1 });
-    state = { ...state, speed: 1 };
-  }
+  if (state.speed !== roomRate(room)) state = order(state, commands, { kind: 'speed', rate: roomRate(room) }, nowMs);
   if (room.paused) {
     commands.push({ kind: 'sample', plan: planNo });
     return { state: { ...state, phase: { name: 'holding' } }, commands };
@@ -251,12 +252,15 @@ function seek<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCom
   return { state: { ...state, phase: { name: 'seeking', toMs, sentMs: nowMs, then } }, commands };
 }
 
-/** Add a pause or seek to `commands`, expecting its echo (a pause that changes nothing sends none). */
-function order<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCommand[], c: { kind: 'pause'; value: boolean } | { kind: 'seek'; toMs: number }, nowMs: number): FollowerState<R> {
+const roomRate = (room: FollowedRoom) => room.speed ?? 1;
+
+/** Add a pause, speed or seek to `commands`, expecting its echo (a pause that changes nothing sends none). */
+function order<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCommand[], c: { kind: 'pause'; value: boolean } | { kind: 'speed'; rate: number } | { kind: 'seek'; toMs: number }, nowMs: number): FollowerState<R> {
   commands.push(c);
+  if (c.kind === 'speed') return { ...s, speed: c.rate, echoes: [...s.echoes, { what: 'speed', rate: c.rate, untilMs: nowMs + ECHO_MS }] };
   if (c.kind === 'pause') {
     if (s.playerPaused === c.value) return s;
-    return { ...s, playerPaused: c.value, echoes: [...s.echoes.filter((e) => e.what !== 'pause'), { what: 'pause', value: c.value, untilMs: nowMs + ECHO_MS }] };
+    return { ...s, playerPaused: c.value, echoes: [...s.echoes, { what: 'pause', value: c.value, untilMs: nowMs + ECHO_MS }] };
   }
   return { ...s, echoes: [...s.echoes, { what: 'seek', toMs: c.toMs, untilMs: nowMs + SEEK_ECHO_MS }] };
 }
@@ -283,15 +287,12 @@ function onSample<R extends FollowedRoom>(s: FollowerState<R>, x: { plan: number
   }
   // The end: nothing to correct.
   if (expectedMs >= s.room.durationMs - 50) return { state, commands };
-  const action = steadyAction(errorMs, state.speed);
+  const action = steadyAction(errorMs, state.speed, SYNC, roomRate(s.room));
   if (action.kind === 'resync') {
     const next = plan(state, nowMs, `off by ${errorMs.toFixed(0)} ms`);
     return { state: next.state, commands: [...commands, ...next.commands] };
   }
-  if (action.kind === 'speed') {
-    commands.push({ kind: 'speed', rate: action.rate });
-    state = { ...state, speed: action.rate };
-  }
+  if (action.kind === 'speed') state = order(state, commands, { kind: 'speed', rate: action.rate }, nowMs);
   return { state, commands };
 }
 
@@ -365,6 +366,20 @@ function onPaused<R extends FollowedRoom>(s: FollowerState<R>, value: boolean, n
   const held = order(state, commands, { kind: 'pause', value: true }, nowMs);
   commands.push({ kind: 'control', action: 'play' });
   return { state: held, commands };
+}
+
+/** The player's rate changed: ours (a nudge, a room speed), or a person's keys? */
+function onSpeedChanged<R extends FollowedRoom>(s: FollowerState<R>, rate: number, nowMs: number): Step<R> {
+  const mine = s.echoes.findIndex((e) => e.what === 'speed' && Math.abs(e.rate - rate) < 1e-6);
+  const state: FollowerState<R> = mine >= 0 ? { ...s, echoes: s.echoes.filter((_, i) => i !== mine) } : s;
+  if (mine >= 0 || nowMs < s.quietUntilMs || s.phase.name !== 'steady' || Math.abs(rate - s.speed) < 1e-6) return { state, commands: [] };
+  if (isAdmin(s)) {
+    // mpv's keys scale the rate it had (our nudge included): scale the room's speed the same way.
+    const wanted = Math.round(Math.max(0.25, Math.min(4, (roomRate(s.room) * rate) / s.speed)) * 100) / 100;
+    return { state: { ...state, speed: rate }, commands: [{ kind: 'log', level: 'info', text: `admin set the speed to ${wanted}× in mpv` }, { kind: 'control', action: 'speed', rate: wanted }] };
+  }
+  const commands: FollowerCommand[] = [{ kind: 'osd', text: `only the admin (${s.room.admin}) controls this room` }];
+  return { state: order(state, commands, { kind: 'speed', rate: s.speed }, nowMs), commands };
 }
 
 /** The numbers a status line shows. */

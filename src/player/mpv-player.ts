@@ -23,6 +23,7 @@ export class MpvPlayer implements Player {
     const p = new MpvPlayer(mpv);
     mpv.ipc.on('property', (name: string, value: unknown) => {
       if (name === 'pause' && typeof value === 'boolean') p.emit({ kind: 'paused', value });
+      else if (name === 'speed' && typeof value === 'number') p.emit({ kind: 'speed', rate: value });
     });
     mpv.ipc.on('event', (e: { event: string }) => {
       if (e.event === 'seek') {
@@ -35,6 +36,7 @@ export class MpvPlayer implements Player {
       }
     });
     await mpv.ipc.observe('pause');
+    await mpv.ipc.observe('speed');
     return p;
   }
 

@@ -10,8 +10,8 @@ export interface PlayerSample {
   atMs: number;
 }
 
-/** Something the player reports: its pause flipped, or a seek (ours or a person's) began or finished. */
-export type PlayerEvent = { kind: 'paused'; value: boolean } | { kind: 'seeking' } | { kind: 'seeked'; positionMs: number };
+/** Something the player reports: its pause or rate changed, or a seek (ours or a person's) began or finished. */
+export type PlayerEvent = { kind: 'paused'; value: boolean } | { kind: 'speed'; rate: number } | { kind: 'seeking' } | { kind: 'seeked'; positionMs: number };
 
 export interface Player {
   /** Resolves once the stream is open and the first frame is there (bounded by `timeoutMs`). */

@@ -44,16 +44,19 @@ export const SYNC: SyncConfig = {
 
 export type SteadyAction = { kind: 'none' } | { kind: 'speed'; rate: number } | { kind: 'resync' };
 
-/** What to do about an error (local − expected, ms) while playing at `speed`. */
-export function steadyAction(errorMs: number, speed: number, sync: SyncConfig = SYNC): SteadyAction {
+/**
+ * What to do about an error (local − expected, ms) while the player runs at `speed` in a room playing
+ * at `roomSpeed`: nudges are relative to the room's speed.
+ */
+export function steadyAction(errorMs: number, speed: number, sync: SyncConfig = SYNC, roomSpeed = 1): SteadyAction {
   if (Math.abs(errorMs) > sync.resyncIfOffByMs) return { kind: 'resync' };
-  let rate = 1;
+  let rate = roomSpeed;
   if (Math.abs(errorMs) > sync.deadbandMs) {
     // Ahead (positive error) → slow down; behind → speed up; proportional, capped.
     const delta = Math.max(-sync.maxSpeedDelta, Math.min(sync.maxSpeedDelta, -errorMs / sync.correctionWindowMs));
-    rate = Math.round((1 + delta) * 1000) / 1000;
+    rate = Math.round(roomSpeed * (1 + delta) * 1000) / 1000;
   }
-  if (Math.abs(rate - speed) < sync.minSpeedChange && !(rate === 1 && speed !== 1)) return { kind: 'none' };
+  if (Math.abs(rate - speed) < sync.minSpeedChange * roomSpeed && !(rate === roomSpeed && speed !== roomSpeed)) return { kind: 'none' };
   return { kind: 'speed', rate };
 }
 
@@ -61,10 +64,10 @@ export function steadyAction(errorMs: number, speed: number, sync: SyncConfig = 
  * Plan a scheduled start for a playing room: seek to `seekToMs` (paused), then unpause when central's
  * clock reads `startAtCentralMs`. Uses the room's own start time when it is still far enough ahead.
  */
-export function planStart(room: { positionMs: number; atMs: number; durationMs: number }, centralNowMs: number, leadMs: number = SYNC.startLeadMs): { seekToMs: number; startAtCentralMs: number } {
+export function planStart(room: { positionMs: number; atMs: number; durationMs: number; speed?: number }, centralNowMs: number, leadMs: number = SYNC.startLeadMs): { seekToMs: number; startAtCentralMs: number } {
   if (room.atMs - centralNowMs >= leadMs * 0.5) return { seekToMs: room.positionMs, startAtCentralMs: room.atMs };
   const startAt = centralNowMs + leadMs;
-  const seekTo = Math.min(room.durationMs, room.positionMs + (startAt - room.atMs));
+  const seekTo = Math.min(room.durationMs, room.positionMs + (startAt - room.atMs) * (room.speed ?? 1));
   return { seekToMs: seekTo, startAtCentralMs: startAt };
 }
 

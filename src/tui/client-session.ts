@@ -111,6 +111,8 @@ export interface ClientActions {
   leaveRoom(): Promise<void>;
   /** Admin controls for the watched room; guests get a toast explaining why not. */
   control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void>;
+  /** Admin: the watched room's playback rate (0.25–4); every member follows. */
+  setSpeed(rate: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;
   /** Admin: invite users to the watched room, remove a member, or hand the admin role over (central checks). */
   manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void>;

@@ -156,7 +156,10 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
         });
         break;
       case 'speed':
-        player.setSpeed(c.rate, t);
+        if (player.speed !== c.rate) {
+          player.setSpeed(c.rate, t);
+          schedule(t + eventDelayMs, () => ({ type: 'speedChanged', rate: c.rate }));
+        }
         break;
       case 'wake': {
         const token = ++wakeToken;

@@ -96,6 +96,12 @@ describe('client TUI in tmux', () => {
     await bob.waitForScreen(/your sync error: [+-]\d{1,2} ms/, 5000);
     await press(bob, ' ');
     await bob.waitForScreen(/only the admin \(ann\) controls/);
+    // ] is faster for everyone (admin only); the guest's view shows the room's speed too.
+    await press(ann, ']');
+    await ann.waitForScreen(/▶ playing · 1\.25×/, 5000);
+    await bob.waitForScreen(/▶ playing · 1\.25×/, 5000);
+    await press(bob, '[');
+    await bob.waitForScreen(/only the admin \(ann\) controls/);
 
     // The admin invites from the room view (carol gets the notification), then hands the room to bob.
     await press(ann, 'i');

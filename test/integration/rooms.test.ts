@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileScope, startCentral, status, tempDir } from '../helpers/spawn-role.js';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { startParty } from '../helpers/party.js';
+import { startCluster } from '../helpers/cluster.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { withMpv } from '../helpers/mpv-ipc-client.js';
@@ -19,17 +20,7 @@ beforeAll(async () => {
   clip = makeClip(dir, { seconds: 120, width: 64, height: 48, name: 'movie.mkv' });
 }, 120_000);
 
-/** Cluster with 2 subs, users ann (admin) and bob on different subs, cat (not invited), a room. */
-async function party(): Promise<{ c: Cluster; roomId: string }> {
-  const c = await startCluster({ subs: 2 });
-  const subs = [await c.register('ann'), await c.register('bob'), await c.register('cat')];
-  expect(subs[0]).not.toBe(subs[1]);
-  expect((await c.cli('ann', ['upload', clip])).code).toBe(0);
-  await waitFor(async () => JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout)[0]?.replicas === 2, { timeoutMs: 15_000, what: 'replicas' });
-  const r = await c.cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'bob', '--json']);
-  expect(r.code, r.output).toBe(0);
-  return { c, roomId: (JSON.parse(r.stdout) as { id: string }).id };
-}
+const party = () => startParty(clip);
 
 describe('rooms', () => {
   it('enforces membership and admin rights on the server, and invites by notification', async () => {

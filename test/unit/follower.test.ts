@@ -354,3 +354,65 @@ describe('follower: single steps', () => {
     expect(statusOf(out.state)).toEqual({ room: 'r1', seq: 2, position: 1.012, expected: 1, error_ms: 12.3, paused: false, speed: out.state.speed });
   });
 });
+
+describe('follower: room speed', () => {
+  it('a speed change on a playing room: the player takes the rate at the common instant and stays on the room', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    const r1 = { ...r0, seq: 3, speed: 1.5, positionMs: positionAt(r0, 5000), atMs: 5400 };
+    sim.at(5000, event(r1, 'ann set the speed to 1.5×'));
+    sim.run(20_000);
+    expect(sim.player.speed).toBeCloseTo(1.5, 2);
+    expect(Math.abs(sim.player.positionAt(20_000) - positionAt(r1, 20_000))).toBeLessThan(5);
+    expect(sim.given('seek', 6000)).toEqual([]);
+  });
+
+  it('a paused room at 2× starts at 2×', () => {
+    const r0 = room({ speed: 2, positionMs: 1000 });
+    const sim = simulate('bob', r0, { startMs: 1000 });
+    sim.at(0, { type: 'loaded' });
+    const r1 = play(r0, 2000);
+    sim.at(2000, event(r1));
+    sim.run(10_000);
+    expect(Math.abs(sim.player.positionAt(10_000) - positionAt(r1, 10_000))).toBeLessThan(5);
+    expect(positionAt(r1, 10_000)).toBe(1000 + 2 * (10_000 - r1.atMs));
+  });
+
+  it("the admin's speed key in the player sets the room's speed, scaled from the room's rate", () => {
+    const sim = simulate('ann', room({ paused: false }));
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    const rate = sim.state.speed * 1.1;
+    sim.at(5000, () => {
+      sim.player.setSpeed(rate, 5000);
+      return { type: 'speedChanged', rate };
+    });
+    sim.run(5100);
+    expect(sim.given('control')).toEqual([{ kind: 'control', action: 'speed', rate: 1.1 }]);
+  });
+
+  it("a guest's speed key is reverted", () => {
+    const sim = simulate('bob', room({ paused: false }));
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    const before = sim.state.speed;
+    sim.at(5000, () => {
+      sim.player.setSpeed(2, 5000);
+      return { type: 'speedChanged', rate: 2 };
+    });
+    sim.run(5100);
+    expect(sim.given('control')).toEqual([]);
+    expect(sim.player.speed).toBe(before);
+    expect(sim.given('osd', 4999)).toEqual([{ kind: 'osd', text: 'only the admin (ann) controls this room' }]);
+  });
+
+  it('its own speed nudges are not taken for the keys', () => {
+    const sim = simulate('ann', room({ paused: false }), { drift: 0.02 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(30_000);
+    expect(sim.given('speed').length).toBeGreaterThan(1);
+    expect(sim.given('control')).toEqual([]);
+  });
+});

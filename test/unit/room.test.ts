@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/core/errors.js';
-import { clock, newRoom, positionAt, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput } from '../../src/roles/shared/room.js';
+import { clock, newRoom, positionAt, ROOM_RULES, roomSpeed, stepSpeed, step, type Room, type RoomEvent, type RoomInput } from '../../src/roles/shared/room.js';
 import { thrown } from '../helpers/thrown.js';
 
 const T0 = 1_700_000_000_000;
@@ -84,6 +84,7 @@ describe('newRoom', () => {
       paused: true,
       positionMs: 0,
       atMs: T0,
+      speed: 1,
       seq: 1,
       adminPresent: false,
       adminSeenMs: T0,
@@ -131,6 +132,7 @@ describe('who may do what', () => {
     ['play', play],
     ['pause', pause],
     ['seek', seek(1000)],
+    ['speed', { type: 'speed', rate: 2 }],
     ['close', close],
   ];
 
@@ -595,5 +597,64 @@ describe('membership: invite, remove, hand over', () => {
       ['bob', remove('alice'), 20],
     ]);
     expect(room.members).toEqual(['bob', 'carol']);
+  });
+});
+
+describe('speed', () => {
+  const speed = (rate: number): RoomInput => ({ type: 'speed', rate });
+
+  it('a new room plays at 1×', () => {
+    expect(created().speed).toBe(1);
+  });
+
+  it('on a paused room: takes the new rate from the same frame, one event', () => {
+    const { prev, room, events } = then([['alice', seek(60_000), 0]], ['alice', speed(1.5), 1000]);
+    expect(room).toMatchObject({ speed: 1.5, paused: true, positionMs: 60_000, atMs: T0 + 1000, seq: prev.seq + 1 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'speed', by: 'alice', text: 'alice set the speed to 1.5×' }]);
+  });
+
+  it('on a playing room: goes on from where it is, at the new rate, after the start lead', () => {
+    const { room } = then([['alice', play, 0]], ['alice', speed(2), LEAD + 10_000]);
+    expect(room).toMatchObject({ speed: 2, paused: false, positionMs: 10_000, atMs: T0 + 2 * LEAD + 10_000 });
+    // Held until the common start, then twice as fast.
+    expect(positionAt(room, T0 + 2 * LEAD + 10_000)).toBe(10_000);
+    expect(positionAt(room, T0 + 2 * LEAD + 11_000)).toBe(12_000);
+  });
+
+  it('the same rate again changes nothing', () => {
+    const { prev, room, events } = then([['alice', speed(1.25), 0]], ['alice', speed(1.25), 1000]);
+    expect(events).toEqual([]);
+    expect(room.seq).toBe(prev.seq);
+  });
+
+  it.each([
+    [0.1, 0.25],
+    [9, 4],
+    [1.333, 1.33],
+  ])('a rate of %s is played as %s', (asked, played) => {
+    expect(run([['alice', speed(asked), 0]]).room.speed).toBe(played);
+    expect(roomSpeed(asked)).toBe(played);
+  });
+
+  it('a rate that is not a number is refused', () => {
+    expect(thrown(() => step(created(), 'alice', speed(Number.NaN), T0)).code).toBe('BAD_INPUT');
+  });
+
+  it('pause, seek and play keep the rate', () => {
+    const { room } = run([['alice', speed(0.5), 0], ['alice', play, 100], ['alice', pause, 10_000], ['alice', seek(5000), 11_000], ['alice', play, 12_000]]);
+    expect(room.speed).toBe(0.5);
+    expect(positionAt(room, T0 + 12_000 + LEAD + 2000)).toBe(6000);
+  });
+
+  it.each<[number, -1 | 1, number]>([
+    [1, 1, 1.25],
+    [1, -1, 0.75],
+    [4, 1, 4],
+    [0.25, -1, 0.25],
+    [1.1, 1, 1.25],
+    [1.1, -1, 1],
+    [2.2, -1, 2],
+  ])('the TUI keys step %s by %s to %s', (from, by, to) => {
+    expect(stepSpeed(from, by)).toBe(to);
   });
 });

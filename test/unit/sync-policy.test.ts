@@ -91,3 +91,19 @@ describe('pausedNeedsSeek', () => {
     expect(pausedNeedsSeek(localMs, roomMs)).toBe(expected);
   });
 });
+
+describe('at a room speed other than 1', () => {
+  it('a start seeks ahead by the lead times the speed', () => {
+    const now = 1_000_000;
+    expect(planStart({ positionMs: 10_000, atMs: now - 1000, durationMs: 600_000, speed: 2 }, now, 400)).toEqual({ seekToMs: 10_000 + 2 * 1400, startAtCentralMs: now + 400 });
+  });
+
+  it('nudges are relative to the room speed, and return to it', () => {
+    expect(steadyAction(0, 1.5, SYNC, 1.5)).toEqual({ kind: 'none' });
+    const ahead = steadyAction(40, 1.5, SYNC, 1.5);
+    expect(ahead.kind).toBe('speed');
+    expect((ahead as { rate: number }).rate).toBeLessThan(1.5);
+    expect((ahead as { rate: number }).rate).toBeGreaterThanOrEqual(1.5 * (1 - SYNC.maxSpeedDelta));
+    expect(steadyAction(1, 1.47, SYNC, 1.5)).toEqual({ kind: 'speed', rate: 1.5 });
+  });
+});

@@ -67,7 +67,8 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
     'room.get': (user, p) => ({ room: d.rooms.snapshot(p.roomId, user) }),
     'room.control': (user, p) => {
       if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
-      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : { type: p.action };
+      if (p.action === 'speed' && p.rate === undefined) throw new WatchpartyError('BAD_INPUT', 'speed needs a rate');
+      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : p.action === 'speed' ? { type: 'speed' as const, rate: p.rate! } : { type: p.action };
       return { room: d.rooms.apply(p.roomId, user, input) };
     },
     'room.members': (user, p) => {

@@ -25,9 +25,10 @@ export class RoomService {
     private readonly hooks: RoomHooks,
     private readonly rules: RoomRules = ROOM_RULES,
   ) {
-    // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last visit.
+    // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
+    // visit; rooms saved before `speed` existed play at 1×.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, r.watchedMs === undefined ? { ...r, watchedMs: now } : r);
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1 });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 

@@ -5,12 +5,25 @@
  */
 import type { Peer } from '../../net/peer.js';
 import type { RoomState } from '../../net/messages.js';
-import type { Player } from '../../player/player.js';
+import type { Player, PlayerEvent } from '../../player/player.js';
 import type { Logger } from '../../core/log.js';
 import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
 import { follow, isAdmin, newFollower, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
 import { SYNC } from '../../player/sync-policy.js';
 import { localNow, measureClock } from './clock-sync.js';
+
+function toInput(e: PlayerEvent): FollowerInput<RoomState> {
+  switch (e.kind) {
+    case 'paused':
+      return { type: 'paused', value: e.value };
+    case 'speed':
+      return { type: 'speedChanged', rate: e.rate };
+    case 'seeking':
+      return { type: 'seeking' };
+    case 'seeked':
+      return { type: 'seeked', positionMs: e.positionMs };
+  }
+}
 
 export class FollowRunner {
   private state: FollowerState<RoomState>;
@@ -69,7 +82,7 @@ export class FollowRunner {
   /** The player is there: follow its events, wait until it has the stream, then start the loops. */
   async attachPlayer(player: Player): Promise<void> {
     this.player = player;
-    player.onEvent((e) => this.feed(e.kind === 'paused' ? { type: 'paused', value: e.value } : e.kind === 'seeking' ? { type: 'seeking' } : { type: 'seeked', positionMs: e.positionMs }));
+    player.onEvent((e) => this.feed(toInput(e)));
     await player.whenLoaded(10_000);
     if (this.stopped) return;
     this.feed({ type: 'loaded' });
@@ -142,7 +155,7 @@ export class FollowRunner {
         break;
       case 'control':
         void this.peer
-          .request('room.control', { roomId: this.state.room.id, action: c.action, ...(c.positionMs !== undefined ? { positionMs: c.positionMs } : {}) })
+          .request('room.control', { roomId: this.state.room.id, action: c.action, ...(c.positionMs !== undefined ? { positionMs: c.positionMs } : {}), ...(c.rate !== undefined ? { rate: c.rate } : {}) })
           .catch((err: Error) => void player?.osd(err.message));
         break;
       case 'fetchSnapshot':

@@ -4,14 +4,14 @@ import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
-import { positionAt, clock } from '../shared/room.js';
+import { positionAt, clock, SPEED_RANGE, speedText } from '../shared/room.js';
 import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
 import { findVideo } from './video-commands.js';
 import { watchRoom } from './watch.js';
 import { parseSeekTarget, seekPositionMs } from './seek-target.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
-  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, watching: r.watching };
+  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching };
 }
 
 export function registerRoomCommands(program: Command): void {
@@ -71,18 +71,31 @@ export function registerRoomCommands(program: Command): void {
       if (rooms.length === 0) out('no rooms: create one with "watchparty room create VIDEO --invite USERS"');
       for (const r of rooms) {
         const s = roomSummary(r);
-        out(`${r.id}  ${r.videoName}  admin ${r.admin}  ${r.paused ? 'paused' : 'playing'} at ${clock(s.position * 1000)}  members ${r.members.join(', ')}${r.watching.length ? `  watching ${r.watching.join(', ')}` : ''}`);
+        out(`${r.id}  ${r.videoName}  admin ${r.admin}  ${r.paused ? 'paused' : 'playing'} at ${clock(s.position * 1000)}${r.speed !== 1 ? ` (${speedText(r.speed)})` : ''}  members ${r.members.join(', ')}${r.watching.length ? `  watching ${r.watching.join(', ')}` : ''}`);
       }
     });
 
-  common(program.command('control <roomId> <action> [time]'))
-    .description('play, pause or seek a room (admin only)')
-    .addHelpText('after', '\nTIME is seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room\'s position (+10, -5).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds')
-    .action(async (roomId: string, action: string, seconds: string | undefined, o: CommonOptions) => {
-      if (action !== 'play' && action !== 'pause' && action !== 'seek') {
-        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause or seek TIME`, { hint: 'e.g. watchparty control ROOM seek 90' });
+  common(program.command('control <roomId> <action> [value]'))
+    .description('play, pause, seek or set the speed of a room (admin only)')
+    .addHelpText(
+      'after',
+      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5`,
+    )
+    .action(async (roomId: string, action: string, value: string | undefined, o: CommonOptions) => {
+      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed') {
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME or speed RATE`, { hint: 'e.g. watchparty control ROOM seek 90' });
       }
-      if (action === 'seek' && seconds === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a time: seconds, a clock or a step (+10, -5)', { hint: 'e.g. watchparty control ROOM seek 90' });
+      if (action === 'seek' && value === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a time: seconds, a clock or a step (+10, -5)', { hint: 'e.g. watchparty control ROOM seek 90' });
+      if (action === 'speed') {
+        const rate = Number(value);
+        if (value === undefined || !/^\d+(\.\d+)?$/.test(value) || rate < SPEED_RANGE.min || rate > SPEED_RANGE.max) {
+          throw new WatchpartyError('BAD_INPUT', `speed needs a rate from ${SPEED_RANGE.min} to ${SPEED_RANGE.max}${value === undefined ? '' : `, not "${value}"`}`, { hint: 'e.g. watchparty control ROOM speed 1.5' });
+        }
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, rate }));
+        out(`${r.id}: ${speedText(r.speed)}, ${r.paused ? 'paused' : 'playing'} at ${clock(positionAt(r, Date.now()))}`);
+        return;
+      }
+      const seconds = value;
       const target = action === 'seek' ? parseSeekTarget(seconds!) : undefined;
       const { room: r } = await withSession(o, async (s) => {
         if (!target) return s.peer.request('room.control', { roomId, action });

@@ -14,6 +14,7 @@ import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoi
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { playAlone } from './play.js';
+import { roomSpeed } from '../shared/room.js';
 import { RoomWatch } from './room-watch.js';
 import { completePath } from './complete-path.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
@@ -65,6 +66,7 @@ export class LiveClientSession implements ClientSession {
       openRoom: (id) => this.openRoom(id),
       leaveRoom: () => this.leaveRoom(),
       control: (a, ms) => this.control(a, ms),
+      setSpeed: (rate) => this.setSpeed(rate),
       closeRoom: (id) => this.closeRoom(id),
       manageRoom: (action, users) => this.manageRoom(action, users),
       deleteVideo: (id) => this.deleteVideo(id),
@@ -361,6 +363,20 @@ export class LiveClientSession implements ClientSession {
     try {
       const clamped = positionMs === undefined ? undefined : Math.max(0, Math.min(w.room.durationMs, Math.round(positionMs)));
       await this.requirePeer().request('room.control', { roomId: w.room.id, action, ...(clamped !== undefined ? { positionMs: clamped } : {}) });
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async setSpeed(rate: number): Promise<void> {
+    const w = this.snap.watching;
+    if (!w) return;
+    if (!w.isAdmin) {
+      this.toast(`only the admin (${w.room.admin}) controls this room`, 'warn');
+      return;
+    }
+    try {
+      await this.requirePeer().request('room.control', { roomId: w.room.id, action: 'speed', rate: roomSpeed(rate) });
     } catch (err) {
       this.toast(message(err), 'error');
     }

@@ -8,9 +8,10 @@
  * every member seek first and then start on the same frame).
  */
 import { WatchpartyError } from '../../core/errors.js';
-import { clock, positionAt } from '../../core/playback.js';
+import { clock, positionAt, roomSpeed, speedText } from '../../core/playback.js';
 
 export { clock, positionAt };
+export { SPEED_RANGE, SPEED_STEPS, roomSpeed, speedText, stepSpeed } from '../../core/playback.js';
 
 export interface Room {
   id: string;
@@ -24,6 +25,8 @@ export interface Room {
   paused: boolean;
   positionMs: number;
   atMs: number;
+  /** Playback rate, 0.25–4 (rooms saved before speed existed are loaded with 1). */
+  speed: number;
   seq: number;
   adminPresent: boolean;
   adminSeenMs: number;
@@ -35,12 +38,14 @@ export interface Room {
   watchedMs?: number;
 }
 
-export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
+export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
 
 export type RoomInput =
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'seek'; positionMs: number }
+  /** Playback rate; clamped to SPEED_RANGE. */
+  | { type: 'speed'; rate: number }
   | { type: 'close' }
   /** Admin only; `users` are canonical names the caller has checked exist. */
   | { type: 'invite'; users: string[] }
@@ -76,7 +81,6 @@ export const ROOM_RULES = {
 
 export type RoomRules = typeof ROOM_RULES;
 
-/** The last time anyone used the room: created it, opened or left it, or the admin controlled it. */
 export function lastUsedMs(room: Pick<Room, 'createdMs' | 'adminSeenMs' | 'watchedMs'>): number {
   return Math.max(room.createdMs, room.adminSeenMs, room.watchedMs ?? 0);
 }
@@ -101,6 +105,7 @@ export function newRoom(p: { id: string; videoId: number; videoName: string; dur
     paused: true,
     positionMs: 0,
     atMs: p.nowMs,
+    speed: 1,
     seq: 1,
     adminPresent: false,
     adminSeenMs: p.nowMs,
@@ -129,7 +134,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     return { room, events: [] };
   }
   const isAdmin = same(by, room.admin);
-  const controls = ['play', 'pause', 'seek', 'close', 'invite', 'remove', 'handover'].includes(input.type);
+  const controls = ['play', 'pause', 'seek', 'speed', 'close', 'invite', 'remove', 'handover'].includes(input.type);
   if (controls && !isAdmin) throw new WatchpartyError('NOT_ADMIN', `only the admin (${room.admin}) controls this room`);
 
   let next: Room = { ...room };
@@ -160,6 +165,14 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       const to = Math.max(0, Math.min(room.durationMs, Math.round(input.positionMs)));
       next = { ...next, positionMs: to, atMs: room.paused ? nowMs : nowMs + rules.startLeadMs };
       emit('seek', `${by} jumped to ${clock(to)}`);
+      break;
+    }
+    case 'speed': {
+      const rate = roomSpeed(input.rate);
+      if (rate === room.speed) break;
+      // From here, at the new rate; a playing room restarts a lead ahead so everyone changes together.
+      next = { ...next, speed: rate, positionMs: here, atMs: room.paused ? nowMs : nowMs + rules.startLeadMs };
+      emit('speed', `${by} set the speed to ${speedText(rate)}`);
       break;
     }
     case 'close':

@@ -8,6 +8,7 @@ import type { WatchState } from '../client-session.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { positionLine, signedMs } from './progress.js';
 import { line } from '../width.js';
+import { speedText } from '../../core/playback.js';
 
 /** Lines the view always uses before the member list (name, admin, state, bar, sync, members title). */
 const FIXED_LINES = 6;
@@ -64,6 +65,7 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
       </Text>
       <Text color={room.closed ? 'red' : room.paused ? 'yellow' : 'green'} wrap="truncate-end">
         {room.closed ? '✕ closed by the admin' : room.paused ? '⏸ paused' : '▶ playing'}
+        {!room.closed && room.speed !== 1 ? ` · ${speedText(room.speed)}` : ''}
       </Text>
       <Text wrap="truncate-end">{positionLine(watch.expectedMs, room.durationMs, inner)}</Text>
       <Text dimColor wrap="truncate-end">

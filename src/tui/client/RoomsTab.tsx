@@ -12,6 +12,7 @@ import { RoomView } from './RoomView.js';
 import { editText } from './TextField.js';
 import { parseClock } from './time-input.js';
 import { line } from '../width.js';
+import { stepSpeed } from '../../core/playback.js';
 import type { TabProps } from './tab-props.js';
 
 /** Below this many columns the room view goes under the picker instead of beside it. */
@@ -134,6 +135,8 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         const base = arrowSeekBase(watching.expectedMs, lastArrowSeek.current, now);
         lastArrowSeek.current = { toMs: seekTo(base + (key.rightArrow ? SEEK_STEP_MS : -SEEK_STEP_MS)), atMs: now };
       }
+    } else if (input === '[' || input === ']') {
+      if (adminOnly() && watching) void actions.setSpeed(stepSpeed(watching.room.speed, input === ']' ? 1 : -1));
     } else if (input === 'g') {
       if (adminOnly()) setPrompt({ kind: 'goto', text: '' });
     } else if (input === 'x') {
@@ -178,7 +181,7 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
   const hints = !watching
     ? '↑↓ pick a room · Enter open it in mpv · x close (admin)'
     : watching.isAdmin
-      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · g go to · x close · l leave'
+      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · [ ] speed · g go to · x close · l leave'
       : `↑↓ Enter open · l leave · only the admin (${watching.room.admin}) controls playback`;
 
   return (
