@@ -1,7 +1,10 @@
 /**
  * A userspace TCP delay proxy for benchmarks (this kernel has no netem): listens on `listenHost:port`,
  * forwards to `targetHost:port`, and delays every chunk in each direction by `delayMs ± jitterMs`
- * while keeping byte order (a chunk never overtakes the one before it). Loopback only.
+ * while keeping byte order (a chunk never overtakes the one before it). With `downBps`, the direction
+ * towards the client is also capped to that many bytes per second, shared by every connection (one
+ * home link), with back-pressure: the proxy holds at most ~256 KiB, the rest waits in the sender.
+ * Loopback only.
  */
 import net from 'node:net';
 
@@ -9,15 +12,18 @@ export interface DelayProxy {
   close(): Promise<void>;
 }
 
-export function startDelayProxy(opts: { listenHost: string; targetHost: string; port: number; delayMs: number; jitterMs: number }): Promise<DelayProxy> {
+export function startDelayProxy(opts: { listenHost: string; targetHost: string; port: number; delayMs: number; jitterMs: number; downBps?: number }): Promise<DelayProxy> {
   const sockets = new Set<net.Socket>();
+  /** When the capped downstream link is free again (ms, performance.now()). */
+  let linkFreeAt = 0;
   const delay = () => opts.delayMs + (Math.random() * 2 - 1) * opts.jitterMs;
   /**
    * Forward `from` → `to`, each chunk released at max(previous release, arrival + delay). One queue
    * and one timer per direction: separate timers could fire out of order within the same millisecond.
    */
-  const pipe = (from: net.Socket, to: net.Socket) => {
+  const pipe = (from: net.Socket, to: net.Socket, capBps?: number) => {
     const queue: { release: number; chunk: Buffer | null }[] = [];
+    let queuedBytes = 0;
     let lastRelease = 0;
     let timer: NodeJS.Timeout | undefined;
     const drain = () => {
@@ -25,6 +31,8 @@ export function startDelayProxy(opts: { listenHost: string; targetHost: string; 
       const now = performance.now();
       while (queue.length > 0 && queue[0]!.release <= now + 0.5) {
         const { chunk } = queue.shift()!;
+        queuedBytes -= chunk?.length ?? 0;
+        if (queuedBytes < 128 * 1024 && from.isPaused()) from.resume();
         if (to.destroyed) continue;
         if (chunk === null) to.end();
         else to.write(chunk);
@@ -32,7 +40,13 @@ export function startDelayProxy(opts: { listenHost: string; targetHost: string; 
       if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.release - performance.now()));
     };
     const enqueue = (chunk: Buffer | null) => {
-      const release = Math.max(lastRelease, performance.now() + (chunk === null ? 0 : delay()));
+      let release = Math.max(lastRelease, performance.now() + (chunk === null ? 0 : delay()));
+      if (capBps && chunk) {
+        release = Math.max(release, linkFreeAt) + (chunk.length * 1000) / capBps;
+        linkFreeAt = release;
+        queuedBytes += chunk.length;
+        if (queuedBytes > 256 * 1024) from.pause();
+      }
       lastRelease = release;
       queue.push({ release, chunk });
       if (!timer) timer = setTimeout(drain, Math.max(0, queue[0]!.release - performance.now()));
@@ -53,7 +67,7 @@ export function startDelayProxy(opts: { listenHost: string; targetHost: string; 
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(upstream, client, opts.downBps);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -46,6 +46,12 @@ export function speedText(rate: number): string {
 
 /** The last time anyone used the room: created it, opened or left it, or the admin controlled it. */
 
+/**
+ * Buffered video ahead of the shown frame (ms) after which a member who ran dry can play on: the room
+ * waits until each member it waits for has this much (hysteresis against flapping at an empty buffer).
+ */
+export const RESUME_BUFFERED_MS = 3000;
+
 /** `12:03` or `1:02:03`. */
 export function clock(ms: number): string {
   const s = Math.floor(ms / 1000);

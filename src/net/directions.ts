@@ -34,7 +34,7 @@ export const RELAYED = {
 export type RelayedName = keyof typeof RELAYED;
 export const RELAYED_NAMES = Object.keys(RELAYED) as RelayedName[];
 /** Events a client sends to its sub that the sub forwards to central with the acting user. */
-export const RELAYED_EVENTS = ['room.heartbeat'] as const satisfies readonly EventName[];
+export const RELAYED_EVENTS = ['room.heartbeat', 'room.presence'] as const satisfies readonly EventName[];
 export type RelayedEventName = (typeof RELAYED_EVENTS)[number];
 
 /** Whether `type` is relayed by subs (and so carries the acting `user` on the sub → central link). */
@@ -77,11 +77,11 @@ export const CentralAcceptsFromClient: Accepts = {
   requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
 };
-export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event'] };
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health'] };
 /** Before hello, a server accepts nothing else. */
 export const HelloOnly: Accepts = { requests: ['hello'], events: [] };

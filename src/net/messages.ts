@@ -101,13 +101,37 @@ export const RoomState = z.object({
   closed: z.boolean(),
   createdMs: Ms,
   watchedMs: Ms.optional(),
+  /** Members the room is waiting for (buffering); empty when it is not waiting. */
+  waitingFor: z.array(UserField).max(200).default([]),
+  /** Members the admin let go on without ("catching up"): their buffering does not hold the room. */
+  released: z.array(UserField).max(200).default([]),
 });
 export type RoomState = z.infer<typeof RoomState>;
+
+/** How a member's player is doing, as it reports with its presence. */
+export const MemberReport = z.object({
+  state: z.enum(['loading', 'playing', 'paused', 'seeking', 'stalled']),
+  /** Seconds of video buffered ahead of the shown frame, in ms. */
+  bufferedMs: NonNegInt.max(86_400_000),
+  /** The rest of the file is buffered (nothing more to wait for). */
+  eof: z.boolean(),
+  /** The player's offset from the room (ms, + ahead), when it has one. */
+  offsetMs: z.number().min(-86_400_000).max(86_400_000).optional(),
+  /** The measured download rate (bytes/s), when measured. */
+  rateBps: NonNegInt.max(1e11).optional(),
+  /** The video's mean bitrate (bytes/s) as the member sees it, when known. */
+  needBps: NonNegInt.max(1e11).optional(),
+});
+export type MemberReport = z.infer<typeof MemberReport>;
+
+/** A member's latest report, as central shows it to the room. */
+export const MemberHealth = MemberReport.extend({ user: UserField, ageMs: NonNegInt });
+export type MemberHealth = z.infer<typeof MemberHealth>;
 
 export const RoomEventBody = z.object({
   roomId: RoomId,
   seq: NonNegInt,
-  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
+  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'waiting', 'ready', 'released', 'caught.up', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
   by: UserField,
   text: Text(1000),
 });
@@ -253,9 +277,17 @@ export const requests = {
   /** Rooms: client → sub → central. Central enforces membership and admin rights. */
   'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100) }), result: z.object({ room: RoomState }) },
   'rooms.list': { params: Empty, result: z.object({ rooms: z.array(RoomState) }) },
-  'room.get': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState }) },
+  /** A room's state, with its watching members' latest reports. */
+  'room.get': { params: z.object({ roomId: RoomId }), result: z.object({ room: RoomState, health: z.array(MemberHealth).max(200).default([]) }) },
   'room.control': {
-    params: z.object({ roomId: RoomId, action: z.enum(['play', 'pause', 'seek', 'speed', 'close']), positionMs: NonNegInt.optional(), rate: z.number().min(0.25).max(4).optional() }),
+    params: z.object({
+      roomId: RoomId,
+      /** `go`: go on without the members the room waits for (or only `user`). */
+      action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'close']),
+      positionMs: NonNegInt.optional(),
+      rate: z.number().min(0.25).max(4).optional(),
+      user: UserField.optional(),
+    }),
     result: z.object({ room: RoomState }),
   },
   /** Admin only: invite users, remove a member, or hand the admin role to a member. */
@@ -279,6 +311,10 @@ export const events = {
   'notify.push': z.object({ user: UserField.optional(), items: z.array(Notification).max(1000) }),
   /** The admin's client says it is there (every second); central pauses the room after 3 s without. */
   'room.heartbeat': z.object({ roomId: RoomId }),
+  /** Every member's client, every second and at once when it changes: how its player is doing. Counts as the admin's heartbeat. */
+  'room.presence': z.object({ roomId: RoomId, report: MemberReport }),
+  /** central → sub → client: every watching member's latest report (about once a second while it changes). */
+  'room.health': z.object({ roomId: RoomId, members: z.array(MemberHealth).max(200), to: z.array(UserField).max(200).optional() }),
   /** central → sub → client: one sequenced room change with the room's state after it. `to` routes it. */
   'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional() }),
   /** central → subs: a video joined the catalogue; replicate it now. */

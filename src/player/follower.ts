@@ -16,6 +16,7 @@
  */
 import { clock, positionAt } from '../core/playback.js';
 import { SYNC, pausedNeedsSeek, planStart, startLeadFor, steadyAction } from './sync-policy.js';
+import { EMPTY_BUFFER, playsOnOwnBuffer, reportOf, urgentChange, type BufferState, type Report } from './buffer-health.js';
 
 /** What the follower needs of a room (central's RoomState has all of it). */
 export interface FollowedRoom {
@@ -30,6 +31,9 @@ export interface FollowedRoom {
   speed?: number;
   seq: number;
   closed: boolean;
+  /** Members the room waits for, and members it went on without (absent: none). */
+  waitingFor?: string[];
+  released?: string[];
 }
 
 export type Phase =
@@ -67,6 +71,8 @@ export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
   playerSeekingSinceMs: number | undefined;
   /** The latest sample against the room, for status lines. */
   last: { positionMs: number; expectedMs: number; errorMs: number };
+  /** The player's buffer as last sampled. */
+  buffer: BufferState;
 }
 
 export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
@@ -79,7 +85,7 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   /** The player has opened the stream. */
   | { type: 'loaded' }
   /** Where the player is; `plan` is the plan it was requested under. */
-  | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number }
+  | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number; buffer?: BufferState }
   | { type: 'paused'; value: boolean }
   /** The player's rate changed (ours, or a person's: mpv's [ and ] keys). */
   | { type: 'speedChanged'; rate: number }
@@ -87,7 +93,9 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   | { type: 'seeking' }
   | { type: 'seeked'; positionMs: number }
   /** The wake timer fired. */
-  | { type: 'wake' };
+  | { type: 'wake' }
+  /** A watchparty key in the player's window. */
+  | { type: 'key'; name: 'go' };
 
 export type FollowerCommand =
   | { kind: 'pause'; value: boolean }
@@ -98,10 +106,12 @@ export type FollowerCommand =
   /** Sample the player now, under `plan`. */
   | { kind: 'sample'; plan: number }
   | { kind: 'osd'; text: string }
-  | { kind: 'control'; action: 'play' | 'pause' | 'seek' | 'speed'; positionMs?: number; rate?: number }
+  | { kind: 'control'; action: 'play' | 'pause' | 'seek' | 'speed' | 'go'; positionMs?: number; rate?: number }
   | { kind: 'fetchSnapshot' }
   | { kind: 'rejoin' }
   | { kind: 'closed'; text: string }
+  /** Tell the room how the player is doing now (something it must hear before the next second). */
+  | { kind: 'report' }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn'; text: string };
 
 export interface Step<R extends FollowedRoom = FollowedRoom> {
@@ -137,6 +147,7 @@ export function newFollower<R extends FollowedRoom>(user: string, room: R): Foll
     fetchingSnapshot: false,
     playerSeekingSinceMs: undefined,
     last: { positionMs: 0, expectedMs: 0, errorMs: 0 },
+    buffer: EMPTY_BUFFER,
   };
 }
 
@@ -160,6 +171,23 @@ export function follow<R extends FollowedRoom>(s: FollowerState<R>, input: Follo
   const echoes = s.echoes.filter((e) => e.untilMs > nowMs);
   const state = echoes.length === s.echoes.length ? s : { ...s, echoes };
   if (state.phase.name === 'closed') return { state, commands: [] };
+  const out = react(state, input, nowMs);
+  // Whatever changed it, a member who ran dry or became ready says so at once.
+  if (out.state.phase.name !== 'closed' && urgentChange(reportFor(s), reportFor(out.state))) return { state: out.state, commands: [...out.commands, { kind: 'report' }] };
+  return out;
+}
+
+/** What this follower reports to the room now. */
+export function reportFor(s: FollowerState): Report {
+  return reportOf(s.phase.name, s.room.paused, s.buffer, s.phase.name === 'steady' ? s.last.errorMs : undefined);
+}
+
+/** Whether the room went on without us: we play on our own buffer until we can rejoin its frame. */
+export function isReleased(s: FollowerState): boolean {
+  return (s.room.released ?? []).some((r) => same(r, s.user));
+}
+
+function react<R extends FollowedRoom>(state: FollowerState<R>, input: FollowerInput<R>, nowMs: number): Step<R> {
   switch (input.type) {
     case 'event':
       return onEvent(state, input, nowMs);
@@ -189,6 +217,10 @@ export function follow<R extends FollowedRoom>(s: FollowerState<R>, input: Follo
       return onSeeked({ ...state, playerSeekingSinceMs: undefined }, input.positionMs, nowMs);
     case 'wake':
       return onWake(state, nowMs);
+    case 'key':
+      if (!isAdmin(state)) return { state, commands: [{ kind: 'osd', text: `only the admin (${state.room.admin}) controls this room` }] };
+      if ((state.room.waitingFor ?? []).length === 0) return { state, commands: [{ kind: 'osd', text: 'the room is not waiting for anyone' }] };
+      return { state, commands: [{ kind: 'control', action: 'go' }] };
   }
 }
 
@@ -265,7 +297,9 @@ function order<R extends FollowedRoom>(s: FollowerState<R>, commands: FollowerCo
   return { ...s, echoes: [...s.echoes, { what: 'seek', toMs: c.toMs, untilMs: nowMs + SEEK_ECHO_MS }] };
 }
 
-function onSample<R extends FollowedRoom>(s: FollowerState<R>, x: { plan: number; positionMs: number; paused: boolean; atMs: number }, nowMs: number): Step<R> {
+function onSample<R extends FollowedRoom>(s0: FollowerState<R>, x: { plan: number; positionMs: number; paused: boolean; atMs: number; buffer?: BufferState }, nowMs: number): Step<R> {
+  // The buffer is news whatever the plan; the position only for the plan it was taken under.
+  const s = x.buffer ? { ...s0, buffer: x.buffer } : s0;
   if (x.plan !== s.plan || playerSeeking(s, nowMs)) return { state: s, commands: [] };
   const expectedMs = positionAt(s.room, x.atMs);
   const errorMs = x.positionMs - expectedMs;
@@ -285,8 +319,9 @@ function onSample<R extends FollowedRoom>(s: FollowerState<R>, x: { plan: number
     state = { ...state, measureBias: false, startBiasMs };
     commands.push({ kind: 'log', level: 'debug', text: `error after the start ${errorMs.toFixed(1)} ms; start bias now ${startBiasMs.toFixed(1)} ms` });
   }
-  // The end: nothing to correct.
-  if (expectedMs >= s.room.durationMs - 50) return { state, commands };
+  // The end: nothing to correct. Ran dry: the room waits for us (or plays on without us); chasing it
+  // with seeks would only empty the buffer again.
+  if (expectedMs >= s.room.durationMs - 50 || s.buffer.stalled || (isReleased(s) && playsOnOwnBuffer(s.buffer))) return { state, commands };
   const action = steadyAction(errorMs, state.speed, SYNC, roomRate(s.room));
   if (action.kind === 'resync') {
     const next = plan(state, nowMs, `off by ${errorMs.toFixed(0)} ms`);

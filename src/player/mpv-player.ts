@@ -5,6 +5,15 @@
 import type { MpvHandle } from './mpv-process.js';
 import type { Player, PlayerEvent, PlayerSample } from './player.js';
 
+/** The fields of mpv's demuxer-cache-state we read. */
+interface CacheState {
+  'cache-duration'?: number;
+  'eof-cached'?: boolean;
+  'raw-input-rate'?: number;
+}
+
+const GO_MESSAGE = 'watchparty-go';
+
 const now = () => performance.timeOrigin + performance.now();
 const pauseMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,8 +34,9 @@ export class MpvPlayer implements Player {
       if (name === 'pause' && typeof value === 'boolean') p.emit({ kind: 'paused', value });
       else if (name === 'speed' && typeof value === 'number') p.emit({ kind: 'speed', rate: value });
     });
-    mpv.ipc.on('event', (e: { event: string }) => {
-      if (e.event === 'seek') {
+    mpv.ipc.on('event', (e: { event: string; args?: unknown[] }) => {
+      if (e.event === 'client-message' && e.args?.[0] === GO_MESSAGE) p.emit({ kind: 'key', name: 'go' });
+      else if (e.event === 'seek') {
         p.seeking = true;
         p.emit({ kind: 'seeking' });
       }
@@ -37,6 +47,8 @@ export class MpvPlayer implements Player {
     });
     await mpv.ipc.observe('pause');
     await mpv.ipc.observe('speed');
+    // G (unbound in mpv's defaults): go on without the members the room waits for.
+    await mpv.ipc.command(['keybind', 'G', `script-message ${GO_MESSAGE}`]).catch(() => {});
     return p;
   }
 
@@ -102,11 +114,23 @@ export class MpvPlayer implements Player {
     const t0 = now();
     // audio-pts moves continuously (even with --ao=null); playback-time moves in whole frames, so it
     // is only the fallback for videos without sound (or before the audio is decoded).
-    const [audio, frame, paused] = await Promise.all([this.get<number | null>('audio-pts', null), this.get<number | null>('playback-time', null), this.get<boolean>('pause', true)]);
+    const [audio, frame, paused, stalled, cache] = await Promise.all([
+      this.get<number | null>('audio-pts', null),
+      this.get<number | null>('playback-time', null),
+      this.get<boolean>('pause', true),
+      this.get<boolean>('paused-for-cache', false),
+      this.get<CacheState | null>('demuxer-cache-state', null),
+    ]);
     // Paused, the shown frame is what counts (audio-pts can sit a few frames away after an exact seek).
     const pos = paused ? (frame ?? audio) : (audio ?? frame);
     if (pos === null) return undefined;
-    return { positionMs: pos * 1000, paused, atMs: (t0 + now()) / 2 };
+    const buffer = {
+      stalled,
+      bufferedMs: Math.max(0, (cache?.['cache-duration'] ?? 0) * 1000),
+      eof: cache?.['eof-cached'] === true,
+      ...(typeof cache?.['raw-input-rate'] === 'number' && cache['raw-input-rate'] > 0 ? { inputBps: cache['raw-input-rate'] } : {}),
+    };
+    return { positionMs: pos * 1000, paused, atMs: (t0 + now()) / 2, buffer };
   }
 
   stop(): Promise<void> {

@@ -3,15 +3,24 @@
  * implementation (the only code that speaks mpv's IPC); test/fakes/fake-player.ts is a scripted one.
  */
 
+import type { BufferState } from './buffer-health.js';
+
 /** Where the player is, read at `atMs` on this process's clock (the midpoint of the reading). */
 export interface PlayerSample {
   positionMs: number;
   paused: boolean;
   atMs: number;
+  buffer: BufferState;
 }
 
 /** Something the player reports: its pause or rate changed, or a seek (ours or a person's) began or finished. */
-export type PlayerEvent = { kind: 'paused'; value: boolean } | { kind: 'speed'; rate: number } | { kind: 'seeking' } | { kind: 'seeked'; positionMs: number };
+export type PlayerEvent =
+  | { kind: 'paused'; value: boolean }
+  | { kind: 'speed'; rate: number }
+  | { kind: 'seeking' }
+  | { kind: 'seeked'; positionMs: number }
+  /** A watchparty key pressed in the player's window (G: go on without the members the room waits for). */
+  | { kind: 'key'; name: 'go' };
 
 export interface Player {
   /** Resolves once the stream is open and the first frame is there (bounded by `timeoutMs`). */

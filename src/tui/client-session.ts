@@ -3,7 +3,7 @@
  * UIState/UIActions split). Views render the snapshot and call actions; they never touch sockets,
  * mpv or the file system. The real implementation is roles/client/session.ts; tests use fakes.
  */
-import type { Notification, RoomState, VideoInfo } from '../net/messages.js';
+import type { MemberHealth, Notification, RoomState, VideoInfo } from '../net/messages.js';
 
 /** The link to the cluster, for the status line. */
 export type LinkState =
@@ -39,6 +39,8 @@ export interface WatchState {
   /** This player's last measured error (ms, + ahead / − behind); undefined before the first sample. */
   errorMs: number | undefined;
   speed: number;
+  /** Every watching member's latest report (from central, about once a second). */
+  health: MemberHealth[];
 }
 
 export interface Toast {
@@ -111,6 +113,8 @@ export interface ClientActions {
   leaveRoom(): Promise<void>;
   /** Admin controls for the watched room; guests get a toast explaining why not. */
   control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void>;
+  /** Admin: play on without the members the watched room waits for (they catch up on their own). */
+  goOn(): Promise<void>;
   /** Admin: the watched room's playback rate (0.25–4); every member follows. */
   setSpeed(rate: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;

@@ -79,6 +79,8 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
     watching: ['ann'],
     paused: true,
     speed: 1,
+    waitingFor: [],
+    released: [],
     positionMs: 0,
     atMs: 1_700_000_000_000,
     seq: 1,
@@ -93,7 +95,7 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
 
 /** Watching `room` at `expectedMs`, as its admin unless `isAdmin` is false. */
 export function makeWatch(room: RoomState, partial: Partial<WatchState> = {}): WatchState {
-  return { room, isAdmin: true, expectedMs: 723_000, errorMs: 3, speed: 0.995, ...partial };
+  return { room, isAdmin: true, expectedMs: 723_000, errorMs: 3, speed: 0.995, health: [], ...partial };
 }
 
 export function makeNotification(id: number, text: string, partial: Partial<Notification> = {}): Notification {
@@ -143,6 +145,7 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       leaveRoom: async () => record('leaveRoom', []),
       control: async (...args) => record('control', args),
       setSpeed: async (...args) => record('setSpeed', args),
+      goOn: async () => record('goOn', []),
       closeRoom: async (...args) => record('closeRoom', args),
       manageRoom: async (...args) => record('manageRoom', args),
       deleteVideo: async (...args) => record('deleteVideo', args),

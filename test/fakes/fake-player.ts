@@ -6,6 +6,7 @@
  */
 import { follow, newFollower, wantsSample, type FollowedRoom, type FollowerCommand, type FollowerInput, type FollowerState } from '../../src/player/follower.js';
 import { SYNC } from '../../src/player/sync-policy.js';
+import type { BufferState } from '../../src/player/buffer-health.js';
 
 export interface FakePlayerOptions {
   seekCostMs?: number;
@@ -17,6 +18,8 @@ export interface FakePlayerOptions {
 /** The model: where the fake player is at virtual time `t`. */
 export class FakePlayer {
   paused = true;
+  /** What the next samples say about the buffer (tests set it: a stall, a refill). */
+  buffer: BufferState = { stalled: false, bufferedMs: 10_000, eof: false };
   speed = 1;
   private anchorMs = 0;
   private anchorAt = 0;
@@ -28,7 +31,7 @@ export class FakePlayer {
   }
 
   positionAt(t: number): number {
-    return this.paused ? this.anchorMs : this.anchorMs + (t - this.anchorAt) * this.speed * (1 + (this.opts.drift ?? 0));
+    return this.paused || this.buffer.stalled ? this.anchorMs : this.anchorMs + (t - this.anchorAt) * this.speed * (1 + (this.opts.drift ?? 0));
   }
 
   private reanchor(t: number): void {
@@ -39,6 +42,12 @@ export class FakePlayer {
   setPause(value: boolean, t: number): void {
     this.reanchor(t);
     this.paused = value;
+  }
+
+  /** The buffer changes at `t` (a stall freezes the frame where it is). */
+  setBuffer(buffer: BufferState, t: number): void {
+    this.reanchor(t);
+    this.buffer = buffer;
   }
 
   setSpeed(rate: number, t: number): void {
@@ -116,7 +125,7 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
           trace.nowMs = nextTick;
           const t = nextTick;
           nextTick += SYNC.tickMs;
-          if (wantsSample(trace.state, t)) feed({ type: 'sample', plan: trace.state.plan, positionMs: player.positionAt(t), paused: player.paused, atMs: t });
+          if (wantsSample(trace.state, t)) feed({ type: 'sample', plan: trace.state.plan, positionMs: player.positionAt(t), paused: player.paused, atMs: t, buffer: player.buffer });
           continue;
         }
         if (!next || next.atMs > untilMs) break;
@@ -168,7 +177,7 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
       }
       case 'sample': {
         const plan = c.plan;
-        schedule(t + 1, () => ({ type: 'sample', plan, positionMs: player.positionAt(t + 1), paused: player.paused, atMs: t + 1 }));
+        schedule(t + 1, () => ({ type: 'sample', plan, positionMs: player.positionAt(t + 1), paused: player.paused, atMs: t + 1, buffer: player.buffer }));
         break;
       }
       default:

@@ -61,9 +61,7 @@ it('every member follows the room speed, from the CLI and from the admin’s mpv
 
   // mpv's own ] key in the admin's window (×1.1) is a room control: 1.5 × 1.1 = 1.65 for everyone.
   await withMpv(annIpc, (ipc) => ipc.command(['keypress', ']']));
-  await waitFor(async () => (JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout) as { id: string; speed: number }[]).find((r) => r.id === roomId)?.speed === 1.65, {
-    timeoutMs: 10_000,
-    what: 'the room at 1.65×',
-  });
+  const speedNow = async () => (JSON.parse((await c.cli('bob', ['rooms', '--json'])).stdout) as { id: string; speed: number }[]).find((r) => r.id === roomId)?.speed;
+  await waitFor(async () => (await speedNow()) === 1.65, { timeoutMs: 10_000, what: 'the room at 1.65×' });
   await inSyncAt(1.65);
 }, 120_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { follow, newFollower, statusOf, wantsSample, type FollowedRoom, type FollowerState } from '../../src/player/follower.js';
+import { follow, newFollower, reportFor, statusOf, wantsSample, type FollowedRoom, type FollowerState } from '../../src/player/follower.js';
 import { positionAt } from '../../src/core/playback.js';
 import { SYNC } from '../../src/player/sync-policy.js';
 import { simulate } from '../fakes/fake-player.js';
@@ -414,5 +414,73 @@ describe('follower: room speed', () => {
     sim.run(30_000);
     expect(sim.given('speed').length).toBeGreaterThan(1);
     expect(sim.given('control')).toEqual([]);
+  });
+});
+
+describe('follower: buffering', () => {
+  it('a member that runs dry says so at once and does not chase the room with seeks', () => {
+    const sim = simulate('bob', room({ paused: false }));
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    const seeks = sim.given('seek').length;
+    sim.at(5000, () => {
+      sim.player.setBuffer({ stalled: true, bufferedMs: 0, eof: false }, 5000);
+      return { type: 'wake' };
+    });
+    sim.run(5150);
+    expect(sim.given('report', 4999)).toHaveLength(1);
+    expect(reportFor(sim.state)).toMatchObject({ state: 'stalled', bufferedMs: 0 });
+    sim.run(9000);
+    // Four seconds behind the room and not one seek: the room is told, and it waits (or goes on).
+    expect(sim.given('seek')).toHaveLength(seeks);
+  });
+
+  it('the waiting room pauses it on the room frame; refilled, it reports ready at once and starts with the room', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    sim.at(5000, () => {
+      sim.player.setBuffer({ stalled: true, bufferedMs: 0, eof: false }, 5000);
+      return { type: 'wake' };
+    });
+    const waiting = { ...pause(r0, 5100), waitingFor: ['bob'] };
+    sim.at(5100, event(waiting, 'waiting for bob (buffering 0.0 / 3 s) at 0:05'));
+    sim.run(6000);
+    expect(sim.player.paused).toBe(true);
+    expect(sim.player.positionAt(6000)).toBe(waiting.positionMs);
+    sim.at(7000, () => {
+      sim.player.setBuffer({ stalled: false, bufferedMs: 3100, eof: false }, 7000);
+      return { type: 'wake' };
+    });
+    sim.run(7200);
+    expect(sim.given('report', 6999)).toHaveLength(1);
+    expect(reportFor(sim.state)).toMatchObject({ state: 'paused', bufferedMs: 3100 });
+    const ready = { ...play(waiting, 7300), waitingFor: [] };
+    sim.at(7300, event(ready, 'everyone is ready: playing from 0:05'));
+    sim.run(9000);
+    expect(Math.abs(sim.player.positionAt(9000) - positionAt(ready, 9000))).toBeLessThan(1);
+  });
+
+  it('released, it plays on its own buffer, and rejoins the room frame once the buffer allows', () => {
+    const r0 = room({ paused: false, released: ['bob'] });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(3000);
+    sim.at(3000, () => {
+      sim.player.setBuffer({ stalled: false, bufferedMs: 800, eof: false }, 3000);
+      sim.player.jump(sim.player.positionAt(3000) - 2000, 3000);
+      return { type: 'wake' };
+    });
+    sim.run(6000);
+    const seeksBefore = sim.given('seek', 3000).length;
+    expect(seeksBefore).toBe(0);
+    sim.at(6000, () => {
+      sim.player.setBuffer({ stalled: false, bufferedMs: 5000, eof: false }, 6000);
+      return { type: 'wake' };
+    });
+    sim.run(9000);
+    expect(sim.given('seek', 5999)).toHaveLength(1);
+    expect(Math.abs(sim.player.positionAt(9000) - positionAt(r0, 9000))).toBeLessThan(1);
   });
 });

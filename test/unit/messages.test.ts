@@ -550,6 +550,25 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
       { why: 'RoomId r-1', value: { roomId: 'r-1' }, path: 'roomId' },
     ],
   },
+  'room.presence': {
+    ok: [
+      { roomId: ROOM_ID, report: { state: 'playing', bufferedMs: 4200, eof: false, offsetMs: -3.5, rateBps: 250_000 } },
+      { roomId: ROOM_ID, report: { state: 'stalled', bufferedMs: 0, eof: false } },
+    ],
+    bad: [
+      { why: 'unknown state', value: { roomId: ROOM_ID, report: { state: 'dancing', bufferedMs: 0, eof: false } }, path: 'report.state' },
+      { why: 'negative buffer', value: { roomId: ROOM_ID, report: { state: 'paused', bufferedMs: -1, eof: false } }, path: 'report.bufferedMs' },
+      { why: 'a buffer of a year', value: { roomId: ROOM_ID, report: { state: 'paused', bufferedMs: 31_536_000_000, eof: false } }, path: 'report.bufferedMs' },
+      { why: 'missing eof', value: { roomId: ROOM_ID, report: { state: 'paused', bufferedMs: 0 } }, path: 'report.eof' },
+    ],
+  },
+  'room.health': {
+    ok: [{ roomId: ROOM_ID, members: [{ user: 'bob', ageMs: 120, state: 'paused', bufferedMs: 1200, eof: false }], to: ['ann'] }],
+    bad: [
+      { why: 'member without a name', value: { roomId: ROOM_ID, members: [{ ageMs: 1, state: 'paused', bufferedMs: 0, eof: false }] }, path: 'members.0.user' },
+      { why: 'too many members', value: { roomId: ROOM_ID, members: Array.from({ length: 201 }, () => ({ user: 'bob', ageMs: 1, state: 'paused', bufferedMs: 0, eof: false })) }, path: 'members' },
+    ],
+  },
   'room.event': {
     ok: [
       { event: ROOM_EVENT, room: { ...ROOM, paused: false, seq: 1 } },

@@ -91,6 +91,8 @@ describe('newRoom', () => {
       resumeWhenAdminBack: false,
       closed: false,
       createdMs: T0,
+      waitingFor: [],
+      released: [],
     });
     expect(event).toEqual({ roomId: 'r-1', seq: 1, change: 'created', by: 'alice', text: 'alice created a room for Movie.mp4' });
   });
@@ -656,5 +658,14 @@ describe('speed', () => {
     [2.2, -1, 2],
   ])('the TUI keys step %s by %s to %s', (from, by, to) => {
     expect(stepSpeed(from, by)).toBe(to);
+  });
+});
+
+describe('positions stay whole milliseconds', () => {
+  it('at 1.65×, a pause lands on a whole ms', () => {
+    let room = run([['alice', { type: 'speed', rate: 1.65 }, 0], ['alice', play, 0]]).room;
+    room = step(room, 'alice', pause, T0 + LEAD + 333).room;
+    expect(Number.isInteger(room.positionMs)).toBe(true);
+    expect(room.positionMs).toBe(Math.round(333 * 1.65));
   });
 });

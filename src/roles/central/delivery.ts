@@ -35,12 +35,21 @@ export class Delivery {
 
   /** Send a room event to each member's sub, once per sub, naming the members it is for. */
   roomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
+    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
+  }
+
+  /** Send the members' latest reports to the watchers' subs, once per sub. */
+  roomHealth(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to'>): void {
+    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.health', { ...body, to });
+  }
+
+  private bySub(users: readonly string[]): Map<string, string[]> {
     const bySub = new Map<string, string[]>();
     for (const u of users) {
       const subId = this.store.getUser(u)?.subId;
       if (subId) bySub.set(subId, [...(bySub.get(subId) ?? []), u]);
     }
-    for (const [subId, to] of bySub) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
+    return bySub;
   }
 
   /** Tell every connected sub. */

@@ -64,11 +64,18 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       return { room: d.rooms.create(user, video, p.invite, (u) => d.store.canonicalUser(u)) };
     },
     'rooms.list': (user) => ({ rooms: d.rooms.list(user) }),
-    'room.get': (user, p) => ({ room: d.rooms.snapshot(p.roomId, user) }),
+    'room.get': (user, p) => ({ room: d.rooms.snapshot(p.roomId, user), health: d.rooms.healthOf(p.roomId, user) }),
     'room.control': (user, p) => {
       if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
       if (p.action === 'speed' && p.rate === undefined) throw new WatchpartyError('BAD_INPUT', 'speed needs a rate');
-      const input = p.action === 'seek' ? { type: 'seek' as const, positionMs: p.positionMs! } : p.action === 'speed' ? { type: 'speed' as const, rate: p.rate! } : { type: p.action };
+      const input =
+        p.action === 'seek'
+          ? { type: 'seek' as const, positionMs: p.positionMs! }
+          : p.action === 'speed'
+            ? { type: 'speed' as const, rate: p.rate! }
+            : p.action === 'go'
+              ? { type: 'go' as const, ...(p.user ? { users: [p.user] } : {}) }
+              : { type: p.action };
       return { room: d.rooms.apply(p.roomId, user, input) };
     },
     'room.members': (user, p) => {
@@ -124,6 +131,14 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
       d.rooms.apply(roomId, actingUser(user), { type: 'heartbeat' });
     } catch (err) {
       d.log.debug(`heartbeat for ${roomId} ignored: ${(err as Error).message}`);
+    }
+  });
+  peer.on('room.presence', (body) => {
+    const { user, roomId, report } = body as ActingEvent<'room.presence'>;
+    try {
+      d.rooms.presence(roomId, actingUser(user), report);
+    } catch (err) {
+      d.log.debug(`presence for ${roomId} ignored: ${(err as Error).message}`);
     }
   });
   peer.handle('session.check', (p) => d.accounts.checkSession(p.token));

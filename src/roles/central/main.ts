@@ -96,6 +96,7 @@ export class Central {
     }, opts.uploadLeaseMs);
     this.rooms = new RoomService(store, opts.log.child('rooms'), {
       deliver: (users, event, room) => this.delivery.roomEvent(users, event, room),
+      health: (users, body) => this.delivery.roomHealth(users, body),
       invite: (users, text) => this.delivery.notify(users, { kind: 'room.invite', text }),
     }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
   }

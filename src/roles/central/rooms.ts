@@ -4,31 +4,41 @@
  * central loads every room as it was.
  */
 import crypto from 'node:crypto';
-import type { RoomState } from '../../net/messages.js';
+import type { EventBody, MemberHealth, MemberReport, RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { isMember, newRoom, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
 import type { CentralStore } from './store.js';
+import { readinessInput, READINESS, type ReadinessRules } from '../shared/readiness.js';
+import { HealthBook } from './room-health.js';
+
+/** How often the members' reports are sent out to the room (when they changed). */
+const HEALTH_PUSH_MS = 1000;
 
 export interface RoomHooks {
   /** Deliver an event with the room state to these users (through their subs). */
   deliver(users: readonly string[], event: RoomEvent, room: Room): void;
   invite(users: readonly string[], text: string): void;
+  /** Send the watching members' latest reports to these users. */
+  health(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to'>): void;
 }
 
 export class RoomService {
   private readonly rooms = new Map<string, Room>();
+  private readonly health = new HealthBook();
+  private lastHealthPushMs = 0;
 
   constructor(
     private readonly store: CentralStore,
     private readonly log: Logger,
     private readonly hooks: RoomHooks,
     private readonly rules: RoomRules = ROOM_RULES,
+    private readonly readiness: ReadinessRules = READINESS,
   ) {
     // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
     // visit; rooms saved before `speed` existed play at 1×.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1 });
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [] });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 
@@ -71,10 +81,12 @@ export class RoomService {
 
   /** Apply one input; persists and delivers any events. */
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
-    const room = input.type === 'tick' || input.type === 'videoDeleted' ? this.rooms.get(id)! : this.get(id, user);
+    const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
     const { room: next, events } = step(room, user, input, nowMs, this.rules);
     if (next === room) return room;
     this.rooms.set(id, next);
+    if (next.closed) this.health.forget(id);
+    for (const gone of room.watching) if (!next.watching.includes(gone)) this.health.forget(id, gone);
     // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
     if (events.length > 0 || input.type !== 'heartbeat') this.store.saveRoom(next);
     // A removed member hears of it too, so their player stops.
@@ -119,8 +131,46 @@ export class RoomService {
     }
   }
 
-  /** Check every open room for a silent admin, or for having gone unused so long that it closes. */
+  /** A watching member's report of its player: kept, counted as the admin's heartbeat, and acted on. */
+  presence(id: string, user: string, report: MemberReport, nowMs = Date.now()): void {
+    const room = this.get(id, user);
+    if (room.closed || !room.watching.some((w) => w.toLowerCase() === user.toLowerCase())) return;
+    this.health.record(id, user, report, nowMs);
+    if (room.admin.toLowerCase() === user.toLowerCase()) this.apply(id, user, { type: 'heartbeat' }, nowMs);
+    this.checkReadiness(id, nowMs);
+  }
+
+  /** The watching members' latest reports. */
+  healthOf(id: string, user: string, nowMs = Date.now()): MemberHealth[] {
+    const room = this.get(id, user);
+    return this.health.view(id, room.watching, nowMs);
+  }
+
+  /** Let the members' reports move the room: wait for a member who ran dry, play on once all are ready. */
+  private checkReadiness(id: string, nowMs: number): void {
+    const room = this.rooms.get(id);
+    if (!room || room.closed) return;
+    const input = readinessInput(room, this.health.of(id), nowMs, this.readiness);
+    if (!input) return;
+    const by = input.type === 'wait' || input.type === 'release' ? input.users[0]! : input.type === 'caughtUp' ? input.user : room.admin;
+    this.apply(id, by, input, nowMs);
+  }
+
+  /**
+   * Check every open room for a silent admin, for having gone unused so long that it closes, and for
+   * waits that are over; send out the reports that changed.
+   */
   tick(nowMs: number): void {
-    for (const r of this.rooms.values()) if (!r.closed) this.apply(r.id, 'central', { type: 'tick' }, nowMs);
+    for (const r of this.rooms.values()) {
+      if (r.closed) continue;
+      this.apply(r.id, 'central', { type: 'tick' }, nowMs);
+      this.checkReadiness(r.id, nowMs);
+    }
+    if (nowMs - this.lastHealthPushMs < HEALTH_PUSH_MS) return;
+    this.lastHealthPushMs = nowMs;
+    for (const id of this.health.takeDirty()) {
+      const room = this.rooms.get(id);
+      if (room && !room.closed) this.hooks.health(room.watching, { roomId: id, members: this.health.view(id, room.watching, nowMs) });
+    }
   }
 }

@@ -8,7 +8,7 @@ import type { RoomState } from '../../net/messages.js';
 import type { Player, PlayerEvent } from '../../player/player.js';
 import type { Logger } from '../../core/log.js';
 import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
-import { follow, isAdmin, newFollower, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
+import { follow, isAdmin, newFollower, reportFor, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
 import { SYNC } from '../../player/sync-policy.js';
 import { localNow, measureClock } from './clock-sync.js';
 
@@ -22,6 +22,8 @@ function toInput(e: PlayerEvent): FollowerInput<RoomState> {
       return { type: 'seeking' };
     case 'seeked':
       return { type: 'seeked', positionMs: e.positionMs };
+    case 'key':
+      return { type: 'key', name: e.name };
   }
 }
 
@@ -90,10 +92,9 @@ export class FollowRunner {
       if (wantsSample(this.state, this.centralNow())) this.sampleNow(this.state.plan);
     });
     this.every(10_000, () => void this.measure(2));
-    // Checked every second rather than once: the admin role can be handed over while we watch.
-    this.every(1000, () => {
-      if (this.isAdmin) void this.peer.emit('room.heartbeat', { roomId: this.state.room.id }).catch(() => {});
-    });
+    // Every member says how its player is doing, every second (the admin's report is its heartbeat too).
+    this.every(1000, () => this.report());
+    this.report();
   }
 
   /** After a reconnect: a new link and the room as it is now. */
@@ -126,7 +127,7 @@ export class FollowRunner {
       .sample()
       .then((s) => {
         this.sampling = false;
-        if (s) this.feed({ type: 'sample', plan, positionMs: s.positionMs, paused: s.paused, atMs: s.atMs + (bestOffset(this.clockEst)?.offsetMs ?? 0) });
+        if (s) this.feed({ type: 'sample', plan, positionMs: s.positionMs, paused: s.paused, atMs: s.atMs + (bestOffset(this.clockEst)?.offsetMs ?? 0), buffer: s.buffer });
       })
       .catch(() => (this.sampling = false));
   }
@@ -179,10 +180,18 @@ export class FollowRunner {
       case 'closed':
         for (const l of this.closedListeners) l(c.text);
         break;
+      case 'report':
+        this.report();
+        break;
       case 'log':
         this.log[c.level](c.text);
         break;
     }
+  }
+
+  private report(): void {
+    if (this.stopped || !this.player) return;
+    void this.peer.emit('room.presence', { roomId: this.state.room.id, report: reportFor(this.state) }).catch(() => {});
   }
 
   /** Stop the loops (the player is its owner's to stop). */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import chalk from 'chalk';
-import type { RoomState } from '../../net/messages.js';
+import type { MemberHealth, RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import { positionAt, clock, SPEED_RANGE, speedText } from '../shared/room.js';
 import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
@@ -11,7 +11,18 @@ import { watchRoom } from './watch.js';
 import { parseSeekTarget, seekPositionMs } from './seek-target.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
-  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching };
+  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released };
+}
+
+/** Each watching member's state from their latest report: playing / waiting / catching up / stalled. */
+function memberStates(r: RoomState, health: MemberHealth[]) {
+  return r.watching.map((user) => {
+    const h = health.find((m) => m.user.toLowerCase() === user.toLowerCase());
+    const released = r.released.some((u) => u.toLowerCase() === user.toLowerCase());
+    const waited = r.waitingFor.some((u) => u.toLowerCase() === user.toLowerCase());
+    const state = h?.state === 'stalled' ? 'stalled' : waited ? 'waiting' : released ? 'catching up' : (h?.state ?? 'unknown');
+    return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null };
+  });
 }
 
 export function registerRoomCommands(program: Command): void {
@@ -63,27 +74,38 @@ export function registerRoomCommands(program: Command): void {
     .option('--json', 'print [{"id","video","admin","members","paused","position"}]')
     .addHelpText('after', '\nExamples:\n  $ watchparty rooms\n  $ watchparty rooms --json | jq -r .[].id')
     .action(async (o: CommonOptions) => {
-      const { rooms } = await withSession(o, (s) => s.peer.request('rooms.list', {}));
+      const { rooms, health } = await withSession(o, async (s) => {
+        const { rooms } = await s.peer.request('rooms.list', {});
+        // Reports only for rooms someone has open (one request each).
+        const health = new Map<string, MemberHealth[]>();
+        for (const r of rooms.filter((x) => x.watching.length > 0).slice(0, 50)) health.set(r.id, (await s.peer.request('room.get', { roomId: r.id })).health);
+        return { rooms, health };
+      });
       if (o.json) {
-        out(JSON.stringify(rooms.map((r) => roomSummary(r))));
+        out(JSON.stringify(rooms.map((r) => ({ ...roomSummary(r), member_states: memberStates(r, health.get(r.id) ?? []) }))));
         return;
       }
       if (rooms.length === 0) out('no rooms: create one with "watchparty room create VIDEO --invite USERS"');
       for (const r of rooms) {
         const s = roomSummary(r);
-        out(`${r.id}  ${r.videoName}  admin ${r.admin}  ${r.paused ? 'paused' : 'playing'} at ${clock(s.position * 1000)}${r.speed !== 1 ? ` (${speedText(r.speed)})` : ''}  members ${r.members.join(', ')}${r.watching.length ? `  watching ${r.watching.join(', ')}` : ''}`);
+        out(`${r.id}  ${r.videoName}  admin ${r.admin}  ${r.paused ? 'paused' : 'playing'} at ${clock(s.position * 1000)}${r.speed !== 1 ? ` (${speedText(r.speed)})` : ''}  members ${r.members.join(', ')}${r.watching.length ? `  watching ${r.watching.join(', ')}` : ''}${r.waitingFor.length ? `  waiting for ${r.waitingFor.join(', ')}` : ''}`);
       }
     });
 
   common(program.command('control <roomId> <action> [value]'))
-    .description('play, pause, seek or set the speed of a room (admin only)')
+    .description('play, pause, seek, set the speed of, or stop waiting in a room (admin only)')
     .addHelpText(
       'after',
-      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5`,
+      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\ngo [USER]: while the room waits for members who are buffering, play on without them (or only USER).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5\n  $ watchparty control r-1a2b3c4d go bob        # stop waiting for bob`,
     )
     .action(async (roomId: string, action: string, value: string | undefined, o: CommonOptions) => {
-      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed') {
-        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME or speed RATE`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed' && action !== 'go') {
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME, speed RATE or go [USER]`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      }
+      if (action === 'go') {
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(value ? { user: value } : {}) }));
+        out(`${r.id}: ${r.paused ? 'paused' : 'playing'} at ${clock(positionAt(r, Date.now()))}; going on without ${r.released.join(', ') || 'nobody'}`);
+        return;
       }
       if (action === 'seek' && value === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs a time: seconds, a clock or a step (+10, -5)', { hint: 'e.g. watchparty control ROOM seek 90' });
       if (action === 'speed') {

@@ -6,7 +6,8 @@
  */
 import type { Logger } from '../../core/log.js';
 import { WatchpartyError } from '../../core/errors.js';
-import type { EventBody } from '../../net/messages.js';
+import type { EventBody, MemberHealth } from '../../net/messages.js';
+import { waitingText } from '../../player/buffer-health.js';
 import { positionAt } from '../../core/playback.js';
 import { startMpv, type MpvHandle } from '../../player/mpv-process.js';
 import { MpvPlayer } from '../../player/mpv-player.js';
@@ -42,6 +43,14 @@ export class RoomWatch {
   private peer: Peer | undefined;
   private stopped = false;
   private readonly closedListeners: ((text: string) => void)[] = [];
+  private healthNow: MemberHealth[] = [];
+  private readonly onHealth = (body: EventBody<'room.health'>) => {
+    if (this.stopped || body.roomId !== this.roomId) return;
+    this.healthNow = body.members;
+    const room = this.runner?.room;
+    // While the room waits, everyone sees for whom, and how far their buffer is.
+    if (room && room.waitingFor.length > 0) void this.player?.osd(waitingText(room.waitingFor, body.members));
+  };
   private readonly onRoomEvent = (body: RoomEventBody) => {
     if (this.stopped || body.room.id !== this.roomId) return;
     if (this.runner) this.runner.onEvent(body.event, body.room);
@@ -115,8 +124,15 @@ export class RoomWatch {
 
   private listen(peer: Peer): void {
     this.peer?.off('room.event', this.onRoomEvent);
+    this.peer?.off('room.health', this.onHealth);
     this.peer = peer;
     peer.on('room.event', this.onRoomEvent);
+    peer.on('room.health', this.onHealth);
+  }
+
+  /** Every watching member's latest report. */
+  get health(): MemberHealth[] {
+    return this.healthNow;
   }
 
   /** After a failover: the relay fetches from the new sub under mpv's same URL; rejoin where the room is now. */
@@ -162,6 +178,7 @@ export class RoomWatch {
     // Stop the follower first: a follower that heard its own leave would join again.
     this.runner?.stop();
     this.peer?.off('room.event', this.onRoomEvent);
+    this.peer?.off('room.health', this.onHealth);
     await this.player?.stop().catch(() => {});
     await this.relay?.close();
     if (leave && this.peer && !this.peer.closed) await this.peer.request('room.leave', { roomId: this.roomId }, { timeoutMs: 1000 }).catch(() => {});

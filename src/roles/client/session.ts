@@ -67,6 +67,7 @@ export class LiveClientSession implements ClientSession {
       leaveRoom: () => this.leaveRoom(),
       control: (a, ms) => this.control(a, ms),
       setSpeed: (rate) => this.setSpeed(rate),
+      goOn: () => this.goOn(),
       closeRoom: (id) => this.closeRoom(id),
       manageRoom: (action, users) => this.manageRoom(action, users),
       deleteVideo: (id) => this.deleteVideo(id),
@@ -326,7 +327,7 @@ export class LiveClientSession implements ClientSession {
         const room = watch.room;
         if (this.watch !== watch || !room) return;
         const st = watch.status();
-        this.set({ watching: { room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1 } });
+        this.set({ watching: { room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1, health: watch.health } });
       };
       update();
       this.watchTimer = setInterval(update, 250);
@@ -363,6 +364,16 @@ export class LiveClientSession implements ClientSession {
     try {
       const clamped = positionMs === undefined ? undefined : Math.max(0, Math.min(w.room.durationMs, Math.round(positionMs)));
       await this.requirePeer().request('room.control', { roomId: w.room.id, action, ...(clamped !== undefined ? { positionMs: clamped } : {}) });
+    } catch (err) {
+      this.toast(message(err), 'error');
+    }
+  }
+
+  private async goOn(): Promise<void> {
+    const w = this.snap.watching;
+    if (!w) return;
+    try {
+      await this.requirePeer().request('room.control', { roomId: w.room.id, action: 'go' });
     } catch (err) {
       this.toast(message(err), 'error');
     }

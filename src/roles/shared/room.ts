@@ -36,9 +36,13 @@ export interface Room {
   createdMs: number;
   /** When a member last opened or left it (rooms saved before this field have none). */
   watchedMs?: number;
+  /** Members the room waits for while they buffer (paused; it plays again once they are ready). */
+  waitingFor: string[];
+  /** Members the admin let go on without: catching up on their own, they do not hold the room. */
+  released: string[];
 }
 
-export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
+export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
 
 export type RoomInput =
   | { type: 'play' }
@@ -56,7 +60,18 @@ export type RoomInput =
   | { type: 'leave' }
   | { type: 'tick' }
   /** Central, for anyone allowed to delete the room's video (`by` need not be a member): close it. */
-  | { type: 'videoDeleted' };
+  | { type: 'videoDeleted' }
+  /** Admin: go on without these members (all the room waits for, when none are named). */
+  | { type: 'go'; users?: string[] }
+  /** Central, from the members' reports (roles/shared/readiness.ts): */
+  /** these members ran dry (or are still filling): the room waits for them. */
+  | { type: 'wait'; users: string[]; why: string }
+  /** everyone the room waited for is ready: play on together. */
+  | { type: 'ready' }
+  /** waited too long for these members: go on without them. */
+  | { type: 'release'; users: string[]; why: string }
+  /** a released member plays on the room's frame again. */
+  | { type: 'caughtUp'; user: string };
 
 export interface RoomEvent {
   roomId: string;
@@ -107,6 +122,8 @@ export function newRoom(p: { id: string; videoId: number; videoName: string; dur
     atMs: p.nowMs,
     speed: 1,
     seq: 1,
+    waitingFor: [],
+    released: [],
     adminPresent: false,
     adminSeenMs: p.nowMs,
     resumeWhenAdminBack: false,
@@ -124,9 +141,28 @@ function same(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/** Inputs central makes itself: no member check (`by` is who they are about, or the admin). */
+const CENTRAL_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['tick', 'videoDeleted', 'wait', 'ready', 'release', 'caughtUp']);
+
+/** The room without `user` watching, waited for or released (they left, or were removed). */
+function without(room: Room, user: string): Pick<Room, 'watching' | 'waitingFor' | 'released'> {
+  return { watching: room.watching.filter((w) => !same(w, user)), waitingFor: room.waitingFor.filter((w) => !same(w, user)), released: room.released.filter((w) => !same(w, user)) };
+}
+
+/** The last member the room waited for has gone: it plays on (when its admin is there). */
+function resumeIfNobodyLeft(room: Room, next: Room, here: number, nowMs: number, rules: RoomRules): { room: Room; tail: string } {
+  if (room.waitingFor.length === 0 || next.waitingFor.length > 0 || !room.paused || !room.adminPresent) return { room: next, tail: '' };
+  return { room: { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs }, tail: `: playing from ${clock(here)}` };
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.some((y) => same(x, y)));
+}
+
 /** Apply one input from `by` at central time `nowMs`. Throws NOT_MEMBER / NOT_ADMIN / ROOM_CLOSED. */
 export function step(room: Room, by: string, input: RoomInput, nowMs: number, rules: RoomRules = ROOM_RULES): { room: Room; events: RoomEvent[] } {
-  if (input.type !== 'tick' && input.type !== 'videoDeleted') {
+  const fromCentral = CENTRAL_INPUTS.has(input.type);
+  if (!fromCentral) {
     if (!isMember(room, by)) throw new WatchpartyError('NOT_MEMBER', `${by} is not a member of room ${room.id}`);
     if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} is closed`);
   } else if (room.closed || (input.type === 'tick' && !(room.adminPresent ? nowMs - room.adminSeenMs > rules.adminSilenceMs : room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs))) {
@@ -134,7 +170,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     return { room, events: [] };
   }
   const isAdmin = same(by, room.admin);
-  const controls = ['play', 'pause', 'seek', 'speed', 'close', 'invite', 'remove', 'handover'].includes(input.type);
+  const controls = ['play', 'pause', 'seek', 'speed', 'go', 'close', 'invite', 'remove', 'handover'].includes(input.type);
   if (controls && !isAdmin) throw new WatchpartyError('NOT_ADMIN', `only the admin (${room.admin}) controls this room`);
 
   let next: Room = { ...room };
@@ -143,9 +179,10 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     next = { ...next, seq: next.seq + 1 };
     events.push({ roomId: room.id, seq: next.seq, change, by, text });
   };
-  const here = positionAt(room, nowMs);
+  // Whole ms on the wire: at a speed other than 1 the position moves in fractions.
+  const here = Math.round(positionAt(room, nowMs));
   // Any control from the admin proves they are there.
-  if (isAdmin && input.type !== 'tick' && input.type !== 'leave') {
+  if (isAdmin && !fromCentral && input.type !== 'leave') {
     next.adminSeenMs = nowMs;
     if (!room.adminPresent && input.type !== 'heartbeat' && input.type !== 'join') next.adminPresent = true;
   }
@@ -153,11 +190,18 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
   switch (input.type) {
     case 'play':
       if (!room.paused) break;
-      next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs, resumeWhenAdminBack: true, adminPresent: true };
+      next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs, resumeWhenAdminBack: true, adminPresent: true, waitingFor: [] };
       emit('play', `${by} played at ${clock(here)}`);
       break;
     case 'pause':
-      if (room.paused) break;
+      if (room.paused) {
+        // Pausing a waiting room: it stays paused once everyone is ready.
+        if (room.waitingFor.length > 0) {
+          next = { ...next, waitingFor: [], resumeWhenAdminBack: false };
+          emit('pause', `${by} paused at ${clock(here)}`);
+        }
+        break;
+      }
       next = { ...next, paused: true, positionMs: here, atMs: nowMs, resumeWhenAdminBack: false };
       emit('pause', `${by} paused at ${clock(here)}`);
       break;
@@ -194,8 +238,10 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       if (same(input.user, room.admin)) throw new WatchpartyError('BAD_INPUT', 'the admin cannot be removed: hand the room over first (room admin ROOM USER), or close it');
       const gone = room.members.find((m) => same(m, input.user));
       if (!gone) throw new WatchpartyError('NOT_MEMBER', `${input.user} is not a member of room ${room.id}`);
-      next = { ...next, members: room.members.filter((m) => !same(m, gone)), watching: room.watching.filter((w) => !same(w, gone)) };
-      emit('member.removed', `${by} removed ${gone} from the room`);
+      next = { ...next, members: room.members.filter((m) => !same(m, gone)), ...without(room, gone) };
+      const resumed = resumeIfNobodyLeft(room, next, here, nowMs, rules);
+      next = resumed.room;
+      emit('member.removed', `${by} removed ${gone} from the room${resumed.tail}`);
       break;
     }
     case 'handover': {
@@ -231,10 +277,55 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       break;
     case 'leave':
       if (room.watching.some((w) => same(w, by))) {
-        next = { ...next, watching: room.watching.filter((w) => !same(w, by)), watchedMs: nowMs };
-        emit('member.left', `${by} left`);
+        next = { ...next, ...without(room, by), watchedMs: nowMs };
+        const resumed = resumeIfNobodyLeft(room, next, here, nowMs, rules);
+        next = resumed.room;
+        emit('member.left', `${by} left${resumed.tail}`);
       }
       break;
+    case 'go':
+    case 'release': {
+      const named = input.type === 'release' ? input.users : (input.users ?? room.waitingFor);
+      const users = room.watching.filter((w) => named.some((u) => same(u, w)) && !room.released.some((r) => same(r, w)));
+      if (users.length === 0) {
+        if (input.type === 'go') throw new WatchpartyError('BAD_INPUT', input.users ? `${input.users.join(', ')} ${input.users.length === 1 ? 'is' : 'are'} not holding the room` : 'the room is not waiting for anyone');
+        break;
+      }
+      const waitingFor = room.waitingFor.filter((w) => !users.some((u) => same(u, w)));
+      next = { ...next, released: [...room.released, ...users], waitingFor };
+      const who = users.join(', ');
+      const resumes = room.waitingFor.length > 0 && waitingFor.length === 0 && room.paused && room.adminPresent;
+      if (resumes) next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs };
+      const tail = resumes ? `: playing from ${clock(here)}` : '';
+      emit('released', input.type === 'go' ? `${by} went on without ${who}${tail}` : `going on without ${who} (${input.why})${tail}`);
+      break;
+    }
+    case 'wait': {
+      const users = room.watching.filter((w) => input.users.some((u) => same(u, w)));
+      if (users.length === 0 || room.closed) break;
+      if (!room.paused) {
+        next = { ...next, paused: true, positionMs: here, atMs: nowMs, waitingFor: users, resumeWhenAdminBack: true };
+      } else if (room.waitingFor.length > 0 && !sameSet(room.waitingFor, users)) {
+        next = { ...next, waitingFor: users };
+      } else break;
+      emit('waiting', `waiting for ${users.join(', ')} (${input.why}) at ${clock(next.positionMs)}`);
+      break;
+    }
+    case 'ready':
+      if (room.waitingFor.length === 0) break;
+      next = { ...next, waitingFor: [] };
+      if (room.adminPresent && room.paused) {
+        next = { ...next, paused: false, positionMs: here, atMs: nowMs + rules.startLeadMs };
+        emit('ready', `everyone is ready: playing from ${clock(here)}`);
+      } else emit('ready', 'everyone is ready');
+      break;
+    case 'caughtUp': {
+      const user = room.released.find((r) => same(r, input.user));
+      if (!user) break;
+      next = { ...next, released: room.released.filter((r) => !same(r, user)) };
+      emit('caught.up', `${user} caught up`);
+      break;
+    }
     case 'tick':
       if (room.adminPresent && nowMs - room.adminSeenMs > rules.adminSilenceMs) {
         next = { ...next, adminPresent: false };

@@ -91,6 +91,9 @@ export class ClientSessions {
     peer.on('room.heartbeat', (body) => {
       if (conn.session && this.sub.central) void this.sub.central.emit('room.heartbeat', { ...body, user: conn.session.user } as never);
     });
+    peer.on('room.presence', (body) => {
+      if (conn.session && this.sub.central) void this.sub.central.emit('room.presence', { ...body, user: conn.session.user } as never);
+    });
     peer.handle('auth.logout', async () => {
       const { token, user } = this.sessionOf(conn);
       conn.loggingOut = true;
@@ -142,6 +145,12 @@ export class ClientSessions {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
       for (const [peer, c] of this.conns) {
         if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room });
+      }
+    });
+    central.on('room.health', (body) => {
+      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
+      for (const [peer, c] of this.conns) {
+        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.health', { roomId: body.roomId, members: body.members });
       }
     });
     central.on('session.revoked', (body) => {

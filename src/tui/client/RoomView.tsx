@@ -9,6 +9,7 @@ import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { positionLine, signedMs } from './progress.js';
 import { line } from '../width.js';
 import { speedText } from '../../core/playback.js';
+import { memberLine, waitingText } from '../../player/buffer-health.js';
 
 /** Lines the view always uses before the member list (name, admin, state, bar, sync, members title). */
 const FIXED_LINES = 6;
@@ -64,8 +65,11 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
         {line(admin, inner)}
       </Text>
       <Text color={room.closed ? 'red' : room.paused ? 'yellow' : 'green'} wrap="truncate-end">
-        {room.closed ? '✕ closed by the admin' : room.paused ? '⏸ paused' : '▶ playing'}
-        {!room.closed && room.speed !== 1 ? ` · ${speedText(room.speed)}` : ''}
+        {line(
+          (room.closed ? '✕ closed by the admin' : room.waitingFor.length > 0 ? `⏳ ${waitingText(room.waitingFor, watch.health)}` : room.paused ? '⏸ paused' : '▶ playing') +
+            (!room.closed && room.speed !== 1 ? ` · ${speedText(room.speed)}` : ''),
+          inner,
+        )}
       </Text>
       <Text wrap="truncate-end">{positionLine(watch.expectedMs, room.durationMs, inner)}</Text>
       <Text dimColor wrap="truncate-end">
@@ -76,9 +80,13 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
       </Text>
       {shown.map((m) => {
         const present = room.watching.some((w) => same(w, m));
+        const report = watch.health.find((h) => same(h.user, m));
+        const waitedFor = room.waitingFor.some((w) => same(w, m));
+        const released = room.released.some((r) => same(r, m));
+        const state = !present ? 'away' : report ? memberLine(report, released) : released ? 'catching up' : 'watching';
         return (
-          <Text key={m} color={present ? 'green' : undefined} dimColor={!present} wrap="truncate-end">
-            {line(`${present ? '●' : '○'} ${m}${same(m, room.admin) ? ' (admin)' : ''} — ${present ? 'watching' : 'away'}`, inner)}
+          <Text key={m} color={waitedFor ? 'yellow' : present ? 'green' : undefined} dimColor={!present} wrap="truncate-end">
+            {line(`${present ? '●' : '○'} ${m}${same(m, room.admin) ? ' (admin)' : ''} — ${state}${waitedFor ? ' · the room waits' : ''}`, inner)}
           </Text>
         );
       })}

@@ -135,6 +135,11 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         const base = arrowSeekBase(watching.expectedMs, lastArrowSeek.current, now);
         lastArrowSeek.current = { toMs: seekTo(base + (key.rightArrow ? SEEK_STEP_MS : -SEEK_STEP_MS)), atMs: now };
       }
+    } else if (input === 'o') {
+      if (adminOnly() && watching) {
+        if (watching.room.waitingFor.length === 0) setNotice('the room is not waiting for anyone');
+        else void actions.goOn();
+      }
     } else if (input === '[' || input === ']') {
       if (adminOnly() && watching) void actions.setSpeed(stepSpeed(watching.room.speed, input === ']' ? 1 : -1));
     } else if (input === 'g') {
@@ -181,7 +186,7 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
   const hints = !watching
     ? '↑↓ pick a room · Enter open it in mpv · x close (admin)'
     : watching.isAdmin
-      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · [ ] speed · g go to · x close · l leave'
+      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · [ ] speed · o go on without · g go to · x close · l leave'
       : `↑↓ Enter open · l leave · only the admin (${watching.room.admin}) controls playback`;
 
   return (

@@ -1,0 +1,50 @@
+/**
+ * Central's memory of how each watching member's player is doing (their latest `room.presence`
+ * reports). Kept out of the room's saved state: reports come every second, and a room is written to
+ * disk only when it really changes.
+ */
+import type { MemberHealth, MemberReport } from '../../net/messages.js';
+import type { HealthEntry } from '../shared/readiness.js';
+
+export class HealthBook {
+  private readonly rooms = new Map<string, Map<string, HealthEntry>>();
+  /** Rooms whose reports changed since they were last sent out. */
+  private readonly dirty = new Set<string>();
+
+  record(roomId: string, user: string, report: MemberReport, nowMs: number): void {
+    let members = this.rooms.get(roomId);
+    if (!members) this.rooms.set(roomId, (members = new Map()));
+    members.set(user.toLowerCase(), { ...report, atMs: nowMs });
+    this.dirty.add(roomId);
+  }
+
+  of(roomId: string): ReadonlyMap<string, HealthEntry> {
+    return this.rooms.get(roomId) ?? new Map();
+  }
+
+  /** Forget a member's reports (they left), or a whole room's (it closed). */
+  forget(roomId: string, user?: string): void {
+    if (user === undefined) this.rooms.delete(roomId);
+    else if (this.rooms.get(roomId)?.delete(user.toLowerCase())) this.dirty.add(roomId);
+  }
+
+  /** The reports of `watching`, as the room shows them (names as the room spells them). */
+  view(roomId: string, watching: readonly string[], nowMs: number): MemberHealth[] {
+    const members = this.of(roomId);
+    const out: MemberHealth[] = [];
+    for (const user of watching) {
+      const h = members.get(user.toLowerCase());
+      if (!h) continue;
+      const { atMs, ...report } = h;
+      out.push({ ...report, user, ageMs: Math.max(0, Math.round(nowMs - atMs)) });
+    }
+    return out;
+  }
+
+  /** Rooms to send out now (each once until its reports change again). */
+  takeDirty(): string[] {
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    return ids;
+  }
+}

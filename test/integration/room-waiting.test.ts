@@ -1,0 +1,80 @@
+/**
+ * A room waits for a member whose link is slower than the video (real processes, headless mpv, bob's
+ * sub reached through a bandwidth-capping proxy, as a home link would be): when bob runs dry the room
+ * pauses for everyone on one frame, plays on together once he has refilled, and the admin can go on
+ * without him.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { run, runToEnd, startCentral, startSub, tempDir } from '../helpers/spawn-role.js';
+import { makeClip } from '../helpers/make-clip.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { lastStatus as last } from '../helpers/watch-status.js';
+import { startDelayProxy, type DelayProxy } from '../../bench/delay-proxy.js';
+
+let proxy: DelayProxy | undefined;
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+interface RoomJson {
+  id: string;
+  paused: boolean;
+  waiting_for: string[];
+  released: string[];
+  member_states: { user: string; state: string; buffered_ms: number | null }[];
+}
+
+it('waits for a member who runs dry, resumes together, and goes on without them when the admin says so', async () => {
+  const central = await startCentral({ heartbeat: 1 });
+  await startSub(central);
+  const home = tempDir('wp-home-');
+  const target = (p: string) => ['--host', '127.0.0.1', '--port', String(central.port), '--profile', p];
+  const cli = (p: string, args: string[], input?: string) => runToEnd([...args, ...target(p)], { env: { WATCHPARTY_HOME: home }, ...(input !== undefined ? { input } : {}) });
+  expect((await cli('ann', ['register', 'ann', '--password-stdin'], 'pw-ann\n')).code).toBe(0);
+  // bob's sub is reached through a link capped at ~70 % of the clip's rate (64×48 raw video ≈ 131 kB/s).
+  const slow = await startSub(central, { extraArgs: ['--advertise', '127.0.0.3'] });
+  proxy = await startDelayProxy({ listenHost: '127.0.0.3', targetHost: '127.0.0.1', port: slow.port, delayMs: 5, jitterMs: 0, downBps: 90_000 });
+  const reg = await cli('bob', ['register', 'bob', '--password-stdin', '--json'], 'pw-bob\n');
+  expect(JSON.parse(reg.stdout).subId).toBe(slow.subId);
+
+  const clip = makeClip(tempDir('wp-clip-'), { seconds: 120, width: 64, height: 48, name: 'movie.mkv' });
+  expect((await cli('ann', ['upload', clip])).code).toBe(0);
+  await waitFor(async () => JSON.parse((await cli('ann', ['videos', '--json'])).stdout)[0]?.replicas === 2, { timeoutMs: 20_000, what: 'replicas' });
+  const created = await cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'bob', '--json']);
+  const roomId = (JSON.parse(created.stdout) as { id: string }).id;
+  const env = { env: { WATCHPARTY_HOME: home } };
+  const ann = run(['watch', roomId, '--headless', ...target('ann')], env);
+  const bob = run(['watch', roomId, '--headless', ...target('bob')], env);
+  await ann.waitFor(/"paused":true/, 20_000);
+  await bob.waitFor(/"paused":true/, 30_000);
+  const room = async () => (JSON.parse((await cli('ann', ['rooms', '--json'])).stdout) as RoomJson[]).find((r) => r.id === roomId)!;
+
+  expect((await cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+  // bob runs dry: the room waits for him, and ann's player is paused with it.
+  const waiting = await waitFor(async () => {
+    const r = await room();
+    return r.waiting_for.includes('bob') && r.paused ? r : undefined;
+  }, { timeoutMs: 40_000, intervalMs: 250, what: 'the room waiting for bob' });
+  expect(waiting.member_states.find((m) => m.user === 'bob')?.state).toMatch(/waiting|stalled/);
+  await waitFor(() => last(ann)?.paused === true, { timeoutMs: 5000, what: "ann's player paused by the wait" });
+  // He refills, and the room plays on together, in sync.
+  await waitFor(async () => {
+    const r = await room();
+    const a = last(ann);
+    const b = last(bob);
+    return r.waiting_for.length === 0 && !r.paused && a && b && !a.paused && !b.paused && Math.abs(a.error_ms) < 80 && Math.abs(b.error_ms) < 80;
+  }, { timeoutMs: 40_000, intervalMs: 250, what: 'the room playing on together' });
+
+  // The next time he runs dry, the admin goes on without him.
+  await waitFor(async () => (await room()).waiting_for.includes('bob'), { timeoutMs: 60_000, intervalMs: 250, what: 'the room waiting for bob again' });
+  const go = await cli('ann', ['control', roomId, 'go']);
+  expect(go.code, go.output).toBe(0);
+  expect(go.stdout).toMatch(/going on without bob/);
+  const after = await room();
+  expect(after).toMatchObject({ paused: false, waiting_for: [], released: ['bob'] });
+  await waitFor(() => last(ann)?.paused === false, { timeoutMs: 5000, what: 'ann playing on' });
+  const noWait = await cli('ann', ['control', roomId, 'go']);
+  expect(noWait.code).not.toBe(0);
+  expect(noWait.stderr).toMatch(/not waiting for anyone/);
+}, 240_000);
