@@ -3,7 +3,9 @@
  * forwards to `targetHost:port`, and delays every chunk in each direction by `delayMs ± jitterMs`
  * while keeping byte order (a chunk never overtakes the one before it). With `downBps`, the direction
  * towards the client is also capped to that many bytes per second, shared by every connection (one
- * home link), with back-pressure: the proxy holds at most ~256 KiB, the rest waits in the sender.
+ * home link), with back-pressure: each connection queues about a quarter second of the link (a home
+ * router's buffer; more would be bufferbloat that delays every other flow by seconds), the rest waits
+ * in the sender, and bytes are released in slices of at most 8 KiB, as a link would serialise them.
  * Loopback only.
  */
 import net from 'node:net';
@@ -26,13 +28,14 @@ export function startDelayProxy(opts: { listenHost: string; targetHost: string; 
     let queuedBytes = 0;
     let lastRelease = 0;
     let timer: NodeJS.Timeout | undefined;
+    const highWater = capBps ? Math.max(16 * 1024, capBps / 4) : 256 * 1024;
     const drain = () => {
       timer = undefined;
       const now = performance.now();
       while (queue.length > 0 && queue[0]!.release <= now + 0.5) {
         const { chunk } = queue.shift()!;
         queuedBytes -= chunk?.length ?? 0;
-        if (queuedBytes < 128 * 1024 && from.isPaused()) from.resume();
+        if (queuedBytes < highWater / 2 && from.isPaused()) from.resume();
         if (to.destroyed) continue;
         if (chunk === null) to.end();
         else to.write(chunk);
@@ -45,13 +48,17 @@ export function startDelayProxy(opts: { listenHost: string; targetHost: string; 
         release = Math.max(release, linkFreeAt) + (chunk.length * 1000) / capBps;
         linkFreeAt = release;
         queuedBytes += chunk.length;
-        if (queuedBytes > 256 * 1024) from.pause();
+        if (queuedBytes > highWater) from.pause();
       }
       lastRelease = release;
       queue.push({ release, chunk });
       if (!timer) timer = setTimeout(drain, Math.max(0, queue[0]!.release - performance.now()));
     };
-    from.on('data', (chunk: Buffer) => enqueue(chunk));
+    const SLICE = 8 * 1024;
+    from.on('data', (chunk: Buffer) => {
+      if (!capBps || chunk.length <= SLICE) return enqueue(chunk);
+      for (let at = 0; at < chunk.length; at += SLICE) enqueue(chunk.subarray(at, at + SLICE));
+    });
     from.on('end', () => enqueue(null));
     from.on('error', () => to.destroy());
     from.on('close', () => {
