@@ -28,8 +28,10 @@ export interface Report {
 }
 
 /** The report for a follower in `phase` with `buffer`, playing a room that is `paused` or not. */
+// 'holding' is paused, only checking the frame: reporting it as a seek would make a waiting room
+// count us as not ready on every event it sends, and each change of whom it waits for is another event.
 export function reportOf(phase: string, roomPaused: boolean, buffer: BufferState, offsetMs: number | undefined): Report {
-  const state: ReportState = phase === 'loading' ? 'loading' : phase === 'seeking' || phase === 'holding' ? 'seeking' : buffer.stalled ? 'stalled' : roomPaused || phase === 'armed' ? 'paused' : 'playing';
+  const state: ReportState = phase === 'loading' ? 'loading' : phase === 'seeking' ? 'seeking' : buffer.stalled || phase === 'behind' ? 'stalled' : roomPaused || phase === 'armed' ? 'paused' : 'playing';
   return {
     state,
     bufferedMs: Math.max(0, Math.round(buffer.bufferedMs)),

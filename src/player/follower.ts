@@ -9,6 +9,9 @@
  *   seeking  an exact seek is on its way; what follows is a hold or a scheduled start
  *   armed    on the start frame, paused, waiting for the room's start instant (one wake timer)
  *   steady   following: samples correct small drifts by speed, large ones by a new scheduled start
+ *   behind   the player cannot reach the playing room's frame in time (a seek slower than any lead, on
+ *            a slow link): paused, reported as buffering, until the room waits for us or goes on
+ *            without us; chasing a moving frame with seeks further ahead would never end
  *   closed   the room closed or removed us; nothing more happens
  *
  * Echo suppression is one mechanism: every pause or seek we order is recorded as an expected echo, and
@@ -42,6 +45,7 @@ export type Phase =
   | { name: 'seeking'; toMs: number; sentMs: number; then: { startAtMs: number } | 'hold' }
   | { name: 'armed'; startAtMs: number }
   | { name: 'steady'; settleUntilMs: number }
+  | { name: 'behind'; sinceMs: number }
   | { name: 'closed' };
 
 /** A player change we ordered and expect to see reported back. */
@@ -70,9 +74,11 @@ export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
   /** Since when the player has been seeking (undefined: it is not); its samples mean nothing meanwhile. */
   playerSeekingSinceMs: number | undefined;
   /** The latest sample against the room, for status lines. */
-  last: { positionMs: number; expectedMs: number; errorMs: number };
+  last: { positionMs: number; expectedMs: number; errorMs: number; atMs: number };
   /** The player's buffer as last sampled. */
   buffer: BufferState;
+  /** Where the last hold seek was sent and where the player landed (a whole frame near it). */
+  landed: { targetMs: number; positionMs: number | undefined } | undefined;
 }
 
 export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
@@ -122,6 +128,10 @@ export interface Step<R extends FollowedRoom = FollowedRoom> {
 /** How long an ordered change may take to be reported back, and a seek's timeout. */
 const ECHO_MS = 1000;
 const SEEK_ECHO_MS = 3000;
+/** How far from its target a seek may land (a player shows whole frames: at 12 fps, 83 ms). */
+const LANDING_MS = 100;
+/** How long we stay behind when the room neither waits nor releases us (an older central): then try again. */
+const BEHIND_RETRY_MS = 10_000;
 /** A seek landed where we asked if the player reports a position this close (a frame is 40 ms). */
 const SEEK_MATCH_MS = 100;
 /** After loading, the player's own changes are ignored this long. */
@@ -146,8 +156,9 @@ export function newFollower<R extends FollowedRoom>(user: string, room: R): Foll
     rejoining: false,
     fetchingSnapshot: false,
     playerSeekingSinceMs: undefined,
-    last: { positionMs: 0, expectedMs: 0, errorMs: 0 },
+    last: { positionMs: 0, expectedMs: 0, errorMs: 0, atMs: Number.NEGATIVE_INFINITY },
     buffer: EMPTY_BUFFER,
+    landed: undefined,
   };
 }
 
@@ -255,6 +266,11 @@ function apply<R extends FollowedRoom>(s: FollowerState<R>, room: R, force: bool
   }
   // Membership and presence changes carry the same playback: nothing to redo.
   const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && (prev.speed ?? 1) === (room.speed ?? 1);
+  // Behind a room that went on without us: from now on we play on our own buffer.
+  if (state.phase.name === 'behind' && isReleased(state) && !room.paused) {
+    const next = unpause(state, nowMs);
+    return { state: next.state, commands: [...commands, { kind: 'wake', atMs: undefined }, ...next.commands] };
+  }
   if ((samePlayback && !force) || state.phase.name === 'loading') return { state, commands };
   const next = plan(state, nowMs, `#${room.seq}`);
   return { state: next.state, commands: [...commands, ...next.commands] };
@@ -272,7 +288,12 @@ function plan<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: s
     commands.push({ kind: 'sample', plan: planNo });
     return { state: { ...state, phase: { name: 'holding' } }, commands };
   }
-  const planned = planStart(room, nowMs, startLeadFor(state.seekCostMs));
+  // Paused on the very frame the room starts from (a play from pause, the admin's own key): nothing to
+  // seek, only the instant to wait for. This is what lets a room's lead be a few tens of ms.
+  const aligned = s.phase.name === 'steady' && s.playerPaused === true && nowMs - s.last.atMs <= 300 && !holdNeedsSeek(s, s.last.positionMs) && room.atMs > nowMs;
+  if (aligned) return { state: { ...state, phase: { name: 'armed', startAtMs: room.atMs } }, commands: [...commands, { kind: 'wake', atMs: room.atMs }] };
+  // The room's own instant when a seek fits before it (with a margin), else one a lead from now.
+  const planned = planStart(room, nowMs, startLeadFor(state.seekCostMs), state.seekCostMs + 20);
   const toMs = Math.max(0, planned.seekToMs - state.startBiasMs);
   return seek(state, commands, toMs, { startAtMs: planned.startAtCentralMs }, nowMs);
 }
@@ -303,14 +324,19 @@ function onSample<R extends FollowedRoom>(s0: FollowerState<R>, x: { plan: numbe
   if (x.plan !== s.plan || playerSeeking(s, nowMs)) return { state: s, commands: [] };
   const expectedMs = positionAt(s.room, x.atMs);
   const errorMs = x.positionMs - expectedMs;
-  let state: FollowerState<R> = { ...s, last: { positionMs: x.positionMs, expectedMs, errorMs } };
+  let state: FollowerState<R> = { ...s, last: { positionMs: x.positionMs, expectedMs, errorMs, atMs: x.atMs } };
+  // Holding a paused frame while the player is still busy (a slow seek, a stall): wait for it, for a
+  // new seek now would only start the slow one over.
+  if ((s.phase.name === 'holding' || (s.phase.name === 'steady' && s.room.paused)) && s.buffer.stalled) return { state, commands: [] };
+  // The first sample after a hold seek: where the player landed is the room's frame for this player.
+  if (state.landed && state.landed.positionMs === undefined && Math.abs(x.positionMs - state.landed.targetMs) <= LANDING_MS) state = { ...state, landed: { ...state.landed, positionMs: x.positionMs } };
   if (s.phase.name === 'holding') {
-    if (!pausedNeedsSeek(x.positionMs, s.room.positionMs)) return { state: { ...state, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [] };
+    if (!holdNeedsSeek(state, x.positionMs)) return { state: { ...state, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [] };
     return seek(state, [], s.room.positionMs, 'hold', nowMs);
   }
   if (s.phase.name !== 'steady' || nowMs < s.phase.settleUntilMs) return { state, commands: [] };
   if (s.room.paused) {
-    if (pausedNeedsSeek(x.positionMs, s.room.positionMs) || !x.paused) return plan(state, nowMs, 'paused drift');
+    if (holdNeedsSeek(state, x.positionMs) || !x.paused) return plan(state, nowMs, 'paused drift');
     return { state, commands: [] };
   }
   const commands: FollowerCommand[] = [];
@@ -349,19 +375,41 @@ function onSeeked<R extends FollowedRoom>(s: FollowerState<R>, positionMs: numbe
 }
 
 function seekDone<R extends FollowedRoom>(s: FollowerState<R>, phase: Extract<Phase, { name: 'seeking' }>, nowMs: number): Step<R> {
-  if (phase.then === 'hold') return { state: { ...s, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [{ kind: 'wake', atMs: undefined }] };
+  if (phase.then === 'hold') return { state: { ...s, landed: { targetMs: phase.toMs, positionMs: undefined }, phase: { name: 'steady', settleUntilMs: nowMs + SYNC.settleMs } }, commands: [{ kind: 'wake', atMs: undefined }] };
   const state = { ...s, seekCostMs: 0.7 * s.seekCostMs + 0.3 * (nowMs - phase.sentMs) };
   const waitMs = phase.then.startAtMs - nowMs;
-  // The seek took longer than planned: plan again from where the room is now.
+  // The seek took longer than planned: plan again from where the room is now, unless no lead is long
+  // enough for this player (then a new plan would only be missed again).
   if (waitMs < -SYNC.resyncIfOffByMs) {
-    const next = plan(state, nowMs, `start missed by ${(-waitMs).toFixed(0)} ms`);
-    return next;
+    if (nowMs - phase.sentMs > startLeadFor(Number.POSITIVE_INFINITY)) return fallBehind(state, nowMs, `a seek took ${(nowMs - phase.sentMs).toFixed(0)} ms`);
+    return plan(state, nowMs, `start missed by ${(-waitMs).toFixed(0)} ms`);
   }
   if (waitMs <= 0) {
     const next = unpause(state, nowMs);
     return { state: next.state, commands: [{ kind: 'wake', atMs: undefined }, ...next.commands] };
   }
   return { state: { ...state, phase: { name: 'armed', startAtMs: phase.then.startAtMs } }, commands: [{ kind: 'wake', atMs: phase.then.startAtMs }] };
+}
+
+/**
+ * Whether the paused player must seek to show the room's frame: not when it shows where a seek to that
+ * frame landed (an exact seek lands on a whole frame; seeking again would land there again, forever).
+ */
+function holdNeedsSeek(s: FollowerState, positionMs: number): boolean {
+  if (!pausedNeedsSeek(positionMs, s.room.positionMs)) return false;
+  const l = s.landed;
+  return !(l && l.positionMs !== undefined && l.targetMs === s.room.positionMs && !pausedNeedsSeek(positionMs, l.positionMs));
+}
+
+/** The player cannot reach the playing room in time: stay paused and let the room know (it will wait). */
+function fallBehind<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: string): Step<R> {
+  if (isReleased(s)) {
+    const next = unpause(s, nowMs);
+    return { state: next.state, commands: [{ kind: 'log', level: 'info', text: `${why}; released, playing on our own buffer` }, ...next.commands] };
+  }
+  const commands: FollowerCommand[] = [{ kind: 'log', level: 'info', text: `behind the room (${why}): asking it to wait` }, { kind: 'wake', atMs: nowMs + BEHIND_RETRY_MS }];
+  const state = order(s, commands, { kind: 'pause', value: true }, nowMs);
+  return { state: { ...state, phase: { name: 'behind', sinceMs: nowMs } }, commands };
 }
 
 function unpause<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number): Step<R> {
@@ -378,10 +426,12 @@ function onWake<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number): Ste
     return unpause(s, nowMs);
   }
   if (p.name === 'seeking') {
-    // The player never reported the seek's end: go on as if it had.
-    const next = seekDone(s, p, nowMs);
-    return { state: next.state, commands: [{ kind: 'log', level: 'warn', text: `the player did not report the end of a seek to ${p.toMs} ms within ${SEEK_ECHO_MS} ms` }, ...next.commands] };
+    // The player never reported the seek's end. Holding a paused frame: go on as if it had (a sample
+    // will tell). Starting with a playing room: we are behind it.
+    const next = p.then === 'hold' ? seekDone(s, p, nowMs) : fallBehind(s, nowMs, `no end of a seek within ${SEEK_ECHO_MS} ms`);
+    return { state: next.state, commands: [{ kind: 'log', level: 'warn', text: `the player did not report the end of a seek to ${p.toMs.toFixed(0)} ms within ${SEEK_ECHO_MS} ms` }, ...next.commands] };
   }
+  if (p.name === 'behind') return plan(s, nowMs, 'still behind; trying again');
   return { state: s, commands: [] };
 }
 

@@ -114,13 +114,16 @@ export class MpvPlayer implements Player {
     const t0 = now();
     // audio-pts moves continuously (even with --ao=null); playback-time moves in whole frames, so it
     // is only the fallback for videos without sound (or before the audio is decoded).
-    const [audio, frame, paused, stalled, cache] = await Promise.all([
+    const [audio, frame, paused, forCache, seeking, cache] = await Promise.all([
       this.get<number | null>('audio-pts', null),
       this.get<number | null>('playback-time', null),
       this.get<boolean>('pause', true),
       this.get<boolean>('paused-for-cache', false),
+      this.get<boolean>('seeking', false),
       this.get<CacheState | null>('demuxer-cache-state', null),
     ]);
+    // A seek still under way when sampled is waiting for bytes too (on a slow link, seconds).
+    const stalled = forCache || seeking;
     // Paused, the shown frame is what counts (audio-pts can sit a few frames away after an exact seek).
     const pos = paused ? (frame ?? audio) : (audio ?? frame);
     if (pos === null) return undefined;

@@ -64,8 +64,14 @@ export function steadyAction(errorMs: number, speed: number, sync: SyncConfig = 
  * Plan a scheduled start for a playing room: seek to `seekToMs` (paused), then unpause when central's
  * clock reads `startAtCentralMs`. Uses the room's own start time when it is still far enough ahead.
  */
-export function planStart(room: { positionMs: number; atMs: number; durationMs: number; speed?: number }, centralNowMs: number, leadMs: number = SYNC.startLeadMs): { seekToMs: number; startAtCentralMs: number } {
-  if (room.atMs - centralNowMs >= leadMs * 0.5) return { seekToMs: room.positionMs, startAtCentralMs: room.atMs };
+export function planStart(
+  room: { positionMs: number; atMs: number; durationMs: number; speed?: number },
+  centralNowMs: number,
+  leadMs: number = SYNC.startLeadMs,
+  /** How much time before the room's own instant is enough to seek and start on it. */
+  needMs: number = leadMs * 0.5,
+): { seekToMs: number; startAtCentralMs: number } {
+  if (room.atMs - centralNowMs >= needMs) return { seekToMs: room.positionMs, startAtCentralMs: room.atMs };
   const startAt = centralNowMs + leadMs;
   const seekTo = Math.min(room.durationMs, room.positionMs + (startAt - room.atMs) * (room.speed ?? 1));
   return { seekToMs: seekTo, startAtCentralMs: startAt };

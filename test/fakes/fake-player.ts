@@ -13,6 +13,8 @@ export interface FakePlayerOptions {
   eventDelayMs?: number;
   /** The player's clock runs this much fast (ms of video per ms of real time − 1), to test drift. */
   drift?: number;
+  /** Frames this long: an exact seek lands on the first frame at or after its target (as mpv's does). */
+  frameMs?: number;
 }
 
 /** The model: where the fake player is at virtual time `t`. */
@@ -91,6 +93,9 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
   const queue: Scheduled<R>[] = [];
   let order = 0;
   let wakeToken = 0;
+  /** Like mpv, a player still seeking (into bytes that have not arrived) samples as stalled. */
+  let seeksInFlight = 0;
+  const sampledBuffer = (): BufferState => (seeksInFlight > 0 ? { ...player.buffer, stalled: true } : player.buffer);
   const schedule = (atMs: number, fire: Scheduled<R>['fire']) => queue.push({ atMs, order: order++, fire });
   const trace: Trace<R> = {
     state: newFollower(user, room),
@@ -125,7 +130,7 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
           trace.nowMs = nextTick;
           const t = nextTick;
           nextTick += SYNC.tickMs;
-          if (wantsSample(trace.state, t)) feed({ type: 'sample', plan: trace.state.plan, positionMs: player.positionAt(t), paused: player.paused, atMs: t, buffer: player.buffer });
+          if (wantsSample(trace.state, t)) feed({ type: 'sample', plan: trace.state.plan, positionMs: player.positionAt(t), paused: player.paused, atMs: t, buffer: sampledBuffer() });
           continue;
         }
         if (!next || next.atMs > untilMs) break;
@@ -158,10 +163,13 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
         }
         break;
       case 'seek':
+        seeksInFlight++;
         schedule(t + eventDelayMs, () => ({ type: 'seeking' }));
         schedule(t + seekCostMs, () => {
-          player.jump(c.toMs, t + seekCostMs);
-          return { type: 'seeked', positionMs: c.toMs };
+          seeksInFlight--;
+          const landed = opts.frameMs ? Math.ceil(c.toMs / opts.frameMs) * opts.frameMs : c.toMs;
+          player.jump(landed, t + seekCostMs);
+          return { type: 'seeked', positionMs: landed };
         });
         break;
       case 'speed':
@@ -177,7 +185,7 @@ export function simulate<R extends FollowedRoom>(user: string, room: R, opts: Fa
       }
       case 'sample': {
         const plan = c.plan;
-        schedule(t + 1, () => ({ type: 'sample', plan, positionMs: player.positionAt(t + 1), paused: player.paused, atMs: t + 1, buffer: player.buffer }));
+        schedule(t + 1, () => ({ type: 'sample', plan, positionMs: player.positionAt(t + 1), paused: player.paused, atMs: t + 1, buffer: sampledBuffer() }));
         break;
       }
       default:

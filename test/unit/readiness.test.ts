@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newRoom, step, type Room, type RoomInput } from '../../src/roles/shared/room.js';
-import { isReady, READINESS, readinessInput, type HealthEntry } from '../../src/roles/shared/readiness.js';
+import { isReady, READINESS, readinessInput, startLead, type HealthEntry } from '../../src/roles/shared/readiness.js';
 import { thrown } from '../helpers/thrown.js';
 
 const T0 = 1_700_000_000_000;
@@ -55,6 +55,14 @@ describe('readiness: when a waiting room plays on', () => {
   it('someone else running dry while it waits joins the wait', () => {
     const at = T0 + 12_000;
     expect(readinessInput(waiting(), book({ bob: h({ state: 'paused', bufferedMs: 500, atMs: at }), cy: h({ state: 'paused', bufferedMs: 100, atMs: at }) }), at)).toEqual({ type: 'wait', users: ['bob', 'cy'], why: 'buffering' });
+  });
+
+  it('a member only seeking onto the wait frame holds the start but does not change whom the room waits for', () => {
+    const at = T0 + 12_000;
+    // ann seeks (her buffer is full): not news while bob is still short, and no start until she is paused.
+    expect(readinessInput(waiting(), book({ ann: h({ state: 'seeking', atMs: at }), bob: h({ state: 'paused', bufferedMs: 500, atMs: at }) }), at)).toBeUndefined();
+    expect(readinessInput(waiting(), book({ ann: h({ state: 'seeking', atMs: at }), bob: h({ state: 'paused', atMs: at }) }), at)).toBeUndefined();
+    expect(readinessInput(waiting(), book({ ann: h({ state: 'paused', atMs: at }), bob: h({ state: 'paused', atMs: at }) }), at)).toEqual({ type: 'ready' });
   });
 
   it('a wait is bounded: after maxWaitMs it goes on without the members still filling', () => {
@@ -123,5 +131,22 @@ describe('room: the waiting inputs', () => {
   it('a repeated wait for the same members says nothing new', () => {
     const waited = apply(playing(), 'bob', { type: 'wait', users: ['bob'], why: 'b' }, T0 + 10_000).room;
     expect(apply(waited, 'bob', { type: 'wait', users: ['bob'], why: 'b' }, T0 + 10_500).events).toEqual([]);
+  });
+});
+
+describe('readiness: the start lead', () => {
+  const at = T0 + 10_000;
+  it('follows the slowest holder: half its round trip plus its seek cost, with a margin', () => {
+    const lead = startLead(playing(), book({ ann: h({ rttMs: 2, seekCostMs: 40, atMs: at }), bob: h({ rttMs: 80, seekCostMs: 90, atMs: at }), cy: h({ rttMs: 1, seekCostMs: 20, atMs: at }) }), at, 400);
+    expect(lead).toBe(40 + 90 + READINESS.leadMarginMs);
+  });
+  it('is never below the floor, nor above the cap', () => {
+    const tiny = book({ ann: h({ rttMs: 0.5, seekCostMs: 5, atMs: at }), bob: h({ rttMs: 0.5, seekCostMs: 5, atMs: at }), cy: h({ rttMs: 0.5, seekCostMs: 5, atMs: at }) });
+    expect(startLead(playing(), tiny, at, 400)).toBe(READINESS.minLeadMs);
+    const huge = book({ ann: h({ rttMs: 9000, seekCostMs: 5000, atMs: at }), bob: h({ rttMs: 1, seekCostMs: 5, atMs: at }), cy: h({ rttMs: 1, seekCostMs: 5, atMs: at }) });
+    expect(startLead(playing(), huge, at, 400)).toBe(READINESS.maxLeadMs);
+  });
+  it('falls back while any holder has not reported (an older client, one still loading)', () => {
+    expect(startLead(playing(), book({ ann: h({ rttMs: 2, seekCostMs: 40, atMs: at }) }), at, 400)).toBe(400);
   });
 });

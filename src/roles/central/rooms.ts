@@ -9,7 +9,7 @@ import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { isMember, newRoom, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
 import type { CentralStore } from './store.js';
-import { readinessInput, READINESS, type ReadinessRules } from '../shared/readiness.js';
+import { readinessInput, READINESS, startLead, type ReadinessRules } from '../shared/readiness.js';
 import { HealthBook } from './room-health.js';
 
 /** How often the members' reports are sent out to the room (when they changed). */
@@ -82,7 +82,9 @@ export class RoomService {
   /** Apply one input; persists and delivers any events. */
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
     const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
-    const { room: next, events } = step(room, user, input, nowMs, this.rules);
+    // Starts are scheduled as far ahead as the members' links and players need, not a fixed lead.
+    const rules = { ...this.rules, startLeadMs: startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness) };
+    const { room: next, events } = step(room, user, input, nowMs, rules);
     if (next === room) return room;
     this.rooms.set(id, next);
     if (next.closed) this.health.forget(id);

@@ -129,7 +129,10 @@ export class FollowRunner {
         this.sampling = false;
         if (s) this.feed({ type: 'sample', plan, positionMs: s.positionMs, paused: s.paused, atMs: s.atMs + (bestOffset(this.clockEst)?.offsetMs ?? 0), buffer: s.buffer });
       })
-      .catch(() => (this.sampling = false));
+      .catch((err: Error) => {
+        this.sampling = false;
+        this.log.warn(`sampling the player failed: ${err.stack ?? err.message}`);
+      });
   }
 
   private run(c: FollowerCommand): void {
@@ -191,7 +194,9 @@ export class FollowRunner {
 
   private report(): void {
     if (this.stopped || !this.player) return;
-    void this.peer.emit('room.presence', { roomId: this.state.room.id, report: reportFor(this.state) }).catch(() => {});
+    const rttMs = bestOffset(this.clockEst)?.rttMs;
+    const report = { ...reportFor(this.state), seekCostMs: Math.round(this.state.seekCostMs), ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}) };
+    void this.peer.emit('room.presence', { roomId: this.state.room.id, report }).catch(() => {});
   }
 
   /** Stop the loops (the player is its owner's to stop). */

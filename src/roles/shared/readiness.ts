@@ -22,6 +22,8 @@ export interface HealthEntry {
   offsetMs?: number;
   rateBps?: number;
   needBps?: number;
+  rttMs?: number;
+  seekCostMs?: number;
   atMs: number;
 }
 
@@ -34,6 +36,10 @@ export const READINESS = {
   maxWaitMs: 30_000,
   /** A released member this close to the room's frame (ms), with a healthy buffer, has caught up. */
   caughtUpOffsetMs: 80,
+  /** Bounds of a room's start lead (ms), and the margin over the slowest member's need. */
+  minLeadMs: 60,
+  maxLeadMs: 1500,
+  leadMarginMs: 30,
 };
 
 export type ReadinessRules = typeof READINESS;
@@ -51,10 +57,32 @@ export function isReady(h: HealthEntry | undefined, nowMs: number, rules: Readin
   return (h.state === 'paused' || h.state === 'playing') && h.bufferedMs >= rules.resumeBufferedMs;
 }
 
+/** Whether a member has enough ahead of it to play on, whatever its player is doing this instant. */
+function buffered(h: HealthEntry | undefined, nowMs: number, rules: ReadinessRules): boolean {
+  return !fresh(h, nowMs, rules) || h.eof || h.bufferedMs >= rules.resumeBufferedMs;
+}
+
 /** How a member's buffering reads in a room message: "buffering 1.2 / 3 s". */
 export function bufferingText(h: HealthEntry | undefined, rules: ReadinessRules = READINESS): string {
   if (!h) return 'buffering';
   return `buffering ${(h.bufferedMs / 1000).toFixed(1)} / ${rules.resumeBufferedMs / 1000} s`;
+}
+
+/**
+ * How far ahead the room schedules a start: enough for its slowest holder to hear of it (half a round
+ * trip) and seek (its measured seek cost), with a margin; `fallbackMs` while any holder has not said.
+ */
+export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, nowMs: number, fallbackMs: number, rules: ReadinessRules = READINESS): number {
+  const released = new Set(room.released.map(key));
+  let need = 0;
+  for (const w of room.watching) {
+    if (released.has(key(w))) continue;
+    const h = health.get(key(w));
+    if (!fresh(h, nowMs, rules) || h.rttMs === undefined || h.seekCostMs === undefined) return fallbackMs;
+    need = Math.max(need, h.rttMs / 2 + h.seekCostMs);
+  }
+  if (room.watching.length === 0) return fallbackMs;
+  return Math.round(Math.max(rules.minLeadMs, Math.min(rules.maxLeadMs, need + rules.leadMarginMs)));
 }
 
 /** What the members' reports ask of the room now, if anything. */
@@ -73,8 +101,11 @@ export function readinessInput(room: Room, health: ReadonlyMap<string, HealthEnt
     const notReady = holders.filter((w) => !isReady(health.get(key(w)), nowMs, rules));
     if (notReady.length === 0) return { type: 'ready' };
     if (nowMs - room.atMs > rules.maxWaitMs) return { type: 'release', users: notReady, why: `still buffering after ${rules.maxWaitMs / 1000} s` };
-    const sameSet = notReady.length === room.waitingFor.length && notReady.every((u) => room.waitingFor.some((w) => key(w) === key(u)));
-    if (!sameSet) return { type: 'wait', users: notReady, why: notReady.length === 1 ? bufferingText(health.get(key(notReady[0]!)), rules) : 'buffering' };
+    // Whom the room waits for changes only with their buffers: a member who is merely seeking onto the
+    // wait's frame holds the start (it is not ready) but is not news, or every event would make another.
+    const short = notReady.filter((w) => !buffered(health.get(key(w)), nowMs, rules));
+    const sameSet = short.length === room.waitingFor.length && short.every((u) => room.waitingFor.some((w) => key(w) === key(u)));
+    if (short.length > 0 && !sameSet) return { type: 'wait', users: short, why: short.length === 1 ? bufferingText(health.get(key(short[0]!)), rules) : 'buffering' };
   }
   for (const r of room.released) {
     const h = health.get(key(r));
