@@ -146,6 +146,17 @@ describe('readiness: the start lead', () => {
     const huge = book({ ann: h({ rttMs: 9000, seekCostMs: 5000, atMs: at }), bob: h({ rttMs: 1, seekCostMs: 5, atMs: at }), cy: h({ rttMs: 1, seekCostMs: 5, atMs: at }) });
     expect(startLead(playing(), huge, at, 400)).toBe(READINESS.maxLeadMs);
   });
+  it('from pause, a holder paused on the frame needs no seek: only the news has to reach it', () => {
+    const paused = step(playing(), 'ann', { type: 'pause' }, T0 + 5000).room;
+    const members = book({ ann: h({ state: 'paused', rttMs: 2, seekCostMs: 140, atMs: at }), bob: h({ state: 'paused', rttMs: 60, seekCostMs: 150, atMs: at }), cy: h({ state: 'paused', rttMs: 1, seekCostMs: 120, atMs: at }) });
+    expect(startLead(paused, members, at, 400, READINESS, true)).toBe(Math.max(READINESS.minLeadMs, 30 + READINESS.leadMarginMs));
+    // One still seeking onto the frame does need its seek.
+    members.set('cy', h({ state: 'seeking', rttMs: 1, seekCostMs: 120, atMs: at }));
+    expect(startLead(paused, members, at, 400, READINESS, true)).toBe(Math.round(0.5 + 120 + READINESS.leadMarginMs));
+    // A seek (not from pause) needs everyone's.
+    expect(startLead(paused, members, at, 400, READINESS, false)).toBe(30 + 150 + READINESS.leadMarginMs);
+  });
+
   it('falls back while any holder has not reported (an older client, one still loading)', () => {
     expect(startLead(playing(), book({ ann: h({ rttMs: 2, seekCostMs: 40, atMs: at }) }), at, 400)).toBe(400);
   });

@@ -83,7 +83,8 @@ export class RoomService {
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
     const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
     // Starts are scheduled as far ahead as the members' links and players need, not a fixed lead.
-    const rules = { ...this.rules, startLeadMs: startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness) };
+    const fromPause = room.paused && (input.type === 'play' || input.type === 'ready' || input.type === 'go' || input.type === 'release');
+    const rules = { ...this.rules, startLeadMs: startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness, fromPause) };
     const { room: next, events } = step(room, user, input, nowMs, rules);
     if (next === room) return room;
     this.rooms.set(id, next);

@@ -71,15 +71,16 @@ export function bufferingText(h: HealthEntry | undefined, rules: ReadinessRules 
 /**
  * How far ahead the room schedules a start: enough for its slowest holder to hear of it (half a round
  * trip) and seek (its measured seek cost), with a margin; `fallbackMs` while any holder has not said.
+ * With `fromPause` (a play, a wait's end) a holder paused on the room's frame has nothing to seek.
  */
-export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, nowMs: number, fallbackMs: number, rules: ReadinessRules = READINESS): number {
+export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, nowMs: number, fallbackMs: number, rules: ReadinessRules = READINESS, fromPause = false): number {
   const released = new Set(room.released.map(key));
   let need = 0;
   for (const w of room.watching) {
     if (released.has(key(w))) continue;
     const h = health.get(key(w));
     if (!fresh(h, nowMs, rules) || h.rttMs === undefined || h.seekCostMs === undefined) return fallbackMs;
-    need = Math.max(need, h.rttMs / 2 + h.seekCostMs);
+    need = Math.max(need, h.rttMs / 2 + (fromPause && h.state === 'paused' ? 0 : h.seekCostMs));
   }
   if (room.watching.length === 0) return fallbackMs;
   return Math.round(Math.max(rules.minLeadMs, Math.min(rules.maxLeadMs, need + rules.leadMarginMs)));
