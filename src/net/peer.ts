@@ -12,38 +12,9 @@ import { WatchpartyError, fromWire, isDiskFull } from '../core/errors.js';
 import { ReadGate, UNTRUSTED_LIMITS, type PeerLimits } from './flow.js';
 import type { Logger } from '../core/log.js';
 import { PendingRequests } from './pending.js';
+import { PayloadReply, type EventHandler, type Handler, type PeerOptions } from './peer-contract.js';
 
-/** A handler's answer that carries raw bytes after the header (e.g. a video chunk). */
-export class PayloadReply<T> {
-  constructor(
-    readonly result: T,
-    readonly payload: Buffer,
-  ) {}
-}
-
-export interface RequestContext {
-  payload: Buffer | undefined;
-  peer: Peer;
-}
-
-type Handler<K extends RequestName> = (params: Params<K>, ctx: RequestContext) => Promise<Result<K> | PayloadReply<Result<K>>> | Result<K> | PayloadReply<Result<K>>;
-type EventHandler<E extends EventName> = (body: EventBody<E>, payload: Buffer | undefined, peer: Peer) => void;
-
-export interface PeerOptions {
-  /** A name for logs: `sub-1`, `client 127.0.0.1:51000`. */
-  name: string;
-  accepts: Accepts;
-  log: Logger;
-  requestTimeoutMs?: number;
-  /** Schema-invalid messages tolerated before the connection is closed. */
-  maxBadMessages?: number;
-  /** Above this many buffered bytes, `send` waits for the socket to drain. */
-  highWaterBytes?: number;
-  /** What this peer may make us hold; default UNTRUSTED_LIMITS. */
-  limits?: PeerLimits;
-  /** Close the connection unless `markReady()` is called within this long (hello, register, session). */
-  readyTimeoutMs?: number;
-}
+export { PayloadReply, type RequestContext, type PeerOptions } from './peer-contract.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 

@@ -1,7 +1,7 @@
 /**
  * The live ClientSession behind the TUI: one object holding the snapshot the views render and the
  * actions they call. It owns the connection (with failover and the 5-attempt rule), keeps videos,
- * users, rooms and notifications fresh, runs uploads, and watches rooms through RoomWatch (the same as `watchparty watch`).
+ * users, rooms and notifications fresh, runs uploads, and lends its room view to TuiRoom (session-room.ts).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,7 @@ import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoi
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { playAlone } from './play.js';
-import { roomSpeed } from '../shared/room.js';
-import { RoomWatch } from './room-watch.js';
+import { TuiRoom, failureText as message } from './session-room.js';
 import { completePath } from './complete-path.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 
@@ -31,18 +30,11 @@ export interface LiveSessionOptions {
   headlessPlayer: boolean;
 }
 
-function message(err: unknown): string {
-  // A missing player is fixed by the person at the keyboard: say how, as the CLI does.
-  if (err instanceof WatchpartyError && err.code === 'PLAYER_NOT_FOUND') return `${err.message} — ${err.hint}`;
-  return err instanceof Error ? err.message : String(err);
-}
-
 export class LiveClientSession implements ClientSession {
   private snap: ClientSnapshot;
   private readonly listeners = new Set<() => void>();
   private session: Session | undefined;
-  private watch: RoomWatch | undefined;
-  private watchTimer: NodeJS.Timeout | undefined;
+  private readonly room: TuiRoom;
   /** Stops the video playing alone, if one is. */
   private solo: AbortController | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -54,6 +46,16 @@ export class LiveClientSession implements ClientSession {
   constructor(private readonly opts: LiveSessionOptions) {
     const d = opts.profile.data;
     this.snap = { ...emptySnapshot(centralAddress(opts.endpoint)), screen: d.token ? 'main' : 'login', user: d.user };
+    this.room = new TuiRoom({
+      profile: opts.profile,
+      log: opts.log,
+      headless: opts.headlessPlayer,
+      session: () => this.session,
+      peer: () => this.requirePeer(),
+      watching: () => this.snap.watching,
+      show: (watching) => this.set({ watching }),
+      toast: (text, tone) => this.toast(text, tone),
+    });
     this.actions = {
       submitLogin: (u, p, r) => this.submitLogin(u, p, r),
       logout: () => this.logout(),
@@ -64,12 +66,12 @@ export class LiveClientSession implements ClientSession {
       playAlone: (id) => this.playAlone(id),
       createRoom: (id, invite) => this.createRoom(id, invite),
       openRoom: (id) => this.openRoom(id),
-      leaveRoom: () => this.leaveRoom(),
-      control: (a, ms) => this.control(a, ms),
-      setSpeed: (rate) => this.setSpeed(rate),
-      goOn: () => this.goOn(),
+      leaveRoom: () => this.room.stop(),
+      control: (a, ms) => this.room.control(a, ms),
+      setSpeed: (rate) => this.room.setSpeed(rate),
+      goOn: () => this.room.goOn(),
       closeRoom: (id) => this.closeRoom(id),
-      manageRoom: (action, users) => this.manageRoom(action, users),
+      manageRoom: (action, users) => this.room.manage(action, users),
       deleteVideo: (id) => this.deleteVideo(id),
       quit: () => this.quit(),
     };
@@ -125,7 +127,7 @@ export class LiveClientSession implements ClientSession {
         });
       } catch (err) {
         if (this.stopped || signal.aborted) return;
-        await this.stopWatching();
+        await this.room.stop();
         const why = err instanceof WatchpartyError && err.code === 'BAD_TOKEN' ? 'your session is no longer valid: log in again' : `${message(err)} — log in again`;
         this.session = undefined;
         this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: why, busy: undefined });
@@ -137,7 +139,7 @@ export class LiveClientSession implements ClientSession {
       session.peer.on('room.event', (body) => this.onRoomEvent(body.event, body.room));
       await this.refresh();
       // Back after a failover: the watch moves to the new session and rejoins where the room is now.
-      await this.watch?.attach(session).catch((err: Error) => this.toast(`could not rejoin the room: ${message(err)}`, 'warn'));
+      await this.room.attach(session).catch((err: Error) => this.toast(`could not rejoin the room: ${message(err)}`, 'warn'));
       clearInterval(this.refreshTimer);
       this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
       await new Promise<void>((resolve) => {
@@ -203,7 +205,7 @@ export class LiveClientSession implements ClientSession {
     const others = this.snap.rooms.filter((r) => r.id !== room.id);
     this.set({ rooms: room.closed ? others : [room, ...others].sort((a, b) => b.createdMs - a.createdMs) });
     // The room view follows it through its own RoomWatch; say what happened.
-    if (this.watch?.roomId === room.id) this.toast(event.text);
+    if (this.room.roomId === room.id) this.toast(event.text);
   }
 
   // ---- account ---------------------------------------------------------------------------
@@ -225,7 +227,7 @@ export class LiveClientSession implements ClientSession {
   }
 
   private async logout(): Promise<void> {
-    await this.stopWatching();
+    await this.room.stop();
     await this.session?.peer.request('auth.logout', {}).catch(() => {});
     this.connectAbort.abort();
     this.session?.peer.close(1000, 'logout');
@@ -277,7 +279,7 @@ export class LiveClientSession implements ClientSession {
   private async playAlone(videoId: number): Promise<void> {
     const video = this.snap.videos.find((v) => v.id === videoId);
     if (!video || !this.session) return;
-    await this.leaveRoom();
+    await this.room.stop();
     this.solo?.abort();
     const stop = new AbortController();
     this.solo = stop;
@@ -308,89 +310,8 @@ export class LiveClientSession implements ClientSession {
   }
 
   private async openRoom(roomId: string): Promise<void> {
-    if (this.snap.watching?.room.id === roomId) return;
-    this.solo?.abort();
-    await this.leaveRoom();
-    const watch = new RoomWatch(roomId, { token: this.opts.profile.data.token!, log: this.opts.log, headless: this.opts.headlessPlayer, onInfo: (m) => this.toast(m) });
-    this.watch = watch;
-    watch.onClosed((text) => {
-      this.toast(text, 'warn');
-      void this.stopWatching();
-    });
-    try {
-      const session = this.session;
-      if (!session || session.peer.closed) throw new WatchpartyError('DISCONNECTED', 'not connected to a sub-server right now');
-      await watch.start(session);
-      if (this.watch !== watch) return;
-      this.opts.profile.update({ lastRoom: { id: roomId, positionMs: watch.expectedMs(), atMs: Date.now() } });
-      const update = () => {
-        const room = watch.room;
-        if (this.watch !== watch || !room) return;
-        const st = watch.status();
-        this.set({ watching: { room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1, health: watch.health } });
-      };
-      update();
-      this.watchTimer = setInterval(update, 250);
-      void watch.exited.then(() => {
-        if (this.watch === watch) void this.leaveRoom();
-      });
-    } catch (err) {
-      if (this.watch === watch) {
-        this.toast(message(err), 'error');
-        await this.stopWatching();
-      }
-    }
-  }
-
-  private async stopWatching(): Promise<void> {
-    clearInterval(this.watchTimer);
-    const watch = this.watch;
-    this.watch = undefined;
-    this.set({ watching: undefined });
-    await watch?.stop();
-  }
-
-  private async leaveRoom(): Promise<void> {
-    await this.stopWatching();
-  }
-
-  private async control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void> {
-    const w = this.snap.watching;
-    if (!w) return;
-    if (!w.isAdmin) {
-      this.toast(`only the admin (${w.room.admin}) controls this room`, 'warn');
-      return;
-    }
-    try {
-      const clamped = positionMs === undefined ? undefined : Math.max(0, Math.min(w.room.durationMs, Math.round(positionMs)));
-      await this.requirePeer().request('room.control', { roomId: w.room.id, action, ...(clamped !== undefined ? { positionMs: clamped } : {}) });
-    } catch (err) {
-      this.toast(message(err), 'error');
-    }
-  }
-
-  private async goOn(): Promise<void> {
-    const w = this.snap.watching;
-    if (!w) return;
-    try {
-      await this.requirePeer().request('room.control', { roomId: w.room.id, action: 'go' });
-    } catch (err) {
-      this.toast(message(err), 'error');
-    }
-  }
-
-  private async setSpeed(rate: number): Promise<void> {
-    const w = this.snap.watching;
-    if (!w) return;
-    if (!w.isAdmin) {
-      this.toast(`only the admin (${w.room.admin}) controls this room`, 'warn');
-      return;
-    }
-    try {
-      await this.requirePeer().request('room.control', { roomId: w.room.id, action: 'speed', rate: roomSpeed(rate) });
-    } catch (err) {
-      this.toast(message(err), 'error');
-    }
+    if (this.snap.watching?.room.id !== roomId) this.solo?.abort();
+    await this.room.open(roomId);
   }
 
   private async closeRoom(roomId: string): Promise<void> {
@@ -398,17 +319,6 @@ export class LiveClientSession implements ClientSession {
       await this.requirePeer().request('room.control', { roomId, action: 'close' });
       this.set({ rooms: this.snap.rooms.filter((r) => r.id !== roomId) });
       this.toast(`closed room ${roomId}`);
-    } catch (err) {
-      this.toast(message(err), 'error');
-    }
-  }
-
-  private async manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void> {
-    const roomId = this.snap.watching?.room.id;
-    if (!roomId || users.length === 0) return;
-    try {
-      const { room } = await this.requirePeer().request('room.members', { roomId, action, users });
-      this.toast(action === 'invite' ? `invited ${users.join(', ')}` : action === 'remove' ? `removed ${users[0]}` : `${room.admin} is the admin now`);
     } catch (err) {
       this.toast(message(err), 'error');
     }
@@ -431,7 +341,7 @@ export class LiveClientSession implements ClientSession {
     this.uploadAbort?.abort();
     clearInterval(this.refreshTimer);
     this.solo?.abort();
-    await this.leaveRoom();
+    await this.room.stop();
     this.connectAbort.abort();
     this.session?.peer.close(1000, 'bye');
   }
