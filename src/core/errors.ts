@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   NOT_MEMBER: { message: 'you are not a member of this room', hint: 'Ask its admin to invite you; "watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
   NOT_ADMIN: { message: 'only the admin controls this room', hint: 'Ask the admin to play, pause or seek.', exitCode: ExitCode.refused },
   ROOM_CLOSED: { message: 'the room was closed', hint: 'Create a new room with "watchparty room create".', exitCode: ExitCode.refused },
+  NOT_WAITING: { message: 'the room is not waiting for anyone', hint: 'go applies while the room waits for members who are buffering ("watchparty rooms" shows waiting_for).', exitCode: ExitCode.refused },
   UNKNOWN_ROOM: { message: 'no such room', hint: '"watchparty rooms" lists your rooms.', exitCode: ExitCode.refused },
   TLS_CERT_INVALID: { message: 'the TLS certificate or key cannot be used', hint: 'Pass a matching PEM pair with --tls-cert FILE --tls-key FILE, or use --tls auto for a self-signed one.', exitCode: ExitCode.usage },
   CERT_CHANGED: { message: 'the server\'s certificate changed since it was first trusted', hint: 'If the server really got a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up, then run "watchparty trust --reset HOST:PORT" (a sub: delete central-pin.json in its data folder). Otherwise someone may be intercepting the connection: do not continue.', exitCode: ExitCode.refused },

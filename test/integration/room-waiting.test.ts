@@ -86,6 +86,6 @@ it('waits for a member who runs dry, resumes together, and goes on without them 
   expect(after).toMatchObject({ paused: false, waiting_for: [], released: ['bob'] });
   await waitFor(() => last(ann)?.paused === false, { timeoutMs: 5000, what: 'ann playing on' });
   const noWait = await cli('ann', ['control', roomId, 'go']);
-  expect(noWait.code).not.toBe(0);
+  expect(noWait.code, 'a refusal, not a usage error').toBe(1);
   expect(noWait.stderr).toMatch(/not waiting for anyone/);
 }, 240_000);

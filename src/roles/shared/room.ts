@@ -288,7 +288,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       const named = input.type === 'release' ? input.users : (input.users ?? room.waitingFor);
       const users = room.watching.filter((w) => named.some((u) => same(u, w)) && !room.released.some((r) => same(r, w)));
       if (users.length === 0) {
-        if (input.type === 'go') throw new WatchpartyError('BAD_INPUT', input.users ? `${input.users.join(', ')} ${input.users.length === 1 ? 'is' : 'are'} not holding the room` : 'the room is not waiting for anyone');
+        if (input.type === 'go') throw new WatchpartyError('NOT_WAITING', input.users ? `${input.users.join(', ')} ${input.users.length === 1 ? 'is' : 'are'} not holding the room` : 'the room is not waiting for anyone');
         break;
       }
       const waitingFor = room.waitingFor.filter((w) => !users.some((u) => same(u, w)));
