@@ -108,7 +108,7 @@ async function baselineWs(file: string, dir: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-bench-rep-'));
   try {
     console.log(`bench/replication: ${SIZE_MB} MiB video, ${SUBS} subs, ${RUNS} runs (temp ${dir})`);

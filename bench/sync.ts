@@ -9,10 +9,12 @@
  * 127.0.0.2; this kernel has no netem).
  *
  * Then the real-links scenarios (bench/sync-links.ts): a slow member behind a capped link, and the
- * admin's own mpv keys.
+ * admin's own mpv keys; and `watchparty control` run as a new process, as a script does
+ * (bench/sync-control.ts).
  *
  *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--slow-seconds 60]
- *                                   [--no-delay-run | --delay-only | --links-only | --no-links]
+ *                                   [--no-delay-run | --delay-only | --links-only | --no-links
+ *                                    | --control-only]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +23,7 @@ import path from 'node:path';
 import { ROOT, deadline, killAll, sleep, stats, until } from './bench-kit.js';
 import { FRAME_MS, openSyncRoom, readAll, spread, type SyncRoom } from './sync-room.js';
 import { controlsFromTheKey, slowMember } from './sync-links.js';
+import { controlsFromTheCommandLine } from './sync-control.js';
 
 const argNum = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -116,12 +119,14 @@ async function scenario(label: string, delay: boolean): Promise<void> {
   }
 }
 
-execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
 console.log(`bench/sync: 3 members on 2 subs, 25 fps; steady ${STEADY_S} s, ${TRIALS} pause/seek trials, ${JOINS} late joins per scenario`);
-if (!process.argv.includes('--delay-only') && !process.argv.includes('--links-only')) await scenario('loopback (no added delay)', false);
-if (!process.argv.includes('--no-delay-run') && !process.argv.includes('--links-only')) await scenario('sub ↔ client delayed 40 ± 10 ms (userspace proxy)', true);
-if (!process.argv.includes('--no-links')) {
+const only = process.argv.includes('--control-only');
+if (!only && !process.argv.includes('--delay-only') && !process.argv.includes('--links-only')) await scenario('loopback (no added delay)', false);
+if (!only && !process.argv.includes('--no-delay-run') && !process.argv.includes('--links-only')) await scenario('sub ↔ client delayed 40 ± 10 ms (userspace proxy)', true);
+if (!only && !process.argv.includes('--no-links')) {
   await slowMember(SLOW_S);
   await controlsFromTheKey(TRIALS);
 }
+await controlsFromTheCommandLine(Math.max(TRIALS, 10));
 process.exit(0);

@@ -1,5 +1,5 @@
 /**
- * Integration tests run the compiled CLI (fast start, the same bits users run). Rebuild when any
+ * Integration tests run the bundled CLI (fast start, the same bits users run). Rebuild when any
  * source file is newer than dist/cli.js, so `npx vitest` alone never tests stale code.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,6 @@ export default function setup(): void {
   const cli = path.join(root, 'dist', 'cli.js');
   const built = fs.existsSync(cli) ? fs.statSync(cli).mtimeMs : 0;
   if (built < newestMtime(path.join(root, 'src'))) {
-    execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', timeout: 180_000 });
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit', timeout: 180_000 });
   }
 }

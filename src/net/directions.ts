@@ -2,7 +2,7 @@
  * Who may send what to whom: the relay table (the requests a sub forwards to central for its clients'
  * users) and, generated from it, what each side of each link accepts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { events, requests, UserField, type EventBody, type EventName, type Params, type RequestName } from './messages.js';
 
 /**

@@ -5,7 +5,7 @@
  *   event    {type, ...fields}
  * Times are integer milliseconds with the unit in the name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bumped whenever a message changes shape; hello refuses a mismatch. */
 export const PROTOCOL_VERSION = 2;
