@@ -121,6 +121,8 @@ export const MemberReport = z.object({
   rateBps: NonNegInt.max(1e11).optional(),
   /** The video's mean bitrate (bytes/s) as the member sees it, when known. */
   needBps: NonNegInt.max(1e11).optional(),
+  /** The member measured its link below what the video needs (rateBps < needBps, with evidence). */
+  slowLink: z.boolean().optional(),
   /** Round trip to central (ms) and what an exact seek costs this player (ms): they set the room's start lead. */
   rttMs: z.number().min(0).max(60_000).optional(),
   seekCostMs: z.number().min(0).max(60_000).optional(),

@@ -3,6 +3,7 @@
  * follower's state: whether it plays, waits on a frame, seeks or ran dry, and how much is buffered.
  */
 import { RESUME_BUFFERED_MS } from '../core/playback.js';
+import { ratePairText } from './link-meter.js';
 
 /** The player's buffer as last sampled. */
 export interface BufferState {
@@ -47,8 +48,18 @@ export function urgentChange(before: Report, after: Report): boolean {
   return before.state !== after.state || ready(before) !== ready(after);
 }
 
-/** What a member's report reads as in a room: "playing +3 ms · 8.0 s buffered", "buffering 1.2 / 3 s". */
-export function memberLine(r: { state: ReportState; bufferedMs: number; eof: boolean; offsetMs?: number }, released: boolean): string {
+type ShownReport = { state: ReportState; bufferedMs: number; eof: boolean; offsetMs?: number; rateBps?: number; needBps?: number; slowLink?: boolean };
+
+/**
+ * What a member's report reads as in a room: "playing +3 ms · 8.0 s buffered", "buffering 1.2 / 3 s",
+ * with "· slow link 1.4 / 2.3 Mbit/s" when its link delivers less than the video needs.
+ */
+export function memberLine(r: ShownReport, released: boolean): string {
+  const link = r.slowLink && r.rateBps !== undefined && r.needBps ? ` · slow link ${ratePairText(r.rateBps, r.needBps)}` : '';
+  return stateLine(r, released) + link;
+}
+
+function stateLine(r: ShownReport, released: boolean): string {
   const buffered = r.eof ? 'all buffered' : `${(r.bufferedMs / 1000).toFixed(1)} s buffered`;
   const offset = r.offsetMs !== undefined ? ` ${r.offsetMs >= 0 ? '+' : '−'}${Math.abs(Math.round(r.offsetMs))} ms` : '';
   if (r.state === 'stalled') return `stalled · buffering ${(r.bufferedMs / 1000).toFixed(1)} / ${RESUME_BUFFERED_MS / 1000} s`;

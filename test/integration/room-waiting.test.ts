@@ -1,8 +1,8 @@
 /**
  * A room waits for a member whose link is slower than the video (real processes, headless mpv, bob's
  * sub reached through a bandwidth-capping proxy, as a home link would be): when bob runs dry the room
- * pauses for everyone on one frame, plays on together once he has refilled, and the admin can go on
- * without him.
+ * pauses for everyone on one frame, plays on together once he has refilled, bob is told that his link
+ * is slower than the video (and the room shows it), and the admin can go on without him.
  */
 import { afterEach, expect, it } from 'vitest';
 import { run, runToEnd, startCentral, startSub, tempDir } from '../helpers/spawn-role.js';
@@ -22,7 +22,7 @@ interface RoomJson {
   paused: boolean;
   waiting_for: string[];
   released: string[];
-  member_states: { user: string; state: string; buffered_ms: number | null }[];
+  member_states: { user: string; state: string; buffered_ms: number | null; rate_bps: number | null; need_bps: number | null; slow_link: boolean }[];
 }
 
 it('waits for a member who runs dry, resumes together, and goes on without them when the admin says so', async () => {
@@ -76,6 +76,17 @@ it('waits for a member who runs dry, resumes together, and goes on without them 
     return r.waiting_for.length === 0 && !r.paused && a && b && !a.paused && !b.paused && Math.abs(a.error_ms) < 80 && Math.abs(b.error_ms) < 80;
   }, { timeoutMs: 40_000, intervalMs: 250, what: 'the room playing on together' }).catch((err: Error) => { throw new Error(`${err.message}: ${story()}`); });
   if (seen?.released.length) throw new Error(`bob should have refilled within the wait, and the room still hold him: ${story()}`);
+
+  // bob is told why, and the room shows it next to his name: his link delivers ~90 of the ~131 kB/s.
+  await bob.waitFor(/your link delivers [\d.]+ [kM]bit\/s; this video needs [\d.]+ [kM]bit\/s/, 30_000);
+  const states = await waitFor(async () => {
+    const r = await room();
+    return r.member_states.find((m) => m.user === 'bob')?.slow_link ? r.member_states : undefined;
+  }, { timeoutMs: 20_000, intervalMs: 250, what: "bob's slow link in the room" }).catch((err: Error) => { throw new Error(`${err.message}: ${story()}`); });
+  const bobState = states.find((m) => m.user === 'bob')!;
+  expect(bobState.rate_bps!).toBeLessThan(0.95 * bobState.need_bps!);
+  expect(bobState.need_bps!).toBeGreaterThan(100_000);
+  expect(states.find((m) => m.user === 'ann')?.slow_link).toBe(false);
 
   // The next time he runs dry, the admin goes on without him.
   await waitFor(async () => (await room()).waiting_for.includes('bob'), { timeoutMs: 60_000, intervalMs: 250, what: 'the room waiting for bob again' }).catch((err: Error) => { throw new Error(`${err.message}: ${story()}`); });

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/log.js';
 import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
 import { follow, isAdmin, newFollower, reportFor, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
 import { SYNC } from '../../player/sync-policy.js';
+import { linkVerdict, meterLink, newLinkMeter, slowLinkText, type LinkMeter } from '../../player/link-meter.js';
 import { localNow, measureClock } from './clock-sync.js';
 
 function toInput(e: PlayerEvent): FollowerInput<RoomState> {
@@ -36,6 +37,9 @@ export class FollowRunner {
   private sampling = false;
   private stopped = false;
   private readonly closedListeners: ((text: string) => void)[] = [];
+  private readonly linkListeners: ((text: string, slow: boolean) => void)[] = [];
+  private link: LinkMeter = newLinkMeter();
+  private needBps: number | undefined;
 
   constructor(
     private peer: Peer,
@@ -69,6 +73,16 @@ export class FollowRunner {
 
   onClosed(listener: (text: string) => void): void {
     this.closedListeners.push(listener);
+  }
+
+  /** The video's mean rate (bytes/s) at normal speed, to compare the link with. */
+  setNeed(bps: number | undefined): void {
+    this.needBps = bps;
+  }
+
+  /** The link became too slow for the video (`slow`), or keeps up again: `text` says so to the person. */
+  onLink(listener: (text: string, slow: boolean) => void): void {
+    this.linkListeners.push(listener);
   }
 
   /** Adopt a clock estimate measured while the player was starting. */
@@ -195,8 +209,30 @@ export class FollowRunner {
   private report(): void {
     if (this.stopped || !this.player) return;
     const rttMs = bestOffset(this.clockEst)?.rttMs;
-    const report = { ...reportFor(this.state), seekCostMs: Math.round(this.state.seekCostMs), ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}) };
+    const link = this.meterLink();
+    const report = {
+      ...reportFor(this.state),
+      ...(link.rateBps !== undefined ? { rateBps: link.rateBps } : {}),
+      ...(this.needBps !== undefined ? { needBps: this.needBps, slowLink: link.slow } : {}),
+      seekCostMs: Math.round(this.state.seekCostMs),
+      ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}),
+    };
     void this.peer.emit('room.presence', { roomId: this.state.room.id, report }).catch(() => {});
+  }
+
+  /** Meter the link with the latest buffer; tell the person when the verdict changes. */
+  private meterLink() {
+    const wasSlow = this.link.slow;
+    const need = this.needBps === undefined ? undefined : this.needBps * (this.state.room.speed ?? 1);
+    this.link = meterLink(this.link, localNow(), this.state.buffer, need);
+    const verdict = linkVerdict(this.link);
+    if (verdict.slow !== wasSlow && need !== undefined) {
+      const text = verdict.slow ? slowLinkText(verdict.rateBps ?? 0, need) : 'your link keeps up with the video again';
+      this.log.info(text);
+      void this.player?.osd(text);
+      for (const l of this.linkListeners) l(text, verdict.slow);
+    }
+    return verdict;
   }
 
   /** Stop the loops (the player is its owner's to stop). */

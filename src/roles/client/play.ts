@@ -34,14 +34,20 @@ export function openRelay(session: Pick<Session, 'subAddress' | 'subFingerprint'
   return StreamRelay.start(upstreamOf(session, token), log);
 }
 
-/** Resolve once the sub can stream the video (HEAD 200), reporting "still arriving: N %" meanwhile. */
-export async function waitUntilStreamable(url: string, onInfo: (m: string) => void, waitMs: number): Promise<void> {
+/**
+ * Resolve once the sub can stream the video (HEAD 200), reporting "still arriving: N %" meanwhile;
+ * with the video's size in bytes, when the sub says it.
+ */
+export async function waitUntilStreamable(url: string, onInfo: (m: string) => void, waitMs: number): Promise<number | undefined> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const res = await fetch(url, { method: 'HEAD' }).catch((err: Error) => {
       throw new WatchpartyError('UNREACHABLE', `cannot reach your sub for streaming: ${err.message}`);
     });
-    if (res.ok) return;
+    if (res.ok) {
+      const size = Number(res.headers.get('content-length'));
+      return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+    }
     if (res.status === 401) throw new WatchpartyError('BAD_TOKEN');
     if (res.status !== 503 || Date.now() > deadline) {
       const body = await fetch(url, { headers: { range: 'bytes=0-0' } }).then((r) => r.text()).catch(() => '');

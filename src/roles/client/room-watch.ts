@@ -19,6 +19,7 @@ import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
 import { FollowRunner } from './follow-runner.js';
 import { measureClock } from './clock-sync.js';
 import { emptyEstimate } from '../../player/clock-offset.js';
+import { videoNeedBps } from '../../player/link-meter.js';
 
 export interface RoomWatchOptions {
   token: string;
@@ -76,10 +77,12 @@ export class RoomWatch {
     runner.onClosed((text) => {
       for (const l of this.closedListeners) l(text);
     });
+    runner.onLink((text) => this.opts.onInfo(text));
     for (const e of this.early.splice(0)) runner.onEvent(e.event, e.room);
     try {
       this.relay = await openRelay(session, this.opts.token, log);
-      const mpv = await this.startPlayer(this.relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
+      const { mpv, sizeBytes } = await this.startPlayer(this.relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
+      runner.setNeed(videoNeedBps(sizeBytes, room.durationMs));
       this.player = await MpvPlayer.attach(mpv);
       runner.useClock(await clock.catch(() => emptyEstimate()));
       await runner.attachPlayer(this.player);
@@ -94,7 +97,7 @@ export class RoomWatch {
    * replica is still arriving mpv fails to open; it is started again once it is there. mpv starts where
    * the room is *now* (the follower has applied every event since the join).
    */
-  private async startPlayer(url: string, title: string): Promise<MpvHandle> {
+  private async startPlayer(url: string, title: string): Promise<{ mpv: MpvHandle; sizeBytes: number | undefined }> {
     const options = () => ({
       url,
       headless: this.opts.headless,
@@ -115,11 +118,11 @@ export class RoomWatch {
       await streamable;
       mpv = await startMpv(options());
     }
-    await streamable.catch(async (err) => {
+    const sizeBytes = await streamable.catch(async (err) => {
       await mpv.stop();
       throw err;
     });
-    return mpv;
+    return { mpv, sizeBytes };
   }
 
   private listen(peer: Peer): void {

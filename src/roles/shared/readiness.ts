@@ -22,6 +22,7 @@ export interface HealthEntry {
   offsetMs?: number;
   rateBps?: number;
   needBps?: number;
+  slowLink?: boolean;
   rttMs?: number;
   seekCostMs?: number;
   atMs: number;
