@@ -105,6 +105,8 @@ export const RoomState = z.object({
   waitingFor: z.array(UserField).max(200).default([]),
   /** Members the admin let go on without ("catching up"): their buffering does not hold the room. */
   released: z.array(UserField).max(200).default([]),
+  /** Go on by itself without a member who keeps stalling (AUTO_RELEASE in roles/shared/auto-release.ts). */
+  autoRelease: z.boolean().default(false),
 });
 export type RoomState = z.infer<typeof RoomState>;
 
@@ -136,7 +138,7 @@ export type MemberHealth = z.infer<typeof MemberHealth>;
 export const RoomEventBody = z.object({
   roomId: RoomId,
   seq: NonNegInt,
-  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'waiting', 'ready', 'released', 'caught.up', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'closed']),
+  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'waiting', 'ready', 'released', 'caught.up', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'setting', 'closed']),
   by: UserField,
   text: Text(1000),
 });
@@ -287,8 +289,9 @@ export const requests = {
   'room.control': {
     params: z.object({
       roomId: RoomId,
-      /** `go`: go on without the members the room waits for (or only `user`). */
-      action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'close']),
+      /** `go`: go on without the members the room waits for (or only `user`). `auto-release`: `on` or off. */
+      action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'auto-release', 'close']),
+      on: z.boolean().optional(),
       positionMs: NonNegInt.optional(),
       rate: z.number().min(0.25).max(4).optional(),
       user: UserField.optional(),

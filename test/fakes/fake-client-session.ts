@@ -81,6 +81,7 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
     speed: 1,
     waitingFor: [],
     released: [],
+    autoRelease: false,
     positionMs: 0,
     atMs: 1_700_000_000_000,
     seq: 1,

@@ -99,4 +99,16 @@ it('waits for a member who runs dry, resumes together, and goes on without them 
   const noWait = await cli('ann', ['control', roomId, 'go']);
   expect(noWait.code, 'a refusal, not a usage error').toBe(1);
   expect(noWait.stderr).toMatch(/not waiting for anyone/);
+
+  // The room setting that goes on by itself without a member who keeps stalling: the admin's alone.
+  const guest = await cli('bob', ['control', roomId, 'auto-release', 'on']);
+  expect(guest.code, guest.output).toBe(1);
+  expect(guest.stderr).toMatch(/only the admin \(ann\)/);
+  const bad = await cli('ann', ['control', roomId, 'auto-release', 'maybe']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/auto-release needs on or off, not "maybe"/);
+  const on = await cli('ann', ['control', roomId, 'auto-release', 'on']);
+  expect(on.code, on.output).toBe(0);
+  expect(on.stdout).toMatch(/goes on without a member who stalls 3 times in 2 minutes/);
+  expect((await room()) as RoomJson & { auto_release: boolean }).toMatchObject({ auto_release: true });
 }, 240_000);

@@ -68,6 +68,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
     'room.control': (user, p) => {
       if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
       if (p.action === 'speed' && p.rate === undefined) throw new WatchpartyError('BAD_INPUT', 'speed needs a rate');
+      if (p.action === 'auto-release' && p.on === undefined) throw new WatchpartyError('BAD_INPUT', 'auto-release needs on or off');
       const input =
         p.action === 'seek'
           ? { type: 'seek' as const, positionMs: p.positionMs! }
@@ -75,7 +76,9 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
             ? { type: 'speed' as const, rate: p.rate! }
             : p.action === 'go'
               ? { type: 'go' as const, ...(p.user ? { users: [p.user] } : {}) }
-              : { type: p.action };
+              : p.action === 'auto-release'
+                ? { type: 'autoRelease' as const, on: p.on! }
+                : { type: p.action };
       return { room: d.rooms.apply(p.roomId, user, input) };
     },
     'room.members': (user, p) => {

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/log.js';
 import { isMember, newRoom, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
 import type { CentralStore } from './store.js';
 import { readinessInput, READINESS, startLead, type ReadinessRules } from '../shared/readiness.js';
+import { withAutoRelease, type StallLog } from '../shared/auto-release.js';
 import { HealthBook } from './room-health.js';
 
 /** How often the members' reports are sent out to the room (when they changed). */
@@ -26,6 +27,8 @@ export interface RoomHooks {
 export class RoomService {
   private readonly rooms = new Map<string, Room>();
   private readonly health = new HealthBook();
+  /** When each member last made each room wait (for auto-release; memory only). */
+  private readonly stalls = new Map<string, StallLog>();
   private lastHealthPushMs = 0;
 
   constructor(
@@ -38,7 +41,7 @@ export class RoomService {
     // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
     // visit; rooms saved before `speed` existed play at 1×.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [] });
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 
@@ -88,7 +91,10 @@ export class RoomService {
     const { room: next, events } = step(room, user, input, nowMs, rules);
     if (next === room) return room;
     this.rooms.set(id, next);
-    if (next.closed) this.health.forget(id);
+    if (next.closed) {
+      this.health.forget(id);
+      this.stalls.delete(id);
+    }
     for (const gone of room.watching) if (!next.watching.includes(gone)) this.health.forget(id, gone);
     // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
     if (events.length > 0 || input.type !== 'heartbeat') this.store.saveRoom(next);
@@ -153,10 +159,15 @@ export class RoomService {
   private checkReadiness(id: string, nowMs: number): void {
     const room = this.rooms.get(id);
     if (!room || room.closed) return;
-    const input = readinessInput(room, this.health.of(id), nowMs, this.readiness);
-    if (!input) return;
-    const by = input.type === 'wait' || input.type === 'release' ? input.users[0]! : input.type === 'caughtUp' ? input.user : room.admin;
-    this.apply(id, by, input, nowMs);
+    const asked = readinessInput(room, this.health.of(id), nowMs, this.readiness);
+    if (!asked) return;
+    const { inputs, log } = withAutoRelease(room, asked, this.stalls.get(id) ?? new Map(), nowMs);
+    if (log.size > 0) this.stalls.set(id, log);
+    else this.stalls.delete(id);
+    for (const input of inputs) {
+      const by = input.type === 'wait' || input.type === 'release' ? input.users[0]! : input.type === 'caughtUp' ? input.user : room.admin;
+      this.apply(id, by, input, nowMs);
+    }
   }
 
   /**

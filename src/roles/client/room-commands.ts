@@ -11,7 +11,7 @@ import { watchRoom } from './watch.js';
 import { parseSeekTarget, seekPositionMs } from './seek-target.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
-  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released };
+  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released, auto_release: r.autoRelease };
 }
 
 /** Each watching member's state from their latest report: playing / waiting / catching up / stalled. */
@@ -96,11 +96,18 @@ export function registerRoomCommands(program: Command): void {
     .description('play, pause, seek, set the speed of, or stop waiting in a room (admin only)')
     .addHelpText(
       'after',
-      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\ngo [USER]: while the room waits for members who are buffering, play on without them (or only USER).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5\n  $ watchparty control r-1a2b3c4d go bob        # stop waiting for bob`,
+      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\ngo [USER]: while the room waits for members who are buffering, play on without them (or only USER).\nauto-release on|off: go on by itself without a member who stalls 3 times in 2 minutes (default off).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5\n  $ watchparty control r-1a2b3c4d go bob        # stop waiting for bob
+  $ watchparty control r-1a2b3c4d auto-release on`,
     )
     .action(async (roomId: string, action: string, value: string | undefined, o: CommonOptions) => {
-      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed' && action !== 'go') {
-        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME, speed RATE or go [USER]`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed' && action !== 'go' && action !== 'auto-release') {
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME, speed RATE, go [USER] or auto-release on|off`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      }
+      if (action === 'auto-release') {
+        if (value !== 'on' && value !== 'off') throw new WatchpartyError('BAD_INPUT', `auto-release needs on or off${value === undefined ? '' : `, not "${value}"`}`, { hint: 'e.g. watchparty control ROOM auto-release on' });
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, on: value === 'on' }));
+        out(`${r.id}: ${r.autoRelease ? 'goes on without a member who stalls 3 times in 2 minutes' : 'waits for every member'}`);
+        return;
       }
       if (action === 'go') {
         const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(value ? { user: value } : {}) }));

@@ -40,9 +40,11 @@ export interface Room {
   waitingFor: string[];
   /** Members the admin let go on without: catching up on their own, they do not hold the room. */
   released: string[];
+  /** Go on by itself without a member who keeps stalling (rooms saved before this field load with off). */
+  autoRelease: boolean;
 }
 
-export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'closed';
+export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'setting' | 'closed';
 
 export type RoomInput =
   | { type: 'play' }
@@ -50,6 +52,8 @@ export type RoomInput =
   | { type: 'seek'; positionMs: number }
   /** Playback rate; clamped to SPEED_RANGE. */
   | { type: 'speed'; rate: number }
+  /** Admin: go on by itself without a member who keeps stalling (roles/shared/auto-release.ts). */
+  | { type: 'autoRelease'; on: boolean }
   | { type: 'close' }
   /** Admin only; `users` are canonical names the caller has checked exist. */
   | { type: 'invite'; users: string[] }
@@ -124,6 +128,7 @@ export function newRoom(p: { id: string; videoId: number; videoName: string; dur
     seq: 1,
     waitingFor: [],
     released: [],
+    autoRelease: false,
     adminPresent: false,
     adminSeenMs: p.nowMs,
     resumeWhenAdminBack: false,
@@ -170,7 +175,7 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
     return { room, events: [] };
   }
   const isAdmin = same(by, room.admin);
-  const controls = ['play', 'pause', 'seek', 'speed', 'go', 'close', 'invite', 'remove', 'handover'].includes(input.type);
+  const controls = ['play', 'pause', 'seek', 'speed', 'autoRelease', 'go', 'close', 'invite', 'remove', 'handover'].includes(input.type);
   if (controls && !isAdmin) throw new WatchpartyError('NOT_ADMIN', `only the admin (${room.admin}) controls this room`);
 
   let next: Room = { ...room };
@@ -219,6 +224,11 @@ export function step(room: Room, by: string, input: RoomInput, nowMs: number, ru
       emit('speed', `${by} set the speed to ${speedText(rate)}`);
       break;
     }
+    case 'autoRelease':
+      if (room.autoRelease === input.on) break;
+      next = { ...next, autoRelease: input.on };
+      emit('setting', input.on ? `${by} set the room to go on without a member who keeps stalling` : `${by} set the room to wait for every member`);
+      break;
     case 'close':
       next = { ...next, closed: true, paused: true, positionMs: here, atMs: nowMs };
       emit('closed', `${by} closed the room`);
