@@ -63,6 +63,8 @@ export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
   buffer: BufferState;
   /** Where the last hold seek was sent and where the player landed (a whole frame near it). */
   landed: { targetMs: number; positionMs: number | undefined } | undefined;
+  /** Released: failed attempts to get back on the room's frame, and the next one not before this. */
+  catchUp: { failures: number; notBeforeMs: number };
 }
 
 export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
@@ -114,6 +116,10 @@ export const ECHO_MS = 1000;
 export const SEEK_ECHO_MS = 3000;
 /** How far from its target a seek may land (a player shows whole frames: at 12 fps, 83 ms). */
 export const LANDING_MS = 100;
+/** Released, a failed try to get back on the room's frame waits 5 s, then 10, 20… at most a minute. */
+export const CATCH_UP_BACKOFF = { baseMs: 5000, maxMs: 60_000 };
+export const NO_CATCH_UP = { failures: 0, notBeforeMs: Number.NEGATIVE_INFINITY };
+
 /** How long we stay behind when the room neither waits nor releases us (an older central): then try again. */
 export const BEHIND_RETRY_MS = 10_000;
 /** A seek landed where we asked if the player reports a position this close (a frame is 40 ms). */
@@ -143,6 +149,7 @@ export function newFollower<R extends FollowedRoom>(user: string, room: R): Foll
     last: { positionMs: 0, expectedMs: 0, errorMs: 0, atMs: Number.NEGATIVE_INFINITY },
     buffer: EMPTY_BUFFER,
     landed: undefined,
+    catchUp: NO_CATCH_UP,
   };
 }
 

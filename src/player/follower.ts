@@ -22,6 +22,8 @@ import { SYNC, planStart, startLeadFor, steadyAction } from './sync-policy.js';
 import { playsOnOwnBuffer, urgentChange, type BufferState } from './buffer-health.js';
 import {
   BEHIND_RETRY_MS,
+  CATCH_UP_BACKOFF,
+  NO_CATCH_UP,
   ECHO_MS,
   LANDING_MS,
   QUIET_AFTER_LOAD_MS,
@@ -48,7 +50,9 @@ export type { Echo, FollowedRoom, FollowerCommand, FollowerInput, FollowerState,
 
 /** One step of the follower. */
 export function follow<R extends FollowedRoom>(s: FollowerState<R>, input: FollowerInput<R>, nowMs: number): Step<R> {
-  const echoes = s.echoes.filter((e) => e.untilMs > nowMs);
+  // A seek of ours that the player is still carrying out is ours however long it takes: taken for a
+  // person's once its window passed, it was "reverted" with another seek, every few seconds.
+  const echoes = s.echoes.filter((e) => e.untilMs > nowMs || (e.what === 'seek' && s.playerSeekingSinceMs !== undefined));
   const state = echoes.length === s.echoes.length ? s : { ...s, echoes };
   if (state.phase.name === 'closed') return { state, commands: [] };
   const out = react(state, input, nowMs);
@@ -112,6 +116,8 @@ function onEvent<R extends FollowedRoom>(s: FollowerState<R>, e: { seq: number; 
 function apply<R extends FollowedRoom>(s: FollowerState<R>, room: R, force: boolean, nowMs: number, closedText?: string): Step<R> {
   const prev = s.room;
   let state: FollowerState<R> = { ...s, room };
+  // Caught up (or never let go): the next release starts its back-off afresh.
+  if (!isReleased(state) && s.catchUp.failures > 0) state = { ...state, catchUp: NO_CATCH_UP };
   const commands: FollowerCommand[] = [];
   const member = room.members.some((m) => same(m, s.user));
   if (room.closed || !member) {
@@ -206,7 +212,8 @@ function onSample<R extends FollowedRoom>(s0: FollowerState<R>, x: { plan: numbe
   }
   // The end: nothing to correct. Ran dry: the room waits for us (or plays on without us); chasing it
   // with seeks would only empty the buffer again.
-  if (expectedMs >= s.room.durationMs - 50 || s.buffer.stalled || (isReleased(s) && playsOnOwnBuffer(s.buffer))) return { state, commands };
+  // Released after failing to get back on the frame: no new try before the back-off says.
+  if (expectedMs >= s.room.durationMs - 50 || s.buffer.stalled || (isReleased(s) && (playsOnOwnBuffer(s.buffer) || nowMs < s.catchUp.notBeforeMs))) return { state, commands };
   const action = steadyAction(errorMs, state.speed, SYNC, roomRate(s.room));
   if (action.kind === 'resync') {
     const next = plan(state, nowMs, `off by ${errorMs.toFixed(0)} ms`);
@@ -253,8 +260,10 @@ function seekDone<R extends FollowedRoom>(s: FollowerState<R>, phase: Extract<Ph
 /** The player cannot reach the playing room in time: stay paused and let the room know (it will wait). */
 function fallBehind<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: string): Step<R> {
   if (isReleased(s)) {
-    const next = unpause(s, nowMs);
-    return { state: next.state, commands: [{ kind: 'log', level: 'info', text: `${why}; released, playing on our own buffer` }, ...next.commands] };
+    const failures = s.catchUp.failures + 1;
+    const waitMs = Math.min(CATCH_UP_BACKOFF.maxMs, CATCH_UP_BACKOFF.baseMs * 2 ** (failures - 1));
+    const next = unpause({ ...s, catchUp: { failures, notBeforeMs: nowMs + waitMs } }, nowMs);
+    return { state: next.state, commands: [{ kind: 'log', level: 'info', text: `${why}; released, playing on our own buffer (next try to catch up in ${waitMs / 1000} s)` }, ...next.commands] };
   }
   const commands: FollowerCommand[] = [{ kind: 'log', level: 'info', text: `behind the room (${why}): asking it to wait` }, { kind: 'wake', atMs: nowMs + BEHIND_RETRY_MS }];
   const state = order(s, commands, { kind: 'pause', value: true }, nowMs);

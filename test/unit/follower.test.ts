@@ -364,6 +364,25 @@ describe('follower: steady play', () => {
     expect(sim.given('seek')).toHaveLength(seeks);
   });
 
+  it('released, with seeks slower than any lead: each failed try to catch up waits longer, 5 s, 10 s, 20 s…', () => {
+    const r0 = room({ paused: false, positionMs: 0, atMs: 0, released: ['bob'] });
+    const sim = simulate('bob', r0, { seekCostMs: 4000 });
+    sim.player.setBuffer({ stalled: false, bufferedMs: 5000, eof: false }, 0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(90_000);
+    const seeks = sim.commands.filter((c) => c.command.kind === 'seek').map((c) => c.atMs);
+    const gaps = seeks.slice(1).map((t, i) => t - seeks[i]!);
+    expect(seeks.length, `seeks at ${seeks.join(', ')}`).toBeGreaterThanOrEqual(3);
+    expect(seeks.length, `seeks at ${seeks.join(', ')}`).toBeLessThanOrEqual(6);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]!);
+    expect(sim.player.paused).toBe(false);
+    expect(sim.state.catchUp.failures).toBe(seeks.length);
+    // The room lets it back in: the next release starts again from the shortest wait.
+    sim.at(90_000, event({ ...r0, seq: r0.seq + 1, released: [] }, 'bob caught up'));
+    sim.run(90_100);
+    expect(sim.state.catchUp.failures).toBe(0);
+  });
+
   it('at the end of the video there is nothing to correct', () => {
     const r = room({ paused: false, positionMs: 599_000, atMs: 0 });
     let s: FollowerState = { ...newFollower('bob', r), phase: { name: 'steady', settleUntilMs: 0 }, plan: 1 };

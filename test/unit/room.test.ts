@@ -93,6 +93,7 @@ describe('newRoom', () => {
       createdMs: T0,
       waitingFor: [],
       released: [],
+      autoRelease: false,
     });
     expect(event).toEqual({ roomId: 'r-1', seq: 1, change: 'created', by: 'alice', text: 'alice created a room for Movie.mp4' });
   });
