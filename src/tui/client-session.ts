@@ -115,6 +115,8 @@ export interface ClientActions {
   control(action: 'play' | 'pause' | 'seek', positionMs?: number): Promise<void>;
   /** Admin: play on without the members the watched room waits for (they catch up on their own). */
   goOn(): Promise<void>;
+  /** Admin: go on by itself without a member who stalls 3 times in 2 minutes (on), or wait for all (off). */
+  setAutoRelease(on: boolean): Promise<void>;
   /** Admin: the watched room's playback rate (0.25–4); every member follows. */
   setSpeed(rate: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;

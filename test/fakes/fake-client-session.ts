@@ -147,6 +147,7 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       control: async (...args) => record('control', args),
       setSpeed: async (...args) => record('setSpeed', args),
       goOn: async () => record('goOn', []),
+      setAutoRelease: async (...args) => record('setAutoRelease', args),
       closeRoom: async (...args) => record('closeRoom', args),
       manageRoom: async (...args) => record('manageRoom', args),
       deleteVideo: async (...args) => record('deleteVideo', args),

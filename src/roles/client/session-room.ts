@@ -112,6 +112,10 @@ export class TuiRoom {
     return this.request(false, () => ({ action: 'go' }));
   }
 
+  setAutoRelease(on: boolean): Promise<void> {
+    return this.request(true, () => ({ action: 'auto-release', on }));
+  }
+
   async manage(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void> {
     const roomId = this.host.watching()?.room.id;
     if (!roomId || users.length === 0) return;
@@ -124,7 +128,7 @@ export class TuiRoom {
   }
 
   /** One `room.control` on the watched room; failures become a toast. */
-  private async request(adminOnly: boolean, body: (w: NonNullable<Watching>) => { action: 'play' | 'pause' | 'seek' | 'speed' | 'go'; positionMs?: number; rate?: number }): Promise<void> {
+  private async request(adminOnly: boolean, body: (w: NonNullable<Watching>) => { action: 'play' | 'pause' | 'seek' | 'speed' | 'go' | 'auto-release'; positionMs?: number; rate?: number; on?: boolean }): Promise<void> {
     const w = this.host.watching();
     if (!w) return;
     if (adminOnly && !w.isAdmin) {

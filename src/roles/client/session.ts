@@ -70,6 +70,7 @@ export class LiveClientSession implements ClientSession {
       control: (a, ms) => this.room.control(a, ms),
       setSpeed: (rate) => this.room.setSpeed(rate),
       goOn: () => this.room.goOn(),
+      setAutoRelease: (on) => this.room.setAutoRelease(on),
       closeRoom: (id) => this.closeRoom(id),
       manageRoom: (action, users) => this.room.manage(action, users),
       deleteVideo: (id) => this.deleteVideo(id),

@@ -31,6 +31,7 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['g', 'go to a time: 90, 1:30, 1:02:03 (admin)'],
   ['[ ]', 'slower / faster for everyone: 0.25× to 4× (admin)'],
   ['o', 'go on without the members the room waits for (admin; G in mpv)'],
+  ['A', 'auto-release on/off: go on by itself without a member who stalls 3 times in 2 min (admin)'],
   ['x', 'close the picked room for everyone (its admin; no need to open it)'],
   ['i / k / a', 'invite users · remove a member · make a member admin (admin)'],
   ['l', 'leave the room'],

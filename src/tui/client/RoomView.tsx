@@ -67,7 +67,8 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
       <Text color={room.closed ? 'red' : room.paused ? 'yellow' : 'green'} wrap="truncate-end">
         {line(
           (room.closed ? '✕ closed by the admin' : room.waitingFor.length > 0 ? `⏳ ${waitingText(room.waitingFor, watch.health)}` : room.paused ? '⏸ paused' : '▶ playing') +
-            (!room.closed && room.speed !== 1 ? ` · ${speedText(room.speed)}` : ''),
+            (!room.closed && room.speed !== 1 ? ` · ${speedText(room.speed)}` : '') +
+            (!room.closed && room.autoRelease ? ' · auto-release' : ''),
           inner,
         )}
       </Text>

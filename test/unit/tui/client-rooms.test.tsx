@@ -90,6 +90,16 @@ describe('RoomsTab', () => {
     expect(arrowSeekBase(expected, last, now)).toBe(base);
   });
 
+  it('as admin: A turns auto-release on, and off again once the room says it is on', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'A');
+    expect(session.callsTo('setAutoRelease')).toEqual([[true]]);
+    session.set({ watching: makeWatch({ ...roomA, autoRelease: true }) });
+    await waitForFrame(lastFrame, (f) => f.includes('▶ playing · auto-release'));
+    await press(stdin, 'A');
+    expect(session.callsTo('setAutoRelease')).toEqual([[true], [false]]);
+  });
+
   it('as admin: g opens a time field; "1:30" Enter seeks to 90 s; nonsense is refused in place', async () => {
     const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
     await press(stdin, 'g');
