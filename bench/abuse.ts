@@ -3,27 +3,25 @@
  * keeps using the cluster. Prints the peak RSS of central and of the sub (target ≤ 250 MB each),
  * whether the sub was ever suspected or declared dead (target: never), and the normal client's request
  * latency during the attack against a baseline measured just before it in the same run
- * (target p99 ≤ 100 ms).
+ * (target p99 ≤ 100 ms), with what the attackers sent.
  *
- *   node --import tsx bench/abuse.ts [--seconds 60] [--baseline-seconds 10]
+ *   node --import tsx bench/abuse.ts [--seconds 60] [--baseline-seconds 10] [--attackers-nice 19]
+ *        [--attacker-queue-kb 8192] [--only central-flood|sub-flood|chunks|slow]
  *
- * Attackers (all from 127.0.0.1, so central runs with --rate-scale 1000 to let them register):
- *   20 anonymous sockets at central flooding status.get and never reading a reply;
- *   10 logged-in sockets at the sub flooding relayed users.list and never reading;
- *   10 logged-in sockets at the sub sending bursts of 25 upload.chunk frames of 4 MiB;
- *   10 logged-in slow readers at the sub, reading a few KB a second while asking for the catalogue.
- * Sockets the servers close are reopened, so the pressure lasts the whole run.
+ * The attackers (bench/abuse-attackers.ts) and the normal client each run in a process of their own.
+ * Attackers run at nice 19 by default: across the internet they spend their own CPU, and on this 2-core
+ * machine a generator using a whole core would otherwise be measured instead of the servers;
+ * `--attackers-nice 0` shows the shared-CPU figure. All from 127.0.0.1, so central runs with
+ * --rate-scale 1000 to let them register.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
-import { encodeFrame, encodeHeader, UPLOAD_CHUNK_BYTES } from '../src/net/frame.js';
-import { PROTOCOL_VERSION } from '../src/net/messages.js';
+import { Conn } from './abuse-conn.js';
+import { attackerProcess, type AttackPlan, type AttackReport } from './abuse-attackers.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,77 +29,16 @@ function arg(name: string, fallback: number): number {
 }
 const SECONDS = arg('seconds', 60);
 const BASELINE_SECONDS = arg('baseline-seconds', 10);
+const ATTACKERS_NICE = arg('attackers-nice', 19);
+const QUEUE_BYTES = arg('attacker-queue-kb', 8192) * 1024;
 /** `--only central-flood|sub-flood|chunks|slow` runs one kind of attacker (to find which one hurts). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const runs = (kind: string) => ONLY === undefined || ONLY === kind;
-if (!process.argv.includes('--normal-client')) deadline('bench/abuse', (SECONDS + BASELINE_SECONDS) * 1000 + 5 * 60_000);
+const ROLE = process.argv.includes('--normal-client') ? 'normal' : process.argv.includes('--attackers') ? 'attackers' : 'main';
+if (ROLE === 'main') deadline('bench/abuse', (SECONDS + BASELINE_SECONDS) * 1000 + 5 * 60_000);
 
 function rssMB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** A minimal protocol speaker: requests with ids and replies, nothing else. */
-class Conn {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (h: Record<string, unknown>) => void>();
-  closed = false;
-  closeCode: number | undefined;
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d: Buffer) => {
-      const h = JSON.parse(d.subarray(4, 4 + d.readUInt32BE(0)).toString()) as Record<string, unknown>;
-      if (h.type === 'reply') {
-        this.waiting.get(h.replyTo as number)?.(h);
-        this.waiting.delete(h.replyTo as number);
-      }
-    });
-    ws.on('close', (code: number) => {
-      this.closed = true;
-      this.closeCode = code;
-      for (const w of this.waiting.values()) w({ error: { code: 'CLOSED' } });
-      this.waiting.clear();
-    });
-    ws.on('error', () => {});
-  }
-
-  static async open(port: number, role: 'client' | 'sub' = 'client'): Promise<Conn> {
-    // An all-zero mask: attackers choose their masks, and this keeps their CPU off the servers' cores.
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const c = new Conn(ws);
-    const r = await c.request('hello', { protocol: PROTOCOL_VERSION, role, version: 'bench-abuse' });
-    if (r.error) throw new Error(`hello: ${JSON.stringify(r.error)}`);
-    return c;
-  }
-
-  request(type: string, params: object = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ error: { code: 'TIMEOUT' } }), timeoutMs);
-      this.waiting.set(id, (h) => {
-        clearTimeout(timer);
-        resolve(h);
-      });
-      this.ws.send(encodeFrame({ ...params, type, id }));
-    });
-  }
-
-  /** Send without waiting (ids are never looked up). */
-  fire(type: string, params: object = {}): void {
-    this.ws.send(encodeFrame({ ...params, type, id: this.nextId++ }));
-  }
-
-  /** Stop reading from the socket, as a client that never reads its replies. */
-  stopReading(): void {
-    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-  }
-
-  socket(): { pause(): void; resume(): void } {
-    return (this.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-  }
 }
 
 /** The normal client's process: a relayed request through its sub every 100 ms, status at central every 500 ms. */
@@ -133,6 +70,7 @@ async function normalClientThread(): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-abuse-'));
+  let attackers: ChildProcess | undefined;
   try {
     const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', path.join(dir, 'central'), '--heartbeat', '1', '--rate-scale', '1000']);
     const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
@@ -149,16 +87,10 @@ async function main(): Promise<void> {
       users.set(name, (r.result as { token: string }).token);
     }
     reg.ws.close();
-    const sessionConn = async (user: string): Promise<Conn> => {
-      const c = await Conn.open(subPort);
-      const r = await c.request('session.open', { token: users.get(user)! });
-      if (r.error) throw new Error(`session.open ${user}: ${JSON.stringify(r.error)}`);
-      return c;
-    };
-
-    // The normal client runs on its own thread, so the attackers' loops in this one cannot delay its clock.
-    // (A process, not a thread: the attackers' loops here must not delay its clock. The token goes over IPC.)
-    const normalClient = fork(fileURLToPath(import.meta.url), ['--normal-client'], { execArgv: ['--import', 'tsx'] });
+    // The normal client and the attackers each run in a process of their own (tokens go over IPC): the
+    // attackers' loops must not delay the normal client's clock, and they run at the lowest priority.
+    const self = fileURLToPath(import.meta.url);
+    const normalClient = fork(self, ['--normal-client'], { execArgv: ['--import', 'tsx'] });
     normalClient.send({ port, subPort, token: users.get('normal')! });
     await new Promise<void>((resolve) => normalClient.once('message', () => resolve()));
     const tell = (phase: 'attack' | 'done') => normalClient.send(phase);
@@ -172,86 +104,18 @@ async function main(): Promise<void> {
 
     await sleep(BASELINE_SECONDS * 1000);
     const baselinePeak = { ...peak };
+    const attackerChild = fork(self, ['--attackers'], { execArgv: ['--import', 'tsx'] });
+    attackers = attackerChild;
+    os.setPriority(attackerChild.pid!, ATTACKERS_NICE);
+    const tokens = Object.fromEntries([...users].filter(([name]) => name !== 'normal'));
+    const plan: AttackPlan = { port, subPort, tokens, seconds: SECONDS, only: ONLY, queueBytes: QUEUE_BYTES };
+    const attackDone = new Promise<AttackReport>((resolve, reject) => {
+      attackerChild.once('message', (m) => resolve(m as AttackReport));
+      attackerChild.once('exit', (code) => reject(new Error(`the attacker process exited (${code}) before reporting`)));
+    });
+    attackerChild.send(plan);
     tell('attack');
-    const endAt = performance.now() + SECONDS * 1000;
-    const attackers: Promise<void>[] = [];
-    const reopened = { count: 0, codes: new Map<number, number>() };
-    /** Run `attack` on a fresh connection until the time is up, reopening it whenever it is closed. */
-    const forever = (open: () => Promise<Conn>, attack: (c: Conn) => Promise<void>) =>
-      attackers.push(
-        (async () => {
-          while (performance.now() < endAt) {
-            let c: Conn;
-            try {
-              c = await open();
-            } catch {
-              await sleep(200);
-              continue;
-            }
-            await attack(c).catch(() => {});
-            // Only closes by the servers count, not our own at the end of the run.
-            if (c.closed && c.closeCode !== undefined) {
-              reopened.count += 1;
-              reopened.codes.set(c.closeCode, (reopened.codes.get(c.closeCode) ?? 0) + 1);
-            }
-            c.ws.terminate();
-          }
-        })(),
-      );
-    const alive = (c: Conn) => !c.closed && performance.now() < endAt;
-
-    for (let i = 0; i < 20 && runs('central-flood'); i++) {
-      forever(() => Conn.open(port), async (c) => {
-        c.stopReading();
-        const frame = encodeHeader({ type: 'status.get', id: 1 });
-        while (alive(c)) {
-          if (c.ws.bufferedAmount < 8 * 1024 * 1024) for (let k = 0; k < 500; k++) c.ws.send(frame);
-          await sleep(20);
-        }
-      });
-    }
-    for (let i = 1; i <= 10 && runs('sub-flood'); i++) {
-      forever(() => sessionConn(`attacker${i}`), async (c) => {
-        c.stopReading();
-        while (alive(c)) {
-          if (c.ws.bufferedAmount < 8 * 1024 * 1024) for (let k = 0; k < 500; k++) c.fire('users.list');
-          await sleep(20);
-        }
-      });
-    }
-    // Chunks of the size central asks for, in bursts of 25 (100 MiB) whenever the socket has room:
-    // larger frames are refused unread (1009), which the hostile tests cover.
-    const chunk = crypto.randomBytes(UPLOAD_CHUNK_BYTES);
-    for (let i = 11; i <= 20 && runs('chunks'); i++) {
-      forever(() => sessionConn(`attacker${i}`), async (c) => {
-        const begin = await c.request('upload.begin', { name: `junk-${i}.mkv`, size: 64 * 1024 * 1024, sha256: 'a'.repeat(64) });
-        const uploadId = (begin.result as { uploadId?: string } | undefined)?.uploadId ?? 'f'.repeat(32);
-        let offset = 0;
-        while (alive(c)) {
-          if (c.ws.bufferedAmount < 32 * 1024 * 1024) {
-            for (let k = 0; k < 25; k++) {
-              c.ws.send(encodeHeader({ type: 'upload.chunk', id: 1_000_000 + offset, uploadId, offset: offset * chunk.length }), { fin: false });
-              c.ws.send(chunk, { fin: true });
-              offset += 1;
-            }
-          }
-          await sleep(50);
-        }
-      });
-    }
-    for (let i = 21; i <= 30 && runs('slow'); i++) {
-      forever(() => sessionConn(`attacker${i}`), async (c) => {
-        const s = c.socket();
-        while (alive(c)) {
-          for (let k = 0; k < 50; k++) c.fire('videos.list');
-          s.pause();
-          await sleep(900);
-          s.resume();
-          await sleep(20);
-        }
-      });
-    }
-    await Promise.all(attackers);
+    const attack = await attackDone;
     tell('done');
     const { latencies, failures } = await report;
     normalClient.kill();
@@ -268,16 +132,21 @@ async function main(): Promise<void> {
     console.log(`peak RSS central, MB                    baseline ${baselinePeak.central.toFixed(0)}  under attack ${peak.central.toFixed(0)}   target ≤ 250`);
     console.log(`peak RSS sub, MB                        baseline ${baselinePeak.sub.toFixed(0)}  under attack ${peak.sub.toFixed(0)}   target ≤ 250`);
     console.log(`sub missed probes / declared dead       ${suspected} / ${dead ? 'yes' : 'no'}   target 0 / no`);
-    const codes = [...reopened.codes].map(([code, n]) => `${code}×${n}`).join(' ');
-    console.log(`attacker connections closed by servers  ${reopened.count}${codes ? `  (close codes ${codes})` : ''}`);
+    const closes = Object.entries(attack.closedBy);
+    const codes = closes.map(([code, n]) => `${code}×${n}`).join(' ');
+    const perSecond = (n: number | undefined) => ((n ?? 0) / SECONDS).toFixed(0);
+    console.log(`attackers (nice ${ATTACKERS_NICE}) sent, per second       status.get ${perSecond(attack.frames['status.get'])}  users.list ${perSecond(attack.frames['users.list'])}  videos.list ${perSecond(attack.frames['videos.list'])}  upload chunks ${(attack.chunkBytes / SECONDS / 2 ** 20).toFixed(1)} MiB`);
+    console.log(`attacker connections opened / closed by servers  ${attack.connectionsOpened} / ${closes.reduce((n, [, k]) => n + k, 0)}${codes ? `  (close codes ${codes})` : ''}`);
     const met = p99(latencies.attack) <= 100 && peak.central <= 250 && peak.sub <= 250 && !dead && suspected === 0 && failures === 0;
     console.log(`targets: ${met ? 'met' : 'NOT met'}`);
     process.exitCode = met ? 0 : 1;
   } finally {
+    attackers?.kill('SIGKILL');
     killAll();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv.includes('--normal-client')) await normalClientThread();
+if (ROLE === 'normal') await normalClientThread();
+else if (ROLE === 'attackers') await attackerProcess();
 else await main();

@@ -1,0 +1,67 @@
+/** bench/abuse's wire speaker: a bare protocol client for the attackers and the normal client. */
+import WebSocket from 'ws';
+import { encodeFrame } from '../src/net/frame.js';
+import { PROTOCOL_VERSION } from '../src/net/messages.js';
+
+/** A minimal protocol speaker: requests with ids and replies, nothing else. */
+export class Conn {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (h: Record<string, unknown>) => void>();
+  closed = false;
+  closeCode: number | undefined;
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d: Buffer) => {
+      const h = JSON.parse(d.subarray(4, 4 + d.readUInt32BE(0)).toString()) as Record<string, unknown>;
+      if (h.type === 'reply') {
+        this.waiting.get(h.replyTo as number)?.(h);
+        this.waiting.delete(h.replyTo as number);
+      }
+    });
+    ws.on('close', (code: number) => {
+      this.closed = true;
+      this.closeCode = code;
+      for (const w of this.waiting.values()) w({ error: { code: 'CLOSED' } });
+      this.waiting.clear();
+    });
+    ws.on('error', () => {});
+  }
+
+  static async open(port: number, role: 'client' | 'sub' = 'client'): Promise<Conn> {
+    // An all-zero mask: attackers choose their masks, and this keeps their CPU off the servers' cores.
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const c = new Conn(ws);
+    const r = await c.request('hello', { protocol: PROTOCOL_VERSION, role, version: 'bench-abuse' });
+    if (r.error) throw new Error(`hello: ${JSON.stringify(r.error)}`);
+    return c;
+  }
+
+  request(type: string, params: object = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ error: { code: 'TIMEOUT' } }), timeoutMs);
+      this.waiting.set(id, (h) => {
+        clearTimeout(timer);
+        resolve(h);
+      });
+      this.ws.send(encodeFrame({ ...params, type, id }));
+    });
+  }
+
+  /** Send without waiting (ids are never looked up). */
+  fire(type: string, params: object = {}): void {
+    this.ws.send(encodeFrame({ ...params, type, id: this.nextId++ }));
+  }
+
+  /** Stop reading from the socket, as a client that never reads its replies. */
+  stopReading(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
+  socket(): { pause(): void; resume(): void } {
+    return (this.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  }
+}
