@@ -36,6 +36,8 @@ export const CloseCode = {
 const Int = z.number().int();
 const NonNegInt = Int.min(0);
 const Ms = NonNegInt;
+/** Central's clock when it sent a room message (ms): members measure how late its news reaches them. */
+const SentAtMs = z.number().min(0).optional();
 /** Free text bounded so no field can be used to blow up memory or logs. */
 const Text = (max: number) => z.string().max(max);
 export const SubId = z.string().regex(/^sub-\d{1,9}$/);
@@ -128,6 +130,8 @@ export const MemberReport = z.object({
   /** Round trip to central (ms) and what an exact seek costs this player (ms): they set the room's start lead. */
   rttMs: z.number().min(0).max(60_000).optional(),
   seekCostMs: z.number().min(0).max(60_000).optional(),
+  /** How late central's room messages reached this member lately (ms, one way, the worst of 10 s). */
+  deliveryMs: z.number().min(0).max(60_000).optional(),
 });
 export type MemberReport = z.infer<typeof MemberReport>;
 
@@ -322,9 +326,9 @@ export const events = {
   /** Every member's client, every second and at once when it changes: how its player is doing. Counts as the admin's heartbeat. */
   'room.presence': z.object({ roomId: RoomId, report: MemberReport }),
   /** central → sub → client: every watching member's latest report (about once a second while it changes). */
-  'room.health': z.object({ roomId: RoomId, members: z.array(MemberHealth).max(200), to: z.array(UserField).max(200).optional() }),
+  'room.health': z.object({ roomId: RoomId, members: z.array(MemberHealth).max(200), to: z.array(UserField).max(200).optional(), sentAtMs: SentAtMs }),
   /** central → sub → client: one sequenced room change with the room's state after it. `to` routes it. */
-  'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional() }),
+  'room.event': z.object({ event: RoomEventBody, room: RoomState, to: z.array(UserField).max(200).optional(), sentAtMs: SentAtMs }),
   /** central → subs: a video joined the catalogue; replicate it now. */
   'video.added': z.object({ video: VideoInfo }),
   /** central → subs: a video left the catalogue; drop its replica and stop its streams. */

@@ -161,6 +161,7 @@ function plan<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: s
   // The room's own instant when a seek fits before it (with a margin), else one a lead from now.
   const planned = planStart(room, nowMs, startLeadFor(state.seekCostMs), state.seekCostMs + 20);
   const toMs = Math.max(0, planned.seekToMs - state.startBiasMs);
+  commands.push({ kind: 'log', level: 'debug', text: `start with a seek to ${toMs.toFixed(0)} ms (${s.phase.name}, player ${s.playerPaused ? 'paused' : 'playing'} at ${s.last.positionMs.toFixed(0)} ms sampled ${(nowMs - s.last.atMs).toFixed(0)} ms ago)` });
   return seek(state, commands, toMs, { startAtMs: planned.startAtCentralMs }, nowMs);
 }
 

@@ -157,6 +157,17 @@ describe('readiness: the start lead', () => {
     expect(startLead(paused, members, at, 400, READINESS, false)).toBe(30 + 150 + READINESS.leadMarginMs);
   });
 
+  it("covers a holder's queue on the way down: news lately arriving late sets the lead, not the quiet round trip", () => {
+    const paused = step(playing(), 'ann', { type: 'pause' }, T0 + 5000).room;
+    // bob's round trip was 12 ms once, but the room's messages reach him 260 ms late while he downloads.
+    const members = book({ ann: h({ state: 'paused', rttMs: 2, seekCostMs: 40, atMs: at }), bob: h({ state: 'paused', rttMs: 12, seekCostMs: 90, deliveryMs: 260, atMs: at }), cy: h({ state: 'paused', rttMs: 1, seekCostMs: 20, deliveryMs: 3, atMs: at }) });
+    expect(startLead(paused, members, at, 400, READINESS, true)).toBe(260 + READINESS.leadMarginMs);
+    expect(startLead(paused, members, at, 400, READINESS, false)).toBe(260 + 90 + READINESS.leadMarginMs);
+    // A delivery faster than half the round trip (a queue on the way up) leaves the round trip in charge.
+    members.set('bob', h({ state: 'paused', rttMs: 200, seekCostMs: 90, deliveryMs: 20, atMs: at }));
+    expect(startLead(paused, members, at, 400, READINESS, true)).toBe(100 + READINESS.leadMarginMs);
+  });
+
   it('falls back while any holder has not reported (an older client, one still loading)', () => {
     expect(startLead(playing(), book({ ann: h({ rttMs: 2, seekCostMs: 40, atMs: at }) }), at, 400)).toBe(400);
   });

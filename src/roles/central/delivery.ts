@@ -10,6 +10,9 @@ import type { Logger } from '../../core/log.js';
 import type { Room, RoomEvent } from '../shared/room.js';
 import type { CentralStore } from './store.js';
 
+/** Central's clock as time.sync gives it to members (a room message's `sentAtMs` is read against it). */
+export const centralClock = () => performance.timeOrigin + performance.now();
+
 export class Delivery {
   constructor(
     private readonly store: CentralStore,
@@ -35,12 +38,14 @@ export class Delivery {
 
   /** Send a room event to each member's sub, once per sub, naming the members it is for. */
   roomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
-    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.event', { event, room, to });
+    const sentAtMs = centralClock();
+    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.event', { event, room, to, sentAtMs });
   }
 
   /** Send the members' latest reports to the watchers' subs, once per sub. */
-  roomHealth(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to'>): void {
-    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.health', { ...body, to });
+  roomHealth(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to' | 'sentAtMs'>): void {
+    const sentAtMs = centralClock();
+    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.health', { ...body, to, sentAtMs });
   }
 
   private bySub(users: readonly string[]): Map<string, string[]> {

@@ -15,6 +15,7 @@ import type { RoomService } from './rooms.js';
 import type { CentralStore } from './store.js';
 import type { QuotaBook } from '../shared/quota.js';
 import { deleteVideo, type DeleteVideoDeps } from './delete-video.js';
+import { centralClock } from './delivery.js';
 
 export interface SubLinkDeps {
   store: CentralStore;
@@ -93,7 +94,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       d.rooms.apply(p.roomId, user, { type: 'leave' });
       return {};
     },
-    'time.sync': () => ({ centralMs: performance.timeOrigin + performance.now() }),
+    'time.sync': () => ({ centralMs: centralClock() }),
   };
 }
 

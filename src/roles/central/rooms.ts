@@ -21,7 +21,7 @@ export interface RoomHooks {
   deliver(users: readonly string[], event: RoomEvent, room: Room): void;
   invite(users: readonly string[], text: string): void;
   /** Send the watching members' latest reports to these users. */
-  health(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to'>): void;
+  health(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to' | 'sentAtMs'>): void;
 }
 
 export class RoomService {

@@ -11,6 +11,7 @@ import { bestOffset, emptyEstimate, type ClockEstimate } from '../../player/cloc
 import { follow, isAdmin, newFollower, reportFor, statusOf, wantsSample, type FollowerCommand, type FollowerInput, type FollowerState, type FollowerStatus } from '../../player/follower.js';
 import { SYNC } from '../../player/sync-policy.js';
 import { linkVerdict, meterLink, newLinkMeter, slowLinkText, type LinkMeter } from '../../player/link-meter.js';
+import { deliveryMs, EMPTY_DELIVERY, heard, type DeliveryWindow } from '../../player/delivery-delay.js';
 import { localNow, measureClock } from './clock-sync.js';
 
 function toInput(e: PlayerEvent): FollowerInput<RoomState> {
@@ -40,6 +41,7 @@ export class FollowRunner {
   private readonly linkListeners: ((text: string, slow: boolean) => void)[] = [];
   private link: LinkMeter = newLinkMeter();
   private needBps: number | undefined;
+  private delivery: DeliveryWindow = EMPTY_DELIVERY;
 
   constructor(
     private peer: Peer,
@@ -91,8 +93,15 @@ export class FollowRunner {
   }
 
   /** A room event from the link: applied in sequence, whatever the player is doing. */
-  onEvent(event: { seq: number; text: string }, room: RoomState): void {
+  onEvent(event: { seq: number; text: string }, room: RoomState, sentAtMs?: number): void {
+    this.heard(sentAtMs);
     this.feed({ type: 'event', seq: event.seq, text: event.text, room });
+  }
+
+  /** A room message central stamped at `sentAtMs` (its clock) arrived now: how late its news reaches us. */
+  heard(sentAtMs: number | undefined): void {
+    if (sentAtMs === undefined || bestOffset(this.clockEst) === undefined) return;
+    this.delivery = heard(this.delivery, sentAtMs, this.centralNow());
   }
 
   /** The player is there: follow its events, wait until it has the stream, then start the loops. */
@@ -209,6 +218,7 @@ export class FollowRunner {
   private report(): void {
     if (this.stopped || !this.player) return;
     const rttMs = bestOffset(this.clockEst)?.rttMs;
+    const lateMs = deliveryMs(this.delivery, this.centralNow());
     const link = this.meterLink();
     const report = {
       ...reportFor(this.state),
@@ -216,6 +226,7 @@ export class FollowRunner {
       ...(this.needBps !== undefined ? { needBps: this.needBps, slowLink: link.slow } : {}),
       seekCostMs: Math.round(this.state.seekCostMs),
       ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}),
+      ...(lateMs !== undefined ? { deliveryMs: Math.round(lateMs) } : {}),
     };
     void this.peer.emit('room.presence', { roomId: this.state.room.id, report }).catch(() => {});
   }

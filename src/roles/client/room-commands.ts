@@ -21,7 +21,7 @@ function memberStates(r: RoomState, health: MemberHealth[]) {
     const released = r.released.some((u) => u.toLowerCase() === user.toLowerCase());
     const waited = r.waitingFor.some((u) => u.toLowerCase() === user.toLowerCase());
     const state = h?.state === 'stalled' ? 'stalled' : waited ? 'waiting' : released ? 'catching up' : (h?.state ?? 'unknown');
-    return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null, need_bps: h?.needBps ?? null, slow_link: h?.slowLink ?? false };
+    return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null, need_bps: h?.needBps ?? null, slow_link: h?.slowLink ?? false, delivery_ms: h?.deliveryMs ?? null };
   });
 }
 

@@ -47,6 +47,7 @@ export class RoomWatch {
   private healthNow: MemberHealth[] = [];
   private readonly onHealth = (body: EventBody<'room.health'>) => {
     if (this.stopped || body.roomId !== this.roomId) return;
+    this.runner?.heard(body.sentAtMs);
     this.healthNow = body.members;
     const room = this.runner?.room;
     // While the room waits, everyone sees for whom, and how far their buffer is.
@@ -54,7 +55,7 @@ export class RoomWatch {
   };
   private readonly onRoomEvent = (body: RoomEventBody) => {
     if (this.stopped || body.room.id !== this.roomId) return;
-    if (this.runner) this.runner.onEvent(body.event, body.room);
+    if (this.runner) this.runner.onEvent(body.event, body.room, body.sentAtMs);
     else this.early.push(body);
   };
 

@@ -25,6 +25,7 @@ export interface HealthEntry {
   slowLink?: boolean;
   rttMs?: number;
   seekCostMs?: number;
+  deliveryMs?: number;
   atMs: number;
 }
 
@@ -70,8 +71,10 @@ export function bufferingText(h: HealthEntry | undefined, rules: ReadinessRules 
 }
 
 /**
- * How far ahead the room schedules a start: enough for its slowest holder to hear of it (half a round
- * trip) and seek (its measured seek cost), with a margin; `fallbackMs` while any holder has not said.
+ * How far ahead the room schedules a start: enough for its slowest holder to hear of it and seek (its
+ * measured seek cost), with a margin; `fallbackMs` while any holder has not said. Hearing of it takes
+ * half a round trip on a quiet link, and on a link whose queue fills while the player downloads, as long
+ * as the room's messages have lately taken to arrive (`deliveryMs`): a queue on the way down only.
  * With `fromPause` (a play, a wait's end) a holder paused on the room's frame has nothing to seek.
  */
 export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, nowMs: number, fallbackMs: number, rules: ReadinessRules = READINESS, fromPause = false): number {
@@ -81,7 +84,8 @@ export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, 
     if (released.has(key(w))) continue;
     const h = health.get(key(w));
     if (!fresh(h, nowMs, rules) || h.rttMs === undefined || h.seekCostMs === undefined) return fallbackMs;
-    need = Math.max(need, h.rttMs / 2 + (fromPause && h.state === 'paused' ? 0 : h.seekCostMs));
+    const hearMs = Math.max(h.rttMs / 2, h.deliveryMs ?? 0);
+    need = Math.max(need, hearMs + (fromPause && h.state === 'paused' ? 0 : h.seekCostMs));
   }
   if (room.watching.length === 0) return fallbackMs;
   return Math.round(Math.max(rules.minLeadMs, Math.min(rules.maxLeadMs, need + rules.leadMarginMs)));

@@ -36,6 +36,9 @@ const TOKEN_CACHE_MS = 60_000;
 /** Most tokens a sub remembers; the oldest check is dropped first (it is re-checked when needed). */
 const TOKEN_CACHE_MAX = 10_000;
 
+/** Central's send time travels on to the client, which measures how late the room's news reaches it. */
+const stamp = (body: { sentAtMs?: number }) => (body.sentAtMs !== undefined ? { sentAtMs: body.sentAtMs } : {});
+
 type Placement = { user: string; subId: string; subAddress: string; subFingerprint?: string };
 
 export class ClientSessions {
@@ -144,13 +147,13 @@ export class ClientSessions {
     central.on('room.event', (body) => {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
       for (const [peer, c] of this.conns) {
-        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room });
+        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room, ...stamp(body) });
       }
     });
     central.on('room.health', (body) => {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
       for (const [peer, c] of this.conns) {
-        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.health', { roomId: body.roomId, members: body.members });
+        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.health', { roomId: body.roomId, members: body.members, ...stamp(body) });
       }
     });
     central.on('session.revoked', (body) => {
