@@ -156,8 +156,13 @@ function plan<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number, why: s
   }
   // Paused on the very frame the room starts from (a play from pause, the admin's own key): nothing to
   // seek, only the instant to wait for. This is what lets a room's lead be a few tens of ms.
+  // The learned start bias moves the unpause itself (behind after past starts: unpause that much earlier),
+  // as it moves the seek target when a start seeks.
   const aligned = s.phase.name === 'steady' && s.playerPaused === true && nowMs - s.last.atMs <= 300 && !holdNeedsSeek(s, s.last.positionMs) && room.atMs > nowMs;
-  if (aligned) return { state: { ...state, phase: { name: 'armed', startAtMs: room.atMs } }, commands: [...commands, { kind: 'wake', atMs: room.atMs }] };
+  if (aligned) {
+    const startAtMs = Math.max(nowMs, room.atMs + state.startBiasMs);
+    return { state: { ...state, phase: { name: 'armed', startAtMs } }, commands: [...commands, { kind: 'wake', atMs: startAtMs }] };
+  }
   // The room's own instant when a seek fits before it (with a margin), else one a lead from now.
   const planned = planStart(room, nowMs, startLeadFor(state.seekCostMs), state.seekCostMs + 20);
   const toMs = Math.max(0, planned.seekToMs - state.startBiasMs);

@@ -15,6 +15,8 @@ export interface FakePlayerOptions {
   drift?: number;
   /** Frames this long: an exact seek lands on the first frame at or after its target (as mpv's does). */
   frameMs?: number;
+  /** After an unpause the picture starts moving this much later (mpv's audio output starting, say). */
+  unpauseLatencyMs?: number;
 }
 
 /** The model: where the fake player is at virtual time `t`. */
@@ -33,7 +35,7 @@ export class FakePlayer {
   }
 
   positionAt(t: number): number {
-    return this.paused || this.buffer.stalled ? this.anchorMs : this.anchorMs + (t - this.anchorAt) * this.speed * (1 + (this.opts.drift ?? 0));
+    return this.paused || this.buffer.stalled ? this.anchorMs : this.anchorMs + Math.max(0, t - this.anchorAt) * this.speed * (1 + (this.opts.drift ?? 0));
   }
 
   private reanchor(t: number): void {
@@ -44,6 +46,7 @@ export class FakePlayer {
   setPause(value: boolean, t: number): void {
     this.reanchor(t);
     this.paused = value;
+    if (!value) this.anchorAt = t + (this.opts.unpauseLatencyMs ?? 0);
   }
 
   /** The buffer changes at `t` (a stall freezes the frame where it is). */

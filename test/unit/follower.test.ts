@@ -602,6 +602,36 @@ describe('follower: quick starts', () => {
     expect(Math.abs(sim.player.positionAt(3000) - positionAt(r1, 3000))).toBeLessThan(1);
   });
 
+  it('a player slow to get moving after an unpause: the learned bias unpauses it earlier on the next start from pause', () => {
+    const r0 = room({ positionMs: 5000 });
+    const sim = simulate('bob', r0, { startMs: 5000, unpauseLatencyMs: 12 });
+    sim.at(0, { type: 'loaded' });
+    sim.run(2000);
+    const errorsAfterStarts = () => sim.given('log').flatMap((l) => /error after the start (-?[\d.]+) ms/.exec(l.text)?.[1] ?? []).map(Number);
+    // First play from pause: no bias yet, so it starts 12 ms late, and learns half of that.
+    let r = play(r0, 2000, 60);
+    sim.at(2002, event(r));
+    sim.run(3000);
+    expect(sim.given('seek')).toEqual([]);
+    expect(errorsAfterStarts()).toEqual([-12]);
+    expect(sim.state.startBiasMs).toBe(-6);
+    // Pause and play from pause again, a few times: each start is unpaused earlier, and lands on time.
+    for (let k = 0; k < 4; k++) {
+      const t = 4000 + k * 2000;
+      r = pause(r, t);
+      sim.at(t + 2, event(r));
+      sim.run(t + 800);
+      r = play(r, t + 800, 60);
+      sim.at(t + 802, event(r));
+      sim.run(t + 1900);
+    }
+    const unpauses = sim.commands.filter((c) => c.command.kind === 'pause' && !c.command.value);
+    expect(unpauses.at(-1)!.atMs).toBeLessThan(r.atMs - 9);
+    // 12, 9.7, 4.6, 1.5, 2.4 ms: within a fifth of the latency after a few starts (it was all of it).
+    expect(errorsAfterStarts()).toHaveLength(5);
+    expect(Math.abs(errorsAfterStarts().at(-1)!)).toBeLessThanOrEqual(12 / 5);
+  });
+
   it('a seek that fits before the room instant uses it; one that does not gets its own later start', () => {
     const r0 = room({ paused: false });
     const fits = simulate('bob', r0, { seekCostMs: 40 });
