@@ -1,4 +1,5 @@
 /** Option parsers shared by the CLI's commands: each rejects a bad value with what to type instead. */
+import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { parseLifetime } from './roles/shared/session-policy.js';
 
@@ -47,4 +48,15 @@ export function parseLifetimeOption(value: string): number {
   const ms = parseLifetime(value);
   if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a lifetime: use a number with d, h, m or s, e.g. 30d or 12h`);
   return ms;
+}
+
+/** Media tasks a sub runs at once by default: half its cores (at least one), so streaming keeps the rest. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / 2));
+}
+
+export function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 64) throw new InvalidArgumentError(`"${value}" is not a number of media tasks: use 0 (a streaming-only sub) to 64, e.g. --jobs 2`);
+  return n;
 }

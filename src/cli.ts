@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
-import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
+import { defaultJobs, joinHostPort, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
@@ -46,9 +46,13 @@ interface CentralFlags extends TlsFlags {
   rateScale: number;
   sessionLifetime: number;
   roomIdle: number;
+  jobLease: number;
   headless?: boolean;
   logLevel: 'info';
 }
+
+/** How many media tasks a sub runs at once. */
+const jobsOption = () => new Option('--jobs <n>', 'media tasks (renditions) this sub runs at once; 0 for a streaming-only sub').default(defaultJobs(), 'half the cores').argParser(parseJobs);
 
 function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string): Command {
   return addServerTlsOptions(cmd)
@@ -62,6 +66,7 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(new Option('--rate-scale <factor>', 'multiply every rate limit (registrations, logins, rooms, invitations)').default(Number(process.env.WATCHPARTY_RATE_SCALE ?? 1), 'WATCHPARTY_RATE_SCALE or 1').argParser(parseRateScale))
     .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
     .addOption(new Option('--room-idle <time>', 'close rooms nobody has opened or controlled this long (e.g. 7d, 12h)').default(7 * 86_400_000, '7d').argParser(parseLifetimeOption))
+    .addOption(new Option('--job-lease <seconds>', 'hand a media task to another sub after this long without news from its worker').default(20).argParser(parseHeartbeatSeconds))
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption());
 }
@@ -82,6 +87,7 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
     rateScale: o.rateScale,
     sessionIdleMs: o.sessionLifetime,
     roomIdleMs: o.roomIdle,
+    jobLeaseMs: Math.round(o.jobLease * 1000),
   };
 }
 
@@ -147,6 +153,7 @@ Examples:
     .addOption(secretFileOption())
     .addOption(noSecretOnCommandLine())
     .option('--headless', 'no TUI: plain log lines on stdout')
+    .addOption(jobsOption())
     .addOption(logLevelOption())
     .addHelpText(
       'after',
@@ -156,15 +163,16 @@ Without --secret-file or WATCHPARTY_SECRET, the sub uses the secret of a central
 
 Examples:
   $ watchparty sub
-  $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless`,
+  $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless
+  $ watchparty sub --jobs 0                       stream only: leave the media tasks to other subs`,
     )
-    .action(async (o: TlsFlags & { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; fingerprint?: string; headless?: boolean; logLevel: 'info' }) => {
+    .action(async (o: TlsFlags & { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; fingerprint?: string; jobs: number; headless?: boolean; logLevel: 'info' }) => {
       const { runServers } = await import('./roles/run-servers.js');
       const { subSecret, secretFileOf } = await import('./roles/cluster-secret.js');
       const secret = subSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET, localCentralFile: secretFileOf(path.join(dataHome(), 'central')) });
       process.exitCode = await runServers({
         sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret,
-          tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')) },
+          tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')), jobs: o.jobs },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });
@@ -175,8 +183,9 @@ Examples:
     dataHome(),
     'parent folder for central/ and sub/',
   )
-    .addHelpText('after', '\nTakes the same options as "watchparty central"; its sub shares central\'s secret.\n\nExamples:\n  $ watchparty up\n  $ watchparty up --port 9000 --data /tmp/party --headless')
-    .action(async (o: CentralFlags) => {
+    .addOption(jobsOption())
+    .addHelpText('after', '\nTakes the same options as "watchparty central" (and --jobs for its sub); its sub shares central\'s secret.\n\nExamples:\n  $ watchparty up\n  $ watchparty up --port 9000 --data /tmp/party --headless')
+    .action(async (o: CentralFlags & { jobs: number }) => {
       const { runServers } = await import('./roles/run-servers.js');
       const data = path.resolve(o.data);
       const central = await centralOptions(o, path.join(data, 'central'));
@@ -184,7 +193,7 @@ Examples:
       process.exitCode = await runServers({
         central,
         sub: { central: joinHostPort(centralHost, o.port), bind: o.bind, port: 0, advertiseHost: undefined, dataDir: path.join(data, 'sub'), secret: central.secret,
-          tls: central.tls, trust: { vouched: central.tls?.fingerprint, envTrust: false, insecure: Boolean(o.insecure) } },
+          tls: central.tls, trust: { vouched: central.tls?.fingerprint, envTrust: false, insecure: Boolean(o.insecure) }, jobs: o.jobs },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });

@@ -74,6 +74,10 @@ export const ERROR_CODES = {
   TLS_REQUIRED: { message: 'refusing plain text where TLS is expected', hint: 'Start the server with TLS (the default off loopback, or --tls auto). To allow plain text on purpose, pass --insecure (and "watchparty trust --reset HOST:PORT" if TLS was used before).', exitCode: ExitCode.refused },
   NO_SPACE: { message: 'not enough disk space on the server', hint: "Free space in the server's data folder (its log says which), or pick a smaller file; then try again.", exitCode: ExitCode.refused },
   SUB_GONE: { message: 'no sub-server is reachable', hint: 'Start a sub with "watchparty sub", then log in again.', exitCode: ExitCode.unreachable },
+  LEASE_LOST: { message: 'this worker no longer holds the task', hint: 'The task moved to another worker (the lease ran out) or was cancelled; drop it and ask for another.', exitCode: ExitCode.refused },
+  UNKNOWN_TASK: { message: 'no such task', hint: '"watchparty jobs" lists the tasks and their ids.', exitCode: ExitCode.refused },
+  TOO_LARGE: { message: 'that is more data than the server accepts here', hint: 'The task made an output far larger than its source; see the worker\'s log.', exitCode: ExitCode.refused },
+  NOT_ALLOWED: { message: 'only the uploader (or an operator with the cluster secret) may do that', hint: 'Ask the video\'s uploader, or pass the cluster secret (WATCHPARTY_SECRET or --secret-file) as an operator.', exitCode: ExitCode.refused },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -30,6 +30,9 @@ export const RELAYED = {
   'room.join': {},
   'room.leave': {},
   'time.sync': {},
+  'jobs.list': {},
+  'jobs.retry': {},
+  'jobs.cancel': {},
 } as const satisfies Partial<Record<RequestName, { timeoutMs?: number }>>;
 export type RelayedName = keyof typeof RELAYED;
 export const RELAYED_NAMES = Object.keys(RELAYED) as RelayedName[];
@@ -66,10 +69,13 @@ export interface Accepts {
   actingUser?: boolean;
 }
 
+/** What a worker sub asks central (the media-job leases and rendition replication). */
+export const WORKER_REQUESTS = ['job.take', 'job.renew', 'job.put', 'job.done', 'job.fail', 'job.input', 'rendition.list', 'rendition.chunk'] as const satisfies readonly RequestName[];
+
 /** A sub after hello, before central has checked its secret: it may only register. */
 export const CentralAcceptsFromUnregisteredSub: Accepts = { requests: ['sub.register', 'sub.attach', 'status.get'], events: [] };
 export const CentralAcceptsFromSub: Accepts = {
-  requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', ...RELAYED_NAMES],
+  requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', ...WORKER_REQUESTS, ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
   actingUser: true,
 };
@@ -77,7 +83,7 @@ export const CentralAcceptsFromClient: Accepts = {
   requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],

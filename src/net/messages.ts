@@ -33,14 +33,12 @@ export const CloseCode = {
   flood: 4018,
 } as const;
 
-const Int = z.number().int();
-const NonNegInt = Int.min(0);
-const Ms = NonNegInt;
+import { Int, Ms, NonNegInt, Sha256, SubId, Text } from './fields.js';
+import { jobEvents, jobRequests, Processing, RenditionInfo } from './job-messages.js';
+
+export { SubId };
 /** Central's clock when it sent a room message (ms): members measure how late its news reaches them. */
 const SentAtMs = z.number().min(0).optional();
-/** Free text bounded so no field can be used to blow up memory or logs. */
-const Text = (max: number) => z.string().max(max);
-export const SubId = z.string().regex(/^sub-\d{1,9}$/);
 export const Token = z.string().min(16).max(128);
 /** A TLS certificate's fingerprint as ssh prints it: `SHA256:` + 43 base64 characters. */
 export const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -68,7 +66,7 @@ export const VideoInfo = z.object({
   id: Int.min(1),
   name: Text(400),
   size: NonNegInt,
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: Sha256,
   durationMs: NonNegInt,
   width: NonNegInt,
   height: NonNegInt,
@@ -77,6 +75,10 @@ export const VideoInfo = z.object({
   uploader: UserField,
   createdMs: Ms,
   replicas: NonNegInt,
+  /** Lighter copies made by the subs (media jobs), best first; absent from older centrals. */
+  renditions: z.array(RenditionInfo).max(32).optional(),
+  /** How far making them is (absent: never planned). */
+  processing: Processing.optional(),
 });
 export type VideoInfo = z.infer<typeof VideoInfo>;
 
@@ -204,7 +206,7 @@ export const requests = {
   /** central → sub: the failure detector's probe; the answer carries the sub's load. */
   'sub.probe': {
     params: Empty,
-    result: z.object({ clients: NonNegInt, replicas: z.array(Int.min(1)).max(100_000), transfers: z.array(Transfer).max(1000) }),
+    result: z.object({ clients: NonNegInt, replicas: z.array(Int.min(1)).max(100_000), renditions: z.array(Int.min(1)).max(1_000_000).optional(), transfers: z.array(Transfer).max(1000) }),
   },
   /** anyone → central: the cluster as central sees it. */
   'status.get': { params: Empty, result: ClusterStatus },
@@ -315,6 +317,7 @@ export const requests = {
 
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
+  ...jobRequests,
 } as const;
 
 /** Every event (one-way message). */
@@ -335,6 +338,7 @@ export const events = {
   'video.removed': z.object({ videoId: Int.min(1) }),
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
   'session.revoked': z.object({ tokenSha: z.string().regex(/^[0-9a-f]{64}$/) }),
+  ...jobEvents,
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -13,6 +13,9 @@ const CLUSTER = { instance: 'c-1', startedAtMs: 0, uptimeMs: 5000, heartbeatMs: 
 const SHA256 = '0123456789abcdef'.repeat(4); // 64 lower-case hex chars
 const UPLOAD_ID = 'fedcba9876543210'.repeat(2); // 32 lower-case hex chars
 const MiB = 1024 * 1024;
+const SHA = 'a'.repeat(64);
+const TASK = { taskId: 1, attempt: 1, videoId: 1, kind: 'segment', rung: '480p', leaseMs: 20_000, seekSeconds: '3.980000', frames: 100, fps: { num: 25, den: 1 }, width: 854, height: 480, videoBps: 1_200_000, keyframeFrames: 50 };
+const RENDITION = { id: 1, videoId: 1, rung: '480p', name: 'film.480p.mkv', width: 854, height: 480, bps: 1_296_000, size: 1000, sha256: SHA, replicas: 2 };
 const VIDEO = {
   id: 1,
   name: 'film.mkv',
@@ -532,6 +535,76 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{ token: TOKEN }], bad: [{ why: 'numeric token', value: { token: 1234567890123456 }, path: 'token' }] },
     result: { ok: [{ ...PLACEMENT, user: 'alice' }], bad: [{ why: 'subId sub-', value: { subId: 'sub-', subAddress: 'a', user: 'alice' }, path: 'subId' }] },
   },
+  'job.take': {
+    params: {
+      ok: [{ have: [] }, { have: [1, 2, 3] }],
+      bad: [
+        { why: 'missing have', value: {}, path: 'have' },
+        { why: 'video id 0', value: { have: [0] }, path: 'have.0' },
+      ],
+    },
+    result: {
+      ok: [{}, { task: TASK }, { task: { ...TASK, kind: 'assemble', inputs: [{ taskId: 2, role: 'segment', size: 10, sha256: SHA }] } }],
+      bad: [
+        { why: 'unknown kind', value: { task: { ...TASK, kind: 'transcode' } }, path: 'task.kind' },
+        { why: 'rung without p', value: { task: { ...TASK, rung: '480' } }, path: 'task.rung' },
+        { why: 'seek seconds with a shell in it', value: { task: { ...TASK, seekSeconds: '1;rm -rf /' } }, path: 'task.seekSeconds' },
+        { why: 'attempt 0', value: { task: { ...TASK, attempt: 0 } }, path: 'task.attempt' },
+      ],
+    },
+  },
+  'job.renew': {
+    params: { ok: [{ taskId: 1, attempt: 1 }, { taskId: 1, attempt: 2, progress: 0.5 }], bad: [{ why: 'progress over 1', value: { taskId: 1, attempt: 1, progress: 2 }, path: 'progress' }] },
+    result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+  },
+  'job.put': {
+    params: { ok: [{ taskId: 1, attempt: 1, offset: 0 }], bad: [{ why: 'negative offset', value: { taskId: 1, attempt: 1, offset: -1 }, path: 'offset' }] },
+    result: { ok: [{ offset: 1 }], bad: [{ why: 'missing offset', value: {}, path: 'offset' }] },
+  },
+  'job.done': {
+    params: {
+      ok: [
+        { taskId: 1, attempt: 1, size: 10, sha256: SHA, cpuMs: 5 },
+        { taskId: 1, attempt: 1, size: 0, sha256: SHA, cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 250, durationMs: 10_000, audioStreams: 1, subtitleStreams: 0, variableRate: false } },
+      ],
+      bad: [
+        { why: 'bad sha', value: { taskId: 1, attempt: 1, size: 10, sha256: 'x', cpuMs: 5 }, path: 'sha256' },
+        { why: 'facts with 0 frames', value: { taskId: 1, attempt: 1, size: 0, sha256: SHA, cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 0, durationMs: 1, audioStreams: 0, subtitleStreams: 0, variableRate: false } }, path: 'facts.frames' },
+      ],
+    },
+    result: { ok: [{}], bad: [{ why: 'string', value: 'ok', path: '' }] },
+  },
+  'job.fail': {
+    params: { ok: [{ taskId: 1, attempt: 1, error: 'ffmpeg exited with 1' }], bad: [{ why: 'error too long', value: { taskId: 1, attempt: 1, error: 'x'.repeat(2001) }, path: 'error' }] },
+    result: { ok: [{}], bad: [{ why: 'string', value: 'ok', path: '' }] },
+  },
+  'job.input': {
+    params: { ok: [{ taskId: 2, forTask: 5, attempt: 1, offset: 0, length: MiB }], bad: [{ why: 'length over 8 MiB', value: { taskId: 2, forTask: 5, attempt: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' }] },
+    result: { ok: [{ offset: 0, size: 10 }], bad: [{ why: 'missing size', value: { offset: 0 }, path: 'size' }] },
+  },
+  'rendition.list': {
+    params: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+    result: { ok: [{ renditions: [] }, { renditions: [RENDITION] }], bad: [{ why: 'rendition without rung', value: { renditions: [{ ...RENDITION, rung: undefined }] }, path: 'renditions.0.rung' }] },
+  },
+  'rendition.chunk': {
+    params: { ok: [{ renditionId: 1, offset: 0, length: MiB }], bad: [{ why: 'id 0', value: { renditionId: 0, offset: 0, length: 1 }, path: 'renditionId' }] },
+    result: { ok: [{ offset: 0, size: 10 }], bad: [{ why: 'missing offset', value: { size: 1 }, path: 'offset' }] },
+  },
+  'jobs.list': {
+    params: { ok: [{}, { videoId: 3 }], bad: [{ why: 'video 0', value: { videoId: 0 }, path: 'videoId' }] },
+    result: {
+      ok: [{ tasks: [] }, { tasks: [{ taskId: 1, videoId: 1, video: 'film.mkv', kind: 'segment', rung: '480p', segment: 3, state: 'running', worker: 'sub-2', attempts: 1, durationMs: 1200 }] }],
+      bad: [{ why: 'unknown state', value: { tasks: [{ taskId: 1, videoId: 1, video: 'film.mkv', kind: 'probe', state: 'sleeping', attempts: 0 }] }, path: 'tasks.0.state' }],
+    },
+  },
+  'jobs.retry': {
+    params: { ok: [{ taskId: 4 }, { taskId: 4, secret: 's' }], bad: [{ why: 'task 0', value: { taskId: 0 }, path: 'taskId' }] },
+    result: { ok: [{}], bad: [{ why: 'string', value: 'ok', path: '' }] },
+  },
+  'jobs.cancel': {
+    params: { ok: [{ videoId: 1 }, { videoId: 1, replan: true }], bad: [{ why: 'replan as a string', value: { videoId: 1, replan: 'yes' }, path: 'replan' }] },
+    result: { ok: [{ cancelled: 3 }], bad: [{ why: 'negative', value: { cancelled: -1 }, path: 'cancelled' }] },
+  },
 };
 
 const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
@@ -591,6 +664,11 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
       { why: 'VideoInfo with non-hex sha256', value: { video: { ...VIDEO, sha256: 'x'.repeat(64) } }, path: 'video.sha256' },
       { why: 'missing video', value: {}, path: 'video' },
     ],
+  },
+  'job.available': { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
+  'rendition.added': {
+    ok: [{ rendition: RENDITION }],
+    bad: [{ why: 'negative size', value: { rendition: { ...RENDITION, size: -1 } }, path: 'rendition.size' }],
   },
   'video.removed': {
     ok: [{ videoId: 1 }, { videoId: 123456 }],

@@ -16,6 +16,9 @@ import type { CentralStore } from './store.js';
 import type { QuotaBook } from '../shared/quota.js';
 import { deleteVideo, type DeleteVideoDeps } from './delete-video.js';
 import { centralClock } from './delivery.js';
+import type { JobService } from './jobs.js';
+import { cancelJob, jobList, retryTask, type JobAdminDeps } from './job-admin.js';
+import { serveWorkerLink } from './job-handlers.js';
 
 export interface SubLinkDeps {
   store: CentralStore;
@@ -28,6 +31,8 @@ export interface SubLinkDeps {
   /** Rate limits on room creation and invitations, per user. */
   quotas: QuotaBook;
   deletion: DeleteVideoDeps;
+  jobs: JobService;
+  jobAdmin: JobAdminDeps;
 }
 
 /** Relayed requests one user may have running at central at once (all their connections together). */
@@ -95,6 +100,16 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       return {};
     },
     'time.sync': () => ({ centralMs: centralClock() }),
+    'jobs.list': (_user, p) => ({ tasks: jobList(d.jobAdmin, p.videoId) }),
+    'jobs.retry': (user, p) => {
+      retryTask(d.jobAdmin, user, p.taskId, p.secret);
+      d.jobs.wake();
+      return {};
+    },
+    'jobs.cancel': (user, p) => {
+      const cancelled = cancelJob(d.jobAdmin, user, p.videoId, p.replan ?? false, p.secret);
+      return { cancelled };
+    },
   };
 }
 
@@ -150,6 +165,7 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
     d.accounts.logout(p.token, subId);
     return {};
   });
+  serveWorkerLink(peer, subId, d.jobs);
   peer.handle('replica.list', () => ({ videos: d.videos.list() }));
   peer.handle('replica.chunk', async (p) => {
     const { payload, ...result } = await d.videos.readChunk(p.videoId, p.offset, p.length);

@@ -26,6 +26,9 @@ import { UserPlacement } from './placement.js';
 import { serveSubAttach, serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
+import { setUpJobs } from './job-setup.js';
+import type { JobService } from './jobs.js';
+import { forgetVideo, processingOf, type JobAdminDeps } from './job-admin.js';
 
 export interface CentralOptions {
   host: string;
@@ -46,6 +49,8 @@ export interface CentralOptions {
   uploadLeaseMs?: number;
   /** Serve wss:// with this certificate; plain ws:// without (loopback or --insecure). */
   tls?: TlsMaterial;
+  /** How long a media task's lease lasts without renewal (default 20 s). */
+  jobLeaseMs?: number;
   log: Logger;
 }
 
@@ -63,6 +68,8 @@ export class Central {
   readonly accounts: AccountService;
   readonly videos: VideoService;
   readonly rooms: RoomService;
+  readonly jobs: JobService;
+  private readonly jobAdmin: JobAdminDeps;
   private readonly delivery: Delivery;
   private constructor(
     readonly opts: CentralOptions,
@@ -86,11 +93,28 @@ export class Central {
         for (const tokenSha of tokenShas) this.delivery.toSubs('session.revoked', { tokenSha });
       },
     }, { rateScale: opts.rateScale });
+    ({ service: this.jobs, admin: this.jobAdmin } = setUpJobs({
+      dataDir: opts.dataDir,
+      store,
+      log: opts.log.child('jobs'),
+      toSubs: (type, body) => this.delivery.toSubs(type, body),
+      renditionReplicas: (id) => [...this.registry.values()].filter((s) => s.renditions?.includes(id)).length,
+      secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
+      secretTry: (user) => this.accounts.quotas.take('operatorSecret', user, Date.now()),
+      changed: () => this.changed(),
+      leaseMs: opts.jobLeaseMs,
+    }));
     this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
       replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,
+      extras: (id) => {
+        const processing = processingOf(store.jobs, id);
+        return { renditions: this.jobs.renditionInfos(id), ...(processing ? { processing } : {}) };
+      },
       published: (video) => {
         this.delivery.notify(this.store.userNames(), { kind: 'video.new', text: `new video: ${video.name} by ${video.uploader}` });
         this.delivery.toSubs('video.added', { video });
+        const row = this.store.video(video.id);
+        if (row) this.jobs.plan(row);
         this.changed();
       },
     }, opts.uploadLeaseMs);
@@ -216,6 +240,8 @@ export class Central {
       log: this.opts.log.child('subs'),
       quotas: this.accounts.quotas,
       mayActFor: (user, subId) => this.placement.mayActFor(user, subId),
+      jobs: this.jobs,
+      jobAdmin: this.jobAdmin,
       deletion: {
         store: this.store,
         log: this.opts.log.child('videos'),
@@ -224,6 +250,7 @@ export class Central {
         closeRooms: (videoId, by) => this.rooms.closeForVideo(videoId, by),
         videoPath: (videoId) => this.videos.videoPath(videoId),
         removed: (video, by) => {
+          forgetVideo(this.jobAdmin, video.id);
           this.delivery.notify(this.store.userNames(), { kind: 'video.deleted', text: `${by} deleted the video ${video.name}` });
           this.delivery.toSubs('video.removed', { videoId: video.id });
           this.changed();
@@ -305,6 +332,7 @@ export class Central {
               probe: onReply(s.probe, action.probeId, at, this.cfg),
               clients: r.clients,
               replicas: r.replicas,
+              ...(r.renditions ? { renditions: r.renditions } : {}),
               transfers: r.transfers,
               lastSeenMs: at,
             }));

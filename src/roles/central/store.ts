@@ -13,6 +13,7 @@ import type { Room } from '../shared/room.js';
 import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js';
 import { SessionStore } from './session-store.js';
 import { cachedPrepare, type Prepare } from './statements.js';
+import { JobStore } from './job-store.js';
 
 export interface UserRow {
   name: string;
@@ -107,12 +108,15 @@ export class CentralStore {
   readonly instanceId: string;
   /** Session tokens (as digests) with their lifetimes. */
   readonly sessions: SessionStore;
+  /** The media-job queue and the renditions made. */
+  readonly jobs: JobStore;
 
   constructor(dataDir: string, sessionPolicy: SessionPolicy = SESSION_POLICY) {
     try {
       this.db = CentralStore.open(dataDir);
       this.sql = cachedPrepare(this.db);
       this.sessions = new SessionStore(this.db, this.sql, sessionPolicy);
+      this.jobs = new JobStore(this.db, this.sql);
       const row = this.sql('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
       if (row) {
         this.instanceId = row.value;

@@ -27,6 +27,8 @@ const MAX_VIDEO_BYTES = 256 * 1024 ** 3;
 export interface VideoHooks {
   /** How many subs hold a verified replica of a video. */
   replicaCount(videoId: number): number;
+  /** What the media jobs made of it so far (renditions, progress). */
+  extras(videoId: number): Pick<VideoInfo, 'renditions' | 'processing'>;
   published(video: VideoInfo): void;
 }
 
@@ -92,7 +94,7 @@ export class VideoService {
   }
 
   info(v: VideoRow): VideoInfo {
-    return { ...v, replicas: this.hooks.replicaCount(v.id) };
+    return { ...v, replicas: this.hooks.replicaCount(v.id), ...this.hooks.extras(v.id) };
   }
 
   list(): VideoInfo[] {

@@ -17,6 +17,8 @@ export interface SubRecord {
   probe: ProbeState;
   /** Video ids the sub holds verified replicas of, and transfers under way (from its last probe reply). */
   replicas: readonly number[];
+  /** Rendition ids it holds verified replicas of (absent from older subs). */
+  renditions?: readonly number[];
   transfers: readonly { videoId: number; offset: number; size: number }[];
 }
 
@@ -37,6 +39,7 @@ export function registerSub(reg: Registry, sub: { id: string; address: string; p
     connected: true,
     probe: known ? onReconnect(known.probe, nowMs, cfg) : initialProbeState(nowMs, cfg),
     replicas: known?.replicas ?? [],
+    ...(known?.renditions ? { renditions: known.renditions } : {}),
     transfers: known?.transfers ?? [],
   });
   return next;

@@ -18,6 +18,9 @@ import type { Logger } from '../../core/log.js';
 import { lockDataDir } from '../data-dir.js';
 import { ClientSessions } from './client-sessions.js';
 import { Replicator } from './replicas.js';
+import { RENDITION_REPLICAS } from './replica-kinds.js';
+import type { RenditionInfo } from '../../net/job-messages.js';
+import { Worker } from './worker.js';
 import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
@@ -46,6 +49,8 @@ export interface SubOptions {
   tls?: TlsMaterial;
   /** How to trust central's certificate on first contact (pinned in <data>/central-pin.json). */
   trust?: Omit<TrustOptions, 'store' | 'what' | 'ask'>;
+  /** Media tasks run at once (0: a streaming-only sub). */
+  jobs: number;
   log: Logger;
 }
 
@@ -69,6 +74,8 @@ export class Sub {
   private bulk: Peer | undefined;
   readonly sessions: ClientSessions;
   readonly replicas: Replicator;
+  readonly renditions: Replicator<RenditionInfo>;
+  readonly worker: Worker;
   private readonly stopper = new AbortController();
   private readonly listeners = new Set<() => void>();
   private loop: Promise<void> | undefined;
@@ -80,8 +87,22 @@ export class Sub {
   ) {
     this.sessions = new ClientSessions(this, opts.log.child('clients'));
     this.replicas = new Replicator(opts.dataDir, opts.log.child('replicas'), () => this.bulkCentral, () => this.changed());
+    this.renditions = new Replicator(opts.dataDir, opts.log.child('renditions'), () => this.bulkCentral, () => this.changed(), RENDITION_REPLICAS);
+    this.worker = new Worker({
+      slots: opts.jobs,
+      dataDir: opts.dataDir,
+      log: opts.log.child('worker'),
+      central: () => (this.link === 'registered' ? this.central : undefined),
+      bulk: () => this.bulkCentral,
+      source: (id) => this.replicas.file(id),
+      have: () => this.replicas.replicas(),
+      changed: () => this.changed(),
+    });
     // New videos arrive by event; this periodic pass catches anything an outage made us miss.
-    const timer = setInterval(() => void this.replicas.sync(), 30_000);
+    const timer = setInterval(() => {
+      void this.replicas.sync();
+      void this.renditions.sync();
+    }, 30_000);
     timer.unref();
     this.stopper.signal.addEventListener('abort', () => clearInterval(timer));
   }
@@ -127,7 +148,9 @@ export class Sub {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    this.worker.stop();
     this.replicas.stop();
+    this.renditions.stop();
     this.central?.close(CloseCode.shutdown, 'sub shutting down');
     this.bulk?.close(CloseCode.shutdown, 'sub shutting down');
     await this.server.close();
@@ -138,12 +161,8 @@ export class Sub {
   private serveHttp(req: IncomingMessage, res: ServerResponse): void {
     serveStream(req, res, {
       authenticate: (token) => this.sessions.userOfToken(token),
-      video: (id) => this.replicas.video(id),
-      file: (id) => this.replicas.file(id),
-      progress: (id) => this.replicas.progress(id),
-      checking: (id) => this.replicas.checking(id),
-      served: (id) => this.replicas.served(id),
-      onWithdrawn: (listener) => this.replicas.onWithdrawn(listener),
+      videos: this.replicas,
+      renditions: this.renditions,
       log: this.opts.log.child('http'),
     }).catch((err: Error) => {
       this.opts.log.error(`HTTP ${req.method} ${req.url?.split('?')[0]} failed: ${err.message}`);
@@ -251,6 +270,7 @@ export class Sub {
         log.warn(`central is a new instance (${hello.instanceId}, was ${known}): wiped local state, registering afresh`);
         this.wipe();
         this.replicas.rescan();
+        this.renditions.rescan();
         resumeId = undefined;
         this.subId = undefined;
       } else if (this.instanceId && this.instanceId !== hello.instanceId) {
@@ -259,10 +279,16 @@ export class Sub {
       // Only write on a change: a sub on a full disk must still be able to re-register.
       if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
-      peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), transfers: this.replicas.transfers() }));
+      peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);
       peer.on('video.added', (body) => this.replicas.added(body.video));
-      peer.on('video.removed', (body) => this.replicas.removed(body.videoId));
+      peer.on('video.removed', (body) => {
+        this.replicas.removed(body.videoId);
+        // Its renditions leave the list too: the next comparison drops them.
+        void this.renditions.sync();
+      });
+      peer.on('rendition.added', (body) => this.renditions.added(body.rendition));
+      peer.on('job.available', () => void this.worker.poll());
       const reg = await peer.request('sub.register', {
         secret: this.opts.secret,
         port: this.server.port,
@@ -281,6 +307,8 @@ export class Sub {
       this.sessions.centralBack();
       await this.openBulkLink(trust, reg.subId, peer);
       void this.replicas.sync();
+      void this.renditions.sync();
+      this.worker.start();
     } catch (err) {
       peer.close(1000, 'registration failed');
       throw err;

@@ -4,14 +4,14 @@
  * a client is waiting for jump the queue. The verdict goes back to the Replicator, which owns the files.
  */
 import type { Logger } from '../../core/log.js';
-import type { VideoInfo } from '../../net/messages.js';
+import type { ReplicaItem } from './replica-kinds.js';
 import { hashFileThrottled } from '../files.js';
 import { REPLICA_HEALTH, sampleDue, type ReplicaHealthPolicy } from './replica-health.js';
 
 export interface CheckDeps {
   path(id: number): string;
   /** The catalogue entry to check against (undefined: unknown video, so it cannot be checked yet). */
-  expected(id: number): VideoInfo | undefined;
+  expected(id: number): Pick<ReplicaItem, 'name' | 'size' | 'sha256'> | undefined;
   passed(id: number): void;
   failed(id: number, why: string): void;
   log: Logger;

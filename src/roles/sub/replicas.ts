@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Peer } from '../../net/peer.js';
 import type { Transfer, VideoInfo } from '../../net/messages.js';
+import { VIDEO_REPLICAS, type ReplicaItem, type ReplicaKind } from './replica-kinds.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { hashFile } from '../files.js';
@@ -36,10 +37,10 @@ export const REPLICA_POLICY: ReplicaPolicy = { chunkBytes: 4 * 1024 * 1024, wind
 /** A finished file is `unchecked` until its size and sha256 match the catalogue, then `verified`. */
 type ReplicaState = 'unchecked' | 'verified';
 
-export class Replicator {
+export class Replicator<T extends ReplicaItem = VideoInfo> {
   private readonly have = new Map<number, ReplicaState>();
   private readonly active = new Map<number, Transfer>();
-  private readonly catalogue = new Map<number, VideoInfo>();
+  private readonly catalogue = new Map<number, T>();
   private readonly failing = new Map<number, Failing>();
   /** Videos central deleted (ids are never reused): a stale list or event must not bring one back. */
   private readonly deleted = new Set<number>();
@@ -55,15 +56,16 @@ export class Replicator {
     private readonly log: Logger,
     private readonly central: () => Peer | undefined,
     private readonly changed: () => void,
+    private readonly kind: ReplicaKind<T> = VIDEO_REPLICAS as unknown as ReplicaKind<T>,
     private readonly policy: ReplicaPolicy = REPLICA_POLICY,
     private readonly health: ReplicaHealthPolicy = REPLICA_HEALTH,
   ) {
-    this.dir = path.join(dataDir, 'replicas');
+    this.dir = path.join(dataDir, kind.folder);
     this.checker = new ReplicaChecker({
       path: (id) => path.join(this.dir, String(id)),
       expected: (id) => this.catalogue.get(id),
       passed: (id) => {
-        if (this.have.get(id) === 'unchecked') this.log.info(`replica #${id} checked (size and sha256 ok): serving it`);
+        if (this.have.get(id) === 'unchecked') this.log.info(`${this.kind.noun} #${id} checked (size and sha256 ok): serving it`);
         this.have.set(id, 'verified');
         this.changed();
       },
@@ -99,7 +101,7 @@ export class Replicator {
     return [...this.active.values()].map((t) => ({ ...t }));
   }
 
-  video(id: number): VideoInfo | undefined {
+  video(id: number): T | undefined {
     return this.catalogue.get(id);
   }
 
@@ -142,7 +144,7 @@ export class Replicator {
   }
 
   /** Delete replicas of videos the catalogue no longer has (deleted while this sub was away). */
-  private prune(videos: readonly VideoInfo[]): void {
+  private prune(videos: readonly T[]): void {
     const listed = new Set(videos.map((v) => v.id));
     for (const id of [...this.catalogue.keys()]) if (!listed.has(id) && !this.active.has(id)) this.catalogue.delete(id);
     for (const { file, id } of strayReplicaFiles(fs.readdirSync(this.dir), listed, new Set(this.active.keys()))) {
@@ -150,7 +152,7 @@ export class Replicator {
       if (this.have.delete(id)) {
         this.checker.forget(id);
         for (const l of [...this.withdrawnListeners]) l(id, 'deleted');
-        this.log.info(`replica #${id} is no longer in the catalogue (deleted while this sub was away): removed it`);
+        this.log.info(`${this.kind.noun} #${id} is no longer in the catalogue (deleted while this sub was away): removed it`);
       }
     }
   }
@@ -161,7 +163,7 @@ export class Replicator {
     fs.rmSync(path.join(this.dir, String(id)), { force: true });
     this.have.delete(id);
     for (const l of [...this.withdrawnListeners]) l(id, 'damaged');
-    this.log.warn(`replica of "${name}" (#${id}) is damaged: ${why}; deleted it, pulling it again`);
+    this.log.warn(`${this.kind.noun} of "${name}" (#${id}) is damaged: ${why}; deleted it, pulling it again`);
     this.changed();
     void this.sync();
   }
@@ -189,7 +191,7 @@ export class Replicator {
   }
 
   /** Learn of a new video (central's event) and fetch it. */
-  added(video: VideoInfo): void {
+  added(video: T): void {
     if (this.deleted.has(video.id)) return;
     this.catalogue.set(video.id, video);
     void this.sync();
@@ -207,9 +209,9 @@ export class Replicator {
         this.again = false;
         const central = this.central();
         if (!central) return;
-        const listed = await central.request('replica.list', {});
+        const listed = await this.kind.list(central);
         // A list sent before a deletion can arrive after it.
-        const videos = listed.videos.filter((v) => !this.deleted.has(v.id));
+        const videos = listed.filter((v) => !this.deleted.has(v.id));
         for (const v of videos) this.catalogue.set(v.id, v);
         this.prune(videos);
         this.checkSizes();
@@ -225,7 +227,7 @@ export class Replicator {
     }
   }
 
-  private async transfer(v: VideoInfo): Promise<void> {
+  private async transfer(v: T): Promise<void> {
     const part = path.join(this.dir, `${v.id}.part`);
     let offset = 0;
     try {
@@ -240,7 +242,7 @@ export class Replicator {
     const startOffset = offset;
     // Within a failure episode the retries are quiet; recordFailed logs the episode.
     const say = (m: string) => (this.failing.has(v.id) ? this.log.debug(m) : this.log.info(m));
-    if (offset > 0) say(`resuming replica of "${v.name}" at ${offset} of ${v.size} bytes`);
+    if (offset > 0) say(`resuming ${this.kind.noun} of "${v.name}" at ${offset} of ${v.size} bytes`);
     else say(`replicating "${v.name}" (#${v.id}, ${v.size} bytes)`);
     let ok = false;
     let fh: fsp.FileHandle | undefined;
@@ -255,7 +257,7 @@ export class Replicator {
         } catch (err) {
           if ((err as WatchpartyError).code !== 'TIMEOUT') throw err;
           const stored = (await fh.stat()).size;
-          this.log.warn(`replica of "${v.name}" stalled at ${stored} of ${v.size} bytes: re-requesting from there`);
+          this.log.warn(`${this.kind.noun} of "${v.name}" stalled at ${stored} of ${v.size} bytes: re-requesting from there`);
           offset = stored;
         }
       }
@@ -263,7 +265,7 @@ export class Replicator {
       const sha = await hashFile(part);
       if (sha !== v.sha256) {
         await fsp.rm(part, { force: true });
-        throw new WatchpartyError('UPLOAD_MISMATCH', `replica of "${v.name}" hashes to ${sha.slice(0, 12)}…, expected ${v.sha256.slice(0, 12)}…; starting over`);
+        throw new WatchpartyError('UPLOAD_MISMATCH', `${this.kind.noun} of "${v.name}" hashes to ${sha.slice(0, 12)}…, expected ${v.sha256.slice(0, 12)}…; starting over`);
       }
       // Deleted while it was hashed: it must never be served.
       if (this.deleted.has(v.id)) throw new WatchpartyError('UNKNOWN_VIDEO', `"${v.name}" was deleted`);
@@ -272,10 +274,10 @@ export class Replicator {
       this.checker.markChecked(v.id, Date.now());
       ok = true;
       const episode = this.failing.get(v.id);
-      if (episode) this.log.info(`replica of "${v.name}" recovered after ${episode.failures} failed ${episode.failures === 1 ? 'try' : 'tries'}`);
+      if (episode) this.log.info(`${this.kind.noun} of "${v.name}" recovered after ${episode.failures} failed ${episode.failures === 1 ? 'try' : 'tries'}`);
       this.failing.delete(v.id);
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
-      this.log.info(`replica of "${v.name}" verified (sha256 ok): ${((v.size - startOffset) / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s, ${((v.size - startOffset) / 1e6 / secs).toFixed(0)} MB/s`);
+      this.log.info(`${this.kind.noun} of "${v.name}" verified (sha256 ok): ${((v.size - startOffset) / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s, ${((v.size - startOffset) / 1e6 / secs).toFixed(0)} MB/s`);
     } catch (err) {
       if (this.deleted.has(v.id) || (err as WatchpartyError).code === 'UNKNOWN_VIDEO') {
         // Central no longer has it: a deletion, not a failure to retry.
@@ -284,7 +286,7 @@ export class Replicator {
         this.failing.delete(v.id);
         await fsp.rm(part, { force: true });
         this.log.info(`stopped replicating "${v.name}": it was deleted from the catalogue`);
-      } else if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`replica of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
+      } else if ((err as WatchpartyError).code === 'DISCONNECTED') this.log.warn(`${this.kind.noun} of "${v.name}" paused at ${offset} bytes: ${(err as Error).message}`);
       else this.recordFailed(v, offset, err as Error);
     } finally {
       await fh?.close().catch(() => {});
@@ -295,7 +297,7 @@ export class Replicator {
   }
 
   /** Refuse before asking central for bytes that cannot be stored (a full disk would make every try fail). */
-  private async checkRoom(v: VideoInfo, offset: number): Promise<void> {
+  private async checkRoom(v: T, offset: number): Promise<void> {
     const st = await fsp.statfs(this.dir);
     const free = st.bavail * st.bsize;
     if (free < v.size - offset) {
@@ -304,14 +306,14 @@ export class Replicator {
   }
 
   /** Back off this replica exponentially; log the first failure of an episode and rare reminders only. */
-  private recordFailed(v: VideoInfo, offset: number, err: Error): void {
+  private recordFailed(v: T, offset: number, err: Error): void {
     const now = Date.now();
     const { state, log, delayMs } = recordFailure(this.failing.get(v.id), now, this.health);
     this.failing.set(v.id, state);
     const next = `next try in ${(delayMs / 1000).toFixed(1)} s`;
-    if (log === 'first') this.log.warn(`replica of "${v.name}" failed at ${offset} of ${v.size} bytes: ${err.message}; retrying with backoff (${next})`);
-    else if (log === 'reminder') this.log.warn(`replica of "${v.name}" still failing after ${state.failures} tries in ${Math.round((now - state.sinceMs) / 1000)} s: ${err.message}; ${next}`);
-    else this.log.debug(`replica of "${v.name}" try ${state.failures} failed: ${err.message}; ${next}`);
+    if (log === 'first') this.log.warn(`${this.kind.noun} of "${v.name}" failed at ${offset} of ${v.size} bytes: ${err.message}; retrying with backoff (${next})`);
+    else if (log === 'reminder') this.log.warn(`${this.kind.noun} of "${v.name}" still failing after ${state.failures} tries in ${Math.round((now - state.sinceMs) / 1000)} s: ${err.message}; ${next}`);
+    else this.log.debug(`${this.kind.noun} of "${v.name}" try ${state.failures} failed: ${err.message}; ${next}`);
     this.scheduleRetry();
   }
 
@@ -325,14 +327,14 @@ export class Replicator {
   }
 
   /** Keep `window` chunk requests in flight, writing replies in order; returns the new offset. */
-  private async pullWindowed(central: Peer, fh: fsp.FileHandle, v: VideoInfo, from: number): Promise<number> {
+  private async pullWindowed(central: Peer, fh: fsp.FileHandle, v: T, from: number): Promise<number> {
     const { chunkBytes, window, stallMs } = this.policy;
     let next = from;
     let offset = from;
     const inFlight: Promise<{ payload: Buffer | undefined }>[] = [];
     const ask = () => {
       const length = Math.min(chunkBytes, v.size - next);
-      inFlight.push(central.requestWithPayload('replica.chunk', { videoId: v.id, offset: next, length }, { timeoutMs: stallMs }));
+      inFlight.push(this.kind.chunk(central, v.id, next, length, stallMs));
       next += length;
     };
     while (inFlight.length < window && next < v.size) ask();

@@ -1,0 +1,240 @@
+/**
+ * Central's media-job service: plans each published video (a probe, then the ladder's tasks), hands
+ * tasks to worker subs on leases, takes their outputs in order, checks each one (sha256, then ffprobe)
+ * before it accepts it, and publishes every finished rendition for the subs to replicate. The rules
+ * are pure (shared/job-plan.ts, shared/task-lease.ts); the rows are in the store, the bytes in JobFiles.
+ */
+import { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { TaskSpec, ProbeFacts, RenditionInfo } from '../../net/job-messages.js';
+import type * as z from 'zod';
+import { hashFile } from '../files.js';
+import { probeMedia } from '../media-probe.js';
+import { ladderFor, PLAN_RULES, seekSecondsFor, tasksFor, type SourceFacts } from '../shared/job-plan.js';
+import { accept, failed, holds, lease, LEASE_RULES, nextTask, renew, type LeaseRules, type TaskRow } from '../shared/task-lease.js';
+import { JobFiles } from './job-files.js';
+import type { JobStore, RenditionRow, StoredTask } from './job-store.js';
+import type { CentralStore, VideoRow } from './store.js';
+import { refusal } from './verify-output.js';
+
+export interface JobHooks {
+  /** Wake the idle workers: there is work. */
+  announce(): void;
+  renditionAdded(r: RenditionInfo): void;
+  /** Subs holding a verified replica of a rendition. */
+  renditionReplicas(renditionId: number): number;
+}
+
+/** An output may be at most this much larger than its source (plus a margin for tiny sources). */
+const OUTPUT_SLACK = { factor: 2, bytes: 64 * 1024 * 1024 };
+
+export class JobService {
+  readonly files: JobFiles;
+
+  constructor(
+    dataDir: string,
+    private readonly store: CentralStore,
+    private readonly jobs: JobStore,
+    private readonly log: Logger,
+    private readonly hooks: JobHooks,
+    private readonly rules: LeaseRules = LEASE_RULES,
+  ) {
+    this.files = new JobFiles(dataDir);
+    // Attempts that were uploading when central stopped: their workers start again with a new lease.
+    this.files.removeStaleParts((id, attempt) => {
+      const t = this.jobs.task(id);
+      return t !== undefined && t.state === 'running' && t.attempts === attempt;
+    });
+  }
+
+  /** Tell idle workers there may be work (after a retry, say). */
+  wake(): void {
+    this.hooks.announce();
+  }
+
+  /** A video was published: its processing starts with a probe on a worker. */
+  plan(video: VideoRow): void {
+    this.jobs.addTasks(video.id, [{ key: 'probe', kind: 'probe', deps: [], spec: {} }]);
+    this.log.info(`planned processing of "${video.name}" (#${video.id}): probe first`);
+    this.hooks.announce();
+  }
+
+  /** The next task for `worker` (which holds verified replicas of `have`), on a fresh lease. */
+  take(worker: string, have: readonly number[], nowMs = Date.now()): TaskSpec | undefined {
+    const holding = new Set(have);
+    for (const videoId of this.jobs.activeVideos()) {
+      if (!holding.has(videoId)) continue;
+      const tasks = this.jobs.tasksOf(videoId);
+      const facts = this.jobs.facts(videoId);
+      const next = nextTask(tasks, nowMs, facts ? ladderFor(facts).map((r) => r.rung) : []);
+      if (!next) continue;
+      const leased = lease(next, worker, nowMs, this.rules);
+      this.jobs.save(leased);
+      const stored = tasks.find((t) => t.id === next.id)!;
+      this.log.debug(`task ${next.id} (${next.key} of #${videoId}) → ${worker}, attempt ${leased.attempts}`);
+      return this.specOf({ ...stored, ...leased }, tasks);
+    }
+    return undefined;
+  }
+
+  private specOf(t: StoredTask, all: readonly StoredTask[]): TaskSpec {
+    const spec = JSON.parse(t.spec) as Partial<TaskSpec>;
+    const out: TaskSpec = { ...spec, taskId: t.id, attempt: t.attempts, videoId: t.videoId, kind: t.kind, leaseMs: this.rules.leaseMs, ...(t.rung ? { rung: t.rung } : {}) };
+    if (t.kind === 'assemble') {
+      const byKey = new Map(all.map((x) => [x.key, x]));
+      out.inputs = t.deps.map((key) => {
+        const d = byKey.get(key)!;
+        return { taskId: d.id, role: d.kind === 'audio' ? ('audio' as const) : ('segment' as const), size: d.size ?? 0, sha256: d.sha256 ?? '' };
+      });
+    }
+    return out;
+  }
+
+  private held(worker: string, taskId: number, attempt: number, nowMs: number): StoredTask {
+    const t = this.jobs.task(taskId);
+    if (!t) throw new WatchpartyError('UNKNOWN_TASK', `no task ${taskId}`);
+    if (!holds(t, worker, attempt, nowMs)) throw new WatchpartyError('LEASE_LOST', `task ${taskId} attempt ${attempt} is no longer yours`);
+    return t;
+  }
+
+  renew(worker: string, taskId: number, attempt: number, nowMs = Date.now()): void {
+    const t = this.held(worker, taskId, attempt, nowMs);
+    this.jobs.save(renew(t, worker, attempt, nowMs, this.rules)!);
+  }
+
+  async put(worker: string, taskId: number, attempt: number, offset: number, payload: Buffer | undefined): Promise<{ offset: number }> {
+    if (!payload || payload.length === 0) throw new WatchpartyError('BAD_INPUT', 'job.put carries the output bytes as its payload');
+    const t = this.held(worker, taskId, attempt, Date.now());
+    const source = this.store.video(t.videoId);
+    const max = (source?.size ?? 0) * OUTPUT_SLACK.factor + OUTPUT_SLACK.bytes;
+    return { offset: await this.files.put(taskId, attempt, offset, payload, max) };
+  }
+
+  /** The worker says its output is complete: check it, then accept it (or count a failed attempt). */
+  async done(worker: string, p: { taskId: number; attempt: number; size: number; sha256: string; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
+    let t = this.held(worker, p.taskId, p.attempt, Date.now());
+    // Checking takes a while: the lease must not run out meanwhile and the task go to someone else.
+    this.jobs.save((t = { ...t, ...renew(t, worker, p.attempt, Date.now(), this.rules)! }));
+    const why = await this.check(t, p);
+    const now = Date.now();
+    t = this.held(worker, p.taskId, p.attempt, now);
+    if (why) {
+      this.failAttempt(t, `output refused: ${why}`, now);
+      throw new WatchpartyError('BAD_INPUT', `output refused: ${why}`);
+    }
+    if (t.kind !== 'probe') await this.files.accept(t.id, p.attempt);
+    const accepted = accept(t, now, p.size);
+    this.jobs.saveAccepted(accepted, p.sha256, () => {
+      if (t.kind === 'probe' && p.facts) this.afterProbe(t.videoId, p.facts);
+    });
+    this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) done by ${worker} in ${((now - (t.startedMs ?? now)) / 1000).toFixed(1)} s`);
+    if (t.kind === 'assemble') this.publishRendition({ ...t, sha256: p.sha256, size: p.size }, now);
+    this.tidy(t.videoId);
+    this.hooks.announce();
+  }
+
+  /** Once every task of a video is done, its segments and audio have served their purpose: free their space. */
+  private tidy(videoId: number): void {
+    const tasks = this.jobs.tasksOf(videoId);
+    if (tasks.some((t) => t.state !== 'done')) return;
+    this.files.removeTasks(tasks.filter((t) => t.kind === 'segment' || t.kind === 'audio').map((t) => t.id));
+  }
+
+  /** Why an output cannot be accepted (undefined: it can). */
+  private async check(t: StoredTask, p: { taskId: number; attempt: number; size: number; sha256: string; facts?: SourceFacts | undefined }): Promise<string | undefined> {
+    if (t.kind === 'probe') {
+      const video = this.store.video(t.videoId);
+      if (!p.facts) return 'a probe must say what it found';
+      if (video && (p.facts.width !== video.width || p.facts.height !== video.height)) return `the probe saw ${p.facts.width}x${p.facts.height}, the catalogue ${video.width}x${video.height}`;
+      return undefined;
+    }
+    const file = this.files.part(t.id, p.attempt);
+    const size = this.files.size(file);
+    if (size !== p.size) return `${size < 0 ? 'no' : size} bytes arrived, the worker says ${p.size}`;
+    const sha = await hashFile(file);
+    if (sha !== p.sha256) return `the bytes hash to ${sha.slice(0, 12)}…, the worker says ${p.sha256.slice(0, 12)}…`;
+    let summary;
+    try {
+      summary = await probeMedia(file);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    const spec = JSON.parse(t.spec) as Partial<TaskSpec>;
+    const facts = this.jobs.facts(t.videoId);
+    return refusal(summary, { kind: t.kind, ...(facts ? { facts } : {}), ...(spec.frames !== undefined ? { frames: spec.frames } : {}), ...(spec.height !== undefined ? { height: spec.height } : {}) });
+  }
+
+  fail(worker: string, taskId: number, attempt: number, error: string): void {
+    const now = Date.now();
+    this.failAttempt(this.held(worker, taskId, attempt, now), error, now);
+  }
+
+  private failAttempt(t: TaskRow, error: string, nowMs: number): void {
+    const next = failed(t, nowMs, error.slice(-1500), this.rules);
+    this.jobs.save(next);
+    this.files.removeStaleParts((id, attempt) => !(id === t.id && attempt === t.attempts));
+    if (next.state === 'failed') this.log.warn(`task ${t.id} (${t.key} of #${t.videoId}) failed after ${t.attempts} attempts: ${error.split('\n').pop()?.slice(0, 200)}`);
+    else this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) attempt ${t.attempts} failed (${error.split('\n').pop()?.slice(0, 200)}); again in ${Math.round((next.notBeforeMs - nowMs) / 1000)} s`);
+  }
+
+  /** Bytes of an accepted output that is an input of the caller's task (an assemble reads its segments). */
+  async input(worker: string, p: { taskId: number; forTask: number; attempt: number; offset: number; length: number }): Promise<{ offset: number; size: number; payload: Buffer }> {
+    const t = this.held(worker, p.forTask, p.attempt, Date.now());
+    const input = this.jobs.task(p.taskId);
+    if (!input || input.videoId !== t.videoId || !t.deps.includes(input.key) || input.state !== 'done') throw new WatchpartyError('UNKNOWN_TASK', `task ${p.taskId} is not an input of task ${t.id}`);
+    const { size, payload } = await this.files.read(p.taskId, p.offset, p.length);
+    return { offset: p.offset, size, payload };
+  }
+
+  /** The probe is in: plan the ladder from what it found (adding nothing that is planned already). */
+  private afterProbe(videoId: number, facts: SourceFacts): void {
+    this.jobs.setFacts(videoId, facts);
+    const { renditions, tasks } = tasksFor(facts);
+    const byRung = new Map(renditions.map((r) => [r.rung, r]));
+    const keyframeFrames = Math.max(1, Math.round((PLAN_RULES.keyframeMs / 1000) * (facts.fps.num / facts.fps.den)));
+    const { columns, rows } = PLAN_RULES.spriteTiles;
+    const seconds = facts.durationMs / 1000;
+    this.jobs.addTasks(
+      videoId,
+      tasks.map((t) => {
+        const r = t.rung ? byRung.get(t.rung) : undefined;
+        const size = r ? { width: r.width, height: r.height } : {};
+        if (t.kind === 'segment') return { ...t, spec: { ...size, seekSeconds: seekSecondsFor(t.segment!.startFrame, facts.fps), frames: t.segment!.frames, fps: facts.fps, videoBps: r!.videoBps, keyframeFrames } };
+        if (t.kind === 'audio') return { ...t, spec: { audioBps: r!.audioBps } };
+        if (t.kind === 'assemble') return { ...t, spec: { ...size, fps: facts.fps, videoOffsetSeconds: (facts.videoStartMs ?? 0) / 1000 } };
+        if (t.kind === 'poster') return { ...t, spec: { atSeconds: Math.min(seconds / 10, 30), tileWidth: 640 } };
+        return { ...t, spec: { everySeconds: Math.max(0.1, seconds / (columns * rows)), columns, rows, tileWidth: 160 } };
+      }),
+    );
+    this.log.info(`#${videoId}: ${facts.width}x${facts.height}, ${facts.frames} frames → ${renditions.map((r) => r.rung).join(', ')} in ${tasks.filter((t) => t.kind === 'segment').length} segment tasks`);
+  }
+
+  private publishRendition(t: StoredTask, nowMs: number): void {
+    const facts = this.jobs.facts(t.videoId);
+    const planned = facts ? ladderFor(facts).find((r) => r.rung === t.rung) : undefined;
+    const video = this.store.video(t.videoId);
+    if (!planned || !video || !t.rung) return;
+    const row = this.jobs.addRendition({ videoId: t.videoId, rung: t.rung, taskId: t.id, width: planned.width, height: planned.height, bps: planned.videoBps + planned.audioBps, size: t.size ?? 0, sha256: t.sha256 ?? '', createdMs: nowMs });
+    const info = this.renditionInfo(row, video);
+    this.log.info(`"${video.name}" is playable at ${t.rung} now (${info.name}, ${row.size} bytes)`);
+    this.hooks.renditionAdded(info);
+  }
+
+  renditionInfo(r: RenditionRow, video: Pick<VideoRow, 'name'>): RenditionInfo {
+    const stem = video.name.replace(/\.[^.]{1,8}$/, '');
+    return { id: r.id, videoId: r.videoId, rung: r.rung, name: `${stem}.${r.rung}.mkv`.slice(0, 420), width: r.width, height: r.height, bps: r.bps, size: r.size, sha256: r.sha256, replicas: this.hooks.renditionReplicas(r.id) };
+  }
+
+  /** Every rendition (of one video), best first. */
+  renditionInfos(videoId?: number): RenditionInfo[] {
+    const names = new Map(this.store.videos().map((v) => [v.id, v]));
+    return this.jobs.renditions(videoId).flatMap((r) => (names.has(r.videoId) ? [this.renditionInfo(r, names.get(r.videoId)!)] : []));
+  }
+
+  async readRendition(id: number, offset: number, length: number): Promise<{ offset: number; size: number; payload: Buffer }> {
+    const r = this.jobs.rendition(id);
+    if (!r) throw new WatchpartyError('UNKNOWN_VIDEO', `no rendition #${id}`);
+    const { size, payload } = await this.files.read(r.taskId, offset, length);
+    return { offset, size, payload };
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * What a media file holds, as the job system needs it: streams with their codecs and sizes, counted
+ * video frames (packets, read without decoding) and the duration. The probe task runs it on a worker's
+ * replica; central runs it on every task output before accepting it.
+ */
+import { execFile } from 'node:child_process';
+import { parseRate, type SourceFacts } from './shared/job-plan.js';
+
+export interface StreamSummary {
+  type: 'video' | 'audio' | 'subtitle' | 'other';
+  codec: string;
+  width: number;
+  height: number;
+  /** Packets counted in the stream (frames, for video). */
+  packets: number;
+  rFrameRate?: string;
+  avgFrameRate?: string;
+  bitRate?: number;
+  /** Seconds of its first timestamp (undefined: not said). */
+  startTime?: number;
+  attachedPic: boolean;
+}
+
+export interface MediaSummary {
+  durationMs: number;
+  /** Seconds of the file's first timestamp (players count positions from it). */
+  startTime?: number;
+  bitRate?: number;
+  streams: StreamSummary[];
+}
+
+interface Raw {
+  format?: { duration?: string; bit_rate?: string; start_time?: string };
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    nb_read_packets?: string;
+    r_frame_rate?: string;
+    avg_frame_rate?: string;
+    bit_rate?: string;
+    start_time?: string;
+    disposition?: { attached_pic?: number };
+  }[];
+}
+
+/** Turn ffprobe's JSON into a summary (pure; unknown or missing numbers read as 0 / undefined). */
+export function summarize(json: string): MediaSummary {
+  const raw = JSON.parse(json) as Raw;
+  const num = (s: string | undefined) => (s !== undefined && Number.isFinite(Number(s)) ? Number(s) : undefined);
+  return {
+    durationMs: Math.round((num(raw.format?.duration) ?? 0) * 1000),
+    ...(num(raw.format?.bit_rate) !== undefined ? { bitRate: num(raw.format?.bit_rate)! } : {}),
+    ...(num(raw.format?.start_time) !== undefined ? { startTime: num(raw.format?.start_time)! } : {}),
+    streams: (raw.streams ?? []).map((s) => ({
+      type: s.codec_type === 'video' || s.codec_type === 'audio' || s.codec_type === 'subtitle' ? s.codec_type : 'other',
+      codec: s.codec_name ?? 'unknown',
+      width: s.width ?? 0,
+      height: s.height ?? 0,
+      packets: num(s.nb_read_packets) ?? 0,
+      ...(s.r_frame_rate ? { rFrameRate: s.r_frame_rate } : {}),
+      ...(s.avg_frame_rate ? { avgFrameRate: s.avg_frame_rate } : {}),
+      ...(num(s.bit_rate) !== undefined ? { bitRate: num(s.bit_rate)! } : {}),
+      ...(num(s.start_time) !== undefined ? { startTime: num(s.start_time)! } : {}),
+      attachedPic: Boolean(s.disposition?.attached_pic),
+    })),
+  };
+}
+
+/** The first real video stream (cover art is not one). */
+export function mainVideo(m: MediaSummary): StreamSummary | undefined {
+  return m.streams.find((s) => s.type === 'video' && !s.attachedPic && s.width > 0);
+}
+
+/** The job plan's view of a source; undefined when it has no usable video stream or frame rate. */
+export function sourceFacts(m: MediaSummary): SourceFacts | undefined {
+  const v = mainVideo(m);
+  const fps = parseRate(v?.rFrameRate) ?? parseRate(v?.avgFrameRate);
+  if (!v || !fps || v.packets <= 0) return undefined;
+  const avg = parseRate(v.avgFrameRate);
+  // A constant rate reads the same both ways; a variable one does not (within a thousandth).
+  const variableRate = !avg || Math.abs(avg.num / avg.den - fps.num / fps.den) > (fps.num / fps.den) * 0.001;
+  const audioBps = m.streams.filter((s) => s.type === 'audio').reduce((sum, s) => sum + (s.bitRate ?? 0), 0);
+  const videoBps = v.bitRate ?? (m.bitRate !== undefined ? Math.max(0, m.bitRate - audioBps) || undefined : undefined);
+  return {
+    width: v.width,
+    height: v.height,
+    fps,
+    frames: v.packets,
+    durationMs: m.durationMs,
+    ...(videoBps ? { videoBps } : {}),
+    audioStreams: m.streams.filter((s) => s.type === 'audio').length,
+    subtitleStreams: m.streams.filter((s) => s.type === 'subtitle').length,
+    variableRate,
+    // Where the first frame is shown, counted from the file's start: a rendition keeps it there.
+    videoStartMs: Math.max(0, Math.round(((v.startTime ?? 0) - (m.startTime ?? 0)) * 1000)),
+  };
+}
+
+/** Run ffprobe on `file`, counting packets (reads the whole container, decodes nothing). */
+export function probeMedia(file: string, timeoutMs = 120_000): Promise<MediaSummary> {
+  const args = ['-v', 'error', '-count_packets', '-print_format', 'json', '-show_entries', 'format=duration,bit_rate,start_time:stream=codec_type,codec_name,width,height,nb_read_packets,r_frame_rate,avg_frame_rate,bit_rate,start_time:stream_disposition=attached_pic', file];
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        const last = String(stderr).trim().split('\n').pop()?.split(file).join('the file') ?? '';
+        reject(new Error(err.killed ? `ffprobe gave no answer within ${timeoutMs / 1000} s` : `ffprobe: ${last.slice(0, 300) || 'could not read the file'}`));
+        return;
+      }
+      try {
+        resolve(summarize(stdout));
+      } catch {
+        reject(new Error('ffprobe gave no readable answer'));
+      }
+    });
+  });
+}

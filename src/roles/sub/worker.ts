@@ -1,0 +1,216 @@
+/**
+ * The sub as a media worker: with a free slot (`sub --jobs N`) it asks central for a task, runs it on
+ * its own verified replica of the source with ffmpeg (below its own priority: viewers come first),
+ * renews the lease while it works, sends the output in order on the bulk link and says done; central
+ * checks the output before it accepts it. A lost lease (the task went elsewhere, or was cancelled)
+ * stops the ffmpeg at once.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Peer } from '../../net/peer.js';
+import type { TaskSpec } from '../../net/job-messages.js';
+import type { WatchpartyError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { hashFile } from '../files.js';
+import { probeMedia, sourceFacts } from '../media-probe.js';
+import { assembleArgs, audioArgs, concatList, posterArgs, segmentArgs, spriteArgs } from './ffmpeg-args.js';
+import { runFfmpeg } from './run-ffmpeg.js';
+
+const PUT_CHUNK_BYTES = 1024 * 1024;
+const INPUT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Ask for work this often while a slot is free (and at once when central says there is some). */
+const POLL_MS = 3000;
+
+export interface WorkerDeps {
+  slots: number;
+  dataDir: string;
+  log: Logger;
+  central(): Peer | undefined;
+  bulk(): Peer | undefined;
+  /** The verified replica of a video here (undefined: not here, or not checked yet). */
+  source(videoId: number): string | undefined;
+  have(): number[];
+  changed(): void;
+}
+
+/** A task this sub is running, for its TUI. */
+export interface RunningTask {
+  taskId: number;
+  videoId: number;
+  kind: TaskSpec['kind'];
+  rung?: string;
+  startedMs: number;
+}
+
+export class Worker {
+  private readonly running = new Map<number, { task: RunningTask; abort: AbortController }>();
+  private timer: NodeJS.Timeout | undefined;
+  private asking = false;
+  private stopped = false;
+  private readonly workDir: string;
+
+  constructor(private readonly d: WorkerDeps) {
+    this.workDir = path.join(d.dataDir, 'work');
+    // Scratch from a run that stopped mid-task: its leases ran out, nothing of it can be used.
+    fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  start(): void {
+    if (this.d.slots <= 0) return;
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+    void this.poll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const r of this.running.values()) r.abort.abort();
+  }
+
+  tasks(): RunningTask[] {
+    return [...this.running.values()].map((r) => r.task);
+  }
+
+  /** Ask for tasks while there are free slots and central has some. */
+  async poll(): Promise<void> {
+    if (this.asking || this.stopped || this.d.slots <= 0) return;
+    this.asking = true;
+    try {
+      while (this.running.size < this.d.slots && !this.stopped) {
+        const central = this.d.central();
+        if (!central) return;
+        const { task } = await central.request('job.take', { have: this.d.have() });
+        if (!task) return;
+        void this.run(task);
+      }
+    } catch (err) {
+      this.d.log.debug(`asking central for a task failed: ${(err as Error).message}`);
+    } finally {
+      this.asking = false;
+    }
+  }
+
+  private async run(spec: TaskSpec): Promise<void> {
+    const abort = new AbortController();
+    const task: RunningTask = { taskId: spec.taskId, videoId: spec.videoId, kind: spec.kind, ...(spec.rung ? { rung: spec.rung } : {}), startedMs: Date.now() };
+    this.running.set(spec.taskId, { task, abort });
+    this.d.changed();
+    const label = `task ${spec.taskId} (${spec.kind}${spec.rung ? ' ' + spec.rung : ''} of #${spec.videoId}, attempt ${spec.attempt})`;
+    this.d.log.info(`${label}: started`);
+    const renewer = setInterval(() => void this.renew(spec, abort), Math.max(500, Math.floor(spec.leaseMs / 3)));
+    const dir = path.join(this.workDir, `${spec.taskId}-${spec.attempt}`);
+    try {
+      const source = this.d.source(spec.videoId);
+      if (!source) throw new Error(`this sub has no verified replica of video #${spec.videoId}`);
+      await fsp.mkdir(dir, { recursive: true });
+      const result = await this.execute(spec, source, dir, abort.signal);
+      if (abort.signal.aborted) throw new Error('stopped: the task was taken back');
+      await this.deliver(spec, result);
+      this.d.log.info(`${label}: done in ${((Date.now() - task.startedMs) / 1000).toFixed(1)} s (${result.cpuMs} ms of CPU)`);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (abort.signal.aborted || (err as WatchpartyError).code === 'LEASE_LOST') this.d.log.warn(`${label}: dropped (${message})`);
+      else {
+        this.d.log.warn(`${label}: failed: ${message.split('\n').pop()}`);
+        await this.d.central()?.request('job.fail', { taskId: spec.taskId, attempt: spec.attempt, error: message.slice(-2000) }).catch(() => {});
+      }
+    } finally {
+      clearInterval(renewer);
+      this.running.delete(spec.taskId);
+      await fsp.rm(dir, { recursive: true, force: true }).catch(() => {});
+      this.d.changed();
+      void this.poll();
+    }
+  }
+
+  private async renew(spec: TaskSpec, abort: AbortController): Promise<void> {
+    try {
+      await this.d.central()?.request('job.renew', { taskId: spec.taskId, attempt: spec.attempt });
+    } catch (err) {
+      // Lost: stop now. Anything else (central restarting) may pass; the next renewal tells.
+      if ((err as WatchpartyError).code === 'LEASE_LOST' || (err as WatchpartyError).code === 'UNKNOWN_TASK') abort.abort();
+    }
+  }
+
+  /** Run the task; its output file (none for a probe) and what it cost. */
+  private async execute(spec: TaskSpec, source: string, dir: string, signal: AbortSignal): Promise<{ file?: string; cpuMs: number; facts?: NonNullable<ReturnType<typeof sourceFacts>> }> {
+    const out = path.join(dir, spec.kind === 'poster' || spec.kind === 'sprite' ? 'out.jpg' : 'out.mkv');
+    const ff = (args: string[]) => runFfmpeg(args, { cwd: dir, signal });
+    switch (spec.kind) {
+      case 'probe': {
+        const started = process.cpuUsage();
+        const facts = sourceFacts(await probeMedia(source));
+        if (!facts) throw new Error('ffprobe found no video stream with a frame rate and frames to count');
+        const used = process.cpuUsage(started);
+        return { facts, cpuMs: Math.round((used.user + used.system) / 1000) };
+      }
+      case 'segment':
+        return { file: out, ...(await ff(segmentArgs(spec, source, out))) };
+      case 'audio':
+        return { file: out, ...(await ff(audioArgs(spec, source, out))) };
+      case 'poster':
+        return { file: out, ...(await ff(posterArgs(spec, source, out))) };
+      case 'sprite':
+        return { file: out, ...(await ff(spriteArgs(spec, source, out))) };
+      case 'assemble': {
+        const inputs = spec.inputs ?? [];
+        const names: string[] = [];
+        for (const [i, input] of inputs.entries()) names.push(await this.fetchInput(spec, input, path.join(dir, `in-${i}.mkv`), signal));
+        const segments = names.filter((_, i) => inputs[i]!.role === 'segment').map((f) => path.basename(f));
+        const audio = names.find((_, i) => inputs[i]!.role === 'audio');
+        await fsp.writeFile(path.join(dir, 'list.ffconcat'), concatList(segments));
+        return { file: out, ...(await ff(assembleArgs('list.ffconcat', audio ? path.basename(audio) : undefined, source, out, spec.videoOffsetSeconds ?? 0))) };
+      }
+    }
+  }
+
+  /** Download an accepted output this task needs, checking its hash. */
+  private async fetchInput(spec: TaskSpec, input: NonNullable<TaskSpec['inputs']>[number], file: string, signal: AbortSignal): Promise<string> {
+    const fh = await fsp.open(file, 'w');
+    try {
+      for (let offset = 0; offset < input.size; ) {
+        if (signal.aborted) throw new Error('stopped: the task was taken back');
+        const peer = this.d.bulk() ?? this.d.central();
+        if (!peer) throw new Error('central is gone');
+        const { payload } = await peer.requestWithPayload('job.input', { taskId: input.taskId, forTask: spec.taskId, attempt: spec.attempt, offset, length: Math.min(INPUT_CHUNK_BYTES, input.size - offset) });
+        if (!payload || payload.length === 0) throw new Error(`input ${input.taskId} ended early at ${offset} bytes`);
+        await fh.write(payload, 0, payload.length, offset);
+        offset += payload.length;
+      }
+    } finally {
+      await fh.close();
+    }
+    const sha = await hashFile(file);
+    if (sha !== input.sha256) throw new Error(`input ${input.taskId} hashes to ${sha.slice(0, 12)}…, expected ${input.sha256.slice(0, 12)}…`);
+    return file;
+  }
+
+  /** Send the output in order, then say done with its size, hash and CPU time. */
+  private async deliver(spec: TaskSpec, r: { file?: string; cpuMs: number; facts?: NonNullable<ReturnType<typeof sourceFacts>> }): Promise<void> {
+    let size = 0;
+    let sha256 = crypto.createHash('sha256').digest('hex');
+    if (r.file) {
+      size = (await fsp.stat(r.file)).size;
+      sha256 = await hashFile(r.file);
+      const fh = await fsp.open(r.file, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(PUT_CHUNK_BYTES);
+        for (let offset = 0; offset < size; ) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(PUT_CHUNK_BYTES, size - offset), offset);
+          const peer = this.d.bulk() ?? this.d.central();
+          if (!peer) throw new Error('central is gone');
+          await peer.request('job.put', { taskId: spec.taskId, attempt: spec.attempt, offset }, { payload: buf.subarray(0, bytesRead) });
+          offset += bytesRead;
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    const central = this.d.central();
+    if (!central) throw new Error('central is gone');
+    await central.request('job.done', { taskId: spec.taskId, attempt: spec.attempt, size, sha256, cpuMs: r.cpuMs, ...(r.facts ? { facts: r.facts } : {}) }, { timeoutMs: 120_000 });
+  }
+}

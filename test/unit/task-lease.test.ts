@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { accept, cancelled, failed, holds, lease, LEASE_RULES, nextTask, renew, retried, shownState, takeable, type TaskRow } from '../../src/roles/shared/task-lease.js';
+
+const RUNGS = ['720p', '480p', '240p'];
+let ids = 0;
+const task = (key: string, over: Partial<TaskRow> = {}): TaskRow => {
+  const [kind, rung] = key.split(':') as [TaskRow['kind'], string | undefined];
+  return { id: ++ids, videoId: 1, key, kind, rung: rung ?? null, state: 'queued', attempts: 0, worker: null, leaseUntilMs: null, notBeforeMs: 0, startedMs: null, finishedMs: null, size: null, error: null, deps: key === 'probe' ? [] : ['probe'], ...over };
+};
+
+describe('which task a worker gets next', () => {
+  it('the probe first; nothing that needs it before it is done', () => {
+    const tasks = [task('segment:720p:0'), task('probe'), task('poster')];
+    expect(nextTask(tasks, 0, RUNGS)?.key).toBe('probe');
+    const running = [lease(tasks[1]!, 'sub-1', 0), tasks[0]!, tasks[2]!];
+    expect(nextTask(running, 1000, RUNGS)).toBeUndefined();
+  });
+
+  it('then the lightest rung, its assemble before the next rung, previews last', () => {
+    const probe = accept(lease(task('probe'), 'sub-1', 0), 10, 100);
+    const seg720 = task('segment:720p:0');
+    const seg240 = task('segment:240p:0');
+    const asm240 = task('assemble:240p', { deps: ['segment:240p:0'] });
+    const poster = task('poster');
+    const order: string[] = [];
+    let tasks = [probe, poster, seg720, asm240, seg240];
+    for (let t = 100; t < 1000; t += 100) {
+      const next = nextTask(tasks, t, RUNGS);
+      if (!next) break;
+      order.push(next.key);
+      tasks = tasks.map((x) => (x.id === next.id ? accept(lease(x, 'sub-1', t), t + 1, 1) : x));
+    }
+    expect(order).toEqual(['segment:240p:0', 'assemble:240p', 'segment:720p:0', 'poster']);
+  });
+
+  it('skips what this worker cannot run (it lacks the source), and what backs off', () => {
+    const probe = accept(lease(task('probe'), 'sub-1', 0), 10, 100);
+    const a = task('segment:240p:0', { notBeforeMs: 5000 });
+    const b = task('segment:240p:1');
+    expect(nextTask([probe, a, b], 1000, RUNGS)?.key).toBe('segment:240p:1');
+    expect(nextTask([probe, a, b], 1000, RUNGS, (t) => t.key !== 'segment:240p:1')).toBeUndefined();
+    expect(nextTask([probe, a, b], 5000, RUNGS, (t) => t.key !== 'segment:240p:1')?.key).toBe('segment:240p:0');
+  });
+});
+
+describe('leases', () => {
+  it('a lease that runs out is handed to another worker as the next attempt; the first holder can no longer renew or finish', () => {
+    const first = lease(task('probe'), 'sub-1', 0);
+    expect(first).toMatchObject({ state: 'running', worker: 'sub-1', attempts: 1, leaseUntilMs: LEASE_RULES.leaseMs });
+    expect(renew(first, 'sub-1', 1, 5000)!.leaseUntilMs).toBe(5000 + LEASE_RULES.leaseMs);
+    expect(takeable(first, new Set(), LEASE_RULES.leaseMs - 1)).toBe(false);
+    expect(takeable(first, new Set(), LEASE_RULES.leaseMs)).toBe(true);
+    const second = lease(first, 'sub-2', LEASE_RULES.leaseMs);
+    expect(second).toMatchObject({ worker: 'sub-2', attempts: 2 });
+    expect(renew(second, 'sub-1', 1, LEASE_RULES.leaseMs + 1)).toBeUndefined();
+    expect(holds(second, 'sub-1', 1, LEASE_RULES.leaseMs + 1)).toBe(false);
+    expect(holds(second, 'sub-2', 1, LEASE_RULES.leaseMs + 1)).toBe(false);
+    expect(holds(second, 'sub-2', 2, LEASE_RULES.leaseMs + 1)).toBe(true);
+  });
+
+  it('failures back off 2 s, 4 s, 8 s, then the task fails with its last error', () => {
+    let t = task('probe');
+    const waits: number[] = [];
+    for (let n = 0; n < LEASE_RULES.maxAttempts; n++) {
+      const now = n * 100_000;
+      t = failed(lease(t, 'sub-1', now), now + 10, `ffmpeg: broken ${n}`);
+      if (t.state === 'queued') waits.push(t.notBeforeMs - (now + 10));
+    }
+    expect(waits).toEqual([2000, 4000, 8000]);
+    expect(t).toMatchObject({ state: 'failed', attempts: LEASE_RULES.maxAttempts, error: 'ffmpeg: broken 3' });
+    expect(takeable(t, new Set(), 1e12)).toBe(false);
+    expect(retried(t)).toMatchObject({ state: 'queued', attempts: 0, error: null });
+  });
+
+  it('cancelling stops what is queued or running, and leaves what is done', () => {
+    const done = accept(lease(task('probe'), 'sub-1', 0), 5, 10);
+    expect(cancelled(done, 9).state).toBe('done');
+    expect(cancelled(lease(task('poster'), 'sub-1', 0), 9)).toMatchObject({ state: 'cancelled', leaseUntilMs: null });
+    expect(cancelled(task('sprite'), 9).state).toBe('cancelled');
+  });
+
+  it('reads as a person expects: waiting for its inputs, queued again once a lease ran out', () => {
+    const seg = task('segment:240p:0');
+    expect(shownState(seg, new Set(), 0)).toBe('waiting');
+    expect(shownState(seg, new Set(['probe']), 0)).toBe('queued');
+    const leased = lease(seg, 'sub-1', 0);
+    expect(shownState(leased, new Set(['probe']), 1)).toBe('running');
+    expect(shownState(leased, new Set(['probe']), LEASE_RULES.leaseMs)).toBe('queued');
+  });
+});
