@@ -60,3 +60,9 @@ export function parseJobs(value: string): number {
   if (!/^\d+$/.test(value) || n > 64) throw new InvalidArgumentError(`"${value}" is not a number of media tasks: use 0 (a streaming-only sub) to 64, e.g. --jobs 2`);
   return n;
 }
+
+export function parseAttempts(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 100) throw new InvalidArgumentError(`"${value}" is not a number of tries: use 1 to 100, e.g. --job-attempts 4`);
+  return n;
+}

@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
-import { defaultJobs, joinHostPort, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
+import { defaultJobs, joinHostPort, parseAttempts, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
@@ -47,6 +47,7 @@ interface CentralFlags extends TlsFlags {
   sessionLifetime: number;
   roomIdle: number;
   jobLease: number;
+  jobAttempts: number;
   headless?: boolean;
   logLevel: 'info';
 }
@@ -67,6 +68,7 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
     .addOption(new Option('--room-idle <time>', 'close rooms nobody has opened or controlled this long (e.g. 7d, 12h)').default(7 * 86_400_000, '7d').argParser(parseLifetimeOption))
     .addOption(new Option('--job-lease <seconds>', 'hand a media task to another sub after this long without news from its worker').default(20).argParser(parseHeartbeatSeconds))
+    .addOption(new Option('--job-attempts <n>', 'tries of a media task before it is marked failed').default(4).argParser(parseAttempts))
     .option('--headless', 'no TUI: plain log lines on stdout')
     .addOption(logLevelOption());
 }
@@ -88,6 +90,7 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
     sessionIdleMs: o.sessionLifetime,
     roomIdleMs: o.roomIdle,
     jobLeaseMs: Math.round(o.jobLease * 1000),
+    jobAttempts: o.jobAttempts,
   };
 }
 
@@ -107,7 +110,8 @@ function strict(cmd: Command): Command {
 }
 
 function buildProgram(): Command {
-  const program = strict(new Command('watchparty'))
+  // Positional options: a subcommand's options stay its own (`jobs retry 4 --profile bob` is not the list's --profile).
+  const program = strict(new Command('watchparty').enablePositionalOptions())
     .version(VERSION, '-V, --version', 'print the version')
     .description('Watch videos together from the terminal: a central server, sub-servers that replicate and stream, and a client that keeps everyone on the same frame.')
     .addHelpText(

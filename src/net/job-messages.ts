@@ -98,6 +98,8 @@ export const JobLine = z.object({
   size: NonNegInt.optional(),
   /** Wall time of the accepted attempt, or of the running one so far. */
   durationMs: Ms.optional(),
+  /** CPU time the accepted attempt cost its worker. */
+  cpuMs: Ms.optional(),
   /** The last failure (ffmpeg's last lines), at most a few hundred characters. */
   error: Text(2000).optional(),
 });

@@ -44,6 +44,7 @@ export function jobList(d: Pick<JobAdminDeps, 'store' | 'jobs'>, videoId?: numbe
         attempts: t.attempts,
         ...(t.size !== null && state === 'done' ? { size: t.size } : {}),
         ...(ran !== undefined && ran >= 0 && (state === 'done' || state === 'running') ? { durationMs: ran } : {}),
+        ...(t.cpuMs !== null && state === 'done' ? { cpuMs: t.cpuMs } : {}),
         ...(t.error ? { error: t.error.slice(-2000) } : {}),
       },
     ];

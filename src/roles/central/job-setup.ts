@@ -22,10 +22,11 @@ export interface JobSetup {
   secretTry(user: string): number;
   changed(): void;
   leaseMs?: number | undefined;
+  attempts?: number | undefined;
 }
 
 export function setUpJobs(s: JobSetup): { service: JobService; admin: JobAdminDeps } {
-  const rules: LeaseRules = { ...LEASE_RULES, ...(s.leaseMs ? { leaseMs: s.leaseMs } : {}) };
+  const rules: LeaseRules = { ...LEASE_RULES, ...(s.leaseMs ? { leaseMs: s.leaseMs } : {}), ...(s.attempts ? { maxAttempts: s.attempts } : {}) };
   const service = new JobService(s.dataDir, s.store, s.store.jobs, s.log, {
     announce: () => {
       s.toSubs('job.available', {});

@@ -12,6 +12,8 @@ import type { Prepare } from './statements.js';
 /** A task row with what its accepted output is (for the tasks that need it as input). */
 export interface StoredTask extends TaskRow {
   sha256: string | null;
+  /** CPU time the accepted attempt cost its worker (ffmpeg's own count). */
+  cpuMs: number | null;
   /** Where in the ladder: segment index (segments only). */
   segment: number | null;
   /** The task's arguments as planned (segment frames, rung sizes…), JSON. */
@@ -33,7 +35,7 @@ export interface RenditionRow {
 }
 
 const TASK_COLUMNS =
-  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, sha256, error, deps, spec';
+  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, sha256, cpu_ms AS cpuMs, error, deps, spec';
 const RENDITION_COLUMNS = 'id, video_id AS videoId, rung, task_id AS taskId, width, height, bps, size, sha256, created_ms AS createdMs';
 
 type RawTask = Omit<StoredTask, 'deps'> & { deps: string };
@@ -64,6 +66,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   finished_ms INTEGER,
   size INTEGER,
   sha256 TEXT,
+  cpu_ms INTEGER,
   error TEXT,
   deps TEXT NOT NULL,
   spec TEXT NOT NULL,
@@ -113,10 +116,10 @@ CREATE TABLE IF NOT EXISTS renditions (
   }
 
   /** Accept a task's output in the same transaction as its row (so "done" always has its hash). */
-  saveAccepted(t: TaskRow, sha256: string, then?: () => void): void {
+  saveAccepted(t: TaskRow, sha256: string, cpuMs: number, then?: () => void): void {
     this.db.transaction(() => {
       this.save(t);
-      this.sql('UPDATE tasks SET sha256 = ? WHERE id = ?').run(sha256, t.id);
+      this.sql('UPDATE tasks SET sha256 = ?, cpu_ms = ? WHERE id = ?').run(sha256, cpuMs, t.id);
       then?.();
     })();
   }

@@ -111,7 +111,7 @@ export class JobService {
   }
 
   /** The worker says its output is complete: check it, then accept it (or count a failed attempt). */
-  async done(worker: string, p: { taskId: number; attempt: number; size: number; sha256: string; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
+  async done(worker: string, p: { taskId: number; attempt: number; size: number; sha256: string; cpuMs: number; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
     let t = this.held(worker, p.taskId, p.attempt, Date.now());
     // Checking takes a while: the lease must not run out meanwhile and the task go to someone else.
     this.jobs.save((t = { ...t, ...renew(t, worker, p.attempt, Date.now(), this.rules)! }));
@@ -124,7 +124,7 @@ export class JobService {
     }
     if (t.kind !== 'probe') await this.files.accept(t.id, p.attempt);
     const accepted = accept(t, now, p.size);
-    this.jobs.saveAccepted(accepted, p.sha256, () => {
+    this.jobs.saveAccepted(accepted, p.sha256, p.cpuMs, () => {
       if (t.kind === 'probe' && p.facts) this.afterProbe(t.videoId, p.facts);
     });
     this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) done by ${worker} in ${((now - (t.startedMs ?? now)) / 1000).toFixed(1)} s`);

@@ -51,6 +51,8 @@ export interface CentralOptions {
   tls?: TlsMaterial;
   /** How long a media task's lease lasts without renewal (default 20 s). */
   jobLeaseMs?: number;
+  /** Tries of a media task before it is marked failed (default 4). */
+  jobAttempts?: number;
   log: Logger;
 }
 
@@ -103,6 +105,7 @@ export class Central {
       secretTry: (user) => this.accounts.quotas.take('operatorSecret', user, Date.now()),
       changed: () => this.changed(),
       leaseMs: opts.jobLeaseMs,
+      attempts: opts.jobAttempts,
     }));
     this.videos = new VideoService(opts.dataDir, store, opts.log.child('videos'), {
       replicaCount: (id) => [...this.registry.values()].filter((s) => s.replicas.includes(id)).length,

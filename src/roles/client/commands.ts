@@ -12,6 +12,7 @@ import type { Profile } from './profile.js';
 import { openSession, withCentral, type Session } from './connect.js';
 import { common, context, out, readPasswords, withSession, type CommonOptions } from './command-kit.js';
 import { registerVideoCommands } from './video-commands.js';
+import { registerJobCommands } from './job-commands.js';
 import { registerRoomCommands } from './room-commands.js';
 import { registerClientTui } from './client-command.js';
 import { registerTrustCommand } from './trust-command.js';
@@ -120,6 +121,7 @@ export function registerClientCommands(program: Command): void {
   registerTrustCommand(program);
   registerSessionCommands(program);
   registerVideoCommands(program);
+  registerJobCommands(program);
   registerRoomCommands(program);
   registerClientTui(program);
 }

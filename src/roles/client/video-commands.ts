@@ -13,6 +13,7 @@ import { parseSeekTarget } from './seek-target.js';
 import { searchKey } from '../shared/search-key.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 import { promptYesNo } from './prompt.js';
+import { processingText } from './job-table.js';
 
 /** `--start` takes the same times as `control … seek` (90, 1:30), but only absolute ones. */
 function parseStart(value: string): number {
@@ -36,7 +37,26 @@ export function findVideo(videos: VideoInfo[], name: string): VideoInfo {
 
 /** One JSON shape for a video, printed by both `upload --json` and `videos --json` (duration in seconds). */
 export function videoJson(v: VideoInfo) {
-  return { name: v.name, size: v.size, duration: v.durationMs / 1000, width: v.width, height: v.height, uploader: v.uploader, sha256: v.sha256, replicas: v.replicas, id: v.id };
+  return {
+    name: v.name,
+    size: v.size,
+    duration: v.durationMs / 1000,
+    width: v.width,
+    height: v.height,
+    uploader: v.uploader,
+    sha256: v.sha256,
+    replicas: v.replicas,
+    id: v.id,
+    renditions: (v.renditions ?? []).map((r) => ({ rung: r.rung, width: r.width, height: r.height, bitrate: r.bps, size: r.size, replicas: r.replicas })),
+    processing: v.processing ?? null,
+  };
+}
+
+/** "720p 480p 360p" (the renditions made so far), and how far the rest is. */
+function renditionsText(v: VideoInfo): string {
+  const made = (v.renditions ?? []).map((r) => r.rung).join(' ');
+  const progress = processingText(v.processing);
+  return [made, progress && progress !== 'renditions ready' ? `(${progress})` : ''].filter(Boolean).join(' ') || '-';
 }
 
 export function registerVideoCommands(program: Command): void {
@@ -56,7 +76,7 @@ export function registerVideoCommands(program: Command): void {
     });
 
   common(program.command('videos'))
-    .description('the catalogue: every uploaded video with its size, duration and replica count')
+    .description('the catalogue: every uploaded video with its size, duration, replica count and renditions')
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ watchparty videos\n  $ watchparty videos --json | jq -r .[].name')
     .action(async (o: CommonOptions) => {
@@ -69,7 +89,7 @@ export function registerVideoCommands(program: Command): void {
         out('no videos yet: upload one with "watchparty upload FILE"');
         return;
       }
-      const rows = [['NAME', 'DURATION', 'SIZE', 'RESOLUTION', 'UPLOADER', 'REPLICAS'], ...videos.map((v) => [v.name, formatDuration(v.durationMs), formatBytes(v.size), `${v.width}x${v.height}`, v.uploader, String(v.replicas)])];
+      const rows = [['NAME', 'DURATION', 'SIZE', 'RESOLUTION', 'UPLOADER', 'REPLICAS', 'RENDITIONS'], ...videos.map((v) => [v.name, formatDuration(v.durationMs), formatBytes(v.size), `${v.width}x${v.height}`, v.uploader, String(v.replicas), renditionsText(v)])];
       const widths = rows[0]!.map((_, i) => Math.min(60, Math.max(...rows.map((r) => r[i]!.length))));
       for (const r of rows) out(r.map((c, i) => (c.length > widths[i]! ? c.slice(0, widths[i]! - 1) + '…' : c.padEnd(widths[i]!))).join('  ').trimEnd());
     });

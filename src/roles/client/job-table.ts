@@ -1,0 +1,35 @@
+/** The job list as rows of text, shared by `watchparty jobs` and the TUIs (pure). */
+import type { JobLine } from '../../net/job-messages.js';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
+
+/** Header and one row per task: id, video, kind, rendition, worker, state, attempts, size, time. */
+export function jobRows(tasks: readonly JobLine[], bytes: (n: number) => string): string[][] {
+  return [
+    ['ID', 'VIDEO', 'KIND', 'RENDITION', 'WORKER', 'STATE', 'TRIES', 'SIZE', 'TIME'],
+    ...tasks.map((t) => [
+      String(t.taskId),
+      t.video,
+      t.kind + (t.segment !== undefined ? ` ${t.segment}` : ''),
+      t.rung ?? '',
+      t.worker ?? '',
+      t.state,
+      String(t.attempts),
+      t.size !== undefined ? bytes(t.size) : '',
+      seconds(t.durationMs),
+    ]),
+  ];
+}
+
+/** Nothing left to happen: no task waiting, queued or running. */
+export function jobsSettled(tasks: readonly JobLine[]): boolean {
+  return tasks.every((t) => t.state !== 'waiting' && t.state !== 'queued' && t.state !== 'running');
+}
+
+/** "12/31 done", "failed (3/31 done)": a video's processing in a few words. */
+export function processingText(p: { state: string; done: number; total: number } | undefined): string {
+  if (!p) return '';
+  if (p.state === 'done') return 'renditions ready';
+  if (p.state === 'running') return `processing ${p.done}/${p.total}`;
+  return `${p.state} (${p.done}/${p.total} done)`;
+}
