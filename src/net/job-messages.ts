@@ -10,6 +10,10 @@ export const RungName = z.string().regex(/^\d{2,4}p$/);
 export const TaskKind = z.enum(['probe', 'segment', 'audio', 'assemble', 'poster', 'sprite']);
 export const TaskId = Int.min(1);
 const Attempt = Int.min(1).max(1000);
+/** Which of a task's outputs (a segment has one per rung). */
+const Output = Int.min(0).max(15);
+/** What a worker made: each output's size and hash. */
+const Outputs = z.array(z.object({ size: NonNegInt, sha256: Sha256 })).max(16);
 const Fps = z.object({ num: Int.min(1).max(1_000_000), den: Int.min(1).max(1_000_000) });
 
 /** Everything a worker needs to run one task; which fields are set depends on the kind. */
@@ -21,20 +25,24 @@ export const TaskSpec = z.object({
   rung: RungName.optional(),
   /** Renew the lease well within this (a third of it is the worker's rhythm). */
   leaseMs: Ms,
-  /** segment: seek here (seconds, half a frame before the first frame) and encode `frames` frames. */
+  /**
+   * segment: seek here (seconds: just past its first frame, a keyframe of the source; only an indexed
+   * container is cut) and encode `frames` frames once for every rung, one output per rung in this order.
+   */
   seekSeconds: z.string().regex(/^\d{1,7}(\.\d{1,6})?$/).optional(),
   frames: Int.min(1).max(100_000_000).optional(),
   fps: Fps.optional(),
+  rungs: z.array(z.object({ rung: RungName, width: Int.min(2).max(16_384), height: Int.min(2).max(16_384), videoBps: Int.min(10_000).max(1_000_000_000) })).min(1).max(16).optional(),
+  keyframeFrames: Int.min(1).max(100_000).optional(),
+  /** assemble: the rendition's size. */
   width: Int.min(2).max(16_384).optional(),
   height: Int.min(2).max(16_384).optional(),
-  videoBps: Int.min(10_000).max(1_000_000_000).optional(),
-  keyframeFrames: Int.min(1).max(100_000).optional(),
-  /** audio: every audio stream of the source at this bitrate. */
-  audioBps: Int.min(8_000).max(1_000_000).optional(),
+  /** audio: every audio stream of the source, decoded once, encoded for each rung at its bitrate (an output each). */
+  audioRungs: z.array(z.object({ rung: RungName, audioBps: Int.min(8_000).max(1_000_000) })).min(1).max(16).optional(),
   /** assemble: where the first frame goes (seconds from the start), as in the source. */
   videoOffsetSeconds: z.number().min(0).max(86_400).optional(),
   /** assemble: the accepted outputs to join, in order (segments, then the audio). */
-  inputs: z.array(z.object({ taskId: TaskId, role: z.enum(['segment', 'audio']), size: NonNegInt, sha256: Sha256 })).max(100_000).optional(),
+  inputs: z.array(z.object({ taskId: TaskId, output: Output, role: z.enum(['segment', 'audio']), size: NonNegInt, sha256: Sha256 })).max(100_000).optional(),
   /** poster: the frame at this second; sprite: one tile every `everySeconds`, `columns` × `rows`. */
   atSeconds: z.number().min(0).max(1e7).optional(),
   everySeconds: z.number().min(0.01).max(1e6).optional(),
@@ -56,6 +64,8 @@ export const ProbeFacts = z.object({
   subtitleStreams: Int.min(0).max(256),
   variableRate: z.boolean(),
   videoStartMs: NonNegInt.max(86_400_000).optional(),
+  keyframes: z.array(NonNegInt).max(1_000_000).optional(),
+  indexed: z.boolean().optional(),
 });
 
 /** A rendition of a video, as subs replicate it and clients choose it. */
@@ -112,18 +122,18 @@ export const jobRequests = {
   'job.take': { params: z.object({ have: z.array(Int.min(1)).max(100_000) }), result: z.object({ task: TaskSpec.optional() }) },
   /** sub → central: still working on it; LEASE_LOST when the task went to another worker or was cancelled. */
   'job.renew': { params: z.object({ taskId: TaskId, attempt: Attempt, progress: z.number().min(0).max(1).optional() }), result: Empty },
-  /** sub → central (bulk link): `offset` of the task's output, as the payload. */
-  'job.put': { params: z.object({ taskId: TaskId, attempt: Attempt, offset: NonNegInt }), result: z.object({ offset: NonNegInt }) },
-  /** sub → central: the output is all there; central checks it before it accepts it. `facts` for a probe. */
+  /** sub → central (bulk link): `offset` of one of the task's outputs (0 when it has one), as the payload. */
+  'job.put': { params: z.object({ taskId: TaskId, attempt: Attempt, output: Output.optional(), offset: NonNegInt }), result: z.object({ offset: NonNegInt }) },
+  /** sub → central: the outputs are all there; central checks them before it accepts them. `facts` for a probe. */
   'job.done': {
-    params: z.object({ taskId: TaskId, attempt: Attempt, size: NonNegInt, sha256: Sha256, cpuMs: Ms, facts: ProbeFacts.optional() }),
+    params: z.object({ taskId: TaskId, attempt: Attempt, outputs: Outputs, cpuMs: Ms, facts: ProbeFacts.optional() }),
     result: Empty,
   },
   /** sub → central: the task failed here (ffmpeg's last lines). */
   'job.fail': { params: z.object({ taskId: TaskId, attempt: Attempt, error: Text(2000) }), result: Empty },
   /** sub → central (bulk link): bytes of an accepted output, an input of the caller's task. */
   'job.input': {
-    params: z.object({ taskId: TaskId, forTask: TaskId, attempt: Attempt, offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) }),
+    params: z.object({ taskId: TaskId, output: Output.optional(), forTask: TaskId, attempt: Attempt, offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) }),
     result: z.object({ offset: NonNegInt, size: NonNegInt }),
   },
   /** sub → central: every rendition, for the sub's own replication. */

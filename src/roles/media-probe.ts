@@ -23,6 +23,8 @@ export interface StreamSummary {
 
 export interface MediaSummary {
   durationMs: number;
+  /** ffprobe's container name list (`matroska,webm`, `mov,mp4,m4a,3gp,3g2,mj2`…). */
+  formatName?: string;
   /** Seconds of the file's first timestamp (players count positions from it). */
   startTime?: number;
   bitRate?: number;
@@ -30,7 +32,7 @@ export interface MediaSummary {
 }
 
 interface Raw {
-  format?: { duration?: string; bit_rate?: string; start_time?: string };
+  format?: { duration?: string; bit_rate?: string; start_time?: string; format_name?: string };
   streams?: {
     codec_type?: string;
     codec_name?: string;
@@ -53,6 +55,7 @@ export function summarize(json: string): MediaSummary {
     durationMs: Math.round((num(raw.format?.duration) ?? 0) * 1000),
     ...(num(raw.format?.bit_rate) !== undefined ? { bitRate: num(raw.format?.bit_rate)! } : {}),
     ...(num(raw.format?.start_time) !== undefined ? { startTime: num(raw.format?.start_time)! } : {}),
+    ...(raw.format?.format_name ? { formatName: raw.format.format_name } : {}),
     streams: (raw.streams ?? []).map((s) => ({
       type: s.codec_type === 'video' || s.codec_type === 'audio' || s.codec_type === 'subtitle' ? s.codec_type : 'other',
       codec: s.codec_name ?? 'unknown',
@@ -73,8 +76,59 @@ export function mainVideo(m: MediaSummary): StreamSummary | undefined {
   return m.streams.find((s) => s.type === 'video' && !s.attachedPic && s.width > 0);
 }
 
+/** Containers whose index lets a seek land exactly on a keyframe. */
+const INDEXED = /(^|,)(matroska|webm|mov|mp4)(,|$)/;
+
+/**
+ * Where a source may be cut, from its video packets in decode order (`pts`, keyframe flag): the display
+ * index of every keyframe that opens a closed GOP (no later packet shows before it). Cutting at an open
+ * GOP's keyframe would leave frames that need the GOP before it.
+ */
+export function cutPoints(packets: readonly { pts: number; key: boolean }[]): number[] {
+  const order = packets.map((p) => p.pts).sort((a, b) => a - b);
+  const displayIndex = (pts: number) => {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order[mid]! < pts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const cuts: number[] = [];
+  let open: { pts: number; closed: boolean } | undefined;
+  for (const p of packets) {
+    if (p.key) {
+      if (open?.closed) cuts.push(displayIndex(open.pts));
+      open = { pts: p.pts, closed: true };
+    } else if (open && p.pts < open.pts) open.closed = false;
+  }
+  if (open?.closed) cuts.push(displayIndex(open.pts));
+  return cuts;
+}
+
+/** The source's cut points (see cutPoints), reading every video packet's timestamp and flags. */
+export function probeKeyframes(file: string, timeoutMs = 300_000): Promise<number[]> {
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file];
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout) => {
+      if (err) {
+        reject(new Error(err.killed ? `ffprobe gave no answer within ${timeoutMs / 1000} s` : 'ffprobe could not list the packets'));
+        return;
+      }
+      const packets = stdout.split('\n').flatMap((line) => {
+        const [pts, flags] = line.split(',');
+        const t = Number(pts);
+        return pts && Number.isFinite(t) ? [{ pts: t, key: (flags ?? '').includes('K') }] : [];
+      });
+      resolve(cutPoints(packets));
+    });
+  });
+}
+
 /** The job plan's view of a source; undefined when it has no usable video stream or frame rate. */
-export function sourceFacts(m: MediaSummary): SourceFacts | undefined {
+export function sourceFacts(m: MediaSummary, keyframes?: number[]): SourceFacts | undefined {
   const v = mainVideo(m);
   const fps = parseRate(v?.rFrameRate) ?? parseRate(v?.avgFrameRate);
   if (!v || !fps || v.packets <= 0) return undefined;
@@ -95,12 +149,14 @@ export function sourceFacts(m: MediaSummary): SourceFacts | undefined {
     variableRate,
     // Where the first frame is shown, counted from the file's start: a rendition keeps it there.
     videoStartMs: Math.max(0, Math.round(((v.startTime ?? 0) - (m.startTime ?? 0)) * 1000)),
+    ...(keyframes ? { keyframes } : {}),
+    indexed: INDEXED.test(m.formatName ?? ''),
   };
 }
 
 /** Run ffprobe on `file`, counting packets (reads the whole container, decodes nothing). */
 export function probeMedia(file: string, timeoutMs = 120_000): Promise<MediaSummary> {
-  const args = ['-v', 'error', '-count_packets', '-print_format', 'json', '-show_entries', 'format=duration,bit_rate,start_time:stream=codec_type,codec_name,width,height,nb_read_packets,r_frame_rate,avg_frame_rate,bit_rate,start_time:stream_disposition=attached_pic', file];
+  const args = ['-v', 'error', '-count_packets', '-print_format', 'json', '-show_entries', 'format=duration,bit_rate,start_time,format_name:stream=codec_type,codec_name,width,height,nb_read_packets,r_frame_rate,avg_frame_rate,bit_rate,start_time:stream_disposition=attached_pic', file];
   return new Promise((resolve, reject) => {
     execFile('ffprobe', args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {

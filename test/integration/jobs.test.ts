@@ -14,7 +14,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { startCentral, startSub, secretFileOf, tempDir, type Server } from '../helpers/spawn-role.js';
 import { rawHello, type RawPeer } from '../helpers/raw-peer.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { probeMedia, sourceFacts } from '../../src/roles/media-probe.js';
+import { probeKeyframes, probeMedia, sourceFacts } from '../../src/roles/media-probe.js';
 
 interface JobJson {
   id: number;
@@ -102,7 +102,8 @@ describe('media jobs', () => {
     }
     const jobs = await jobsOf(c, 'ann');
     expect(new Set(jobs.map((j) => j.state))).toEqual(new Set(['done']));
-    expect(jobs.map((j) => j.kind).sort()).toEqual(['assemble', 'assemble', 'audio', 'audio', 'poster', 'probe', 'segment', 'segment', 'segment', 'segment', 'sprite']);
+    // Two segments (the clip's 2 s GOPs, cut every 4 s) and the audio, each making both rungs at once.
+    expect(jobs.map((j) => j.kind).sort()).toEqual(['assemble', 'assemble', 'audio', 'poster', 'probe', 'segment', 'segment', 'sprite']);
     expect(jobs.every((j) => j.attempts === 1 && j.worker && /^sub-\d+$/.test(j.worker))).toBe(true);
     // The table form names each task's kind, rendition and worker.
     const table = await c.cli('ann', ['jobs', '--video', 'clip.mkv']);
@@ -168,8 +169,8 @@ describe('media jobs', () => {
     const take = async () => (await rogue.peer.request('job.take', { have: [video!.id] })).result as { task?: { taskId: number; attempt: number; kind: string } };
     const probe = (await take()).task!;
     expect(probe.kind).toBe('probe');
-    const facts = sourceFacts(await probeMedia(clip))!;
-    expect((await rogue.peer.request('job.done', { taskId: probe.taskId, attempt: probe.attempt, size: 0, sha256: sha256(Buffer.alloc(0)), cpuMs: 1, facts })).error).toBeUndefined();
+    const facts = sourceFacts(await probeMedia(clip), await probeKeyframes(clip))!;
+    expect((await rogue.peer.request('job.done', { taskId: probe.taskId, attempt: probe.attempt, outputs: [], cpuMs: 1, facts })).error).toBeUndefined();
     return { c, rogue, take };
   }
 
@@ -183,7 +184,8 @@ describe('media jobs', () => {
     // Garbage with a matching hash: central's ffprobe refuses it, and the task goes back to the queue.
     const garbage = crypto.randomBytes(4096);
     expect((await rogue.peer.request('job.put', { taskId: held.taskId, attempt: held.attempt, offset: 0 }, garbage)).error).toBeUndefined();
-    const refused = await rogue.peer.request('job.done', { taskId: held.taskId, attempt: held.attempt, size: garbage.length, sha256: sha256(garbage), cpuMs: 1 });
+    // (A segment makes every rung; the rogue claims one garbage output is all of it.)
+    const refused = await rogue.peer.request('job.done', { taskId: held.taskId, attempt: held.attempt, outputs: [{ size: garbage.length, sha256: sha256(garbage) }, { size: garbage.length, sha256: sha256(garbage) }], cpuMs: 1 });
     expect(refused.error?.message).toMatch(/output refused/);
     const redo = (await jobsOf(c, 'ann')).find((j) => j.id === held.taskId)!;
     expect(redo).toMatchObject({ state: 'queued', attempts: 1 });
@@ -205,17 +207,17 @@ describe('media jobs', () => {
     const doomed = (await take()).task!;
     await rogue.peer.request('job.fail', { taskId: doomed.taskId, attempt: doomed.attempt, error: 'ffmpeg exited with 1: Invalid data found' });
     expect((await jobsOf(c, 'ann')).find((j) => j.id === doomed.taskId)).toMatchObject({ state: 'failed', attempts: 1, error: 'ffmpeg exited with 1: Invalid data found' });
-    // A real worker makes everything that does not need the failed task.
+    // A real worker makes everything that does not need the failed segment; the renditions wait for it.
     await startSub(c.central, { extraArgs: ['--jobs', '1'] });
-    await waitFor(async () => ((await jobsOf(c, 'ann')).every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'waiting') ? true : undefined), { timeoutMs: 60_000, intervalMs: 300, what: 'all but the failed rung done' });
-    expect((await videosOf(c, 'ann'))[0]!.renditions.map((r) => r.rung)).toEqual(['360p']);
+    await waitFor(async () => ((await jobsOf(c, 'ann')).every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'waiting') ? true : undefined), { timeoutMs: 60_000, intervalMs: 300, what: 'all but what needs the failed segment done' });
+    expect((await videosOf(c, 'ann'))[0]!.renditions).toEqual([]);
     // Only the uploader (or an operator) may cancel or retry.
     const stranger = await c.cli('bob', ['jobs', 'cancel', 'clip.mkv']);
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toMatch(/only ann, who uploaded "clip.mkv", or an operator/);
     const cancel = await c.cli('ann', ['jobs', 'cancel', 'clip.mkv']);
     expect(cancel.code, cancel.output).toBe(0);
-    expect(cancel.stdout).toMatch(/cancelled 1 task\(s\) of "clip.mkv"/);
+    expect(cancel.stdout).toMatch(/cancelled 2 task\(s\) of "clip.mkv"/);
     expect(new Set((await jobsOf(c, 'ann')).map((j) => j.state))).toEqual(new Set(['done', 'failed', 'cancelled']));
     const bobRetry = await c.cli('bob', ['jobs', 'retry', String(doomed.taskId)]);
     expect(bobRetry.code, bobRetry.output).toBe(1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ladderFor, parseRate, seekSecondsFor, segmentsFor, tasksFor, type SourceFacts } from '../../src/roles/shared/job-plan.js';
+import { cutPoints } from '../../src/roles/media-probe.js';
 
 const source = (over: Partial<SourceFacts> = {}): SourceFacts => ({
   width: 1920,
@@ -32,55 +33,71 @@ describe('the ladder, capped at the source', () => {
   });
 });
 
-describe('frame-exact segments', () => {
+describe('segments cut at the source\'s own keyframes', () => {
+  const base = { fps: { num: 25, den: 1 }, variableRate: false, indexed: true };
   it.each([
-    { name: '25 fps: 100 frames each, the last one short', fps: { num: 25, den: 1 }, frames: 250, want: [[0, 100], [100, 100], [200, 50]] },
-    { name: '30000/1001 fps: 120 frames (4.004 s)', fps: { num: 30000, den: 1001 }, frames: 240, want: [[0, 120], [120, 120]] },
-    { name: 'shorter than one segment', fps: { num: 25, den: 1 }, frames: 40, want: [[0, 40]] },
-    { name: 'no frames', fps: { num: 25, den: 1 }, frames: 0, want: [] },
-  ])('$name', ({ fps, frames, want }) => {
-    expect(segmentsFor({ fps, frames, variableRate: false }).map((s) => [s.startFrame, s.frames])).toEqual(want);
+    { name: '2 s GOPs: two GOPs (4 s) a segment, the last one short', keyframes: [0, 50, 100, 150, 200], frames: 250, want: [[0, 100], [100, 100], [200, 50]] },
+    { name: '10 s GOPs: a GOP a segment', keyframes: [0, 250, 500], frames: 600, want: [[0, 250], [250, 250], [500, 100]] },
+    { name: 'irregular keyframes (scene cuts): cut at the first keyframe 4 s on', keyframes: [0, 30, 90, 130, 140, 260], frames: 300, want: [[0, 130], [130, 130], [260, 40]] },
+    { name: 'shorter than one segment', keyframes: [0, 20], frames: 40, want: [[0, 40]] },
+    { name: 'no frames', keyframes: [0], frames: 0, want: [] },
+  ])('$name', ({ keyframes, frames, want }) => {
+    expect(segmentsFor({ ...base, keyframes, frames }).map((s) => [s.startFrame, s.frames])).toEqual(want);
   });
 
-  it('a variable frame rate is one segment (exact, only not parallel)', () => {
-    expect(segmentsFor({ fps: { num: 25, den: 1 }, frames: 777, variableRate: true }).map((s) => [s.startFrame, s.frames])).toEqual([[0, 777]]);
+  it.each([
+    { name: 'a variable frame rate', over: { variableRate: true } },
+    { name: 'a container without an index (a seek may not land on the keyframe)', over: { indexed: false } },
+    { name: 'no keyframe list', over: { keyframes: undefined } },
+  ])('one segment for the whole file: $name', ({ over }) => {
+    expect(segmentsFor({ ...base, keyframes: [0, 100, 200], frames: 300, ...over }).map((s) => [s.startFrame, s.frames])).toEqual([[0, 300]]);
   });
 
   it('every frame is in exactly one segment', () => {
-    const segs = segmentsFor({ fps: { num: 24000, den: 1001 }, frames: 1001, variableRate: false });
+    const keyframes = Array.from({ length: 40 }, (_, i) => i * 37);
+    const segs = segmentsFor({ ...base, fps: { num: 24000, den: 1001 }, keyframes, frames: 1470 });
     let next = 0;
     for (const s of segs) {
       expect(s.startFrame).toBe(next);
+      expect(keyframes).toContain(s.startFrame);
       next += s.frames;
     }
-    expect(next).toBe(1001);
+    expect(next).toBe(1470);
   });
 
-  it('seeks half a frame before the segment start, so the first frame decoded is exactly it', () => {
+  it('seeks a quarter frame past the segment\'s keyframe (after the first frame\'s own offset)', () => {
     expect(seekSecondsFor(0, { num: 25, den: 1 })).toBe('0');
-    expect(seekSecondsFor(100, { num: 25, den: 1 })).toBe('3.980000');
-    expect(seekSecondsFor(120, { num: 30000, den: 1001 })).toBe('3.987317');
+    expect(seekSecondsFor(100, { num: 25, den: 1 })).toBe('4.010000');
+    expect(seekSecondsFor(100, { num: 25, den: 1 }, 21)).toBe('4.031000');
+    expect(seekSecondsFor(120, { num: 30000, den: 1001 })).toBe('4.012342');
+  });
+});
+
+describe('cut points from the packets', () => {
+  const p = (pts: number, key = false) => ({ pts, key });
+  it('closed GOPs: every keyframe, at its display index (B-frames reordered)', () => {
+    // decode order I P B B | I P B B (pts in frames)
+    expect(cutPoints([p(0, true), p(3), p(1), p(2), p(4, true), p(7), p(5), p(6)])).toEqual([0, 4]);
+  });
+  it('an open GOP (a later packet shows before its keyframe) is not a cut point', () => {
+    // the second GOP's B-frames (pts 3, 4) come after its I-frame (pts 5) in decode order
+    expect(cutPoints([p(0, true), p(2), p(1), p(5, true), p(3), p(4), p(6)])).toEqual([0]);
   });
 });
 
 describe('the tasks of a plan', () => {
-  it('per rung: every segment, the audio once, an assemble after them all; a poster and a sprite', () => {
-    const { renditions, tasks } = tasksFor(source({ width: 640, height: 360, frames: 250 }));
+  it('the segments and the audio (each makes every rung), per rung an assemble after them all; a poster and a sprite', () => {
+    const { renditions, tasks } = tasksFor(source({ width: 640, height: 360, frames: 250, keyframes: [0, 50, 100, 150, 200], indexed: true }));
     expect(renditions.map((r) => r.rung)).toEqual(['360p', '240p']);
-    const keys = tasks.map((t) => t.key);
-    expect(keys).toEqual([
-      'segment:360p:0', 'segment:360p:1', 'segment:360p:2', 'audio:360p', 'assemble:360p',
-      'segment:240p:0', 'segment:240p:1', 'segment:240p:2', 'audio:240p', 'assemble:240p',
-      'poster', 'sprite',
-    ]);
-    expect(tasks.find((t) => t.key === 'assemble:240p')!.deps).toEqual(['segment:240p:0', 'segment:240p:1', 'segment:240p:2', 'audio:240p']);
+    expect(tasks.map((t) => t.key)).toEqual(['segment:0', 'segment:1', 'segment:2', 'audio', 'assemble:360p', 'assemble:240p', 'poster', 'sprite']);
+    expect(tasks.find((t) => t.key === 'assemble:240p')!.deps).toEqual(['segment:0', 'segment:1', 'segment:2', 'audio']);
     for (const t of tasks) if (t.kind !== 'assemble') expect(t.deps).toEqual(['probe']);
   });
 
   it('a source without audio has no audio tasks, and its assembles do not wait for any', () => {
     const { tasks } = tasksFor(source({ audioStreams: 0, frames: 100 }));
     expect(tasks.some((t) => t.kind === 'audio')).toBe(false);
-    expect(tasks.find((t) => t.key === 'assemble:720p')!.deps).toEqual(['segment:720p:0']);
+    expect(tasks.find((t) => t.key === 'assemble:720p')!.deps).toEqual(['segment:0']);
   });
 
   it('reads frame rates as ffprobe prints them', () => {

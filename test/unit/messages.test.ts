@@ -14,7 +14,7 @@ const SHA256 = '0123456789abcdef'.repeat(4); // 64 lower-case hex chars
 const UPLOAD_ID = 'fedcba9876543210'.repeat(2); // 32 lower-case hex chars
 const MiB = 1024 * 1024;
 const SHA = 'a'.repeat(64);
-const TASK = { taskId: 1, attempt: 1, videoId: 1, kind: 'segment', rung: '480p', leaseMs: 20_000, seekSeconds: '3.980000', frames: 100, fps: { num: 25, den: 1 }, width: 854, height: 480, videoBps: 1_200_000, keyframeFrames: 50 };
+const TASK = { taskId: 1, attempt: 1, videoId: 1, kind: 'segment', leaseMs: 20_000, seekSeconds: '4.010000', frames: 100, fps: { num: 25, den: 1 }, rungs: [{ rung: '480p', width: 854, height: 480, videoBps: 1_200_000 }], keyframeFrames: 50 };
 const RENDITION = { id: 1, videoId: 1, rung: '480p', name: 'film.480p.mkv', width: 854, height: 480, bps: 1_296_000, size: 1000, sha256: SHA, replicas: 2 };
 const VIDEO = {
   id: 1,
@@ -544,10 +544,11 @@ const requestCases: Record<RequestName, Case> = {
       ],
     },
     result: {
-      ok: [{}, { task: TASK }, { task: { ...TASK, kind: 'assemble', inputs: [{ taskId: 2, role: 'segment', size: 10, sha256: SHA }] } }],
+      ok: [{}, { task: TASK }, { task: { ...TASK, kind: 'assemble', rung: '480p', inputs: [{ taskId: 2, output: 1, role: 'segment', size: 10, sha256: SHA }] } }],
       bad: [
         { why: 'unknown kind', value: { task: { ...TASK, kind: 'transcode' } }, path: 'task.kind' },
         { why: 'rung without p', value: { task: { ...TASK, rung: '480' } }, path: 'task.rung' },
+        { why: 'seventeen rungs', value: { task: { ...TASK, rungs: Array.from({ length: 17 }, () => TASK.rungs[0]) } }, path: 'task.rungs' },
         { why: 'seek seconds with a shell in it', value: { task: { ...TASK, seekSeconds: '1;rm -rf /' } }, path: 'task.seekSeconds' },
         { why: 'attempt 0', value: { task: { ...TASK, attempt: 0 } }, path: 'task.attempt' },
       ],
@@ -558,18 +559,24 @@ const requestCases: Record<RequestName, Case> = {
     result: { ok: [{}], bad: [{ why: 'array', value: [], path: '' }] },
   },
   'job.put': {
-    params: { ok: [{ taskId: 1, attempt: 1, offset: 0 }], bad: [{ why: 'negative offset', value: { taskId: 1, attempt: 1, offset: -1 }, path: 'offset' }] },
+    params: {
+      ok: [{ taskId: 1, attempt: 1, offset: 0 }, { taskId: 1, attempt: 1, output: 4, offset: 0 }],
+      bad: [
+        { why: 'negative offset', value: { taskId: 1, attempt: 1, offset: -1 }, path: 'offset' },
+        { why: 'output 16', value: { taskId: 1, attempt: 1, output: 16, offset: 0 }, path: 'output' },
+      ],
+    },
     result: { ok: [{ offset: 1 }], bad: [{ why: 'missing offset', value: {}, path: 'offset' }] },
   },
   'job.done': {
     params: {
       ok: [
-        { taskId: 1, attempt: 1, size: 10, sha256: SHA, cpuMs: 5 },
-        { taskId: 1, attempt: 1, size: 0, sha256: SHA, cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 250, durationMs: 10_000, audioStreams: 1, subtitleStreams: 0, variableRate: false } },
+        { taskId: 1, attempt: 1, outputs: [{ size: 10, sha256: SHA }], cpuMs: 5 },
+        { taskId: 1, attempt: 1, outputs: [], cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 250, durationMs: 10_000, audioStreams: 1, subtitleStreams: 0, variableRate: false, keyframes: [0, 100, 200], indexed: true } },
       ],
       bad: [
-        { why: 'bad sha', value: { taskId: 1, attempt: 1, size: 10, sha256: 'x', cpuMs: 5 }, path: 'sha256' },
-        { why: 'facts with 0 frames', value: { taskId: 1, attempt: 1, size: 0, sha256: SHA, cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 0, durationMs: 1, audioStreams: 0, subtitleStreams: 0, variableRate: false } }, path: 'facts.frames' },
+        { why: 'bad sha', value: { taskId: 1, attempt: 1, outputs: [{ size: 10, sha256: 'x' }], cpuMs: 5 }, path: 'outputs.0.sha256' },
+        { why: 'facts with 0 frames', value: { taskId: 1, attempt: 1, outputs: [], cpuMs: 0, facts: { width: 640, height: 360, fps: { num: 25, den: 1 }, frames: 0, durationMs: 1, audioStreams: 0, subtitleStreams: 0, variableRate: false } }, path: 'facts.frames' },
       ],
     },
     result: { ok: [{}], bad: [{ why: 'string', value: 'ok', path: '' }] },
@@ -579,7 +586,7 @@ const requestCases: Record<RequestName, Case> = {
     result: { ok: [{}], bad: [{ why: 'string', value: 'ok', path: '' }] },
   },
   'job.input': {
-    params: { ok: [{ taskId: 2, forTask: 5, attempt: 1, offset: 0, length: MiB }], bad: [{ why: 'length over 8 MiB', value: { taskId: 2, forTask: 5, attempt: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' }] },
+    params: { ok: [{ taskId: 2, forTask: 5, attempt: 1, offset: 0, length: MiB }, { taskId: 2, output: 3, forTask: 5, attempt: 1, offset: 0, length: MiB }], bad: [{ why: 'length over 8 MiB', value: { taskId: 2, forTask: 5, attempt: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' }] },
     result: { ok: [{ offset: 0, size: 10 }], bad: [{ why: 'missing size', value: { offset: 0 }, path: 'size' }] },
   },
   'rendition.list': {
@@ -593,7 +600,7 @@ const requestCases: Record<RequestName, Case> = {
   'jobs.list': {
     params: { ok: [{}, { videoId: 3 }], bad: [{ why: 'video 0', value: { videoId: 0 }, path: 'videoId' }] },
     result: {
-      ok: [{ tasks: [] }, { tasks: [{ taskId: 1, videoId: 1, video: 'film.mkv', kind: 'segment', rung: '480p', segment: 3, state: 'running', worker: 'sub-2', attempts: 1, durationMs: 1200 }] }],
+      ok: [{ tasks: [] }, { tasks: [{ taskId: 1, videoId: 1, video: 'film.mkv', kind: 'segment', segment: 3, state: 'running', worker: 'sub-2', attempts: 1, durationMs: 1200 }] }],
       bad: [{ why: 'unknown state', value: { tasks: [{ taskId: 1, videoId: 1, video: 'film.mkv', kind: 'probe', state: 'sleeping', attempts: 0 }] }, path: 'tasks.0.state' }],
     },
   },

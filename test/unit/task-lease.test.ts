@@ -4,42 +4,44 @@ import { accept, cancelled, failed, holds, lease, LEASE_RULES, nextTask, renew, 
 const RUNGS = ['720p', '480p', '240p'];
 let ids = 0;
 const task = (key: string, over: Partial<TaskRow> = {}): TaskRow => {
-  const [kind, rung] = key.split(':') as [TaskRow['kind'], string | undefined];
+  const [kind, part] = key.split(':') as [TaskRow['kind'], string | undefined];
+  const rung = part?.endsWith('p') ? part : undefined;
   return { id: ++ids, videoId: 1, key, kind, rung: rung ?? null, state: 'queued', attempts: 0, worker: null, leaseUntilMs: null, notBeforeMs: 0, startedMs: null, finishedMs: null, size: null, error: null, deps: key === 'probe' ? [] : ['probe'], ...over };
 };
 
 describe('which task a worker gets next', () => {
   it('the probe first; nothing that needs it before it is done', () => {
-    const tasks = [task('segment:720p:0'), task('probe'), task('poster')];
+    const tasks = [task('segment:0'), task('probe'), task('poster')];
     expect(nextTask(tasks, 0, RUNGS)?.key).toBe('probe');
     const running = [lease(tasks[1]!, 'sub-1', 0), tasks[0]!, tasks[2]!];
     expect(nextTask(running, 1000, RUNGS)).toBeUndefined();
   });
 
-  it('then the lightest rung, its assemble before the next rung, previews last', () => {
+  it('then the segments and audio, the assembles from the lightest rung up, previews last', () => {
     const probe = accept(lease(task('probe'), 'sub-1', 0), 10, 100);
-    const seg720 = task('segment:720p:0');
-    const seg240 = task('segment:240p:0');
-    const asm240 = task('assemble:240p', { deps: ['segment:240p:0'] });
+    const seg0 = task('segment:0');
+    const audio240 = task('audio');
+    const asm720 = task('assemble:720p', { deps: ['segment:0'] });
+    const asm240 = task('assemble:240p', { deps: ['segment:0', 'audio'] });
     const poster = task('poster');
     const order: string[] = [];
-    let tasks = [probe, poster, seg720, asm240, seg240];
+    let tasks = [probe, poster, asm720, asm240, audio240, seg0];
     for (let t = 100; t < 1000; t += 100) {
       const next = nextTask(tasks, t, RUNGS);
       if (!next) break;
       order.push(next.key);
       tasks = tasks.map((x) => (x.id === next.id ? accept(lease(x, 'sub-1', t), t + 1, 1) : x));
     }
-    expect(order).toEqual(['segment:240p:0', 'assemble:240p', 'segment:720p:0', 'poster']);
+    expect(order).toEqual(['segment:0', 'audio', 'assemble:240p', 'assemble:720p', 'poster']);
   });
 
   it('skips what this worker cannot run (it lacks the source), and what backs off', () => {
     const probe = accept(lease(task('probe'), 'sub-1', 0), 10, 100);
-    const a = task('segment:240p:0', { notBeforeMs: 5000 });
-    const b = task('segment:240p:1');
-    expect(nextTask([probe, a, b], 1000, RUNGS)?.key).toBe('segment:240p:1');
-    expect(nextTask([probe, a, b], 1000, RUNGS, (t) => t.key !== 'segment:240p:1')).toBeUndefined();
-    expect(nextTask([probe, a, b], 5000, RUNGS, (t) => t.key !== 'segment:240p:1')?.key).toBe('segment:240p:0');
+    const a = task('segment:0', { notBeforeMs: 5000 });
+    const b = task('segment:1');
+    expect(nextTask([probe, a, b], 1000, RUNGS)?.key).toBe('segment:1');
+    expect(nextTask([probe, a, b], 1000, RUNGS, (t) => t.key !== 'segment:1')).toBeUndefined();
+    expect(nextTask([probe, a, b], 5000, RUNGS, (t) => t.key !== 'segment:1')?.key).toBe('segment:0');
   });
 });
 
@@ -80,7 +82,7 @@ describe('leases', () => {
   });
 
   it('reads as a person expects: waiting for its inputs, queued again once a lease ran out', () => {
-    const seg = task('segment:240p:0');
+    const seg = task('segment:0');
     expect(shownState(seg, new Set(), 0)).toBe('waiting');
     expect(shownState(seg, new Set(['probe']), 0)).toBe('queued');
     const leased = lease(seg, 'sub-1', 0);

@@ -1,7 +1,8 @@
 /**
- * Where task outputs live on central: an attempt's output arrives in `<jobs>/<task>.<attempt>.part`,
- * in order, and becomes `<jobs>/<task>.out` when accepted. A rendition is the accepted output of its
- * assemble task, served from there to the subs that replicate it. Nothing here decides anything.
+ * Where task outputs live on central: output k of an attempt arrives in `<jobs>/<task>.<attempt>.<k>.part`,
+ * in order, and becomes `<jobs>/<task>.<k>.out` when accepted (a segment has one output per rung, the
+ * other tasks one). A rendition is the accepted output of its assemble task, served from there to the
+ * subs that replicate it. Nothing here decides anything.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -16,17 +17,17 @@ export class JobFiles {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
-  part(taskId: number, attempt: number): string {
-    return path.join(this.dir, `${taskId}.${attempt}.part`);
+  part(taskId: number, attempt: number, output = 0): string {
+    return path.join(this.dir, `${taskId}.${attempt}.${output}.part`);
   }
 
-  out(taskId: number): string {
-    return path.join(this.dir, `${taskId}.out`);
+  out(taskId: number, output = 0): string {
+    return path.join(this.dir, `${taskId}.${output}.out`);
   }
 
   /** Append `payload` at `offset` of an attempt's output: only in order (a retried chunk at the current end is fine). */
-  async put(taskId: number, attempt: number, offset: number, payload: Buffer, maxBytes: number): Promise<number> {
-    const file = this.part(taskId, attempt);
+  async put(taskId: number, attempt: number, output: number, offset: number, payload: Buffer, maxBytes: number): Promise<number> {
+    const file = this.part(taskId, attempt, output);
     let have = 0;
     try {
       have = (await fsp.stat(file)).size;
@@ -52,14 +53,14 @@ export class JobFiles {
     }
   }
 
-  /** Make an attempt's output the task's accepted one. */
-  async accept(taskId: number, attempt: number): Promise<void> {
-    await fsp.rename(this.part(taskId, attempt), this.out(taskId));
+  /** Make an attempt's `count` outputs the task's accepted ones. */
+  async accept(taskId: number, attempt: number, count: number): Promise<void> {
+    for (let k = 0; k < count; k++) await fsp.rename(this.part(taskId, attempt, k), this.out(taskId, k));
   }
 
   /** `length` bytes of an accepted output from `offset`. */
-  async read(taskId: number, offset: number, length: number): Promise<{ size: number; payload: Buffer }> {
-    const file = this.out(taskId);
+  async read(taskId: number, output: number, offset: number, length: number): Promise<{ size: number; payload: Buffer }> {
+    const file = this.out(taskId, output);
     const size = this.size(file);
     if (size < 0) throw new WatchpartyError('UNKNOWN_TASK', `task ${taskId} has no accepted output`);
     if (offset > size) throw new WatchpartyError('BAD_INPUT', `offset ${offset} is past the end (${size} bytes)`);
@@ -84,7 +85,7 @@ export class JobFiles {
   /** Drop attempts in progress that can no longer be accepted (their lease moved on, or they were refused). */
   removeStaleParts(live: (taskId: number, attempt: number) => boolean): void {
     for (const f of fs.readdirSync(this.dir)) {
-      const m = /^(\d+)\.(\d+)\.part$/.exec(f);
+      const m = /^(\d+)\.(\d+)\.\d+\.part$/.exec(f);
       if (m && !live(Number(m[1]), Number(m[2]))) fs.rmSync(path.join(this.dir, f), { force: true });
     }
   }

@@ -14,7 +14,7 @@ export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService): vo
     jobs.renew(subId, p.taskId, p.attempt);
     return {};
   });
-  peer.handle('job.put', (p, ctx) => jobs.put(subId, p.taskId, p.attempt, p.offset, ctx.payload));
+  peer.handle('job.put', (p, ctx) => jobs.put(subId, p, ctx.payload));
   peer.handle('job.done', async (p) => {
     await jobs.done(subId, p);
     return {};

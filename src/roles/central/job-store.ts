@@ -10,8 +10,14 @@ import type { TaskRow, TaskState } from '../shared/task-lease.js';
 import type { Prepare } from './statements.js';
 
 /** A task row with what its accepted output is (for the tasks that need it as input). */
+/** What an accepted task made: each output's size and hash (a segment has one per rung). */
+export interface TaskOutput {
+  size: number;
+  sha256: string;
+}
+
 export interface StoredTask extends TaskRow {
-  sha256: string | null;
+  outputs: TaskOutput[];
   /** CPU time the accepted attempt cost its worker (ffmpeg's own count). */
   cpuMs: number | null;
   /** Where in the ladder: segment index (segments only). */
@@ -35,13 +41,13 @@ export interface RenditionRow {
 }
 
 const TASK_COLUMNS =
-  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, sha256, cpu_ms AS cpuMs, error, deps, spec';
+  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, outputs, cpu_ms AS cpuMs, error, deps, spec';
 const RENDITION_COLUMNS = 'id, video_id AS videoId, rung, task_id AS taskId, width, height, bps, size, sha256, created_ms AS createdMs';
 
-type RawTask = Omit<StoredTask, 'deps'> & { deps: string };
+type RawTask = Omit<StoredTask, 'deps' | 'outputs'> & { deps: string; outputs: string | null };
 
 function fromRaw(r: RawTask): StoredTask {
-  return { ...r, deps: JSON.parse(r.deps) as string[] };
+  return { ...r, deps: JSON.parse(r.deps) as string[], outputs: r.outputs ? (JSON.parse(r.outputs) as TaskOutput[]) : [] };
 }
 
 export class JobStore {
@@ -65,7 +71,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   started_ms INTEGER,
   finished_ms INTEGER,
   size INTEGER,
-  sha256 TEXT,
+  outputs TEXT,
   cpu_ms INTEGER,
   error TEXT,
   deps TEXT NOT NULL,
@@ -115,11 +121,11 @@ CREATE TABLE IF NOT EXISTS renditions (
     );
   }
 
-  /** Accept a task's output in the same transaction as its row (so "done" always has its hash). */
-  saveAccepted(t: TaskRow, sha256: string, cpuMs: number, then?: () => void): void {
+  /** Accept a task's outputs in the same transaction as its row (so "done" always has their hashes). */
+  saveAccepted(t: TaskRow, outputs: readonly TaskOutput[], cpuMs: number, then?: () => void): void {
     this.db.transaction(() => {
       this.save(t);
-      this.sql('UPDATE tasks SET sha256 = ?, cpu_ms = ? WHERE id = ?').run(sha256, cpuMs, t.id);
+      this.sql('UPDATE tasks SET outputs = ?, cpu_ms = ? WHERE id = ?').run(JSON.stringify(outputs), cpuMs, t.id);
       then?.();
     })();
   }

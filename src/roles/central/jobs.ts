@@ -13,7 +13,7 @@ import { probeMedia } from '../media-probe.js';
 import { ladderFor, PLAN_RULES, seekSecondsFor, tasksFor, type SourceFacts } from '../shared/job-plan.js';
 import { accept, failed, holds, lease, LEASE_RULES, nextTask, renew, type LeaseRules, type TaskRow } from '../shared/task-lease.js';
 import { JobFiles } from './job-files.js';
-import type { JobStore, RenditionRow, StoredTask } from './job-store.js';
+import type { JobStore, RenditionRow, StoredTask, TaskOutput } from './job-store.js';
 import type { CentralStore, VideoRow } from './store.js';
 import { refusal } from './verify-output.js';
 
@@ -81,10 +81,14 @@ export class JobService {
     const spec = JSON.parse(t.spec) as Partial<TaskSpec>;
     const out: TaskSpec = { ...spec, taskId: t.id, attempt: t.attempts, videoId: t.videoId, kind: t.kind, leaseMs: this.rules.leaseMs, ...(t.rung ? { rung: t.rung } : {}) };
     if (t.kind === 'assemble') {
+      // Each segment made every rung: this rendition takes the output of its own rung from each.
       const byKey = new Map(all.map((x) => [x.key, x]));
       out.inputs = t.deps.map((key) => {
         const d = byKey.get(key)!;
-        return { taskId: d.id, role: d.kind === 'audio' ? ('audio' as const) : ('segment' as const), size: d.size ?? 0, sha256: d.sha256 ?? '' };
+        const spec = JSON.parse(d.spec) as Partial<TaskSpec>;
+        const k = Math.max(0, (d.kind === 'segment' ? (spec.rungs ?? []) : (spec.audioRungs ?? [])).findIndex((r) => r.rung === t.rung));
+        const o = d.outputs[k] ?? { size: 0, sha256: '0'.repeat(64) };
+        return { taskId: d.id, output: k, role: d.kind === 'audio' ? ('audio' as const) : ('segment' as const), size: o.size, sha256: o.sha256 };
       });
     }
     return out;
@@ -102,16 +106,26 @@ export class JobService {
     this.jobs.save(renew(t, worker, attempt, nowMs, this.rules)!);
   }
 
-  async put(worker: string, taskId: number, attempt: number, offset: number, payload: Buffer | undefined): Promise<{ offset: number }> {
+  async put(worker: string, p: { taskId: number; attempt: number; output?: number | undefined; offset: number }, payload: Buffer | undefined): Promise<{ offset: number }> {
     if (!payload || payload.length === 0) throw new WatchpartyError('BAD_INPUT', 'job.put carries the output bytes as its payload');
-    const t = this.held(worker, taskId, attempt, Date.now());
+    const t = this.held(worker, p.taskId, p.attempt, Date.now());
+    const output = p.output ?? 0;
+    if (output >= this.outputCount(t)) throw new WatchpartyError('BAD_INPUT', `task ${t.id} has no output ${output}`);
     const source = this.store.video(t.videoId);
     const max = (source?.size ?? 0) * OUTPUT_SLACK.factor + OUTPUT_SLACK.bytes;
-    return { offset: await this.files.put(taskId, attempt, offset, payload, max) };
+    return { offset: await this.files.put(t.id, p.attempt, output, p.offset, payload, max) };
+  }
+
+  /** How many outputs a task makes: one per rung for a segment, none for a probe, else one. */
+  private outputCount(t: StoredTask): number {
+    if (t.kind === 'probe') return 0;
+    if (t.kind === 'segment') return ((JSON.parse(t.spec) as Partial<TaskSpec>).rungs ?? []).length;
+    if (t.kind === 'audio') return ((JSON.parse(t.spec) as Partial<TaskSpec>).audioRungs ?? []).length;
+    return 1;
   }
 
   /** The worker says its output is complete: check it, then accept it (or count a failed attempt). */
-  async done(worker: string, p: { taskId: number; attempt: number; size: number; sha256: string; cpuMs: number; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
+  async done(worker: string, p: { taskId: number; attempt: number; outputs: TaskOutput[]; cpuMs: number; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
     let t = this.held(worker, p.taskId, p.attempt, Date.now());
     // Checking takes a while: the lease must not run out meanwhile and the task go to someone else.
     this.jobs.save((t = { ...t, ...renew(t, worker, p.attempt, Date.now(), this.rules)! }));
@@ -122,13 +136,13 @@ export class JobService {
       this.failAttempt(t, `output refused: ${why}`, now);
       throw new WatchpartyError('BAD_INPUT', `output refused: ${why}`);
     }
-    if (t.kind !== 'probe') await this.files.accept(t.id, p.attempt);
-    const accepted = accept(t, now, p.size);
-    this.jobs.saveAccepted(accepted, p.sha256, p.cpuMs, () => {
+    await this.files.accept(t.id, p.attempt, p.outputs.length);
+    const accepted = accept(t, now, p.outputs.reduce((sum, o) => sum + o.size, 0));
+    this.jobs.saveAccepted(accepted, p.outputs, p.cpuMs, () => {
       if (t.kind === 'probe' && p.facts) this.afterProbe(t.videoId, p.facts);
     });
     this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) done by ${worker} in ${((now - (t.startedMs ?? now)) / 1000).toFixed(1)} s`);
-    if (t.kind === 'assemble') this.publishRendition({ ...t, sha256: p.sha256, size: p.size }, now);
+    if (t.kind === 'assemble') this.publishRendition({ ...t, outputs: p.outputs }, now);
     this.tidy(t.videoId);
     this.hooks.announce();
   }
@@ -141,27 +155,33 @@ export class JobService {
   }
 
   /** Why an output cannot be accepted (undefined: it can). */
-  private async check(t: StoredTask, p: { taskId: number; attempt: number; size: number; sha256: string; facts?: SourceFacts | undefined }): Promise<string | undefined> {
+  private async check(t: StoredTask, p: { attempt: number; outputs: TaskOutput[]; facts?: SourceFacts | undefined }): Promise<string | undefined> {
     if (t.kind === 'probe') {
       const video = this.store.video(t.videoId);
       if (!p.facts) return 'a probe must say what it found';
       if (video && (p.facts.width !== video.width || p.facts.height !== video.height)) return `the probe saw ${p.facts.width}x${p.facts.height}, the catalogue ${video.width}x${video.height}`;
       return undefined;
     }
-    const file = this.files.part(t.id, p.attempt);
-    const size = this.files.size(file);
-    if (size !== p.size) return `${size < 0 ? 'no' : size} bytes arrived, the worker says ${p.size}`;
-    const sha = await hashFile(file);
-    if (sha !== p.sha256) return `the bytes hash to ${sha.slice(0, 12)}…, the worker says ${p.sha256.slice(0, 12)}…`;
-    let summary;
-    try {
-      summary = await probeMedia(file);
-    } catch (err) {
-      return (err as Error).message;
-    }
+    if (p.outputs.length !== this.outputCount(t)) return `${p.outputs.length} outputs, the task makes ${this.outputCount(t)}`;
     const spec = JSON.parse(t.spec) as Partial<TaskSpec>;
     const facts = this.jobs.facts(t.videoId);
-    return refusal(summary, { kind: t.kind, ...(facts ? { facts } : {}), ...(spec.frames !== undefined ? { frames: spec.frames } : {}), ...(spec.height !== undefined ? { height: spec.height } : {}) });
+    for (const [k, o] of p.outputs.entries()) {
+      const file = this.files.part(t.id, p.attempt, k);
+      const size = this.files.size(file);
+      if (size !== o.size) return `output ${k}: ${size < 0 ? 'no' : size} bytes arrived, the worker says ${o.size}`;
+      const sha = await hashFile(file);
+      if (sha !== o.sha256) return `output ${k}: the bytes hash to ${sha.slice(0, 12)}…, the worker says ${o.sha256.slice(0, 12)}…`;
+      let summary;
+      try {
+        summary = await probeMedia(file);
+      } catch (err) {
+        return `output ${k}: ${(err as Error).message}`;
+      }
+      const height = t.kind === 'segment' ? spec.rungs?.[k]?.height : spec.height;
+      const why = refusal(summary, { kind: t.kind, ...(facts ? { facts } : {}), ...(spec.frames !== undefined ? { frames: spec.frames } : {}), ...(height !== undefined ? { height } : {}) });
+      if (why) return p.outputs.length > 1 ? `output ${k}: ${why}` : why;
+    }
+    return undefined;
   }
 
   fail(worker: string, taskId: number, attempt: number, error: string): void {
@@ -178,11 +198,11 @@ export class JobService {
   }
 
   /** Bytes of an accepted output that is an input of the caller's task (an assemble reads its segments). */
-  async input(worker: string, p: { taskId: number; forTask: number; attempt: number; offset: number; length: number }): Promise<{ offset: number; size: number; payload: Buffer }> {
+  async input(worker: string, p: { taskId: number; output?: number | undefined; forTask: number; attempt: number; offset: number; length: number }): Promise<{ offset: number; size: number; payload: Buffer }> {
     const t = this.held(worker, p.forTask, p.attempt, Date.now());
     const input = this.jobs.task(p.taskId);
     if (!input || input.videoId !== t.videoId || !t.deps.includes(input.key) || input.state !== 'done') throw new WatchpartyError('UNKNOWN_TASK', `task ${p.taskId} is not an input of task ${t.id}`);
-    const { size, payload } = await this.files.read(p.taskId, p.offset, p.length);
+    const { size, payload } = await this.files.read(p.taskId, p.output ?? 0, p.offset, p.length);
     return { offset: p.offset, size, payload };
   }
 
@@ -199,8 +219,11 @@ export class JobService {
       tasks.map((t) => {
         const r = t.rung ? byRung.get(t.rung) : undefined;
         const size = r ? { width: r.width, height: r.height } : {};
-        if (t.kind === 'segment') return { ...t, spec: { ...size, seekSeconds: seekSecondsFor(t.segment!.startFrame, facts.fps), frames: t.segment!.frames, fps: facts.fps, videoBps: r!.videoBps, keyframeFrames } };
-        if (t.kind === 'audio') return { ...t, spec: { audioBps: r!.audioBps } };
+        if (t.kind === 'segment') {
+          const rungs = renditions.map((x) => ({ rung: x.rung, width: x.width, height: x.height, videoBps: x.videoBps }));
+          return { ...t, spec: { seekSeconds: seekSecondsFor(t.segment!.startFrame, facts.fps, facts.videoStartMs), frames: t.segment!.frames, fps: facts.fps, rungs, keyframeFrames } };
+        }
+        if (t.kind === 'audio') return { ...t, spec: { audioRungs: renditions.map((x) => ({ rung: x.rung, audioBps: x.audioBps })) } };
         if (t.kind === 'assemble') return { ...t, spec: { ...size, fps: facts.fps, videoOffsetSeconds: (facts.videoStartMs ?? 0) / 1000 } };
         if (t.kind === 'poster') return { ...t, spec: { atSeconds: Math.min(seconds / 10, 30), tileWidth: 640 } };
         return { ...t, spec: { everySeconds: Math.max(0.1, seconds / (columns * rows)), columns, rows, tileWidth: 160 } };
@@ -214,7 +237,9 @@ export class JobService {
     const planned = facts ? ladderFor(facts).find((r) => r.rung === t.rung) : undefined;
     const video = this.store.video(t.videoId);
     if (!planned || !video || !t.rung) return;
-    const row = this.jobs.addRendition({ videoId: t.videoId, rung: t.rung, taskId: t.id, width: planned.width, height: planned.height, bps: planned.videoBps + planned.audioBps, size: t.size ?? 0, sha256: t.sha256 ?? '', createdMs: nowMs });
+    const out = t.outputs[0];
+    if (!out) return;
+    const row = this.jobs.addRendition({ videoId: t.videoId, rung: t.rung, taskId: t.id, width: planned.width, height: planned.height, bps: planned.videoBps + planned.audioBps, size: out.size, sha256: out.sha256, createdMs: nowMs });
     const info = this.renditionInfo(row, video);
     this.log.info(`"${video.name}" is playable at ${t.rung} now (${info.name}, ${row.size} bytes)`);
     this.hooks.renditionAdded(info);
@@ -234,7 +259,7 @@ export class JobService {
   async readRendition(id: number, offset: number, length: number): Promise<{ offset: number; size: number; payload: Buffer }> {
     const r = this.jobs.rendition(id);
     if (!r) throw new WatchpartyError('UNKNOWN_VIDEO', `no rendition #${id}`);
-    const { size, payload } = await this.files.read(r.taskId, offset, length);
+    const { size, payload } = await this.files.read(r.taskId, 0, offset, length);
     return { offset, size, payload };
   }
 }

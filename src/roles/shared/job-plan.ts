@@ -1,9 +1,15 @@
 /**
  * What central plans for an uploaded video, as pure functions: the rendition ladder capped at the
- * source, frame-exact segments, and the tasks the subs run (probe, then per rung an encode of each
- * segment, the audio once, an assemble; a poster and a seek-preview sprite). Renditions keep the
- * source's timestamps: segment i covers frames [i·n, (i+1)·n) of the source and is encoded alone, and
- * the segments are joined in order, so a position names the same frame in every rendition.
+ * source, segments cut at the source's own keyframes, and the tasks the subs run: a probe, then one task
+ * per segment that decodes it once and encodes every rung from it, one that decodes the audio once and
+ * encodes every rung's, per rung an assemble, and a poster and a seek-preview sprite. Renditions keep the source's timestamps: a segment
+ * covers frames [start, start + n) of the source, the segments are joined in order, and a position
+ * names the same frame in every rendition.
+ *
+ * Why whole-ladder segments at the source's keyframes: a segment that starts between keyframes must
+ * decode from the keyframe before it and throw those frames away, and a task per rung decodes the same
+ * frames once per rung; decoding a busy 720p source cost as much CPU as encoding two of its rungs
+ * (bench/jobs: 2.0× the one-ffmpeg baseline's CPU with per-rung tasks cut every 4 s).
  */
 
 /** One rung of the ladder: H.264 at this height and video bitrate, AAC at this audio bitrate. */
@@ -23,7 +29,7 @@ export const LADDER: readonly Rung[] = [
 ];
 
 export const PLAN_RULES = {
-  /** Segment length: a task is a few seconds of video, so many workers can share one rung. */
+  /** A segment is at least this long (whole GOPs of the source): enough work to be worth a task. */
   segmentMs: 4000,
   /** Keyframes inside a segment every this long (each segment starts with one). */
   keyframeMs: 2000,
@@ -46,6 +52,10 @@ export interface SourceFacts {
   subtitleStreams: number;
   /** The frame rate is not constant: one segment for the whole file (still exact, only not parallel). */
   variableRate: boolean;
+  /** Frame numbers (in display order) of the source's keyframes, when known (0 is always one). */
+  keyframes?: number[];
+  /** The container has an index (Matroska, MP4…): a seek lands exactly on the keyframe asked for. */
+  indexed?: boolean;
   /** The first frame's time from the file's start (a B-frame delay, say): renditions keep it. */
   videoStartMs?: number;
 }
@@ -85,19 +95,28 @@ function even(x: number): number {
   return Math.max(2, 2 * Math.round(x / 2));
 }
 
-/** Frame-exact segments of about `segmentMs` (one segment when the rate is variable). */
-export function segmentsFor(src: Pick<SourceFacts, 'fps' | 'frames' | 'variableRate'>, rules = PLAN_RULES): Segment[] {
+/**
+ * Segments made of whole GOPs of the source, each at least `segmentMs` (the last may be shorter): cut
+ * at keyframes, a segment decodes nothing it does not keep. Without a known keyframe list, or with a
+ * variable rate, or an unindexed container, one segment is the whole file (exact, only not parallel).
+ */
+export function segmentsFor(src: Pick<SourceFacts, 'fps' | 'frames' | 'variableRate' | 'keyframes' | 'indexed'>, rules = PLAN_RULES): Segment[] {
   if (src.frames <= 0) return [];
-  const per = src.variableRate ? src.frames : Math.max(1, Math.round((rules.segmentMs / 1000) * (src.fps.num / src.fps.den)));
-  const out: Segment[] = [];
-  for (let start = 0, index = 0; start < src.frames; start += per, index++) out.push({ index, startFrame: start, frames: Math.min(per, src.frames - start) });
-  return out;
+  const starts = src.variableRate || !src.indexed || !src.keyframes ? [0] : [...new Set([0, ...src.keyframes.filter((k) => k > 0 && k < src.frames)])].sort((a, b) => a - b);
+  const minFrames = (rules.segmentMs / 1000) * (src.fps.num / src.fps.den);
+  const cuts = [0];
+  for (const k of starts) if (k - cuts[cuts.length - 1]! >= minFrames) cuts.push(k);
+  return cuts.map((start, index) => ({ index, startFrame: start, frames: (cuts[index + 1] ?? src.frames) - start }));
 }
 
-/** Seconds (as ffmpeg reads them) half a frame before `frame`: an input seek there starts on exactly that frame. */
-export function seekSecondsFor(frame: number, fps: { num: number; den: number }): string {
+/**
+ * Seconds (as ffmpeg reads them) to seek to for a segment starting at keyframe `frame`: a quarter frame
+ * past it, so that a seek back to the keyframe at or before it lands on exactly this one whichever way
+ * the time rounds (the segment task reads from there without dropping anything).
+ */
+export function seekSecondsFor(frame: number, fps: { num: number; den: number }, firstFrameMs = 0): string {
   if (frame <= 0) return '0';
-  return (((frame - 0.5) * fps.den) / fps.num).toFixed(6);
+  return (((frame + 0.25) * fps.den) / fps.num + firstFrameMs / 1000).toFixed(6);
 }
 
 export type TaskKind = 'probe' | 'segment' | 'audio' | 'assemble' | 'poster' | 'sprite';
@@ -111,18 +130,15 @@ export interface PlannedTask {
   deps: string[];
 }
 
-/** Everything after the probe: per rung, its segments, its audio and its assemble; a poster and a sprite. */
+/** Everything after the probe: the segments and the audio (every rung each), per rung an assemble; a poster and a sprite. */
 export function tasksFor(src: SourceFacts, rules = PLAN_RULES): { renditions: PlannedRendition[]; tasks: PlannedTask[] } {
   const renditions = ladderFor(src);
   const segments = segmentsFor(src, rules);
-  const tasks: PlannedTask[] = [];
-  for (const r of renditions) {
-    const segKeys = segments.map((s) => `segment:${r.rung}:${s.index}`);
-    segments.forEach((s, i) => tasks.push({ key: segKeys[i]!, kind: 'segment', rung: r.rung, segment: s, deps: ['probe'] }));
-    const audioKey = `audio:${r.rung}`;
-    if (src.audioStreams > 0) tasks.push({ key: audioKey, kind: 'audio', rung: r.rung, deps: ['probe'] });
-    tasks.push({ key: `assemble:${r.rung}`, kind: 'assemble', rung: r.rung, deps: [...segKeys, ...(src.audioStreams > 0 ? [audioKey] : [])] });
-  }
+  const segKeys = segments.map((s) => `segment:${s.index}`);
+  const tasks: PlannedTask[] = segments.map((s, i) => ({ key: segKeys[i]!, kind: 'segment', segment: s, deps: ['probe'] }));
+  const audio = src.audioStreams > 0 ? ['audio'] : [];
+  if (audio.length > 0) tasks.push({ key: 'audio', kind: 'audio', deps: ['probe'] });
+  for (const r of renditions) tasks.push({ key: `assemble:${r.rung}`, kind: 'assemble', rung: r.rung, deps: [...segKeys, ...audio] });
   tasks.push({ key: 'poster', kind: 'poster', deps: ['probe'] }, { key: 'sprite', kind: 'sprite', deps: ['probe'] });
   return { renditions, tasks };
 }

@@ -41,13 +41,16 @@ export const LEASE_RULES = {
 };
 export type LeaseRules = typeof LEASE_RULES;
 
-/** Lower runs first: the probe, then the lightest rung's work (the first rendition playable soonest), previews last. */
+/**
+ * Lower runs first: the probe, then the segments and audio (everything else waits for them), then the
+ * assembles from the lightest rung up (the first rendition playable soonest), previews last.
+ */
 function priority(t: TaskRow, rungOrder: readonly string[]): number {
   if (t.kind === 'probe') return 0;
+  if (t.kind === 'segment' || t.kind === 'audio') return 10;
   if (t.kind === 'poster' || t.kind === 'sprite') return 1000;
   const rung = t.rung ? rungOrder.indexOf(t.rung) : -1;
-  // Bottom of the ladder first; within a rung the assemble before more segments of the next rung.
-  return 10 + (rung < 0 ? 50 : rungOrder.length - rung) * 10 + (t.kind === 'assemble' ? 0 : 1);
+  return rung < 0 ? 500 : 100 + (rungOrder.length - 1 - rung);
 }
 
 /** Whether a task may be handed out at `nowMs` (queued and due, or running on a lease that ran out). */

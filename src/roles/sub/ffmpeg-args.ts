@@ -1,8 +1,9 @@
 /**
  * The ffmpeg command line of each media task, as pure functions of its spec (Debian's ffmpeg 5.1):
- *   segment   input-seek half a frame before the segment, encode exactly its frames to H.264 at the rung's
- *             size and bitrate, keyframes every keyframeFrames, no scene cuts (closed GOPs), constant rate
- *   audio     every audio stream of the source, AAC at the rung's bitrate, once for the whole file
+ *   segment   seek to the segment's first frame (a keyframe of the source), decode its frames once and
+ *             encode every rung from them: H.264 at each rung's size and bitrate, keyframes every
+ *             keyframeFrames, no scene cuts (closed GOPs), the source's constant rate
+ *   audio     every audio stream of the source, decoded once, AAC at each rung's bitrate, for the whole file
  *   assemble  the segments joined in order (concat demuxer, no re-encode) with the audio and the source's
  *             subtitles, into one Matroska file: the same timestamps as the source
  *   poster    one frame; sprite: a tile sheet of frames at regular intervals
@@ -19,28 +20,30 @@ function need<K extends keyof TaskSpec>(spec: TaskSpec, keys: K[]): Required<Pic
   return spec as unknown as Required<Pick<TaskSpec, K>>;
 }
 
-export function segmentArgs(spec: TaskSpec, source: string, out: string): string[] {
-  const s = need(spec, ['seekSeconds', 'frames', 'fps', 'width', 'height', 'videoBps', 'keyframeFrames']);
+/** One segment decoded once, every rung encoded from it: `outs[k]` is rung k's file. */
+export function segmentArgs(spec: TaskSpec, source: string, outs: readonly string[]): string[] {
+  const s = need(spec, ['seekSeconds', 'frames', 'fps', 'rungs', 'keyframeFrames']);
+  if (outs.length !== s.rungs.length) throw new Error(`task ${spec.taskId}: ${s.rungs.length} rungs but ${outs.length} outputs`);
   const rate = `${s.fps.num}/${s.fps.den}`;
-  return [
-    ...COMMON,
-    ...(s.seekSeconds === '0' ? [] : ['-ss', s.seekSeconds]),
-    '-i', source,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-frames:v', String(s.frames),
-    '-vf', `scale=${s.width}:${s.height}:flags=bicubic,setsar=1`,
-    '-r', rate,
+  // Just past a keyframe without accurate seeking: ffmpeg reads from that keyframe and drops nothing.
+  const seek = s.seekSeconds === '0' ? [] : ['-noaccurate_seek', '-ss', s.seekSeconds];
+  const graph = `[0:v]split=${s.rungs.length}${s.rungs.map((_, k) => `[s${k}]`).join('')};` + s.rungs.map((r, k) => `[s${k}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1[v${k}]`).join(';');
+  const perRung = s.rungs.flatMap((r, k) => [
+    '-map', `[v${k}]`, '-frames:v', String(s.frames), '-r', rate,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-    '-b:v', String(s.videoBps), '-maxrate', String(Math.round(s.videoBps * 1.5)), '-bufsize', String(s.videoBps * 2),
+    '-b:v', String(r.videoBps), '-maxrate', String(Math.round(r.videoBps * 1.5)), '-bufsize', String(r.videoBps * 2),
     '-g', String(s.keyframeFrames), '-keyint_min', String(s.keyframeFrames), '-sc_threshold', '0',
-    '-f', 'matroska', out,
-    ...TAIL,
-  ];
+    '-f', 'matroska', outs[k]!,
+  ]);
+  return [...COMMON, ...seek, '-i', source, '-filter_complex', graph, '-an', '-sn', '-dn', ...perRung, ...TAIL];
 }
 
-export function audioArgs(spec: TaskSpec, source: string, out: string): string[] {
-  const s = need(spec, ['audioBps']);
-  return [...COMMON, '-i', source, '-map', '0:a', '-vn', '-sn', '-dn', '-c:a', 'aac', '-b:a', String(s.audioBps), '-f', 'matroska', out, ...TAIL];
+/** Every audio stream of the source, decoded once, encoded at each rung's bitrate: `outs[k]` is rung k's. */
+export function audioArgs(spec: TaskSpec, source: string, outs: readonly string[]): string[] {
+  const s = need(spec, ['audioRungs']);
+  if (outs.length !== s.audioRungs.length) throw new Error(`task ${spec.taskId}: ${s.audioRungs.length} rungs but ${outs.length} outputs`);
+  const perRung = s.audioRungs.flatMap((r, k) => ['-map', '0:a', '-vn', '-sn', '-dn', '-c:a', 'aac', '-b:a', String(r.audioBps), '-f', 'matroska', outs[k]!]);
+  return [...COMMON, '-i', source, ...perRung, ...TAIL];
 }
 
 /** The concat demuxer's list: one segment file per line, in order (names relative to the list). */
@@ -63,8 +66,9 @@ export function posterArgs(spec: TaskSpec, source: string, out: string): string[
 
 export function spriteArgs(spec: TaskSpec, source: string, out: string): string[] {
   const s = need(spec, ['everySeconds', 'columns', 'rows', 'tileWidth']);
+  // Keyframes only are decoded (a preview needs no more): decoding every frame cost more than some rungs.
   const filter = `fps=1/${s.everySeconds.toFixed(3)},scale=${s.tileWidth}:-2,tile=${s.columns}x${s.rows}`;
-  return [...COMMON, '-i', source, '-map', '0:v:0', '-vf', filter, '-frames:v', '1', '-q:v', '5', '-c:v', 'mjpeg', '-f', 'image2', out, ...TAIL];
+  return [...COMMON, '-skip_frame', 'nokey', '-i', source, '-map', '0:v:0', '-vf', filter, '-frames:v', '1', '-q:v', '5', '-c:v', 'mjpeg', '-f', 'image2', out, ...TAIL];
 }
 
 /** CPU seconds from `-benchmark`'s line (`bench: utime=1.234s stime=0.056s rtime=0.789s`), in ms. */

@@ -143,6 +143,8 @@ export class Sub {
   }
 
   changed(): void {
+    // Set up in the constructor: replicas found at start call this before the worker exists.
+    (this.worker as Worker | undefined)?.noticeReplicas();
     for (const l of this.listeners) l();
   }
 

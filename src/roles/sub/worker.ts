@@ -5,7 +5,6 @@
  * checks the output before it accepts it. A lost lease (the task went elsewhere, or was cancelled)
  * stops the ffmpeg at once.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import type { TaskSpec } from '../../net/job-messages.js';
 import type { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { hashFile } from '../files.js';
-import { probeMedia, sourceFacts } from '../media-probe.js';
+import { probeKeyframes, probeMedia, sourceFacts } from '../media-probe.js';
 import { assembleArgs, audioArgs, concatList, posterArgs, segmentArgs, spriteArgs } from './ffmpeg-args.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 
@@ -35,6 +34,13 @@ export interface WorkerDeps {
   changed(): void;
 }
 
+/** What a task made: its output files, the probe's findings, and the CPU time. */
+interface Made {
+  files: string[];
+  cpuMs: number;
+  facts?: NonNullable<ReturnType<typeof sourceFacts>>;
+}
+
 /** A task this sub is running, for its TUI. */
 export interface RunningTask {
   taskId: number;
@@ -48,6 +54,7 @@ export class Worker {
   private readonly running = new Map<number, { task: RunningTask; abort: AbortController }>();
   private timer: NodeJS.Timeout | undefined;
   private asking = false;
+  private lastHave = 0;
   private stopped = false;
   private readonly workDir: string;
 
@@ -68,6 +75,17 @@ export class Worker {
     this.stopped = true;
     clearInterval(this.timer);
     for (const r of this.running.values()) r.abort.abort();
+  }
+
+  /** A replica was verified here: tasks on it may be ours now (ask at once, not at the next poll). */
+  noticeReplicas(): void {
+    const n = this.d.have().length;
+    if (n <= this.lastHave) {
+      this.lastHave = n;
+      return;
+    }
+    this.lastHave = n;
+    void this.poll();
   }
 
   tasks(): RunningTask[] {
@@ -135,26 +153,30 @@ export class Worker {
     }
   }
 
-  /** Run the task; its output file (none for a probe) and what it cost. */
-  private async execute(spec: TaskSpec, source: string, dir: string, signal: AbortSignal): Promise<{ file?: string; cpuMs: number; facts?: NonNullable<ReturnType<typeof sourceFacts>> }> {
+  /** Run the task; its output files (none for a probe, one per rung for a segment) and what it cost. */
+  private async execute(spec: TaskSpec, source: string, dir: string, signal: AbortSignal): Promise<Made> {
     const out = path.join(dir, spec.kind === 'poster' || spec.kind === 'sprite' ? 'out.jpg' : 'out.mkv');
-    const ff = (args: string[]) => runFfmpeg(args, { cwd: dir, signal });
+    const ff = async (args: string[], files: string[] = [out]) => ({ files, ...(await runFfmpeg(args, { cwd: dir, signal })) });
     switch (spec.kind) {
       case 'probe': {
         const started = process.cpuUsage();
-        const facts = sourceFacts(await probeMedia(source));
+        const facts = sourceFacts(await probeMedia(source), await probeKeyframes(source));
         if (!facts) throw new Error('ffprobe found no video stream with a frame rate and frames to count');
         const used = process.cpuUsage(started);
-        return { facts, cpuMs: Math.round((used.user + used.system) / 1000) };
+        return { files: [], facts, cpuMs: Math.round((used.user + used.system) / 1000) };
       }
-      case 'segment':
-        return { file: out, ...(await ff(segmentArgs(spec, source, out))) };
-      case 'audio':
-        return { file: out, ...(await ff(audioArgs(spec, source, out))) };
+      case 'segment': {
+        const outs = (spec.rungs ?? []).map((_, k) => path.join(dir, `out-${k}.mkv`));
+        return ff(segmentArgs(spec, source, outs), outs);
+      }
+      case 'audio': {
+        const outs = (spec.audioRungs ?? []).map((_, k) => path.join(dir, `audio-${k}.mkv`));
+        return ff(audioArgs(spec, source, outs), outs);
+      }
       case 'poster':
-        return { file: out, ...(await ff(posterArgs(spec, source, out))) };
+        return ff(posterArgs(spec, source, out));
       case 'sprite':
-        return { file: out, ...(await ff(spriteArgs(spec, source, out))) };
+        return ff(spriteArgs(spec, source, out));
       case 'assemble': {
         const inputs = spec.inputs ?? [];
         const names: string[] = [];
@@ -162,7 +184,7 @@ export class Worker {
         const segments = names.filter((_, i) => inputs[i]!.role === 'segment').map((f) => path.basename(f));
         const audio = names.find((_, i) => inputs[i]!.role === 'audio');
         await fsp.writeFile(path.join(dir, 'list.ffconcat'), concatList(segments));
-        return { file: out, ...(await ff(assembleArgs('list.ffconcat', audio ? path.basename(audio) : undefined, source, out, spec.videoOffsetSeconds ?? 0))) };
+        return ff(assembleArgs('list.ffconcat', audio ? path.basename(audio) : undefined, source, out, spec.videoOffsetSeconds ?? 0));
       }
     }
   }
@@ -175,7 +197,7 @@ export class Worker {
         if (signal.aborted) throw new Error('stopped: the task was taken back');
         const peer = this.d.bulk() ?? this.d.central();
         if (!peer) throw new Error('central is gone');
-        const { payload } = await peer.requestWithPayload('job.input', { taskId: input.taskId, forTask: spec.taskId, attempt: spec.attempt, offset, length: Math.min(INPUT_CHUNK_BYTES, input.size - offset) });
+        const { payload } = await peer.requestWithPayload('job.input', { taskId: input.taskId, output: input.output, forTask: spec.taskId, attempt: spec.attempt, offset, length: Math.min(INPUT_CHUNK_BYTES, input.size - offset) });
         if (!payload || payload.length === 0) throw new Error(`input ${input.taskId} ended early at ${offset} bytes`);
         await fh.write(payload, 0, payload.length, offset);
         offset += payload.length;
@@ -188,21 +210,20 @@ export class Worker {
     return file;
   }
 
-  /** Send the output in order, then say done with its size, hash and CPU time. */
-  private async deliver(spec: TaskSpec, r: { file?: string; cpuMs: number; facts?: NonNullable<ReturnType<typeof sourceFacts>> }): Promise<void> {
-    let size = 0;
-    let sha256 = crypto.createHash('sha256').digest('hex');
-    if (r.file) {
-      size = (await fsp.stat(r.file)).size;
-      sha256 = await hashFile(r.file);
-      const fh = await fsp.open(r.file, 'r');
+  /** Send each output in order, then say done with their sizes and hashes and the CPU time. */
+  private async deliver(spec: TaskSpec, r: Made): Promise<void> {
+    const outputs: { size: number; sha256: string }[] = [];
+    for (const [output, file] of r.files.entries()) {
+      const size = (await fsp.stat(file)).size;
+      outputs.push({ size, sha256: await hashFile(file) });
+      const fh = await fsp.open(file, 'r');
       try {
         const buf = Buffer.allocUnsafe(PUT_CHUNK_BYTES);
         for (let offset = 0; offset < size; ) {
           const { bytesRead } = await fh.read(buf, 0, Math.min(PUT_CHUNK_BYTES, size - offset), offset);
           const peer = this.d.bulk() ?? this.d.central();
           if (!peer) throw new Error('central is gone');
-          await peer.request('job.put', { taskId: spec.taskId, attempt: spec.attempt, offset }, { payload: buf.subarray(0, bytesRead) });
+          await peer.request('job.put', { taskId: spec.taskId, attempt: spec.attempt, output, offset }, { payload: buf.subarray(0, bytesRead) });
           offset += bytesRead;
         }
       } finally {
@@ -211,6 +232,6 @@ export class Worker {
     }
     const central = this.d.central();
     if (!central) throw new Error('central is gone');
-    await central.request('job.done', { taskId: spec.taskId, attempt: spec.attempt, size, sha256, cpuMs: r.cpuMs, ...(r.facts ? { facts: r.facts } : {}) }, { timeoutMs: 120_000 });
+    await central.request('job.done', { taskId: spec.taskId, attempt: spec.attempt, outputs, cpuMs: r.cpuMs, ...(r.facts ? { facts: r.facts } : {}) }, { timeoutMs: 120_000 });
   }
 }
