@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   try {
     const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', path.join(dir, 'central'), '--heartbeat', '1', '--rate-scale', '1000']);
     const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
-    const sub = start(['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, 'sub'), '--secret-file', path.join(dir, 'central', 'secret')]);
+    const sub = start(['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, 'sub'), '--secret-file', path.join(dir, 'central', 'secret'), '--jobs', '0']);
     await until(() => /registered with central \S+ as sub-\d+/.test(sub.out()), 10_000, 'sub registered');
     const subPort = Number((await until(() => /ready sub 127\.0\.0\.1:(\d+)/.exec(sub.out()), 10_000, 'sub port'))[1]);
 

@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
       const subs: (ReturnType<typeof start> & { dir: string })[] = [];
       for (let i = 0; i < SUBS; i++) {
-        const s = start(['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(data, `sub${i}`), '--secret-file', path.join(data, 'central', 'secret')]);
+        const s = start(['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(data, `sub${i}`), '--secret-file', path.join(data, 'central', 'secret'), '--jobs', '0']);
         await until(() => /registered with central/.test(s.out()), 10_000, `sub ${i}`);
         subs.push({ ...s, dir: path.join(data, `sub${i}`, 'replicas', '1') });
       }

@@ -32,6 +32,14 @@ export interface SubLink {
   jitterMs?: number;
   /** Client-bound bytes/s, or a function of the clip's mean rate (bytes/s). */
   downBps?: number | ((clipBps: number) => number);
+  /** Media tasks this sub runs (default 0: no renditions, nothing encoding in the background). */
+  jobs?: number;
+}
+
+/** How the members watch: `quality` for every `watch` (default source), and whether to wait for the renditions first. */
+export interface RoomOptions {
+  quality?: string;
+  renditions?: boolean;
 }
 
 export interface SyncRoom {
@@ -47,7 +55,7 @@ export interface SyncRoom {
   close(): Promise<void>;
 }
 
-export async function openSyncRoom(dir: string, subs: SubLink[]): Promise<SyncRoom> {
+export async function openSyncRoom(dir: string, subs: SubLink[], roomOpts: RoomOptions = {}): Promise<SyncRoom> {
   const proxies: DelayProxy[] = [];
   const clip = path.join(dir, 'movie.mkv');
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000', '-t', '600', '-c:v', 'rawvideo', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', '-shortest', clip]);
@@ -55,7 +63,7 @@ export async function openSyncRoom(dir: string, subs: SubLink[]): Promise<SyncRo
   const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', path.join(dir, 'central'), '--heartbeat', '1']);
   const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 10_000, 'central'))[1]);
   for (const [i, link] of subs.entries()) {
-    const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, `sub${i}`), '--secret-file', path.join(dir, 'central', 'secret')];
+    const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(port), '--bind', '127.0.0.1', '--data', path.join(dir, `sub${i}`), '--secret-file', path.join(dir, 'central', 'secret'), '--jobs', String(link.jobs ?? 0)];
     if (link.host) args.push('--advertise', link.host);
     const s = start(args);
     const subPort = Number((await until(() => /ready sub 127\.0\.0\.1:(\d+)/.exec(s.out()), 10_000, 'sub'))[1]);
@@ -81,11 +89,17 @@ export async function openSyncRoom(dir: string, subs: SubLink[]): Promise<SyncRo
   if (new Set(subsOf).size < Math.min(subs.length, users.length)) throw new Error(`members are not spread over the subs: ${subsOf.join(', ')}`);
   await cli(['upload', clip, '--profile', 'm1']);
   await until(async () => JSON.parse(await cli(['videos', '--json', '--profile', 'm1']))[0]?.replicas === subs.length, 60_000, 'replicas', 200);
+  if (roomOpts.renditions) {
+    await until(async () => {
+      const [v] = JSON.parse(await cli(['videos', '--json', '--profile', 'm1'])) as { processing: { state: string } | null; renditions: { replicas: number }[] }[];
+      return v?.processing?.state === 'done' && v.renditions.length > 0 && v.renditions.every((r) => r.replicas === subs.length);
+    }, 600_000, 'renditions on every sub', 1000);
+  }
   const roomId = JSON.parse(await cli(['room', 'create', 'movie.mkv', '--invite', 'm2,m3', '--json', '--profile', 'm1'])).id as string;
 
   const members: Member[] = users.map((u) => ({ user: u, sock: path.join(dir, `${u}.sock`) }));
   const openMember = async (m: Member) => {
-    m.proc = start(['watch', roomId, '--headless', '--mpv-ipc', m.sock, '--profile', m.user, ...target], env);
+    m.proc = start(['watch', roomId, '--headless', '--mpv-ipc', m.sock, '--profile', m.user, '--quality', roomOpts.quality ?? 'source', ...target], env);
     m.ipc = await MpvIpc.connect(m.sock, 15_000);
   };
   for (const m of members) await openMember(m);

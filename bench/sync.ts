@@ -8,7 +8,8 @@
  * Then the same with the sub ↔ client link delayed by 40 ± 10 ms (a userspace delay proxy on
  * 127.0.0.2; this kernel has no netem).
  *
- * Then the real-links scenarios (bench/sync-links.ts): a slow member behind a capped link, and the
+ * Then the real-links scenarios (bench/sync-links.ts): a slow member behind a capped link (on the
+ * source, then with --quality auto and the subs' renditions), and the
  * admin's own mpv keys; and `watchparty control` run as a new process, as a script does
  * (bench/sync-control.ts).
  *
@@ -126,6 +127,7 @@ if (!only && !process.argv.includes('--delay-only') && !process.argv.includes('-
 if (!only && !process.argv.includes('--no-delay-run') && !process.argv.includes('--links-only')) await scenario('sub ↔ client delayed 40 ± 10 ms (userspace proxy)', true);
 if (!only && !process.argv.includes('--no-links')) {
   await slowMember(SLOW_S);
+  await slowMember(SLOW_S, true);
   await controlsFromTheKey(TRIALS);
 }
 await controlsFromTheCommandLine(Math.max(TRIALS, 10));

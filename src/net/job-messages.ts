@@ -110,6 +110,8 @@ export const JobLine = z.object({
   durationMs: Ms.optional(),
   /** CPU time the accepted attempt cost its worker. */
   cpuMs: Ms.optional(),
+  /** A running task's progress (0–1), as its worker last said. */
+  progress: z.number().min(0).max(1).optional(),
   /** The last failure (ffmpeg's last lines), at most a few hundred characters. */
   error: Text(2000).optional(),
 });

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 
 /** Bumped whenever a message changes shape; hello refuses a mismatch. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** WebSocket close codes of our own (4000-4999), so the other side can log why. */
 export const CloseCode = {
@@ -134,6 +134,8 @@ export const MemberReport = z.object({
   seekCostMs: z.number().min(0).max(60_000).optional(),
   /** How late central's room messages reached this member lately (ms, one way, the worst of 10 s). */
   deliveryMs: z.number().min(0).max(60_000).optional(),
+  /** What it plays: `source`, or a rendition such as `480p`. */
+  rendition: z.string().regex(/^(source|\d{2,4}p)$/).optional(),
 });
 export type MemberReport = z.infer<typeof MemberReport>;
 

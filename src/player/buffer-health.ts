@@ -48,15 +48,17 @@ export function urgentChange(before: Report, after: Report): boolean {
   return before.state !== after.state || ready(before) !== ready(after);
 }
 
-type ShownReport = { state: ReportState; bufferedMs: number; eof: boolean; offsetMs?: number; rateBps?: number; needBps?: number; slowLink?: boolean };
+type ShownReport = { state: ReportState; bufferedMs: number; eof: boolean; offsetMs?: number; rateBps?: number; needBps?: number; slowLink?: boolean; rendition?: string };
 
 /**
  * What a member's report reads as in a room: "playing +3 ms · 8.0 s buffered", "buffering 1.2 / 3 s",
- * with "· slow link 1.4 / 2.3 Mbit/s" when its link delivers less than the video needs.
+ * with "· slow link 1.4 / 2.3 Mbit/s" when its link delivers less than the video needs, and "· 480p"
+ * when it plays a rendition rather than the source.
  */
 export function memberLine(r: ShownReport, released: boolean): string {
   const link = r.slowLink && r.rateBps !== undefined && r.needBps ? ` · slow link ${ratePairText(r.rateBps, r.needBps)}` : '';
-  return stateLine(r, released) + link;
+  const rendition = r.rendition && r.rendition !== 'source' ? ` · ${r.rendition}` : '';
+  return stateLine(r, released) + rendition + link;
 }
 
 function stateLine(r: ShownReport, released: boolean): string {

@@ -76,6 +76,8 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   | { type: 'rejoinDone' }
   /** The player has opened the stream. */
   | { type: 'loaded' }
+  /** The player is opening another stream (a rendition switch): nothing to order until it is `loaded`. */
+  | { type: 'reload' }
   /** Where the player is; `plan` is the plan it was requested under. */
   | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number; buffer?: BufferState }
   | { type: 'paused'; value: boolean }

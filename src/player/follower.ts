@@ -4,7 +4,8 @@
  * driver (roles/client/follow-runner.ts) converts, runs the commands and feeds back what happened.
  *
  * Phases:
- *   loading  the player is opening the stream; room changes are recorded, nothing is ordered
+ *   loading  the player is opening the stream (at the start, or another rendition); room changes are
+ *            recorded, nothing is ordered
  *   holding  paused for the room; waiting for a fresh sample to see whether the frame is right
  *   seeking  an exact seek is on its way; what follows is a hold or a scheduled start
  *   armed    on the start frame, paused, waiting for the room's start instant (one wake timer)
@@ -77,6 +78,9 @@ function react<R extends FollowedRoom>(state: FollowerState<R>, input: FollowerI
       return { state: { ...state, fetchingSnapshot: false }, commands: [] };
     case 'rejoinDone':
       return { state: { ...state, rejoining: false }, commands: [] };
+    case 'reload':
+      // Samples of the old stream are stale from here; the new one is planned like a join once loaded.
+      return { state: { ...state, phase: { name: 'loading' }, plan: state.plan + 1, playerSeekingSinceMs: undefined }, commands: [{ kind: 'wake', atMs: undefined }] };
     case 'loaded':
       if (state.phase.name !== 'loading') return { state, commands: [] };
       return plan({ ...state, quietUntilMs: nowMs + QUIET_AFTER_LOAD_MS }, nowMs, 'joined');

@@ -102,6 +102,11 @@ export class MpvPlayer implements Player {
     await this.mpv.ipc.command(['seek', positionMs / 1000, 'absolute+exact']).catch(() => {});
   }
 
+  async load(url: string, startSeconds: number): Promise<void> {
+    // mpv 0.35: loadfile <url> <flags> <options>; the new file opens paused where the room will be.
+    await this.mpv.ipc.command(['loadfile', url, 'replace', `start=${Math.max(0, startSeconds).toFixed(3)},pause=yes`]).catch(() => {});
+  }
+
   async setSpeed(rate: number): Promise<void> {
     await this.mpv.ipc.setProperty('speed', rate).catch(() => {});
   }

@@ -29,6 +29,8 @@ export interface Player {
   /** An exact seek; its end is reported as a `seeked` event. */
   seek(positionMs: number): Promise<void>;
   setSpeed(rate: number): Promise<void>;
+  /** Open another stream (a rendition switch) paused at `startSeconds`; `whenLoaded` then tells when it is there. */
+  load(url: string, startSeconds: number): Promise<void>;
   /** A line on the player's screen for a few seconds. */
   osd(text: string): Promise<void>;
   sample(): Promise<PlayerSample | undefined>;

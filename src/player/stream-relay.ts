@@ -1,5 +1,6 @@
 /**
- * The client's loopback stream relay: mpv reads `http://127.0.0.1:PORT/<secret>/videos/<id>` from its
+ * The client's loopback stream relay: mpv reads `http://127.0.0.1:PORT/<secret>/videos/<id>` (or
+ * `/renditions/<id>`, a lighter copy) from its
  * own client, and the relay fetches the byte ranges mpv asks for from the user's sub (https with the
  * sub's pinned fingerprint, the token in an `Authorization` header). So the token is in no URL and no
  * command line, mpv never has to verify a self-signed certificate, and the source can change under
@@ -49,9 +50,9 @@ export class StreamRelay {
     return relay;
   }
 
-  /** The URL mpv opens for a video; it stays the same whichever sub serves the bytes. */
-  url(videoId: number): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/${this.secret}/videos/${videoId}`;
+  /** The URL mpv opens for a video (or one of its renditions); it stays the same whichever sub serves the bytes. */
+  url(videoId: number, kind: 'videos' | 'renditions' = 'videos'): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/${this.secret}/${kind}/${videoId}`;
   }
 
   /** Fetch from another sub from now on (same session token or a new one). */
@@ -67,7 +68,7 @@ export class StreamRelay {
   }
 
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const m = /^\/([A-Za-z0-9_-]{1,64})\/videos\/(\d{1,12})$/.exec(req.url ?? '');
+    const m = /^\/([A-Za-z0-9_-]{1,64})\/(videos|renditions)\/(\d{1,12})$/.exec(req.url ?? '');
     if (!m || !sameSecret(m[1]!, this.secret)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -77,7 +78,7 @@ export class StreamRelay {
       return;
     }
     const range = typeof req.headers.range === 'string' && req.headers.range.length <= 200 ? req.headers.range : undefined;
-    this.forward(req.method, `/videos/${m[2]}`, range, res, 0);
+    this.forward(req.method, `/${m[2]}/${m[3]}`, range, res, 0);
   }
 
   /** One upstream request; on a break mid-body, the rest is fetched again from the current upstream. */

@@ -13,10 +13,10 @@ export interface Cluster {
   register(user: string): Promise<string>;
 }
 
-export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number; centralArgs?: string[] }): Promise<Cluster> {
+export async function startCluster(opts: { subs: number; heartbeat?: number; uploadLease?: number; centralArgs?: string[]; jobs?: number }): Promise<Cluster> {
   const central = await startCentral({ heartbeat: opts.heartbeat ?? 1, ...(opts.uploadLease ? { uploadLease: opts.uploadLease } : {}), ...(opts.centralArgs ? { extraArgs: opts.centralArgs } : {}) });
   const subs: Cluster['subs'] = [];
-  for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central));
+  for (let i = 0; i < opts.subs; i++) subs.push(await startSub(central, { ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) }));
   const home = tempDir('wp-home-');
   const target = (profile: string) => ['--host', '127.0.0.1', '--port', String(central.port), '--profile', profile];
   const env = { WATCHPARTY_HOME: home };

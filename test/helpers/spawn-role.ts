@@ -121,11 +121,12 @@ export function secretFileOf(central: { dataDir: string }): string {
 
 /**
  * Start a headless sub against a central, with that central's secret file (or `secretFile`); resolves
- * once it has registered (unless `waitRegistered` is false).
+ * once it has registered (unless `waitRegistered` is false). It runs no media tasks unless `jobs` says
+ * so: encoding renditions in the background would only disturb the timing of tests about other things.
  */
-export async function startSub(central: { port: number; dataDir: string }, opts: { dataDir?: string; secretFile?: string; waitRegistered?: boolean; extraArgs?: string[] } = {}): Promise<Server & { subId: string }> {
+export async function startSub(central: { port: number; dataDir: string }, opts: { dataDir?: string; secretFile?: string; waitRegistered?: boolean; extraArgs?: string[]; jobs?: number } = {}): Promise<Server & { subId: string }> {
   const dataDir = opts.dataDir ?? tempDir('wp-sub-');
-  const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(central.port), '--bind', '127.0.0.1', '--data', dataDir];
+  const args = ['sub', '--headless', '--host', '127.0.0.1', '--port', String(central.port), '--bind', '127.0.0.1', '--data', dataDir, '--jobs', String(opts.jobs ?? 0)];
   args.push('--secret-file', opts.secretFile ?? secretFileOf(central), ...(opts.extraArgs ?? []));
   const p = run(args);
   const m = await p.waitFor(/ready sub 127\.0\.0\.1:(\d+)/);

@@ -81,7 +81,7 @@ const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex'
 
 describe('media jobs', () => {
   it('a clip uploaded to two subs ends with every rendition on every sub, verified, with the source frames and timestamps', async () => {
-    const c = await startCluster({ subs: 2, centralArgs: ['--job-lease', '5'] });
+    const c = await startCluster({ subs: 2, jobs: 1, centralArgs: ['--job-lease', '5'] });
     await c.register('ann');
     const clip = makeH264Clip(tempDir(), 8);
     expect((await c.cli('ann', ['upload', clip])).code).toBe(0);
@@ -113,7 +113,7 @@ describe('media jobs', () => {
   }, 150_000);
 
   it('a worker killed mid-task loses its lease: the other sub finishes the task, accepted once', async () => {
-    const c = await startCluster({ subs: 2, centralArgs: ['--job-lease', '2'] });
+    const c = await startCluster({ subs: 2, jobs: 1, centralArgs: ['--job-lease', '2'] });
     await c.register('ann');
     const clip = makeH264Clip(tempDir(), 16, 'long.mkv', '1280x720');
     expect((await c.cli('ann', ['upload', clip])).code).toBe(0);
@@ -132,7 +132,7 @@ describe('media jobs', () => {
 
   it('central restarted mid-plan carries on from its store, repeating no accepted task', async () => {
     const central = await startCentral({ heartbeat: 1, extraArgs: ['--job-lease', '3'] });
-    const sub = await startSub(central, { extraArgs: ['--jobs', '1'] });
+    const sub = await startSub(central, { jobs: 1 });
     const home = tempDir('wp-home-');
     const cli = (args: string[], input?: string) => import('../helpers/spawn-role.js').then(({ runToEnd }) => runToEnd([...args, '--host', '127.0.0.1', '--port', String(central.port), '--profile', 'ann'], { env: { WATCHPARTY_HOME: home }, ...(input ? { input } : {}) }));
     expect((await cli(['register', 'ann', '--password-stdin'], 'pw\n')).code).toBe(0);
@@ -158,7 +158,7 @@ describe('media jobs', () => {
   /** A cluster with a streaming-only sub for the users, a rogue worker, and ann's clip uploaded and probed honestly. */
   async function withRogue(centralArgs: string[]) {
     const c = await startCluster({ subs: 0, centralArgs: ['--job-lease', '3', '--heartbeat', '5', ...centralArgs] });
-    c.subs.push(await startSub(c.central, { extraArgs: ['--jobs', '0'] }));
+    c.subs.push(await startSub(c.central, { jobs: 0 }));
     // Users first: the rogue is a sub too, and a user placed on it could not connect.
     await c.register('ann');
     await c.register('bob');
@@ -193,7 +193,7 @@ describe('media jobs', () => {
     // A late word from the refused attempt changes nothing.
     expect((await rogue.peer.request('job.renew', { taskId: held.taskId, attempt: held.attempt })).error?.code).toBe('LEASE_LOST');
     // A real worker joins and makes it properly.
-    const worker = await startSub(c.central, { extraArgs: ['--jobs', '1'] });
+    const worker = await startSub(c.central, { jobs: 1 });
     const done = await waitFor(async () => {
       const [v] = await videosOf(c, 'ann');
       return v?.processing?.state === 'done' ? v : undefined;
@@ -208,7 +208,7 @@ describe('media jobs', () => {
     await rogue.peer.request('job.fail', { taskId: doomed.taskId, attempt: doomed.attempt, error: 'ffmpeg exited with 1: Invalid data found' });
     expect((await jobsOf(c, 'ann')).find((j) => j.id === doomed.taskId)).toMatchObject({ state: 'failed', attempts: 1, error: 'ffmpeg exited with 1: Invalid data found' });
     // A real worker makes everything that does not need the failed segment; the renditions wait for it.
-    await startSub(c.central, { extraArgs: ['--jobs', '1'] });
+    await startSub(c.central, { jobs: 1 });
     await waitFor(async () => ((await jobsOf(c, 'ann')).every((j) => j.state === 'done' || j.state === 'failed' || j.state === 'waiting') ? true : undefined), { timeoutMs: 60_000, intervalMs: 300, what: 'all but what needs the failed segment done' });
     expect((await videosOf(c, 'ann'))[0]!.renditions).toEqual([]);
     // Only the uploader (or an operator) may cancel or retry.

@@ -43,6 +43,32 @@ describe('follower: loading', () => {
     expect(sim.state.phase.name).toBe('steady');
   });
 
+  it('a rendition switch: nothing is ordered while the other stream opens, then it is back on the room frame with a scheduled start', () => {
+    const r0 = room({ paused: false, positionMs: 0, atMs: 0 });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    expect(sim.state.phase.name).toBe('steady');
+    // The player is opening another file: it stops where it was (the new stream is not playing yet).
+    sim.at(5000, (st) => {
+      sim.player.setPause(true, 5000);
+      return { type: 'reload' };
+    });
+    sim.run(5600);
+    expect(sim.state.phase.name).toBe('loading');
+    expect(sim.given('seek', 5000, 5600)).toEqual([]);
+    expect(sim.given('pause', 5000, 5600)).toEqual([]);
+    // Its own pause while loading is not a person at the keys: nothing is reverted or sent to the room.
+    sim.at(5100, { type: 'paused', value: true });
+    sim.run(5700);
+    expect(sim.given('control')).toEqual([]);
+    sim.at(5700, { type: 'loaded' });
+    sim.run(8000);
+    expect(sim.given('seek', 5699).length).toBe(1);
+    expect(sim.player.paused).toBe(false);
+    expect(Math.abs(sim.player.positionAt(8000) - positionAt(r0, 8000))).toBeLessThan(1);
+  });
+
   it('a playing room whose start is still ahead: seek to its position and unpause exactly at its instant', () => {
     const r = room({ paused: false, positionMs: 10_000, atMs: 1500, seq: 5 });
     const sim = simulate('bob', r, { t0: 1000 });

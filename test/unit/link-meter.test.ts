@@ -60,5 +60,7 @@ describe('link meter: whether a link keeps up with the video', () => {
     const report = { state: 'playing' as const, bufferedMs: 1500, eof: false, rateBps: 175_000, needBps: 287_500, slowLink: true };
     expect(memberLine(report, false)).toBe('playing · 1.5 s buffered · slow link 1.4 / 2.3 Mbit/s');
     expect(memberLine({ ...report, slowLink: false }, false)).toBe('playing · 1.5 s buffered');
+    expect(memberLine({ ...report, rendition: '240p' }, false)).toBe('playing · 1.5 s buffered · 240p · slow link 1.4 / 2.3 Mbit/s');
+    expect(memberLine({ ...report, slowLink: false, rendition: 'source' }, false)).toBe('playing · 1.5 s buffered');
   });
 });

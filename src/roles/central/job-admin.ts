@@ -21,7 +21,7 @@ export interface JobAdminDeps {
 }
 
 /** The job list: every task (of one video), oldest video first, in plan order. */
-export function jobList(d: Pick<JobAdminDeps, 'store' | 'jobs'>, videoId?: number, nowMs = Date.now()): JobLine[] {
+export function jobList(d: Pick<JobAdminDeps, 'store' | 'jobs' | 'service'>, videoId?: number, nowMs = Date.now()): JobLine[] {
   const names = new Map(d.store.videos().map((v) => [v.id, v.name]));
   const tasks = videoId === undefined ? d.jobs.allTasks() : d.jobs.tasksOf(videoId);
   const doneKeys = new Map<number, Set<string>>();
@@ -45,6 +45,7 @@ export function jobList(d: Pick<JobAdminDeps, 'store' | 'jobs'>, videoId?: numbe
         ...(t.size !== null && state === 'done' ? { size: t.size } : {}),
         ...(ran !== undefined && ran >= 0 && (state === 'done' || state === 'running') ? { durationMs: ran } : {}),
         ...(t.cpuMs !== null && state === 'done' ? { cpuMs: t.cpuMs } : {}),
+        ...(state === 'running' && d.service.progressOf(t.id) !== undefined ? { progress: d.service.progressOf(t.id)! } : {}),
         ...(t.error ? { error: t.error.slice(-2000) } : {}),
       },
     ];

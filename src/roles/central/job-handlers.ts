@@ -11,7 +11,7 @@ export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService): vo
     return task ? { task } : {};
   });
   peer.handle('job.renew', (p) => {
-    jobs.renew(subId, p.taskId, p.attempt);
+    jobs.renew(subId, p.taskId, p.attempt, p.progress);
     return {};
   });
   peer.handle('job.put', (p, ctx) => jobs.put(subId, p, ctx.payload));

@@ -30,6 +30,7 @@ const OUTPUT_SLACK = { factor: 2, bytes: 64 * 1024 * 1024 };
 
 export class JobService {
   readonly files: JobFiles;
+  private readonly progress = new Map<number, number>();
 
   constructor(
     dataDir: string,
@@ -101,9 +102,15 @@ export class JobService {
     return t;
   }
 
-  renew(worker: string, taskId: number, attempt: number, nowMs = Date.now()): void {
+  renew(worker: string, taskId: number, attempt: number, progress?: number, nowMs = Date.now()): void {
     const t = this.held(worker, taskId, attempt, nowMs);
     this.jobs.save(renew(t, worker, attempt, nowMs, this.rules)!);
+    if (progress !== undefined) this.progress.set(taskId, progress);
+  }
+
+  /** How far a running task is (0–1), as its worker last said (kept in memory only). */
+  progressOf(taskId: number): number | undefined {
+    return this.progress.get(taskId);
   }
 
   async put(worker: string, p: { taskId: number; attempt: number; output?: number | undefined; offset: number }, payload: Buffer | undefined): Promise<{ offset: number }> {
@@ -137,6 +144,7 @@ export class JobService {
       throw new WatchpartyError('BAD_INPUT', `output refused: ${why}`);
     }
     await this.files.accept(t.id, p.attempt, p.outputs.length);
+    this.progress.delete(t.id);
     const accepted = accept(t, now, p.outputs.reduce((sum, o) => sum + o.size, 0));
     this.jobs.saveAccepted(accepted, p.outputs, p.cpuMs, () => {
       if (t.kind === 'probe' && p.facts) this.afterProbe(t.videoId, p.facts);
@@ -224,7 +232,7 @@ export class JobService {
           return { ...t, spec: { seekSeconds: seekSecondsFor(t.segment!.startFrame, facts.fps, facts.videoStartMs), frames: t.segment!.frames, fps: facts.fps, rungs, keyframeFrames } };
         }
         if (t.kind === 'audio') return { ...t, spec: { audioRungs: renditions.map((x) => ({ rung: x.rung, audioBps: x.audioBps })) } };
-        if (t.kind === 'assemble') return { ...t, spec: { ...size, fps: facts.fps, videoOffsetSeconds: (facts.videoStartMs ?? 0) / 1000 } };
+        if (t.kind === 'assemble') return { ...t, spec: { ...size, fps: facts.fps, frames: facts.frames, videoOffsetSeconds: (facts.videoStartMs ?? 0) / 1000 } };
         if (t.kind === 'poster') return { ...t, spec: { atSeconds: Math.min(seconds / 10, 30), tileWidth: 640 } };
         return { ...t, spec: { everySeconds: Math.max(0.1, seconds / (columns * rows)), columns, rows, tileWidth: 160 } };
       }),

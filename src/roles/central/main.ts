@@ -28,7 +28,7 @@ import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 import { setUpJobs } from './job-setup.js';
 import type { JobService } from './jobs.js';
-import { forgetVideo, processingOf, type JobAdminDeps } from './job-admin.js';
+import { forgetVideo, jobList, processingOf, type JobAdminDeps } from './job-admin.js';
 
 export interface CentralOptions {
   host: string;
@@ -196,6 +196,11 @@ export class Central {
     const now = Date.now();
     if (!this.statusCache || now - this.statusCache.atMs >= 200) this.statusCache = { atMs: now, value: this.status(now) };
     return this.statusCache.value;
+  }
+
+  /** The media-job list (for the TUI). */
+  jobLines(nowMs = Date.now()) {
+    return jobList(this.jobAdmin, undefined, nowMs);
   }
 
   /** The cluster as `status` shows it. */

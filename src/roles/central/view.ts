@@ -47,6 +47,20 @@ export function centralPanels(central: Central, nowMs = Date.now()): { headline:
   };
   const uploads = central.videos.uploadsInProgress();
   const panels = [subs, roomPanel];
+  const jobs = central.jobLines(nowMs);
+  const count = (state: string) => jobs.filter((j) => j.state === state).length;
+  const active = jobs.filter((j) => j.state === 'running' || j.state === 'failed');
+  if (jobs.some((j) => j.state !== 'done' && j.state !== 'cancelled')) {
+    panels.push({
+      title: `Media jobs: ${count('running')} running, ${count('queued')} queued, ${count('waiting')} waiting, ${count('failed')} failed, ${count('done')} done`,
+      columns: ['task', 'video', 'kind', 'worker', 'state'],
+      rows: active.slice(0, 12).map((j) => ({
+        cells: [String(j.taskId), j.video, `${j.kind}${j.rung ? ' ' + j.rung : ''}${j.segment !== undefined ? ' ' + j.segment : ''}`, j.worker ?? '', j.state === 'running' ? (j.progress !== undefined ? bar(j.progress, 10) : `running ${formatDuration(j.durationMs ?? 0)}`) : `failed: ${(j.error ?? '').split('\n').pop()!.slice(0, 40)}`],
+        tone: j.state === 'failed' ? ('warn' as const) : ('ok' as const),
+      })),
+      empty: 'waiting for a worker sub (watchparty sub --jobs N)',
+    });
+  }
   if (uploads.length > 0) {
     panels.push({
       title: `Uploads (${uploads.length})`,

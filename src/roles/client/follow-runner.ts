@@ -12,6 +12,8 @@ import { follow, isAdmin, newFollower, reportFor, statusOf, wantsSample, type Fo
 import { SYNC } from '../../player/sync-policy.js';
 import { linkVerdict, meterLink, newLinkMeter, slowLinkText, type LinkMeter } from '../../player/link-meter.js';
 import { deliveryMs, EMPTY_DELIVERY, heard, type DeliveryWindow } from '../../player/delivery-delay.js';
+import type { QualityInput } from '../../player/quality.js';
+import { positionAt } from '../../core/playback.js';
 import { localNow, measureClock } from './clock-sync.js';
 
 function toInput(e: PlayerEvent): FollowerInput<RoomState> {
@@ -42,6 +44,8 @@ export class FollowRunner {
   private link: LinkMeter = newLinkMeter();
   private needBps: number | undefined;
   private delivery: DeliveryWindow = EMPTY_DELIVERY;
+  /** The rendition playing (`source`, `480p`), as the room is told. */
+  private rendition: string | undefined;
 
   constructor(
     private peer: Peer,
@@ -118,6 +122,32 @@ export class FollowRunner {
     // Every member says how its player is doing, every second (the admin's report is its heartbeat too).
     this.every(1000, () => this.report());
     this.report();
+  }
+
+  /** Which rendition plays now (said in every report). */
+  setRendition(id: string): void {
+    this.rendition = id;
+  }
+
+  /**
+   * Open another stream (a rendition switch) where the room will be once it is open; the follower plans
+   * from it like a join, so the member is back on the room's frame with a scheduled start.
+   */
+  async reload(url: string, needBytesPerSec: number | undefined): Promise<void> {
+    const player = this.player;
+    if (!player || this.stopped) return;
+    this.feed({ type: 'reload' });
+    this.needBps = needBytesPerSec;
+    this.link = newLinkMeter();
+    await player.load(url, positionAt(this.state.room, this.centralNow() + 300) / 1000);
+    await player.whenLoaded(10_000);
+    this.feed({ type: 'loaded' });
+  }
+
+  /** What the quality rule reads each second: the buffer as last sampled and the link's measured rate (bits/s). */
+  qualityInput(): QualityInput {
+    const rate = linkVerdict(this.link).rateBps;
+    return { stalled: this.state.buffer.stalled, bufferedMs: this.state.buffer.bufferedMs, eof: this.state.buffer.eof, rateBps: rate !== undefined ? rate * 8 : undefined };
   }
 
   /** After a reconnect: a new link and the room as it is now. */
@@ -227,6 +257,7 @@ export class FollowRunner {
       seekCostMs: Math.round(this.state.seekCostMs),
       ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}),
       ...(lateMs !== undefined ? { deliveryMs: Math.round(lateMs) } : {}),
+      ...(this.rendition ? { rendition: this.rendition } : {}),
     };
     void this.peer.emit('room.presence', { roomId: this.state.room.id, report }).catch(() => {});
   }

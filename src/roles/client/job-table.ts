@@ -13,7 +13,7 @@ export function jobRows(tasks: readonly JobLine[], bytes: (n: number) => string)
       t.kind + (t.segment !== undefined ? ` ${t.segment}` : ''),
       t.rung ?? '',
       t.worker ?? '',
-      t.state,
+      t.state === 'running' && t.progress !== undefined ? `running ${Math.floor(t.progress * 100)}%` : t.state,
       String(t.attempts),
       t.size !== undefined ? bytes(t.size) : '',
       seconds(t.durationMs),
@@ -26,10 +26,4 @@ export function jobsSettled(tasks: readonly JobLine[]): boolean {
   return tasks.every((t) => t.state !== 'waiting' && t.state !== 'queued' && t.state !== 'running');
 }
 
-/** "12/31 done", "failed (3/31 done)": a video's processing in a few words. */
-export function processingText(p: { state: string; done: number; total: number } | undefined): string {
-  if (!p) return '';
-  if (p.state === 'done') return 'renditions ready';
-  if (p.state === 'running') return `processing ${p.done}/${p.total}`;
-  return `${p.state} (${p.done}/${p.total} done)`;
-}
+export { processingText } from '../shared/job-plan.js';

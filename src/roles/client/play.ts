@@ -14,6 +14,8 @@ export interface PlayOptions {
   headless: boolean;
   ipcPath?: string;
   startSeconds: number;
+  /** `source`, a rendition such as `480p`, or `auto` (alone: the source). */
+  quality?: string;
   onLine: (line: string) => void;
   onInfo: (message: string) => void;
   /** How long to wait for a video that is still arriving on the sub. */
@@ -70,7 +72,10 @@ export async function playAlone(opts: PlayOptions): Promise<void> {
 }
 
 async function playThrough(relay: StreamRelay, opts: PlayOptions): Promise<void> {
-  const url = relay.url(opts.video.id);
+  // Alone, a chosen rendition plays as it is; auto (nobody to stay in sync with) plays the source.
+  const rendition = opts.quality && opts.quality !== 'auto' && opts.quality !== 'source' ? opts.video.renditions?.find((r) => r.rung === opts.quality && r.replicas > 0) : undefined;
+  if (opts.quality && !rendition && opts.quality !== 'auto' && opts.quality !== 'source') opts.onInfo(`no ${opts.quality} rendition of ${opts.video.name} yet: playing the source`);
+  const url = rendition ? relay.url(rendition.id, 'renditions') : relay.url(opts.video.id);
   await waitUntilStreamable(url, opts.onInfo, opts.waitMs ?? 120_000);
   const mpv = await startMpv({
     url,

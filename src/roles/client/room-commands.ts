@@ -9,6 +9,7 @@ import { common, context, out, withSession, type CommonOptions } from './command
 import { findVideo } from './video-commands.js';
 import { watchRoom } from './watch.js';
 import { parseSeekTarget, seekPositionMs } from './seek-target.js';
+import { parseQuality } from './quality-driver.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
   return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released, auto_release: r.autoRelease };
@@ -21,7 +22,7 @@ function memberStates(r: RoomState, health: MemberHealth[]) {
     const released = r.released.some((u) => u.toLowerCase() === user.toLowerCase());
     const waited = r.waitingFor.some((u) => u.toLowerCase() === user.toLowerCase());
     const state = h?.state === 'stalled' ? 'stalled' : waited ? 'waiting' : released ? 'catching up' : (h?.state ?? 'unknown');
-    return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null, need_bps: h?.needBps ?? null, slow_link: h?.slowLink ?? false, delivery_ms: h?.deliveryMs ?? null };
+    return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null, need_bps: h?.needBps ?? null, slow_link: h?.slowLink ?? false, delivery_ms: h?.deliveryMs ?? null, rendition: h?.rendition ?? null };
   });
 }
 
@@ -141,8 +142,9 @@ export function registerRoomCommands(program: Command): void {
     .option('--headless', 'no window or sound (mpv --vo=null --ao=null); print one JSON status line per second')
     .option('--mpv-ipc <path>', "mpv's IPC socket path, so other tools can observe it")
     .addOption(new Option('--mpv-arg <arg>', 'extra mpv argument (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
-    .addHelpText('after', '\nExamples:\n  $ watchparty watch r-1a2b3c4d\n  $ watchparty watch            # rejoin the last room\n  $ watchparty watch r-1a2b3c4d --headless --mpv-ipc /tmp/mpv.sock')
-    .action(async (roomId: string | undefined, o: CommonOptions & { headless?: boolean; mpvIpc?: string; mpvArg?: string[] }) => {
+    .addOption(new Option('--quality <q>', 'auto (what your link carries, switching in sync), source, or a rendition such as 480p').default('auto').argParser(parseQuality))
+    .addHelpText('after', '\nExamples:\n  $ watchparty watch r-1a2b3c4d\n  $ watchparty watch            # rejoin the last room\n  $ watchparty watch r-1a2b3c4d --quality 480p\n  $ watchparty watch r-1a2b3c4d --headless --mpv-ipc /tmp/mpv.sock')
+    .action(async (roomId: string | undefined, o: CommonOptions & { headless?: boolean; mpvIpc?: string; mpvArg?: string[]; quality: string }) => {
       const ctx = context(o);
       const id = roomId ?? ctx.profile.data.lastRoom?.id;
       if (!id) throw new WatchpartyError('BAD_INPUT', 'no room given and none watched before', { hint: 'Name one: watchparty watch ROOM_ID ("watchparty rooms" lists yours).' });
@@ -152,6 +154,7 @@ export function registerRoomCommands(program: Command): void {
         headless: Boolean(o.headless),
         ...(o.mpvIpc ? { ipcPath: path.resolve(o.mpvIpc) } : {}),
         mpvArgs: o.mpvArg ?? [],
+        quality: o.quality,
         onLine: (line) => out(line),
         onInfo: (m) => process.stderr.write(chalk.dim(m) + '\n'),
       });

@@ -20,6 +20,7 @@ import { FollowRunner } from './follow-runner.js';
 import { measureClock } from './clock-sync.js';
 import { emptyEstimate } from '../../player/clock-offset.js';
 import { videoNeedBps } from '../../player/link-meter.js';
+import { QualityDriver, streamOptions } from './quality-driver.js';
 
 export interface RoomWatchOptions {
   token: string;
@@ -32,6 +33,8 @@ export interface RoomWatchOptions {
   onInfo: (message: string) => void;
   /** How long to wait for a replica that is still arriving on the sub. */
   replicaWaitMs?: number;
+  /** `auto` (the default: what the link carries), `source`, or a rendition such as `480p`. */
+  quality?: string;
 }
 
 type RoomEventBody = EventBody<'room.event'>;
@@ -43,6 +46,8 @@ export class RoomWatch {
   private player: MpvPlayer | undefined;
   private peer: Peer | undefined;
   private stopped = false;
+  private quality: QualityDriver | undefined;
+  private qualityTimer: NodeJS.Timeout | undefined;
   private readonly closedListeners: ((text: string) => void)[] = [];
   private healthNow: MemberHealth[] = [];
   private readonly onHealth = (body: EventBody<'room.health'>) => {
@@ -81,12 +86,23 @@ export class RoomWatch {
     runner.onLink((text) => this.opts.onInfo(text));
     for (const e of this.early.splice(0)) runner.onEvent(e.event, e.room);
     try {
-      this.relay = await openRelay(session, this.opts.token, log);
-      const { mpv, sizeBytes } = await this.startPlayer(this.relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
+      const relay = await openRelay(session, this.opts.token, log);
+      this.relay = relay;
+      // The source, or a lighter rendition the sub holds (--quality); auto starts on the source.
+      const { videos } = await session.peer.request('videos.list', {});
+      const video = videos.find((v) => v.id === room.videoId);
+      const options = video ? streamOptions(video) : [];
+      const quality = options.length > 0 ? new QualityDriver(runner, options, this.opts.quality ?? 'auto', (o) => relay.url(o.fileId, o.kind), log, (t) => this.opts.onInfo(t)) : undefined;
+      if (quality && this.opts.quality && this.opts.quality !== 'auto' && quality.current !== this.opts.quality) this.opts.onInfo(`no ${this.opts.quality} rendition here (yet): playing the source`);
+      const first = quality?.initial;
+      const { mpv, sizeBytes } = await this.startPlayer(first ? relay.url(first.fileId, first.kind) : relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
       runner.setNeed(videoNeedBps(sizeBytes, room.durationMs));
+      runner.setRendition(quality?.current ?? 'source');
       this.player = await MpvPlayer.attach(mpv);
       runner.useClock(await clock.catch(() => emptyEstimate()));
       await runner.attachPlayer(this.player);
+      this.quality = quality;
+      this.qualityTimer = setInterval(() => this.quality?.tick(), 1000);
     } catch (err) {
       await this.stop();
       throw err;
@@ -152,6 +168,11 @@ export class RoomWatch {
     return this.runner?.room;
   }
 
+  /** What plays: `source` or a rendition such as `480p`. */
+  get rendition(): string | undefined {
+    return this.quality?.current;
+  }
+
   get isAdmin(): boolean {
     return this.runner?.isAdmin ?? false;
   }
@@ -180,6 +201,7 @@ export class RoomWatch {
     if (this.stopped) return;
     this.stopped = true;
     // Stop the follower first: a follower that heard its own leave would join again.
+    clearInterval(this.qualityTimer);
     this.runner?.stop();
     this.peer?.off('room.event', this.onRoomEvent);
     this.peer?.off('room.health', this.onHealth);

@@ -1,6 +1,7 @@
 /** upload, videos, play: the catalogue from the command line. */
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import { parseQuality } from './quality-driver.js';
 import chalk from 'chalk';
 import type { VideoInfo } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
@@ -13,7 +14,7 @@ import { parseSeekTarget } from './seek-target.js';
 import { searchKey } from '../shared/search-key.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 import { promptYesNo } from './prompt.js';
-import { processingText } from './job-table.js';
+import { renditionsText } from '../shared/job-plan.js';
 
 /** `--start` takes the same times as `control … seek` (90, 1:30), but only absolute ones. */
 function parseStart(value: string): number {
@@ -52,12 +53,6 @@ export function videoJson(v: VideoInfo) {
   };
 }
 
-/** "720p 480p 360p" (the renditions made so far), and how far the rest is. */
-function renditionsText(v: VideoInfo): string {
-  const made = (v.renditions ?? []).map((r) => r.rung).join(' ');
-  const progress = processingText(v.processing);
-  return [made, progress && progress !== 'renditions ready' ? `(${progress})` : ''].filter(Boolean).join(' ') || '-';
-}
 
 export function registerVideoCommands(program: Command): void {
   common(program.command('upload <file>'))
@@ -120,8 +115,9 @@ export function registerVideoCommands(program: Command): void {
     .option('--headless', 'no window or sound (mpv --vo=null --ao=null); print the position as JSON once a second')
     .option('--mpv-ipc <path>', "mpv's IPC socket path, so other tools can observe it")
     .addOption(new Option('--start <seconds>', 'start at this position').argParser(parseStart))
-    .addHelpText('after', '\nExamples:\n  $ watchparty play "holiday.mp4"\n  $ watchparty play clip.mkv --headless --start 30')
-    .action(async (name: string, o: CommonOptions & { headless?: boolean; mpvIpc?: string; start?: number }) => {
+    .addOption(new Option('--quality <q>', 'source, or a rendition such as 480p ("watchparty videos" lists them)').default('source').argParser(parseQuality))
+    .addHelpText('after', '\nExamples:\n  $ watchparty play "holiday.mp4"\n  $ watchparty play clip.mkv --quality 480p\n  $ watchparty play clip.mkv --headless --start 30')
+    .action(async (name: string, o: CommonOptions & { headless?: boolean; mpvIpc?: string; start?: number; quality: string }) => {
       await withSession(o, async (s, profile) => {
         const { videos } = await s.peer.request('videos.list', {});
         const video = findVideo(videos, name);
@@ -137,6 +133,7 @@ export function registerVideoCommands(program: Command): void {
           session: s,
           token: profile.data.token!,
           video,
+          quality: o.quality,
           headless: Boolean(o.headless),
           ...(o.mpvIpc ? { ipcPath: path.resolve(o.mpvIpc) } : {}),
           startSeconds: o.start ?? 0,

@@ -15,6 +15,8 @@ export interface WatchOptions {
   headless: boolean;
   ipcPath?: string;
   mpvArgs: string[];
+  /** `auto`, `source`, or a rendition such as `480p`. */
+  quality?: string;
   onLine: (line: string) => void;
   onInfo: (message: string) => void;
 }
@@ -41,7 +43,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       mark(`session open on ${session.subId}`);
       try {
         if (!watch) {
-          const w = new RoomWatch(opts.roomId, { token: profile.data.token!, log, headless: opts.headless, ipcPath: opts.ipcPath, mpvArgs: opts.mpvArgs, onInfo: opts.onInfo });
+          const w = new RoomWatch(opts.roomId, { token: profile.data.token!, log, headless: opts.headless, ipcPath: opts.ipcPath, mpvArgs: opts.mpvArgs, onInfo: opts.onInfo, ...(opts.quality ? { quality: opts.quality } : {}) });
           watch = w;
           w.onClosed((text) => {
             closedText = text;
@@ -56,7 +58,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
           statusTimer = setInterval(() => {
             const st = w.status();
             if (!st) return;
-            if (opts.headless) opts.onLine(JSON.stringify(st));
+            if (opts.headless) opts.onLine(JSON.stringify({ ...st, rendition: w.rendition ?? 'source' }));
             profile.update({ lastRoom: { id: st.room, positionMs: Math.round(w.expectedMs()), atMs: Date.now() } });
           }, 1000);
           void w.exited.then(() => stop.abort());

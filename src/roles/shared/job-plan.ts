@@ -151,3 +151,18 @@ export function parseRate(text: string | undefined): { num: number; den: number 
   const den = Number(m[2]);
   return num > 0 && den > 0 ? { num, den } : undefined;
 }
+
+/** "12/31 done", "failed (3/31 done)": a video's processing in a few words. */
+export function processingText(p: { state: string; done: number; total: number } | undefined): string {
+  if (!p) return '';
+  if (p.state === 'done') return 'renditions ready';
+  if (p.state === 'running') return `processing ${p.done}/${p.total}`;
+  return `${p.state} (${p.done}/${p.total} done)`;
+}
+
+/** "720p 480p 360p" (the renditions made so far), with "(processing 4/9)" while the rest is being made; "-" for none. */
+export function renditionsText(v: { renditions?: readonly { rung: string }[] | undefined; processing?: { state: string; done: number; total: number } | undefined }, none = '-'): string {
+  const made = (v.renditions ?? []).map((r) => r.rung).join(' ');
+  const progress = processingText(v.processing);
+  return [made, progress && progress !== 'renditions ready' ? `(${progress})` : ''].filter(Boolean).join(' ') || none;
+}

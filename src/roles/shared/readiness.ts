@@ -26,6 +26,7 @@ export interface HealthEntry {
   rttMs?: number;
   seekCostMs?: number;
   deliveryMs?: number;
+  rendition?: string;
   atMs: number;
 }
 

@@ -16,9 +16,19 @@ export interface FfmpegRun {
   cpuMs: number;
 }
 
-export function runFfmpeg(args: string[], opts: { cwd: string; signal: AbortSignal; binary?: string }): Promise<FfmpegRun> {
+/**
+ * Run ffmpeg with `args`; `onFrames` hears how many frames it has written so far (from `-progress`,
+ * about twice a second), for a progress bar.
+ */
+export function runFfmpeg(args: string[], opts: { cwd: string; signal: AbortSignal; binary?: string; onFrames?: (frames: number) => void }): Promise<FfmpegRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.binary ?? 'ffmpeg', args, { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(opts.binary ?? 'ffmpeg', ['-progress', 'pipe:1', ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let progress = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      progress = (progress + d.toString()).slice(-4096);
+      const m = /frame=(\d+)\s*\n[^]*$/.exec(progress);
+      if (m) opts.onFrames?.(Number(m[1]));
+    });
     let stderr = '';
     const abort = () => child.kill('SIGKILL');
     opts.signal.addEventListener('abort', abort, { once: true });

@@ -21,8 +21,15 @@ export function subPanels(sub: Sub, nowMs = Date.now()): { headline: string; pan
     rows: transfers.map((t) => ({ cells: [`#${t.videoId}`, sub.replicas.video(t.videoId)?.name ?? '', bar(t.size ? t.offset / t.size : 0, 20)], tone: 'warn' as const })),
     empty: held.length ? `all ${held.length} replicas verified` : 'no videos yet',
   };
+  const tasks = sub.worker.tasks();
+  const work: StatusPanel = {
+    title: `Media tasks: ${tasks.length}/${sub.opts.jobs} slots busy · ${sub.renditions.replicas().length} renditions held`,
+    columns: ['task', 'kind', 'video', 'progress'],
+    rows: tasks.map((t) => ({ cells: [String(t.taskId), `${t.kind}${t.rung ? ' ' + t.rung : ''}`, sub.replicas.video(t.videoId)?.name ?? `#${t.videoId}`, t.progress !== undefined ? bar(t.progress, 16) : `${formatDuration(nowMs - t.startedMs)}`], tone: 'ok' as const })),
+    empty: sub.opts.jobs > 0 ? 'idle: no task for this sub right now' : 'streaming only (--jobs 0)',
+  };
   return {
     headline: `watchparty ${sub.subId ?? 'sub'} · ${sub.opts.bind}:${sub.port} · central ${sub.opts.central}: ${link} · ${held.length} replicas`,
-    panels: [panel, replicas],
+    panels: [panel, replicas, work],
   };
 }

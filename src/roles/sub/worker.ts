@@ -48,6 +48,8 @@ export interface RunningTask {
   kind: TaskSpec['kind'];
   rung?: string;
   startedMs: number;
+  /** 0–1, when ffmpeg says how far it is (segments, and the assemble). */
+  progress?: number;
 }
 
 export class Worker {
@@ -118,13 +120,15 @@ export class Worker {
     this.d.changed();
     const label = `task ${spec.taskId} (${spec.kind}${spec.rung ? ' ' + spec.rung : ''} of #${spec.videoId}, attempt ${spec.attempt})`;
     this.d.log.info(`${label}: started`);
-    const renewer = setInterval(() => void this.renew(spec, abort), Math.max(500, Math.floor(spec.leaseMs / 3)));
+    const renewer = setInterval(() => void this.renew(spec, abort, task.progress), Math.max(500, Math.floor(spec.leaseMs / 3)));
     const dir = path.join(this.workDir, `${spec.taskId}-${spec.attempt}`);
     try {
       const source = this.d.source(spec.videoId);
       if (!source) throw new Error(`this sub has no verified replica of video #${spec.videoId}`);
       await fsp.mkdir(dir, { recursive: true });
-      const result = await this.execute(spec, source, dir, abort.signal);
+      const result = await this.execute(spec, source, dir, abort.signal, (frames) => {
+        if (spec.frames) task.progress = Math.min(1, frames / spec.frames);
+      });
       if (abort.signal.aborted) throw new Error('stopped: the task was taken back');
       await this.deliver(spec, result);
       this.d.log.info(`${label}: done in ${((Date.now() - task.startedMs) / 1000).toFixed(1)} s (${result.cpuMs} ms of CPU)`);
@@ -144,9 +148,9 @@ export class Worker {
     }
   }
 
-  private async renew(spec: TaskSpec, abort: AbortController): Promise<void> {
+  private async renew(spec: TaskSpec, abort: AbortController, progress: number | undefined): Promise<void> {
     try {
-      await this.d.central()?.request('job.renew', { taskId: spec.taskId, attempt: spec.attempt });
+      await this.d.central()?.request('job.renew', { taskId: spec.taskId, attempt: spec.attempt, ...(progress !== undefined ? { progress } : {}) });
     } catch (err) {
       // Lost: stop now. Anything else (central restarting) may pass; the next renewal tells.
       if ((err as WatchpartyError).code === 'LEASE_LOST' || (err as WatchpartyError).code === 'UNKNOWN_TASK') abort.abort();
@@ -154,9 +158,9 @@ export class Worker {
   }
 
   /** Run the task; its output files (none for a probe, one per rung for a segment) and what it cost. */
-  private async execute(spec: TaskSpec, source: string, dir: string, signal: AbortSignal): Promise<Made> {
+  private async execute(spec: TaskSpec, source: string, dir: string, signal: AbortSignal, onFrames: (frames: number) => void): Promise<Made> {
     const out = path.join(dir, spec.kind === 'poster' || spec.kind === 'sprite' ? 'out.jpg' : 'out.mkv');
-    const ff = async (args: string[], files: string[] = [out]) => ({ files, ...(await runFfmpeg(args, { cwd: dir, signal })) });
+    const ff = async (args: string[], files: string[] = [out]) => ({ files, ...(await runFfmpeg(args, { cwd: dir, signal, onFrames })) });
     switch (spec.kind) {
       case 'probe': {
         const started = process.cpuUsage();

@@ -2,13 +2,14 @@
 import { searchKey } from '../../roles/shared/search-key.js';
 import type { VideoInfo } from '../../net/messages.js';
 import { clock } from '../../roles/shared/room.js';
+import { renditionsText } from '../../roles/shared/job-plan.js';
 import { fitColumns } from '../format.js';
 import { oneLine } from '../width.js';
 import { displayWidth, pad, padStart } from '../width.js';
 
-export const VIDEO_COLUMNS = ['name', 'duration', 'resolution', 'uploader', 'replicas'] as const;
+export const VIDEO_COLUMNS = ['name', 'duration', 'resolution', 'uploader', 'replicas', 'renditions'] as const;
 /** Right-aligned columns (numbers). */
-const RIGHT = [false, true, false, false, true];
+const RIGHT = [false, true, false, false, true, false];
 /** Spaces between columns. */
 export const COLUMN_GAP = 2;
 
@@ -22,7 +23,7 @@ export function filterVideos(videos: readonly VideoInfo[], filter: string): Vide
 /** The table cells of one video, each already one line. */
 export function videoCells(v: VideoInfo): string[] {
   const resolution = v.width > 0 && v.height > 0 ? `${v.width}×${v.height}` : '—';
-  return [oneLine(v.name), v.durationMs > 0 ? clock(v.durationMs) : '—', resolution, oneLine(v.uploader), String(v.replicas)];
+  return [oneLine(v.name), v.durationMs > 0 ? clock(v.durationMs) : '—', resolution, oneLine(v.uploader), String(v.replicas), renditionsText(v, '—')];
 }
 
 /** Column widths for `rows` (and the header) that fit in `available` columns; the name column gives way first. */
