@@ -15,7 +15,7 @@
  *
  *   node --import tsx bench/sync.ts [--steady-seconds 60] [--trials 5] [--joins 3] [--slow-seconds 60]
  *                                   [--no-delay-run | --delay-only | --links-only | --no-links
- *                                    | --control-only]
+ *                                    | --control-only | --auto-only]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -123,6 +123,10 @@ async function scenario(label: string, delay: boolean): Promise<void> {
 execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
 console.log(`bench/sync: 3 members on 2 subs, 25 fps; steady ${STEADY_S} s, ${TRIALS} pause/seek trials, ${JOINS} late joins per scenario`);
 const only = process.argv.includes('--control-only');
+if (process.argv.includes('--auto-only')) {
+  await slowMember(SLOW_S, true);
+  process.exit(0);
+}
 if (!only && !process.argv.includes('--delay-only') && !process.argv.includes('--links-only')) await scenario('loopback (no added delay)', false);
 if (!only && !process.argv.includes('--no-delay-run') && !process.argv.includes('--links-only')) await scenario('sub ↔ client delayed 40 ± 10 ms (userspace proxy)', true);
 if (!only && !process.argv.includes('--no-links')) {

@@ -111,6 +111,9 @@ export const RoomState = z.object({
   released: z.array(UserField).max(200).default([]),
   /** Go on by itself without a member who keeps stalling (AUTO_RELEASE in roles/shared/auto-release.ts). */
   autoRelease: z.boolean().default(false),
+  /** The audio and subtitle tracks everyone plays (from 1; subtitles 0: off; absent: the file's default). */
+  audioTrack: Int.min(1).max(64).optional(),
+  subtitleTrack: Int.min(0).max(256).optional(),
 });
 export type RoomState = z.infer<typeof RoomState>;
 
@@ -134,8 +137,8 @@ export const MemberReport = z.object({
   seekCostMs: z.number().min(0).max(60_000).optional(),
   /** How late central's room messages reached this member lately (ms, one way, the worst of 10 s). */
   deliveryMs: z.number().min(0).max(60_000).optional(),
-  /** What it plays: `source`, or a rendition such as `480p`. */
-  rendition: z.string().regex(/^(source|\d{2,4}p)$/).optional(),
+  /** What it plays: `source`, a rendition such as `480p`, or `own` (its own copy on its disk). */
+  rendition: z.string().regex(/^(source|own|\d{2,4}p)$/).optional(),
 });
 export type MemberReport = z.infer<typeof MemberReport>;
 
@@ -298,8 +301,11 @@ export const requests = {
     params: z.object({
       roomId: RoomId,
       /** `go`: go on without the members the room waits for (or only `user`). `auto-release`: `on` or off. */
-      action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'auto-release', 'close']),
+      action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'auto-release', 'tracks', 'close']),
       on: z.boolean().optional(),
+      /** `tracks`: the audio track (from 1) and/or the subtitle track (0: off). */
+      audio: Int.min(1).max(64).optional(),
+      subtitles: Int.min(0).max(256).optional(),
       positionMs: NonNegInt.optional(),
       rate: z.number().min(0.25).max(4).optional(),
       user: UserField.optional(),

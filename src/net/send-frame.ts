@@ -28,6 +28,11 @@ export function sendFrame(ws: WebSocket, header: object, payload: Buffer | undef
       return;
     }
     const head = encodeHeader(header);
+    // The receiver would close the whole connection for it: refuse it here, for this message only.
+    if (head.length - 4 > FRAME_LIMITS.maxHeaderBytes) {
+      reject(new Error(`a header of ${head.length - 4} bytes exceeds the ${FRAME_LIMITS.maxHeaderBytes}-byte limit`));
+      return;
+    }
     const hasPayload = payload !== undefined && payload.length > 0;
     const size = head.length + (hasPayload ? payload.length : 0);
     if (4 + size > FRAME_LIMITS.maxFrameBytes) {

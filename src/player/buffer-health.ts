@@ -57,7 +57,7 @@ type ShownReport = { state: ReportState; bufferedMs: number; eof: boolean; offse
  */
 export function memberLine(r: ShownReport, released: boolean): string {
   const link = r.slowLink && r.rateBps !== undefined && r.needBps ? ` · slow link ${ratePairText(r.rateBps, r.needBps)}` : '';
-  const rendition = r.rendition && r.rendition !== 'source' ? ` · ${r.rendition}` : '';
+  const rendition = r.rendition === 'own' ? ' · own copy' : r.rendition && r.rendition !== 'source' ? ` · ${r.rendition}` : '';
   return stateLine(r, released) + rendition + link;
 }
 

@@ -21,6 +21,9 @@ export interface FollowedRoom {
   /** Members the room waits for, and members it went on without (absent: none). */
   waitingFor?: string[];
   released?: string[];
+  /** The tracks the admin chose for everyone (absent: the file's default; subtitles 0: off). */
+  audioTrack?: number | undefined;
+  subtitleTrack?: number | undefined;
 }
 
 export type Phase =
@@ -65,6 +68,14 @@ export interface FollowerState<R extends FollowedRoom = FollowedRoom> {
   landed: { targetMs: number; positionMs: number | undefined } | undefined;
   /** Released: failed attempts to get back on the room's frame, and the next one not before this. */
   catchUp: { failures: number; notBeforeMs: number };
+  /** This member's own track choice, which wins over the room's (a dubbed track, subtitles on). */
+  ownTracks: Tracks;
+}
+
+/** An audio track (from 1) and a subtitle track (0: off); undefined: no choice. */
+export interface Tracks {
+  audio?: number | undefined;
+  subtitles?: number | undefined;
 }
 
 export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
@@ -89,7 +100,9 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   /** The wake timer fired. */
   | { type: 'wake' }
   /** A watchparty key in the player's window. */
-  | { type: 'key'; name: 'go' };
+  | { type: 'key'; name: 'go' }
+  /** This member picks its own tracks (undefined fields: follow the room's). */
+  | { type: 'ownTracks'; tracks: Tracks };
 
 export type FollowerCommand =
   | { kind: 'pause'; value: boolean }
@@ -106,6 +119,8 @@ export type FollowerCommand =
   | { kind: 'closed'; text: string }
   /** Tell the room how the player is doing now (something it must hear before the next second). */
   | { kind: 'report' }
+  /** Play these tracks (a field left out: the player keeps what it has). */
+  | { kind: 'tracks'; audio?: number; subtitles?: number }
   | { kind: 'log'; level: 'debug' | 'info' | 'warn'; text: string };
 
 export interface Step<R extends FollowedRoom = FollowedRoom> {
@@ -152,7 +167,16 @@ export function newFollower<R extends FollowedRoom>(user: string, room: R): Foll
     buffer: EMPTY_BUFFER,
     landed: undefined,
     catchUp: NO_CATCH_UP,
+    ownTracks: {},
   };
+}
+
+/** The tracks to play: this member's own choice where it made one, else the room's; nothing when neither says. */
+export function tracksCommand(s: Pick<FollowerState, 'ownTracks' | 'room'>): FollowerCommand[] {
+  const audio = s.ownTracks.audio ?? s.room.audioTrack;
+  const subtitles = s.ownTracks.subtitles ?? s.room.subtitleTrack;
+  if (audio === undefined && subtitles === undefined) return [];
+  return [{ kind: 'tracks', ...(audio !== undefined ? { audio } : {}), ...(subtitles !== undefined ? { subtitles } : {}) }];
 }
 
 export function isAdmin(s: FollowerState): boolean {

@@ -32,6 +32,7 @@ import {
   SEEK_MATCH_MS,
   holdNeedsSeek,
   isAdmin,
+  tracksCommand,
   isReleased,
   playerSeeking,
   reportFor,
@@ -81,9 +82,15 @@ function react<R extends FollowedRoom>(state: FollowerState<R>, input: FollowerI
     case 'reload':
       // Samples of the old stream are stale from here; the new one is planned like a join once loaded.
       return { state: { ...state, phase: { name: 'loading' }, plan: state.plan + 1, playerSeekingSinceMs: undefined }, commands: [{ kind: 'wake', atMs: undefined }] };
-    case 'loaded':
+    case 'loaded': {
       if (state.phase.name !== 'loading') return { state, commands: [] };
-      return plan({ ...state, quietUntilMs: nowMs + QUIET_AFTER_LOAD_MS }, nowMs, 'joined');
+      const next = plan({ ...state, quietUntilMs: nowMs + QUIET_AFTER_LOAD_MS }, nowMs, 'joined');
+      return { state: next.state, commands: [...next.commands, ...tracksCommand(next.state)] };
+    }
+    case 'ownTracks': {
+      const next = { ...state, ownTracks: input.tracks };
+      return { state: next, commands: next.phase.name === 'loading' ? [] : tracksCommand(next) };
+    }
     case 'sample':
       return onSample(state, input, nowMs);
     case 'paused':
@@ -134,6 +141,8 @@ function apply<R extends FollowedRoom>(s: FollowerState<R>, room: R, force: bool
     state = { ...state, rejoining: true };
     commands.push({ kind: 'log', level: 'info', text: `room ${room.id} lists us as away while we watch: joining again` }, { kind: 'rejoin' });
   }
+  // The admin chose other tracks: play them (unless this member chose its own).
+  if ((prev.audioTrack !== room.audioTrack || prev.subtitleTrack !== room.subtitleTrack) && state.phase.name !== 'loading') commands.push(...tracksCommand(state));
   // Membership and presence changes carry the same playback: nothing to redo.
   const samePlayback = prev.paused === room.paused && prev.positionMs === room.positionMs && prev.atMs === room.atMs && (prev.speed ?? 1) === (room.speed ?? 1);
   // Behind a room that went on without us: from now on we play on our own buffer.

@@ -107,6 +107,11 @@ export class MpvPlayer implements Player {
     await this.mpv.ipc.command(['loadfile', url, 'replace', `start=${Math.max(0, startSeconds).toFixed(3)},pause=yes`]).catch(() => {});
   }
 
+  async setTracks(audio: number | undefined, subtitles: number | undefined): Promise<void> {
+    if (audio !== undefined) await this.mpv.ipc.setProperty('aid', audio).catch(() => {});
+    if (subtitles !== undefined) await this.mpv.ipc.setProperty('sid', subtitles === 0 ? 'no' : subtitles).catch(() => {});
+  }
+
   async setSpeed(rate: number): Promise<void> {
     await this.mpv.ipc.setProperty('speed', rate).catch(() => {});
   }

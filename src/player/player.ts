@@ -31,6 +31,8 @@ export interface Player {
   setSpeed(rate: number): Promise<void>;
   /** Open another stream (a rendition switch) paused at `startSeconds`; `whenLoaded` then tells when it is there. */
   load(url: string, startSeconds: number): Promise<void>;
+  /** Play this audio track (from 1) and/or subtitle track (0: off). */
+  setTracks(audio: number | undefined, subtitles: number | undefined): Promise<void>;
   /** A line on the player's screen for a few seconds. */
   osd(text: string): Promise<void>;
   sample(): Promise<PlayerSample | undefined>;

@@ -81,10 +81,12 @@ const INDEXED = /(^|,)(matroska|webm|mov|mp4)(,|$)/;
 
 /**
  * Where a source may be cut, from its video packets in decode order (`pts`, keyframe flag): the display
- * index of every keyframe that opens a closed GOP (no later packet shows before it). Cutting at an open
- * GOP's keyframe would leave frames that need the GOP before it.
+ * index of every keyframe that opens a closed GOP (no later packet shows before it), at least
+ * `minGapFrames` after the last one kept (the plan cuts no closer: a list of every keyframe of a long
+ * all-intra file would not fit in a message). Cutting at an open GOP's keyframe would leave frames that
+ * need the GOP before it.
  */
-export function cutPoints(packets: readonly { pts: number; key: boolean }[]): number[] {
+export function cutPoints(packets: readonly { pts: number; key: boolean }[], minGapFrames = 0): number[] {
   const order = packets.map((p) => p.pts).sort((a, b) => a - b);
   const displayIndex = (pts: number) => {
     let lo = 0;
@@ -105,11 +107,13 @@ export function cutPoints(packets: readonly { pts: number; key: boolean }[]): nu
     } else if (open && p.pts < open.pts) open.closed = false;
   }
   if (open?.closed) cuts.push(displayIndex(open.pts));
-  return cuts;
+  const kept: number[] = [];
+  for (const k of cuts) if (kept.length === 0 || k - kept[kept.length - 1]! >= minGapFrames) kept.push(k);
+  return kept;
 }
 
-/** The source's cut points (see cutPoints), reading every video packet's timestamp and flags. */
-export function probeKeyframes(file: string, timeoutMs = 300_000): Promise<number[]> {
+/** The source's cut points at least `minGapFrames` apart (see cutPoints), reading every video packet's timestamp and flags. */
+export function probeKeyframes(file: string, minGapFrames = 0, timeoutMs = 300_000): Promise<number[]> {
   const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file];
   return new Promise((resolve, reject) => {
     execFile('ffprobe', args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout) => {
@@ -122,7 +126,7 @@ export function probeKeyframes(file: string, timeoutMs = 300_000): Promise<numbe
         const t = Number(pts);
         return pts && Number.isFinite(t) ? [{ pts: t, key: (flags ?? '').includes('K') }] : [];
       });
-      resolve(cutPoints(packets));
+      resolve(cutPoints(packets, minGapFrames));
     });
   });
 }

@@ -117,6 +117,8 @@ export interface ClientActions {
   goOn(): Promise<void>;
   /** Admin: go on by itself without a member who stalls 3 times in 2 minutes (on), or wait for all (off). */
   setAutoRelease(on: boolean): Promise<void>;
+  /** Play the watched room from the copy of its video on this disk, when this profile knows one. */
+  playOwnCopy(): Promise<void>;
   /** Admin: the watched room's playback rate (0.25–4); every member follows. */
   setSpeed(rate: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;

@@ -148,6 +148,7 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       setSpeed: async (...args) => record('setSpeed', args),
       goOn: async () => record('goOn', []),
       setAutoRelease: async (...args) => record('setAutoRelease', args),
+      playOwnCopy: async () => record('playOwnCopy', []),
       closeRoom: async (...args) => record('closeRoom', args),
       manageRoom: async (...args) => record('manageRoom', args),
       deleteVideo: async (...args) => record('deleteVideo', args),

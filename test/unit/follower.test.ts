@@ -680,3 +680,29 @@ describe('follower: quick starts', () => {
     expect(Math.abs(late.player.positionAt(4000) - positionAt(r2, 4000))).toBeLessThan(1);
   });
 });
+
+describe('follower: tracks', () => {
+  it('plays the room\'s tracks once loaded and when the admin changes them; its own choice wins', () => {
+    const r0 = room({ audioTrack: 2 });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(1000);
+    expect(sim.given('tracks')).toEqual([{ kind: 'tracks', audio: 2 }]);
+    const r1 = { ...r0, seq: r0.seq + 1, subtitleTrack: 0 };
+    sim.at(1000, event(r1));
+    sim.run(2000);
+    expect(sim.given('tracks', 999)).toEqual([{ kind: 'tracks', audio: 2, subtitles: 0 }]);
+    // bob wants the first audio track (his language): it stays his whatever the admin picks next.
+    sim.at(2000, { type: 'ownTracks', tracks: { audio: 1 } });
+    const r2 = { ...r1, seq: r1.seq + 1, audioTrack: 3, subtitleTrack: 2 };
+    sim.at(2500, event(r2));
+    sim.run(3000);
+    expect(sim.given('tracks', 1999)).toEqual([{ kind: 'tracks', audio: 1, subtitles: 0 }, { kind: 'tracks', audio: 1, subtitles: 2 }]);
+    // Nothing to say when neither the room nor the member chose.
+    const plain = simulate('bob', room());
+    plain.at(0, { type: 'loaded' });
+    plain.run(1000);
+    expect(plain.given('tracks')).toEqual([]);
+  });
+});
+

@@ -79,6 +79,12 @@ describe('cut points from the packets', () => {
     // decode order I P B B | I P B B (pts in frames)
     expect(cutPoints([p(0, true), p(3), p(1), p(2), p(4, true), p(7), p(5), p(6)])).toEqual([0, 4]);
   });
+  it('every frame a keyframe (all-intra): only those a minimum gap apart are kept, so the list stays small', () => {
+    const intra = Array.from({ length: 1000 }, (_, i) => p(i, true));
+    expect(cutPoints(intra, 100)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect(cutPoints(intra)).toHaveLength(1000);
+  });
+
   it('an open GOP (a later packet shows before its keyframe) is not a cut point', () => {
     // the second GOP's B-frames (pts 3, 4) come after its I-frame (pts 5) in decode order
     expect(cutPoints([p(0, true), p(2), p(1), p(5, true), p(3), p(4), p(6)])).toEqual([0]);

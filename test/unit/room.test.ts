@@ -670,3 +670,34 @@ describe('positions stay whole milliseconds', () => {
     expect(room.positionMs).toBe(Math.round(333 * 1.65));
   });
 });
+
+describe('tracks', () => {
+  const tracks = (audio?: number, subtitles?: number): RoomInput => ({ type: 'tracks', audio, subtitles });
+
+  it('a new room plays the file\'s own tracks', () => {
+    expect(created()).not.toHaveProperty('audioTrack');
+    expect(created()).not.toHaveProperty('subtitleTrack');
+  });
+
+  it.each([
+    { name: 'audio only', input: tracks(2), want: { audioTrack: 2 }, text: 'alice chose audio track 2 for everyone' },
+    { name: 'subtitles off', input: tracks(undefined, 0), want: { subtitleTrack: 0 }, text: 'alice chose subtitles off for everyone' },
+    { name: 'both', input: tracks(3, 1), want: { audioTrack: 3, subtitleTrack: 1 }, text: 'alice chose audio track 3, subtitle track 1 for everyone' },
+  ])('the admin picks $name: one setting event, playback untouched', ({ input, want, text }) => {
+    const { prev, room, events } = then([['alice', play, 0]], ['alice', input, 5000]);
+    expect(room).toMatchObject({ ...want, paused: prev.paused, positionMs: prev.positionMs, atMs: prev.atMs });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'setting', by: 'alice', text }]);
+  });
+
+  it('one track at a time keeps the other; the same choice again changes nothing', () => {
+    const first = run([['alice', tracks(2, 1), 0], ['alice', tracks(undefined, 0), 1000]]).room;
+    expect(first).toMatchObject({ audioTrack: 2, subtitleTrack: 0 });
+    const again = step(first, 'alice', tracks(2), T0 + 2000);
+    expect(again.events).toEqual([]);
+    expect(again.room.seq).toBe(first.seq);
+  });
+
+  it('a guest cannot choose for the room', () => {
+    expect(thrown(() => run([['bob', tracks(2), 0]])).code).toBe('NOT_ADMIN' satisfies ErrorCode);
+  });
+});

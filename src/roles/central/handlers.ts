@@ -75,6 +75,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       if (p.action === 'seek' && p.positionMs === undefined) throw new WatchpartyError('BAD_INPUT', 'seek needs positionMs');
       if (p.action === 'speed' && p.rate === undefined) throw new WatchpartyError('BAD_INPUT', 'speed needs a rate');
       if (p.action === 'auto-release' && p.on === undefined) throw new WatchpartyError('BAD_INPUT', 'auto-release needs on or off');
+      if (p.action === 'tracks' && p.audio === undefined && p.subtitles === undefined) throw new WatchpartyError('BAD_INPUT', 'tracks needs an audio or a subtitle track');
       const input =
         p.action === 'seek'
           ? { type: 'seek' as const, positionMs: p.positionMs! }
@@ -84,7 +85,9 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
               ? { type: 'go' as const, ...(p.user ? { users: [p.user] } : {}) }
               : p.action === 'auto-release'
                 ? { type: 'autoRelease' as const, on: p.on! }
-                : { type: p.action };
+                : p.action === 'tracks'
+                  ? { type: 'tracks' as const, audio: p.audio, subtitles: p.subtitles }
+                  : { type: p.action };
       return { room: d.rooms.apply(p.roomId, user, input) };
     },
     'room.members': (user, p) => {

@@ -31,7 +31,7 @@ export function refusal(m: MediaSummary, e: Expected): string | undefined {
     case 'audio':
       if (!e.facts) return 'no facts to check the audio against';
       if (audio.length !== e.facts.audioStreams) return `the audio has ${audio.length} streams, the source ${e.facts.audioStreams}`;
-      if (audio.some((a) => a.codec !== 'aac')) return 'the audio is not all AAC';
+      if (audio.some((a) => a.codec !== 'opus')) return 'the audio is not all Opus';
       if (m.durationMs < e.facts.durationMs - AUDIO_SLACK_MS) return `the audio lasts ${m.durationMs} ms, the source ${e.facts.durationMs} ms`;
       return undefined;
     case 'assemble':

@@ -124,6 +124,11 @@ export class FollowRunner {
     this.report();
   }
 
+  /** This member's own tracks, which win over the room's. */
+  setOwnTracks(tracks: { audio?: number; subtitles?: number }): void {
+    this.feed({ type: 'ownTracks', tracks });
+  }
+
   /** Which rendition plays now (said in every report). */
   setRendition(id: string): void {
     this.rendition = id;
@@ -202,6 +207,9 @@ export class FollowRunner {
         break;
       case 'osd':
         void player?.osd(c.text);
+        break;
+      case 'tracks':
+        void player?.setTracks(c.audio, c.subtitles);
         break;
       case 'sample':
         this.sampleNow(c.plan);

@@ -3,6 +3,7 @@
  * leaves a half-written file). `--profile NAME` picks the store; `WATCHPARTY_HOME` moves all of them,
  * so several users can be scripted on one machine.
  */
+import type { CopyBook, KnownCopy } from './own-copy.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
@@ -22,6 +23,17 @@ export interface ProfileData {
   centrals?: Record<string, PinRecord>;
   /** The room last watched and where it was, so `watchparty watch` with no argument rejoins it. */
   lastRoom?: { id: string; positionMs: number; atMs: number };
+  /** Files on this disk known to hold a catalogue video (by sha256): uploaded from here, or checked with --file. */
+  copies?: Record<string, KnownCopy>;
+}
+
+/** The profile's known copies, as own-copy.ts reads and writes them. */
+export function copyBook(profile: Profile): CopyBook {
+  return {
+    get: (sha) => profile.data.copies?.[sha],
+    // At most a few hundred: the oldest are forgotten first.
+    set: (sha, copy) => profile.update({ copies: Object.fromEntries([...Object.entries(profile.data.copies ?? {}).filter(([k]) => k !== sha).slice(-199), [sha, copy]]) }),
+  };
 }
 
 export const PROFILE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -31,9 +31,40 @@ export function parseQuality(value: string): string {
   throw new InvalidArgumentError(`"${value}" is not a quality: use auto, source, or a rendition such as 480p`);
 }
 
+/**
+ * The link's rate (bits/s) from a short download of the stream's first bytes (at most `maxBytes`, for at
+ * most `maxMs`): what `auto` starts from, so a slow link does not begin on a stream it cannot carry.
+ * Undefined when nothing could be measured.
+ */
+export async function measureRate(url: string, maxBytes = 2 * 1024 * 1024, maxMs = 2000): Promise<number | undefined> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), maxMs);
+  const t0 = performance.now();
+  let bytes = 0;
+  try {
+    const res = await fetch(url, { headers: { range: `bytes=0-${maxBytes - 1}` }, signal: stop.signal });
+    if (!res.ok || !res.body) return undefined;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+    }
+  } catch {
+    /* the time is up (or the link broke): what arrived so far is the measure */
+  } finally {
+    clearTimeout(timer);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  // Too little to tell (a tiny file, a refused request): no measure rather than a wrong one.
+  return bytes >= 64 * 1024 && seconds > 0 ? (bytes * 8) / seconds : undefined;
+}
+
 export class QualityDriver {
   private state: QualityState;
   private switching = false;
+  /** The last rate the link was measured at: a full buffer stops the download, and with it the measure. */
+  private lastRateBps: number | undefined;
 
   constructor(
     private readonly runner: FollowRunner,
@@ -42,8 +73,11 @@ export class QualityDriver {
     private readonly urlOf: (o: StreamOption) => string,
     private readonly log: Logger,
     private readonly tell: (text: string) => void,
+    knownRateBps?: number,
   ) {
-    this.state = newQualityState(initialQuality(options, wanted, undefined), Date.now());
+    this.state = newQualityState(initialQuality(options, wanted, knownRateBps), Date.now());
+    this.lastRateBps = knownRateBps;
+    if (wanted === 'auto' && knownRateBps !== undefined) log.info(`link measured at ${(knownRateBps / 1e6).toFixed(1)} Mbit/s: starting on ${this.state.current}`);
   }
 
   /** The option to open first. */
@@ -58,7 +92,9 @@ export class QualityDriver {
   /** Look once (every second or so): step down or up when the rule says. */
   tick(nowMs = Date.now()): void {
     if (this.wanted !== 'auto' || this.switching || this.options.length < 2) return;
-    const r = nextQuality(this.state, this.options, this.runner.qualityInput(), nowMs);
+    const now = this.runner.qualityInput();
+    this.lastRateBps = now.rateBps ?? this.lastRateBps;
+    const r = nextQuality(this.state, this.options, { ...now, rateBps: this.lastRateBps }, nowMs);
     this.state = r.state;
     if (r.switchTo) void this.switchTo(r.switchTo);
   }

@@ -1,6 +1,6 @@
 /** room create / rooms / room close / control / watch: rooms from the command line. */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { MemberHealth, RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
@@ -12,7 +12,7 @@ import { parseSeekTarget, seekPositionMs } from './seek-target.js';
 import { parseQuality } from './quality-driver.js';
 
 function roomSummary(r: RoomState, nowMs = Date.now()) {
-  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released, auto_release: r.autoRelease };
+  return { id: r.id, video: r.videoName, admin: r.admin, members: r.members, paused: r.paused, position: Math.round(positionAt(r, nowMs)) / 1000, speed: r.speed, watching: r.watching, waiting_for: r.waitingFor, released: r.released, auto_release: r.autoRelease, audio_track: r.audioTrack ?? null, subtitle_track: r.subtitleTrack ?? null };
 }
 
 /** Each watching member's state from their latest report: playing / waiting / catching up / stalled. */
@@ -24,6 +24,22 @@ function memberStates(r: RoomState, health: MemberHealth[]) {
     const state = h?.state === 'stalled' ? 'stalled' : waited ? 'waiting' : released ? 'catching up' : (h?.state ?? 'unknown');
     return { user, state, buffered_ms: h?.bufferedMs ?? null, offset_ms: h?.offsetMs ?? null, rate_bps: h?.rateBps ?? null, need_bps: h?.needBps ?? null, slow_link: h?.slowLink ?? false, delivery_ms: h?.deliveryMs ?? null, rendition: h?.rendition ?? null };
   });
+}
+
+/** A track number (from 1), or with `offAllowed` also `off` (0). */
+function parseTrack(value: string | undefined, offAllowed: boolean): number {
+  if (offAllowed && value === 'off') return 0;
+  if (value !== undefined && /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= (offAllowed ? 256 : 64)) return Number(value);
+  throw new WatchpartyError('BAD_INPUT', `${offAllowed ? 'subtitles need a track number or off' : 'audio needs a track number'}${value === undefined ? '' : `, not "${value}"`}`, { hint: offAllowed ? 'e.g. watchparty control ROOM subtitles 1' : 'e.g. watchparty control ROOM audio 2' });
+}
+
+/** The same for an option (commander turns a refusal into a usage error). */
+function trackOption(value: string, offAllowed: boolean): number {
+  try {
+    return parseTrack(value, offAllowed);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 export function registerRoomCommands(program: Command): void {
@@ -97,12 +113,20 @@ export function registerRoomCommands(program: Command): void {
     .description('play, pause, seek, set the speed of, or stop waiting in a room (admin only)')
     .addHelpText(
       'after',
-      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\ngo [USER]: while the room waits for members who are buffering, play on without them (or only USER).\nauto-release on|off: go on by itself without a member who stalls 3 times in 2 minutes (default off).\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5\n  $ watchparty control r-1a2b3c4d go bob        # stop waiting for bob
-  $ watchparty control r-1a2b3c4d auto-release on`,
+      `\nseek TIME: seconds (90, 12.5), a clock (1:30, 1:02:03) or a step from the room's position (+10, -5).\nspeed RATE: ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (1 is normal); every member follows from one instant.\ngo [USER]: while the room waits for members who are buffering, play on without them (or only USER).\nauto-release on|off: go on by itself without a member who stalls 3 times in 2 minutes (default off).\naudio N, subtitles N|off: the tracks every member plays (from 1, as mpv numbers them); a member may pick its own with watch --audio / --subtitles.\n\nExamples:\n  $ watchparty control r-1a2b3c4d play\n  $ watchparty control r-1a2b3c4d seek 90\n  $ watchparty control r-1a2b3c4d seek 1:30\n  $ watchparty control r-1a2b3c4d seek -5      # back five seconds\n  $ watchparty control r-1a2b3c4d speed 1.5\n  $ watchparty control r-1a2b3c4d go bob        # stop waiting for bob
+  $ watchparty control r-1a2b3c4d auto-release on
+  $ watchparty control r-1a2b3c4d audio 2
+  $ watchparty control r-1a2b3c4d subtitles off`,
     )
     .action(async (roomId: string, action: string, value: string | undefined, o: CommonOptions) => {
-      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed' && action !== 'go' && action !== 'auto-release') {
-        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME, speed RATE, go [USER] or auto-release on|off`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'speed' && action !== 'go' && action !== 'auto-release' && action !== 'audio' && action !== 'subtitles') {
+        throw new WatchpartyError('BAD_INPUT', `unknown action "${action}": use play, pause, seek TIME, speed RATE, go [USER], auto-release on|off, audio N or subtitles N|off`, { hint: 'e.g. watchparty control ROOM seek 90' });
+      }
+      if (action === 'audio' || action === 'subtitles') {
+        const track = parseTrack(value, action === 'subtitles');
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action: 'tracks', ...(action === 'audio' ? { audio: track } : { subtitles: track }) }));
+        out(`${r.id}: audio track ${r.audioTrack ?? 'as in the file'}, subtitles ${r.subtitleTrack === 0 ? 'off' : (r.subtitleTrack ?? 'as in the file')}`);
+        return;
       }
       if (action === 'auto-release') {
         if (value !== 'on' && value !== 'off') throw new WatchpartyError('BAD_INPUT', `auto-release needs on or off${value === undefined ? '' : `, not "${value}"`}`, { hint: 'e.g. watchparty control ROOM auto-release on' });
@@ -143,8 +167,12 @@ export function registerRoomCommands(program: Command): void {
     .option('--mpv-ipc <path>', "mpv's IPC socket path, so other tools can observe it")
     .addOption(new Option('--mpv-arg <arg>', 'extra mpv argument (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]))
     .addOption(new Option('--quality <q>', 'auto (what your link carries, switching in sync), source, or a rendition such as 480p').default('auto').argParser(parseQuality))
-    .addHelpText('after', '\nExamples:\n  $ watchparty watch r-1a2b3c4d\n  $ watchparty watch            # rejoin the last room\n  $ watchparty watch r-1a2b3c4d --quality 480p\n  $ watchparty watch r-1a2b3c4d --headless --mpv-ipc /tmp/mpv.sock')
-    .action(async (roomId: string | undefined, o: CommonOptions & { headless?: boolean; mpvIpc?: string; mpvArg?: string[]; quality: string }) => {
+    .option('--file <path>', 'play your own copy of the video from this file (checked against the catalogue; no streaming)')
+    .option('--own-copy', 'play the copy you uploaded (or checked with --file before) from the disk, if it is unchanged')
+    .addOption(new Option('--audio <n>', "your own audio track (from 1), over the room's").argParser((v: string) => trackOption(v, false)))
+    .addOption(new Option('--subtitles <n|off>', "your own subtitles (a track from 1, or off), over the room's").argParser((v: string) => trackOption(v, true)))
+    .addHelpText('after', '\nExamples:\n  $ watchparty watch r-1a2b3c4d\n  $ watchparty watch            # rejoin the last room\n  $ watchparty watch r-1a2b3c4d --quality 480p\n  $ watchparty watch r-1a2b3c4d --file ~/Videos/holiday.mp4\n  $ watchparty watch r-1a2b3c4d --audio 2 --subtitles 1\n  $ watchparty watch r-1a2b3c4d --headless --mpv-ipc /tmp/mpv.sock')
+    .action(async (roomId: string | undefined, o: CommonOptions & { headless?: boolean; mpvIpc?: string; mpvArg?: string[]; quality: string; audio?: number; subtitles?: number; file?: string; ownCopy?: boolean }) => {
       const ctx = context(o);
       const id = roomId ?? ctx.profile.data.lastRoom?.id;
       if (!id) throw new WatchpartyError('BAD_INPUT', 'no room given and none watched before', { hint: 'Name one: watchparty watch ROOM_ID ("watchparty rooms" lists yours).' });
@@ -155,6 +183,9 @@ export function registerRoomCommands(program: Command): void {
         ...(o.mpvIpc ? { ipcPath: path.resolve(o.mpvIpc) } : {}),
         mpvArgs: o.mpvArg ?? [],
         quality: o.quality,
+        ...(o.file ? { ownFile: path.resolve(o.file) } : {}),
+        useKnownCopy: Boolean(o.ownCopy),
+        tracks: { ...(o.audio !== undefined ? { audio: o.audio } : {}), ...(o.subtitles !== undefined ? { subtitles: o.subtitles } : {}) },
         onLine: (line) => out(line),
         onInfo: (m) => process.stderr.write(chalk.dim(m) + '\n'),
       });

@@ -18,9 +18,14 @@ import type { Session } from './connect.js';
 import { openRelay, upstreamOf, waitUntilStreamable } from './play.js';
 import { FollowRunner } from './follow-runner.js';
 import { measureClock } from './clock-sync.js';
-import { emptyEstimate } from '../../player/clock-offset.js';
+import { emptyEstimate, type ClockEstimate } from '../../player/clock-offset.js';
 import { videoNeedBps } from '../../player/link-meter.js';
-import { QualityDriver, streamOptions } from './quality-driver.js';
+import { measureRate, QualityDriver, streamOptions } from './quality-driver.js';
+import { checkOwnCopy, rememberedCopy, type CopyBook } from './own-copy.js';
+import type { RoomState } from '../../net/messages.js';
+
+/** No remembered copies (a `--file` is still checked, just not remembered). */
+const NO_COPIES: CopyBook = { get: () => undefined, set: () => {} };
 
 export interface RoomWatchOptions {
   token: string;
@@ -35,6 +40,14 @@ export interface RoomWatchOptions {
   replicaWaitMs?: number;
   /** `auto` (the default: what the link carries), `source`, or a rendition such as `480p`. */
   quality?: string;
+  /** This member's own audio track (from 1) and subtitle track (0: off), over the room's. */
+  tracks?: { audio?: number; subtitles?: number };
+  /** The profile's known copies (an upload from here, a checked --file). */
+  copies?: CopyBook;
+  /** Play a known copy of this video from the disk when there is one (`watch --own-copy`, the TUI's f). */
+  useKnownCopy?: boolean;
+  /** `watch --file`: this member's own copy (checked against the catalogue's sha256 first). */
+  ownFile?: string;
 }
 
 type RoomEventBody = EventBody<'room.event'>;
@@ -47,6 +60,9 @@ export class RoomWatch {
   private peer: Peer | undefined;
   private stopped = false;
   private quality: QualityDriver | undefined;
+  /** The copy on this disk mpv plays, when it plays one; and one it could play. */
+  private own: string | undefined;
+  private knownCopy: string | undefined;
   private qualityTimer: NodeJS.Timeout | undefined;
   private readonly closedListeners: ((text: string) => void)[] = [];
   private healthNow: MemberHealth[] = [];
@@ -91,8 +107,20 @@ export class RoomWatch {
       // The source, or a lighter rendition the sub holds (--quality); auto starts on the source.
       const { videos } = await session.peer.request('videos.list', {});
       const video = videos.find((v) => v.id === room.videoId);
+      // A copy on this disk (given, or known to this profile) costs no bandwidth: no renditions then.
+      const known = video && this.opts.copies ? rememberedCopy(this.opts.copies, video) : undefined;
+      const own = video && this.opts.ownFile ? await checkOwnCopy(this.opts.copies ?? NO_COPIES, this.opts.ownFile, video, this.opts.onInfo) : this.opts.useKnownCopy ? known : undefined;
+      this.knownCopy = known;
+      if (own) {
+        this.opts.onInfo(`playing your own copy: ${own}`);
+        await this.startOwn(runner, own, room, clock);
+        return;
+      }
       const options = video ? streamOptions(video) : [];
-      const quality = options.length > 0 ? new QualityDriver(runner, options, this.opts.quality ?? 'auto', (o) => relay.url(o.fileId, o.kind), log, (t) => this.opts.onInfo(t)) : undefined;
+      const wanted = this.opts.quality ?? 'auto';
+      // With lighter renditions to choose from, auto first measures the link on the source's first bytes.
+      const rate = wanted === 'auto' && options.length > 1 ? await measureRate(relay.url(room.videoId)) : undefined;
+      const quality = options.length > 0 ? new QualityDriver(runner, options, wanted, (o) => relay.url(o.fileId, o.kind), log, (t) => this.opts.onInfo(t), rate) : undefined;
       if (quality && this.opts.quality && this.opts.quality !== 'auto' && quality.current !== this.opts.quality) this.opts.onInfo(`no ${this.opts.quality} rendition here (yet): playing the source`);
       const first = quality?.initial;
       const { mpv, sizeBytes } = await this.startPlayer(first ? relay.url(first.fileId, first.kind) : relay.url(room.videoId), `${room.videoName} · room ${room.id}`);
@@ -101,12 +129,32 @@ export class RoomWatch {
       this.player = await MpvPlayer.attach(mpv);
       runner.useClock(await clock.catch(() => emptyEstimate()));
       await runner.attachPlayer(this.player);
+      if (this.opts.tracks && (this.opts.tracks.audio !== undefined || this.opts.tracks.subtitles !== undefined)) runner.setOwnTracks(this.opts.tracks);
       this.quality = quality;
       this.qualityTimer = setInterval(() => this.quality?.tick(), 1000);
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Follow the room with mpv on a file of this disk (the catalogue's bytes, checked). */
+  private async startOwn(runner: FollowRunner, file: string, room: RoomState, clock: Promise<ClockEstimate>): Promise<void> {
+    this.own = file;
+    const mpv = await startMpv({
+      url: file,
+      headless: this.opts.headless,
+      paused: true,
+      title: `${room.videoName} · room ${room.id}`,
+      startSeconds: positionAt(runner.room, runner.centralNow()) / 1000,
+      extraArgs: ['--keep-open=yes', '--hr-seek=yes', ...(this.opts.mpvArgs ?? [])],
+      ...(this.opts.ipcPath ? { ipcPath: this.opts.ipcPath } : {}),
+    });
+    runner.setRendition('own');
+    this.player = await MpvPlayer.attach(mpv);
+    runner.useClock(await clock.catch(() => emptyEstimate()));
+    await runner.attachPlayer(this.player);
+    if (this.opts.tracks && (this.opts.tracks.audio !== undefined || this.opts.tracks.subtitles !== undefined)) runner.setOwnTracks(this.opts.tracks);
   }
 
   /**
@@ -168,9 +216,14 @@ export class RoomWatch {
     return this.runner?.room;
   }
 
-  /** What plays: `source` or a rendition such as `480p`. */
+  /** A copy of this video on this disk that could be played instead of the stream (the TUI offers it). */
+  get offersOwnCopy(): string | undefined {
+    return this.own ? undefined : this.knownCopy;
+  }
+
+  /** What plays: `source`, a rendition such as `480p`, or `own` (a copy on this disk). */
   get rendition(): string | undefined {
-    return this.quality?.current;
+    return this.own ? 'own' : this.quality?.current;
   }
 
   get isAdmin(): boolean {

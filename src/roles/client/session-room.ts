@@ -9,7 +9,7 @@ import type { Peer } from '../../net/peer.js';
 import type { ClientSnapshot } from '../../tui/client-session.js';
 import { roomSpeed } from '../shared/room.js';
 import type { Session } from './connect.js';
-import type { Profile } from './profile.js';
+import { copyBook, type Profile } from './profile.js';
 import { RoomWatch } from './room-watch.js';
 
 type Tone = 'info' | 'warn' | 'error';
@@ -41,12 +41,12 @@ export class TuiRoom {
 
   constructor(private readonly host: RoomHost) {}
 
-  /** Watch `roomId` in mpv (leaving the room watched before). */
-  async open(roomId: string): Promise<void> {
+  /** Watch `roomId` in mpv (leaving the room watched before); `ownCopy`: from the copy on this disk. */
+  async open(roomId: string, ownCopy = false): Promise<void> {
     const { host } = this;
-    if (host.watching()?.room.id === roomId) return;
+    if (host.watching()?.room.id === roomId && !ownCopy) return;
     await this.stop();
-    const watch = new RoomWatch(roomId, { token: host.profile.data.token!, log: host.log, headless: host.headless, onInfo: (m) => host.toast(m) });
+    const watch = new RoomWatch(roomId, { token: host.profile.data.token!, log: host.log, headless: host.headless, onInfo: (m) => host.toast(m), copies: copyBook(host.profile), useKnownCopy: ownCopy });
     this.watch = watch;
     watch.onClosed((text) => {
       host.toast(text, 'warn');
@@ -58,6 +58,7 @@ export class TuiRoom {
       await watch.start(session);
       if (this.watch !== watch) return;
       host.profile.update({ lastRoom: { id: roomId, positionMs: watch.expectedMs(), atMs: Date.now() } });
+      if (watch.offersOwnCopy) host.toast(`you have this video on disk (${watch.offersOwnCopy}): press f to play it from there`);
       const update = () => {
         const room = watch.room;
         if (this.watch !== watch || !room) return;
@@ -110,6 +111,16 @@ export class TuiRoom {
   /** Go on without the members the room waits for (central says whether we may). */
   goOn(): Promise<void> {
     return this.request(false, () => ({ action: 'go' }));
+  }
+
+  /** Play the watched room from the copy of its video on this disk (restarts mpv on the room's frame). */
+  async playOwnCopy(): Promise<void> {
+    const roomId = this.host.watching()?.room.id;
+    if (!roomId || !this.watch?.offersOwnCopy) {
+      this.host.toast('there is no copy of this video on this disk that this profile knows (upload it from here, or watch --file once)', 'warn');
+      return;
+    }
+    await this.open(roomId, true);
   }
 
   setAutoRelease(on: boolean): Promise<void> {

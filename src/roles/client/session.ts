@@ -9,7 +9,7 @@ import type { Notification, RoomState } from '../../net/messages.js';
 import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Profile } from './profile.js';
+import { copyBook, type Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
@@ -71,6 +71,7 @@ export class LiveClientSession implements ClientSession {
       setSpeed: (rate) => this.room.setSpeed(rate),
       goOn: () => this.room.goOn(),
       setAutoRelease: (on) => this.room.setAutoRelease(on),
+      playOwnCopy: () => this.room.playOwnCopy(),
       closeRoom: (id) => this.closeRoom(id),
       manageRoom: (action, users) => this.room.manage(action, users),
       deleteVideo: (id) => this.deleteVideo(id),
@@ -253,7 +254,7 @@ export class LiveClientSession implements ClientSession {
       const video = await uploadFile(peer, abs, base.name, (p) => {
         const { rate, etaMs } = rateAndEta(p, Date.now());
         this.set({ upload: { ...base, phase: p.phase, sent: p.sent, size: p.size, rateBps: p.phase === 'uploading' ? rate : 0, etaMs: p.phase === 'uploading' ? etaMs : undefined, resumedFrom: p.resumedFrom } });
-      }, this.uploadAbort.signal);
+      }, this.uploadAbort.signal, copyBook(this.opts.profile));
       this.set({ upload: { ...this.snap.upload!, phase: 'done', sent: video.size, size: video.size, video } });
       void this.refresh();
     } catch (err) {

@@ -9,6 +9,7 @@ import type { Peer } from '../../net/peer.js';
 import type { VideoInfo } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import { hashFile } from '../files.js';
+import { rememberCopy, type CopyBook } from './own-copy.js';
 
 export interface UploadProgress {
   phase: 'hashing' | 'uploading' | 'verifying';
@@ -45,6 +46,8 @@ export async function uploadFile(
   name: string,
   onProgress: (p: UploadProgress) => void,
   signal?: AbortSignal,
+  /** Where to remember that this file holds the video (watching it later plays the file itself). */
+  copies?: CopyBook,
 ): Promise<VideoInfo> {
   const size = await statUpload(file);
   const startedAtMs = Date.now();
@@ -87,5 +90,13 @@ export async function uploadFile(
     await fh.close();
   }
   onProgress({ phase: 'verifying', sent: size, size, resumedFrom, startedAtMs });
-  return (await peer.request('upload.finish', { uploadId: begun.uploadId }, { timeoutMs: 600_000 })).video;
+  const { video } = await peer.request('upload.finish', { uploadId: begun.uploadId }, { timeoutMs: 600_000 });
+  if (copies) {
+    try {
+      rememberCopy(copies, video.sha256, file);
+    } catch {
+      /* a profile that cannot be saved only means streaming later */
+    }
+  }
+  return video;
 }

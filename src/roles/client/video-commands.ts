@@ -7,6 +7,7 @@ import type { VideoInfo } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { common, out, withSession, type CommonOptions } from './command-kit.js';
+import { copyBook } from './profile.js';
 import { defaultVideoName, uploadFile } from './upload.js';
 import { formatBytes, stderrProgress } from './progress-bar.js';
 import { playAlone } from './play.js';
@@ -65,7 +66,7 @@ export function registerVideoCommands(program: Command): void {
       const name = o.name ?? defaultVideoName(abs);
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      const video = await withSession(o, (s) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal));
+      const video = await withSession(o, (s, profile) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal, copyBook(profile)));
       if (o.json) out(JSON.stringify(videoJson(video)));
       else out(`uploaded "${video.name}" (#${video.id}, ${formatBytes(video.size)}, ${formatDuration(video.durationMs)}, ${video.width}x${video.height})`);
     });

@@ -3,7 +3,7 @@
  * the loss of the sub (reconnect, rejoin at the room's current position) and give up after 5 tries.
  */
 import type { Logger } from '../../core/log.js';
-import type { Profile } from './profile.js';
+import { copyBook, type Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
 import { RoomWatch } from './room-watch.js';
 
@@ -17,6 +17,12 @@ export interface WatchOptions {
   mpvArgs: string[];
   /** `auto`, `source`, or a rendition such as `480p`. */
   quality?: string;
+  /** This member's own tracks, over the room's. */
+  tracks?: { audio?: number; subtitles?: number };
+  /** Play this copy of the video from the disk (checked against the catalogue first). */
+  ownFile?: string;
+  /** Play a copy this profile knows (uploaded from here) from the disk, when there is one. */
+  useKnownCopy?: boolean;
   onLine: (line: string) => void;
   onInfo: (message: string) => void;
 }
@@ -43,7 +49,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
       mark(`session open on ${session.subId}`);
       try {
         if (!watch) {
-          const w = new RoomWatch(opts.roomId, { token: profile.data.token!, log, headless: opts.headless, ipcPath: opts.ipcPath, mpvArgs: opts.mpvArgs, onInfo: opts.onInfo, ...(opts.quality ? { quality: opts.quality } : {}) });
+          const w = new RoomWatch(opts.roomId, { token: profile.data.token!, log, headless: opts.headless, ipcPath: opts.ipcPath, mpvArgs: opts.mpvArgs, onInfo: opts.onInfo, ...(opts.quality ? { quality: opts.quality } : {}), ...(opts.tracks ? { tracks: opts.tracks } : {}), copies: copyBook(profile), useKnownCopy: Boolean(opts.useKnownCopy), ...(opts.ownFile ? { ownFile: opts.ownFile } : {}) });
           watch = w;
           w.onClosed((text) => {
             closedText = text;

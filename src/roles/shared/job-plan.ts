@@ -12,7 +12,7 @@
  * (bench/jobs: 2.0× the one-ffmpeg baseline's CPU with per-rung tasks cut every 4 s).
  */
 
-/** One rung of the ladder: H.264 at this height and video bitrate, AAC at this audio bitrate. */
+/** One rung of the ladder: H.264 at this height and video bitrate, Opus at this audio bitrate. */
 export interface Rung {
   name: string;
   height: number;

@@ -33,6 +33,9 @@ export interface Room {
   released: string[];
   /** Go on by itself without a member who keeps stalling (rooms saved before this field load with off). */
   autoRelease: boolean;
+  /** The audio and subtitle tracks every member plays (mpv's numbering from 1; subtitles 0: off; absent: the file's default). */
+  audioTrack?: number;
+  subtitleTrack?: number;
 }
 
 export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'setting' | 'closed';
@@ -45,6 +48,8 @@ export type RoomInput =
   | { type: 'speed'; rate: number }
   /** Admin: go on by itself without a member who keeps stalling (roles/shared/auto-release.ts). */
   | { type: 'autoRelease'; on: boolean }
+  /** Admin: the audio track and/or subtitle track (0: off) everyone plays. */
+  | { type: 'tracks'; audio?: number | undefined; subtitles?: number | undefined }
   | { type: 'close' }
   /** Admin only; `users` are canonical names the caller has checked exist. */
   | { type: 'invite'; users: string[] }

@@ -51,6 +51,20 @@ export function autoRelease(t: Turn, next: Room, input: Extract<RoomInput, { typ
   return { room: { ...next, autoRelease: input.on }, event: { change: 'setting', text } };
 }
 
+/** "audio track 2, subtitles off": what a track choice says. */
+function tracksText(audio: number | undefined, subtitles: number | undefined): string {
+  const parts = [...(audio !== undefined ? [`audio track ${audio}`] : []), ...(subtitles !== undefined ? [subtitles === 0 ? 'subtitles off' : `subtitle track ${subtitles}`] : [])];
+  return parts.join(', ');
+}
+
+export function tracks(t: Turn, next: Room, input: Extract<RoomInput, { type: 'tracks' }>): Outcome {
+  const audio = input.audio ?? t.room.audioTrack;
+  const subtitles = input.subtitles ?? t.room.subtitleTrack;
+  if (audio === t.room.audioTrack && subtitles === t.room.subtitleTrack) return { room: next };
+  const chosen = { ...(audio !== undefined ? { audioTrack: audio } : {}), ...(subtitles !== undefined ? { subtitleTrack: subtitles } : {}) };
+  return { room: { ...next, ...chosen }, event: { change: 'setting', text: `${t.by} chose ${tracksText(input.audio, input.subtitles)} for everyone` } };
+}
+
 export function close(t: Turn, next: Room, why: 'admin' | 'videoDeleted'): Outcome {
   const text = why === 'admin' ? `${t.by} closed the room` : `${t.by} deleted "${t.room.videoName}": the room is closed`;
   return { room: { ...next, closed: true, ...stopHere(t) }, event: { change: 'closed', text } };

@@ -24,7 +24,7 @@ export { isMember, lastUsedMs, newRoom, ROOM_RULES, type Room, type RoomChange, 
 /** Inputs central makes itself: no member check (`by` is who they are about, or the admin). */
 const CENTRAL_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['tick', 'videoDeleted', 'wait', 'ready', 'release', 'caughtUp']);
 /** Inputs only the admin may send. */
-const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'go', 'close', 'invite', 'remove', 'handover']);
+const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'tracks', 'go', 'close', 'invite', 'remove', 'handover']);
 
 /** Whether a tick has anything to do: a silent admin, or a room nobody has used for too long. */
 function tickDue(room: Room, nowMs: number, rules: RoomRules): boolean {
@@ -44,6 +44,8 @@ function transition(t: Turn, next: Room, input: RoomInput, isAdmin: boolean): Ou
       return playback.speed(t, next, input);
     case 'autoRelease':
       return playback.autoRelease(t, next, input);
+    case 'tracks':
+      return playback.tracks(t, next, input);
     case 'close':
       return playback.close(t, next, 'admin');
     case 'videoDeleted':

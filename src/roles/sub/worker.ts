@@ -13,7 +13,8 @@ import type { TaskSpec } from '../../net/job-messages.js';
 import type { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { hashFile } from '../files.js';
-import { probeKeyframes, probeMedia, sourceFacts } from '../media-probe.js';
+import { mainVideo, probeKeyframes, probeMedia, sourceFacts } from '../media-probe.js';
+import { parseRate, PLAN_RULES } from '../shared/job-plan.js';
 import { assembleArgs, audioArgs, concatList, posterArgs, segmentArgs, spriteArgs } from './ffmpeg-args.js';
 import { runFfmpeg } from './run-ffmpeg.js';
 
@@ -164,7 +165,11 @@ export class Worker {
     switch (spec.kind) {
       case 'probe': {
         const started = process.cpuUsage();
-        const facts = sourceFacts(await probeMedia(source), await probeKeyframes(source));
+        const summary = await probeMedia(source);
+        const rate = mainVideo(summary)?.rFrameRate ? parseRate(mainVideo(summary)!.rFrameRate) : undefined;
+        // Cut points no closer than a segment: the plan would not use the others.
+        const minGap = rate ? Math.floor((PLAN_RULES.segmentMs / 1000) * (rate.num / rate.den)) : 0;
+        const facts = sourceFacts(summary, await probeKeyframes(source, minGap));
         if (!facts) throw new Error('ffprobe found no video stream with a frame rate and frames to count');
         const used = process.cpuUsage(started);
         return { files: [], facts, cpuMs: Math.round((used.user + used.system) / 1000) };

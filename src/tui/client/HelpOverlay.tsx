@@ -32,6 +32,7 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['[ ]', 'slower / faster for everyone: 0.25× to 4× (admin)'],
   ['o', 'go on without the members the room waits for (admin; G in mpv)'],
   ['A', 'auto-release on/off: go on by itself without a member who stalls 3 times in 2 min (admin)'],
+  ['f', 'play the watched room from your own copy of the video on this disk (when you uploaded it from here)'],
   ['x', 'close the picked room for everyone (its admin; no need to open it)'],
   ['i / k / a', 'invite users · remove a member · make a member admin (admin)'],
   ['l', 'leave the room'],

@@ -140,6 +140,8 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         if (watching.room.waitingFor.length === 0) setNotice('the room is not waiting for anyone');
         else void actions.goOn();
       }
+    } else if (input === 'f') {
+      if (watching) void actions.playOwnCopy();
     } else if (input === 'A') {
       if (adminOnly() && watching) void actions.setAutoRelease(!watching.room.autoRelease);
     } else if (input === '[' || input === ']') {
