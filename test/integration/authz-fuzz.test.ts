@@ -126,10 +126,11 @@ describe('authorization matrix and fuzzing', () => {
       'central:new': ['hello'],
       'central:client': ['status.get'],
       'central:sub-unregistered': ['status.get'],
-      'central:sub': ['status.get', 'replica.list', 'session.end'],
+      // A registered sub holds the cluster secret: it replicates sources and renditions.
+      'central:sub': ['status.get', 'replica.list', 'rendition.list', 'session.end'],
       'sub:new': ['hello'],
       // With a session: what the user may do as themselves (their notifications, the catalogue…).
-      'sub:session': ['users.list', 'notify.list', 'notify.ack', 'videos.list', 'rooms.list', 'time.sync', 'auth.logout', 'session.open', 'upload.begin'],
+      'sub:session': ['users.list', 'notify.list', 'notify.ack', 'videos.list', 'jobs.list', 'rooms.list', 'time.sync', 'auth.logout', 'session.open', 'upload.begin'],
     };
     const failures: string[] = [];
     let cases = 0;

@@ -123,8 +123,8 @@ export class Worker {
     this.d.log.info(`${label}: started`);
     const renewer = setInterval(() => void this.renew(spec, abort, task.progress), Math.max(500, Math.floor(spec.leaseMs / 3)));
     const dir = path.join(this.workDir, `${spec.taskId}-${spec.attempt}`);
+    const source = this.d.source(spec.videoId);
     try {
-      const source = this.d.source(spec.videoId);
       if (!source) throw new Error(`this sub has no verified replica of video #${spec.videoId}`);
       await fsp.mkdir(dir, { recursive: true });
       const result = await this.execute(spec, source, dir, abort.signal, (frames) => {
@@ -134,7 +134,8 @@ export class Worker {
       await this.deliver(spec, result);
       this.d.log.info(`${label}: done in ${((Date.now() - task.startedMs) / 1000).toFixed(1)} s (${result.cpuMs} ms of CPU)`);
     } catch (err) {
-      const message = (err as Error).message;
+      // The job list shows this to users: no paths of this machine in it.
+      const message = (err as Error).message.split(dir).join('the work folder').split(source ?? '\0').join('the source');
       if (abort.signal.aborted || (err as WatchpartyError).code === 'LEASE_LOST') this.d.log.warn(`${label}: dropped (${message})`);
       else {
         this.d.log.warn(`${label}: failed: ${message.split('\n').pop()}`);
