@@ -121,7 +121,8 @@ export class Worker {
     this.d.changed();
     const label = `task ${spec.taskId} (${spec.kind}${spec.rung ? ' ' + spec.rung : ''} of #${spec.videoId}, attempt ${spec.attempt})`;
     this.d.log.info(`${label}: started`);
-    const renewer = setInterval(() => void this.renew(spec, abort, task.progress), Math.max(500, Math.floor(spec.leaseMs / 3)));
+    // A third of the lease keeps it; every 2 s at most keeps the progress people see fresh.
+    const renewer = setInterval(() => void this.renew(spec, abort, task.progress), Math.max(500, Math.min(2000, Math.floor(spec.leaseMs / 3))));
     const dir = path.join(this.workDir, `${spec.taskId}-${spec.attempt}`);
     const source = this.d.source(spec.videoId);
     try {
