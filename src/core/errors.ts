@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   LEASE_LOST: { message: 'this worker no longer holds the task', hint: 'The task moved to another worker (the lease ran out) or was cancelled; drop it and ask for another.', exitCode: ExitCode.refused },
   UNKNOWN_TASK: { message: 'no such task', hint: '"watchparty jobs" lists the tasks and their ids.', exitCode: ExitCode.refused },
   TOO_LARGE: { message: 'that is more data than the server accepts here', hint: 'The task made an output far larger than its source; see the worker\'s log.', exitCode: ExitCode.refused },
+  MUTED: { message: 'the room\'s admin muted you in its chat', hint: 'You can still watch; ask the admin to unmute you.', exitCode: ExitCode.refused },
+  BLOCKED: { message: 'that user does not take messages from you', hint: 'They blocked your messages.', exitCode: ExitCode.refused },
   NOT_ALLOWED: { message: 'only the uploader (or an operator with the cluster secret) may do that', hint: 'Ask the video\'s uploader, or pass the cluster secret (WATCHPARTY_SECRET or --secret-file) as an operator.', exitCode: ExitCode.refused },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -33,6 +33,12 @@ export const RELAYED = {
   'jobs.list': {},
   'jobs.retry': {},
   'jobs.cancel': {},
+  'chat.send': {},
+  'chat.history': {},
+  'msg.send': {},
+  'msg.list': {},
+  'msg.ack': {},
+  'msg.block': {},
 } as const satisfies Partial<Record<RequestName, { timeoutMs?: number }>>;
 export type RelayedName = keyof typeof RELAYED;
 export const RELAYED_NAMES = Object.keys(RELAYED) as RelayedName[];
@@ -83,11 +89,11 @@ export const CentralAcceptsFromClient: Accepts = {
   requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added', 'msg.push', 'room.chat'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
 };
-export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health'] };
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health', 'msg.push', 'room.chat'] };
 /** Before hello, a server accepts nothing else. */
 export const HelloOnly: Accepts = { requests: ['hello'], events: [] };

@@ -35,6 +35,7 @@ export const CloseCode = {
 
 import { Int, Ms, NonNegInt, Sha256, SubId, Text } from './fields.js';
 import { jobEvents, jobRequests, Processing, RenditionInfo } from './job-messages.js';
+import { chatEvents, chatRequests } from './chat-messages.js';
 
 export { SubId };
 /** Central's clock when it sent a room message (ms): members measure how late its news reaches them. */
@@ -114,6 +115,8 @@ export const RoomState = z.object({
   /** The audio and subtitle tracks everyone plays (from 1; subtitles 0: off; absent: the file's default). */
   audioTrack: Int.min(1).max(64).optional(),
   subtitleTrack: Int.min(0).max(256).optional(),
+  /** Members the admin muted: they may watch, not write in the room's chat. */
+  muted: z.array(UserField).max(200).default([]),
 });
 export type RoomState = z.infer<typeof RoomState>;
 
@@ -314,7 +317,7 @@ export const requests = {
   },
   /** Admin only: invite users, remove a member, or hand the admin role to a member. */
   'room.members': {
-    params: z.object({ roomId: RoomId, action: z.enum(['invite', 'remove', 'handover']), users: z.array(UserField).min(1).max(100) }),
+    params: z.object({ roomId: RoomId, action: z.enum(['invite', 'remove', 'handover', 'mute', 'unmute']), users: z.array(UserField).min(1).max(100) }),
     result: z.object({ room: RoomState }),
   },
   /** Open (watch) a room: returns its state; `leave` when the player closes. */
@@ -326,6 +329,7 @@ export const requests = {
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
   ...jobRequests,
+  ...chatRequests,
 } as const;
 
 /** Every event (one-way message). */
@@ -347,6 +351,7 @@ export const events = {
   /** central → subs: a token was logged out; drop it from caches and close its connections. */
   'session.revoked': z.object({ tokenSha: z.string().regex(/^[0-9a-f]{64}$/) }),
   ...jobEvents,
+  ...chatEvents,
 } as const;
 
 export type RequestName = keyof typeof requests;

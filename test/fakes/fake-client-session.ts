@@ -77,6 +77,7 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
     admin: 'ann',
     members: ['ann', 'bob'],
     watching: ['ann'],
+    muted: [],
     paused: true,
     speed: 1,
     waitingFor: [],

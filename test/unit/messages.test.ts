@@ -31,6 +31,8 @@ const VIDEO = {
   replicas: 2,
 };
 const ROOM_ID = 'r-0123abcd';
+const LINE = { roomId: ROOM_ID, seq: 1, atMs: 1_700_000_000_000, user: 'ann', text: 'hello' };
+const DM = { id: 1, from: 'ann', to: 'bob', atMs: 1_700_000_000_000, text: 'hi bob', read: false };
 const ROOM = {
   id: ROOM_ID,
   videoId: 1,
@@ -612,9 +614,41 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{ videoId: 1 }, { videoId: 1, replan: true }], bad: [{ why: 'replan as a string', value: { videoId: 1, replan: 'yes' }, path: 'replan' }] },
     result: { ok: [{ cancelled: 3 }], bad: [{ why: 'negative', value: { cancelled: -1 }, path: 'cancelled' }] },
   },
+  'chat.send': {
+    params: { ok: [{ roomId: ROOM_ID, text: 'hi' }], bad: [{ why: 'no text', value: { roomId: ROOM_ID }, path: 'text' }, { why: 'RoomId r-1', value: { roomId: 'r-1', text: 'hi' }, path: 'roomId' }] },
+    result: { ok: [{ line: LINE }], bad: [{ why: 'seq 0', value: { line: { ...LINE, seq: 0 } }, path: 'line.seq' }] },
+  },
+  'chat.history': {
+    params: { ok: [{ roomId: ROOM_ID }, { roomId: ROOM_ID, afterSeq: 0, limit: 100 }], bad: [{ why: 'limit 101', value: { roomId: ROOM_ID, limit: 101 }, path: 'limit' }] },
+    result: { ok: [{ lines: [] }, { lines: [LINE] }], bad: [{ why: '101 lines', value: { lines: Array.from({ length: 101 }, () => LINE) }, path: 'lines' }] },
+  },
+  'msg.send': {
+    params: { ok: [{ to: 'bob', text: 'hi' }], bad: [{ why: 'no recipient', value: { text: 'hi' }, path: 'to' }] },
+    result: { ok: [{ message: DM }], bad: [{ why: 'id 0', value: { message: { ...DM, id: 0 } }, path: 'message.id' }] },
+  },
+  'msg.list': {
+    params: { ok: [{ afterId: 0 }, { afterId: 7, limit: 1000 }], bad: [{ why: 'negative afterId', value: { afterId: -1 }, path: 'afterId' }, { why: 'limit 1001', value: { afterId: 0, limit: 1001 }, path: 'limit' }] },
+    result: { ok: [{ messages: [], unread: 0 }, { messages: [DM], unread: 1 }], bad: [{ why: 'read as a string', value: { messages: [{ ...DM, read: 'no' }], unread: 1 }, path: 'messages.0.read' }] },
+  },
+  'msg.ack': {
+    params: { ok: [{ upToId: 0 }, { upToId: 12 }], bad: [{ why: 'fractional', value: { upToId: 1.5 }, path: 'upToId' }] },
+    result: { ok: [{ unread: 0 }], bad: [{ why: 'negative', value: { unread: -1 }, path: 'unread' }] },
+  },
+  'msg.block': {
+    params: { ok: [{ user: 'carl', on: true }, { user: 'carl', on: false }], bad: [{ why: 'on as a string', value: { user: 'carl', on: 'yes' }, path: 'on' }] },
+    result: { ok: [{ blocked: [] }, { blocked: ['carl'] }], bad: [{ why: 'number', value: { blocked: [3] }, path: 'blocked.0' }] },
+  },
 };
 
 const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
+  'msg.push': {
+    ok: [{ messages: [] }, { user: 'bob', messages: [DM] }],
+    bad: [{ why: 'missing messages', value: { user: 'bob' }, path: 'messages' }, { why: 'message without text', value: { messages: [{ ...DM, text: undefined }] }, path: 'messages.0.text' }],
+  },
+  'room.chat': {
+    ok: [{ line: LINE }, { line: LINE, to: ['ann', 'bob'] }],
+    bad: [{ why: 'missing line', value: { to: [] }, path: 'line' }, { why: '201 recipients', value: { line: LINE, to: Array.from({ length: 201 }, (_, i) => `u${i}`) }, path: 'to' }],
+  },
   'notify.push': {
     ok: [{ items: [] }, { user: 'alice', items: [NOTE] }, { items: Array.from({ length: 1000 }, (_, i) => ({ ...NOTE, id: i })) }],
     bad: [

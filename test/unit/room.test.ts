@@ -94,6 +94,7 @@ describe('newRoom', () => {
       waitingFor: [],
       released: [],
       autoRelease: false,
+      muted: [],
     });
     expect(event).toEqual({ roomId: 'r-1', seq: 1, change: 'created', by: 'alice', text: 'alice created a room for Movie.mp4' });
   });
@@ -699,5 +700,40 @@ describe('tracks', () => {
 
   it('a guest cannot choose for the room', () => {
     expect(thrown(() => run([['bob', tracks(2), 0]])).code).toBe('NOT_ADMIN' satisfies ErrorCode);
+  });
+});
+
+describe('chat mute', () => {
+  const mute = (users: string[], on = true): RoomInput => ({ type: 'mute', users, on });
+
+  it('a new room mutes nobody', () => {
+    expect(created().muted).toEqual([]);
+  });
+
+  it.each([
+    { name: 'one guest', steps: [mute(['bob'])], want: ['bob'], text: 'alice muted bob in the chat' },
+    { name: 'names as members spell them', steps: [mute(['BOB', 'Carol'])], want: ['bob', 'carol'], text: 'alice muted bob, carol in the chat' },
+    { name: 'then unmuted', steps: [mute(['bob', 'carol']), mute(['bob'], false)], want: ['carol'], text: 'alice unmuted bob in the chat' },
+  ])('the admin mutes $name: a setting event, playback untouched', ({ steps, want, text }) => {
+    const before: Step[] = [['alice', play, 0], ...steps.slice(0, -1).map((s, i): Step => ['alice', s, 1000 + i])];
+    const { prev, room, events } = then(before, ['alice', steps.at(-1)!, 5000]);
+    expect(room.muted).toEqual(want);
+    expect(room).toMatchObject({ paused: prev.paused, positionMs: prev.positionMs, atMs: prev.atMs });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'setting', by: 'alice', text }]);
+  });
+
+  it('muting someone already muted changes nothing', () => {
+    const first = run([['alice', mute(['bob']), 0]]).room;
+    const again = step(first, 'alice', mute(['bob']), T0 + 1000);
+    expect(again.events).toEqual([]);
+    expect(again.room.seq).toBe(first.seq);
+  });
+
+  it.each([
+    { name: 'a guest mutes', by: 'bob', input: mute(['carol']), code: 'NOT_ADMIN' },
+    { name: 'a stranger is named', by: 'alice', input: mute(['dave']), code: 'NOT_MEMBER' },
+    { name: 'the admin is named', by: 'alice', input: mute(['alice']), code: 'BAD_INPUT' },
+  ])('refused when $name', ({ by, input, code }) => {
+    expect(thrown(() => run([[by, input, 0]])).code).toBe(code satisfies string);
   });
 });

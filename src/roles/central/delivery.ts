@@ -8,6 +8,7 @@ import type { EventBody, EventName, Notification } from '../../net/messages.js';
 import { isDiskFull } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Room, RoomEvent } from '../shared/room.js';
+import type { ChatLine, DirectMessage } from '../../net/chat-messages.js';
 import type { CentralStore } from './store.js';
 
 /** Central's clock as time.sync gives it to members (a room message's `sentAtMs` is read against it). */
@@ -40,6 +41,16 @@ export class Delivery {
   roomEvent(users: readonly string[], event: RoomEvent, room: Room): void {
     const sentAtMs = centralClock();
     for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.event', { event, room, to, sentAtMs });
+  }
+
+  /** A room's chat line to its members' subs, once per sub. */
+  chat(users: readonly string[], line: ChatLine): void {
+    for (const [subId, to] of this.bySub(users)) void this.subPeers.get(subId)?.emit('room.chat', { line, to });
+  }
+
+  /** A direct message to its recipient's sub (every connection of theirs there gets it). */
+  dm(user: string, message: DirectMessage): void {
+    void this.subOf(user)?.emit('msg.push', { user, messages: [message] });
   }
 
   /** Send the members' latest reports to the watchers' subs, once per sub. */

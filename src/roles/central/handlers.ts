@@ -17,6 +17,7 @@ import type { QuotaBook } from '../shared/quota.js';
 import { deleteVideo, type DeleteVideoDeps } from './delete-video.js';
 import { centralClock } from './delivery.js';
 import type { JobService } from './jobs.js';
+import type { TalkService } from './talk.js';
 import { cancelJob, jobList, retryTask, type JobAdminDeps } from './job-admin.js';
 import { serveWorkerLink } from './job-handlers.js';
 
@@ -33,6 +34,7 @@ export interface SubLinkDeps {
   deletion: DeleteVideoDeps;
   jobs: JobService;
   jobAdmin: JobAdminDeps;
+  talk: TalkService;
 }
 
 /** Relayed requests one user may have running at central at once (all their connections together). */
@@ -109,6 +111,12 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       d.jobs.wake();
       return {};
     },
+    'chat.send': (user, p) => ({ line: d.talk.say(user, p.roomId, p.text) }),
+    'chat.history': (user, p) => ({ lines: d.talk.history(user, p.roomId, p.afterSeq, p.limit) }),
+    'msg.send': (user, p) => ({ message: d.talk.send(user, p.to, p.text) }),
+    'msg.list': (user, p) => d.talk.list(user, p.afterId, p.limit),
+    'msg.ack': (user, p) => d.talk.read(user, p.upToId),
+    'msg.block': (user, p) => d.talk.block(user, p.user, p.on),
     'jobs.cancel': (user, p) => {
       const cancelled = cancelJob(d.jobAdmin, user, p.videoId, p.replan ?? false, p.secret);
       return { cancelled };

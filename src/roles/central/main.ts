@@ -27,6 +27,7 @@ import { serveSubAttach, serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 import { setUpJobs } from './job-setup.js';
+import { TalkService } from './talk.js';
 import type { JobService } from './jobs.js';
 import { forgetVideo, jobList, processingOf, type JobAdminDeps } from './job-admin.js';
 
@@ -72,6 +73,7 @@ export class Central {
   readonly rooms: RoomService;
   readonly jobs: JobService;
   private readonly jobAdmin: JobAdminDeps;
+  private readonly talk: TalkService;
   private readonly delivery: Delivery;
   private constructor(
     readonly opts: CentralOptions,
@@ -121,6 +123,12 @@ export class Central {
         this.changed();
       },
     }, opts.uploadLeaseMs);
+    this.talk = new TalkService(store.talk, this.accounts.quotas, opts.log.child('talk'), {
+      room: (roomId, user) => this.rooms.snapshot(roomId, user),
+      knownUser: (name) => store.canonicalUser(name),
+      chat: (users, line) => this.delivery.chat(users, line),
+      dm: (user, message) => this.delivery.dm(user, message),
+    });
     this.rooms = new RoomService(store, opts.log.child('rooms'), {
       deliver: (users, event, room) => this.delivery.roomEvent(users, event, room),
       health: (users, body) => this.delivery.roomHealth(users, body),
@@ -250,6 +258,7 @@ export class Central {
       mayActFor: (user, subId) => this.placement.mayActFor(user, subId),
       jobs: this.jobs,
       jobAdmin: this.jobAdmin,
+      talk: this.talk,
       deletion: {
         store: this.store,
         log: this.opts.log.child('videos'),

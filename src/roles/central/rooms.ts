@@ -41,7 +41,7 @@ export class RoomService {
     // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
     // visit; rooms saved before `speed` existed play at 1×.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false });
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false, muted: r.muted ?? [] });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 
@@ -108,7 +108,8 @@ export class RoomService {
   }
 
   /** The admin invites users (who get a notification), removes a member, or hands the room over. */
-  manage(id: string, admin: string, action: 'invite' | 'remove' | 'handover', users: string[], knownUser: (u: string) => string | undefined): Room {
+  manage(id: string, admin: string, action: 'invite' | 'remove' | 'handover' | 'mute' | 'unmute', users: string[], knownUser: (u: string) => string | undefined): Room {
+    if (action === 'mute' || action === 'unmute') return this.apply(id, admin, { type: 'mute', users, on: action === 'mute' });
     if (action !== 'invite') {
       if (users.length !== 1) throw new WatchpartyError('BAD_INPUT', `${action} takes one user`);
       return this.apply(id, admin, action === 'remove' ? { type: 'remove', user: users[0]! } : { type: 'handover', to: users[0]! });

@@ -14,6 +14,7 @@ import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js'
 import { SessionStore } from './session-store.js';
 import { cachedPrepare, type Prepare } from './statements.js';
 import { JobStore } from './job-store.js';
+import { TalkStore } from './talk-store.js';
 
 export interface UserRow {
   name: string;
@@ -110,6 +111,8 @@ export class CentralStore {
   readonly sessions: SessionStore;
   /** The media-job queue and the renditions made. */
   readonly jobs: JobStore;
+  /** Room chat and direct messages. */
+  readonly talk: TalkStore;
 
   constructor(dataDir: string, sessionPolicy: SessionPolicy = SESSION_POLICY) {
     try {
@@ -117,6 +120,7 @@ export class CentralStore {
       this.sql = cachedPrepare(this.db);
       this.sessions = new SessionStore(this.db, this.sql, sessionPolicy);
       this.jobs = new JobStore(this.db, this.sql);
+      this.talk = new TalkStore(this.db, this.sql);
       const row = this.sql('SELECT value FROM meta WHERE key = ?').get('instance') as { value: string } | undefined;
       if (row) {
         this.instanceId = row.value;

@@ -31,6 +31,10 @@ export const QUOTAS = {
   invite: { burst: 200, refillMs: 10_000 },
   /** Tries at the cluster secret a user makes (deleting as an operator): 5 at once, then one a minute. */
   operatorSecret: { burst: 5, refillMs: 60_000 },
+  /** Chat lines a user writes: 10 at once, then one a second (a lively room, not a flood). */
+  chat: { burst: 10, refillMs: 1000 },
+  /** Direct messages a user sends: 20 at once, then one every 2 s. */
+  dm: { burst: 20, refillMs: 2000 },
 } as const satisfies Record<string, QuotaPolicy>;
 
 export type QuotaName = keyof typeof QUOTAS;

@@ -44,3 +44,18 @@ export function leave(t: Turn, next: Room): Outcome {
   const resumed = resumeIfNobodyLeft(t, { ...next, ...without(t.room, t.by), watchedMs: t.nowMs });
   return { room: resumed.room, event: { change: 'member.left', text: `${t.by} left${resumed.tail}` } };
 }
+
+/** The admin mutes (or unmutes) members in the room's chat; they keep watching. */
+export function mute(t: Turn, next: Room, input: Extract<RoomInput, { type: 'mute' }>): Outcome {
+  const { room } = t;
+  const named = input.users.map((u) => {
+    const m = room.members.find((x) => same(x, u));
+    if (!m) throw new WatchpartyError('NOT_MEMBER', `${u} is not a member of room ${room.id}`);
+    if (input.on && same(m, room.admin)) throw new WatchpartyError('BAD_INPUT', 'the admin cannot be muted');
+    return m;
+  });
+  const muted = input.on ? [...room.muted, ...named.filter((m) => !room.muted.some((x) => same(x, m)))] : room.muted.filter((x) => !named.some((m) => same(x, m)));
+  if (muted.length === room.muted.length && muted.every((m, i) => same(m, room.muted[i]!))) return { room: next };
+  return { room: { ...next, muted }, event: { change: 'setting', text: `${t.by} ${input.on ? 'muted' : 'unmuted'} ${named.join(', ')} in the chat` } };
+}
+

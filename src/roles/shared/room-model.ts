@@ -36,6 +36,8 @@ export interface Room {
   /** The audio and subtitle tracks every member plays (mpv's numbering from 1; subtitles 0: off; absent: the file's default). */
   audioTrack?: number;
   subtitleTrack?: number;
+  /** Members the admin muted: they watch, but may not write in the room's chat (rooms saved before load with none). */
+  muted: string[];
 }
 
 export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'setting' | 'closed';
@@ -55,6 +57,8 @@ export type RoomInput =
   | { type: 'invite'; users: string[] }
   | { type: 'remove'; user: string }
   | { type: 'handover'; to: string }
+  /** Admin only: mute (or unmute) members in the room's chat. */
+  | { type: 'mute'; users: string[]; on: boolean }
   | { type: 'heartbeat' }
   | { type: 'join' }
   | { type: 'leave' }
@@ -134,6 +138,7 @@ export function newRoom(p: { id: string; videoId: number; videoName: string; dur
     waitingFor: [],
     released: [],
     autoRelease: false,
+    muted: [],
     adminPresent: false,
     adminSeenMs: p.nowMs,
     resumeWhenAdminBack: false,

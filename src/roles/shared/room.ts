@@ -24,7 +24,7 @@ export { isMember, lastUsedMs, newRoom, ROOM_RULES, type Room, type RoomChange, 
 /** Inputs central makes itself: no member check (`by` is who they are about, or the admin). */
 const CENTRAL_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['tick', 'videoDeleted', 'wait', 'ready', 'release', 'caughtUp']);
 /** Inputs only the admin may send. */
-const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'tracks', 'go', 'close', 'invite', 'remove', 'handover']);
+const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'tracks', 'go', 'close', 'invite', 'remove', 'handover', 'mute']);
 
 /** Whether a tick has anything to do: a silent admin, or a room nobody has used for too long. */
 function tickDue(room: Room, nowMs: number, rules: RoomRules): boolean {
@@ -60,6 +60,8 @@ function transition(t: Turn, next: Room, input: RoomInput, isAdmin: boolean): Ou
       return membership.remove(t, next, input);
     case 'handover':
       return membership.handover(t, next, input);
+    case 'mute':
+      return membership.mute(t, next, input);
     case 'join':
       return membership.join(t, next);
     case 'leave':

@@ -144,6 +144,16 @@ export class ClientSessions {
       if (!body.user) return;
       for (const [peer] of this.connsOf(body.user)) void peer.emit('notify.push', { items: body.items });
     });
+    central.on('msg.push', (body) => {
+      if (!body.user) return;
+      for (const [peer] of this.connsOf(body.user)) void peer.emit('msg.push', { messages: body.messages });
+    });
+    central.on('room.chat', (body) => {
+      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
+      for (const [peer, c] of this.conns) {
+        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.chat', { line: body.line });
+      }
+    });
     central.on('room.event', (body) => {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
       for (const [peer, c] of this.conns) {
