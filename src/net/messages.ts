@@ -362,6 +362,8 @@ export type EventBody<E extends EventName> = z.infer<(typeof events)[E]>;
 
 /** The reply header; `result` is checked against the request's own schema by the requester. */
 export const Reply = z.union([
+  /** A result too large for a header travels as JSON in the payload (still checked against its schema). */
+  z.object({ type: z.literal('reply'), replyTo: NonNegInt, resultInPayload: z.literal(true) }),
   z.object({ type: z.literal('reply'), replyTo: NonNegInt, result: z.unknown() }),
   z.object({ type: z.literal('reply'), replyTo: NonNegInt, error: ErrorBody }),
 ]);

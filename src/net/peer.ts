@@ -17,6 +17,8 @@ import { PayloadReply, type EventHandler, type Handler, type PeerOptions } from 
 export { PayloadReply, type RequestContext, type PeerOptions } from './peer-contract.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Room left in a header for the envelope around a result (type, replyTo). */
+const RESULT_HEADROOM = 256;
 
 export class Peer {
   name: string;
@@ -249,7 +251,7 @@ export class Peer {
     try {
       const out = await handler(parsed.data as Params<RequestName>, { payload, peer: this });
       if (out instanceof PayloadReply) await this.send({ type: 'reply', replyTo: id, result: out.result }, out.payload).catch(() => {});
-      else await this.send({ type: 'reply', replyTo: id, result: out }).catch(() => {});
+      else await this.sendResult(id, type, out);
     } catch (err) {
       if (err instanceof WatchpartyError) {
         this.replyError(id, { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
@@ -264,6 +266,20 @@ export class Peer {
     } finally {
       ended();
     }
+  }
+
+  /** A result as a header, or as JSON in the payload when it is larger than a header may be. */
+  private async sendResult(id: number, type: string, out: unknown): Promise<void> {
+    const json = Buffer.from(JSON.stringify(out ?? {}), 'utf8');
+    const sent = json.length <= FRAME_LIMITS.maxHeaderBytes - RESULT_HEADROOM
+      ? this.send({ type: 'reply', replyTo: id, result: out })
+      : this.send({ type: 'reply', replyTo: id, resultInPayload: true }, json);
+    await sent.catch((err: Error) => {
+      if (this.closed) return;
+      // Never leave the asker to time out: say why there is no answer.
+      this.log.warn(`reply to ${type} for ${this.name} not sent: ${err.message}`);
+      this.replyError(id, { code: 'INTERNAL', message: `the answer to ${type} could not be sent (${err.message})` });
+    });
   }
 
   /** The schema a message is checked against here: relayed ones carry the acting user on a sub's link. */
@@ -308,7 +324,17 @@ export class Peer {
       pending.reject(fromWire(reply.error));
       return;
     }
-    const result = requests[pending.type].result.safeParse(reply.result);
+    let body: unknown;
+    if ('resultInPayload' in reply) {
+      try {
+        body = JSON.parse((payload ?? Buffer.alloc(0)).toString('utf8'));
+      } catch {
+        pending.reject(new WatchpartyError('BAD_MESSAGE', `${pending.type} reply from ${this.name}: the payload is not JSON`));
+        return;
+      }
+      payload = undefined;
+    } else body = reply.result;
+    const result = requests[pending.type].result.safeParse(body);
     if (!result.success) {
       pending.reject(new WatchpartyError('BAD_MESSAGE', `${pending.type} reply from ${this.name}: ${describeIssues(result.error)}`));
       return;
