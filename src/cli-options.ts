@@ -57,7 +57,7 @@ export function defaultJobs(): number {
 
 export function parseJobs(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 64) throw new InvalidArgumentError(`"${value}" is not a number of media tasks: use 0 (a streaming-only sub) to 64, e.g. --jobs 2`);
+  if (!/^\d+$/.test(value) || n > 16) throw new InvalidArgumentError(`"${value}" is not a number of media tasks: use 0 (a streaming-only sub) to 16 (central leases no sub more), e.g. --jobs 2`);
   return n;
 }
 

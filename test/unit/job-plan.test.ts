@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ladderFor, parseRate, seekSecondsFor, segmentsFor, tasksFor, type SourceFacts } from '../../src/roles/shared/job-plan.js';
+import { ladderFor, parseRate, PLAN_RULES, seekSecondsFor, segmentsFor, tasksFor, type SourceFacts } from '../../src/roles/shared/job-plan.js';
 import { cutPoints } from '../../src/roles/media-probe.js';
+import { implausibleProbe } from '../../src/roles/central/verify-output.js';
 
 const source = (over: Partial<SourceFacts> = {}): SourceFacts => ({
   width: 1920,
@@ -65,6 +66,15 @@ describe('segments cut at the source\'s own keyframes', () => {
     expect(next).toBe(1470);
   });
 
+  it('a long film with a keyframe every second gets longer segments, never more than maxSegments tasks', () => {
+    const frames = 4 * 3600 * 25;
+    const keyframes = Array.from({ length: frames / 25 }, (_, i) => i * 25);
+    const segs = segmentsFor({ ...base, keyframes, frames });
+    expect(segs.length).toBeLessThanOrEqual(PLAN_RULES.maxSegments);
+    expect(segs.length).toBeGreaterThan(PLAN_RULES.maxSegments - 5);
+    expect(segs.reduce((n, s) => n + s.frames, 0)).toBe(frames);
+  });
+
   it('seeks a quarter frame past the segment\'s keyframe (after the first frame\'s own offset)', () => {
     expect(seekSecondsFor(0, { num: 25, den: 1 })).toBe('0');
     expect(seekSecondsFor(100, { num: 25, den: 1 })).toBe('4.010000');
@@ -112,5 +122,22 @@ describe('the tasks of a plan', () => {
     expect(parseRate('0/0')).toBeUndefined();
     expect(parseRate('N/A')).toBeUndefined();
     expect(parseRate(undefined)).toBeUndefined();
+  });
+});
+
+describe('a probe that cannot be this video is refused', () => {
+  const video = { width: 1920, height: 1080, durationMs: 120_000 };
+  it.each([
+    { name: 'the catalogue\'s own facts', facts: source(), want: undefined },
+    { name: 'a VFR source whose frame count is not duration × rate', facts: source({ variableRate: true, frames: 2000 }), want: undefined },
+    { name: 'another size', facts: source({ height: 720 }), want: /1920x720, the catalogue 1920x1080/ },
+    { name: 'a thousandth of a frame a second', facts: source({ fps: { num: 1, den: 1000 } }), want: /not one to encode/ },
+    { name: '90,000 frames a second', facts: source({ fps: { num: 90_000, den: 1 } }), want: /not one to encode/ },
+    { name: 'a day long', facts: source({ durationMs: 86_400_000 }), want: /86400000 ms, the catalogue 120000 ms/ },
+    { name: 'ten times the frames', facts: source({ frames: 30_000 }), want: /30000 frames do not fit/ },
+  ])('$name', ({ facts, want }) => {
+    const why = implausibleProbe(facts, video);
+    if (want) expect(why).toMatch(want);
+    else expect(why).toBeUndefined();
   });
 });

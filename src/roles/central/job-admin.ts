@@ -81,12 +81,17 @@ export function retryTask(d: JobAdminDeps, user: string, taskId: number, secret:
     frontier = all.filter((x) => !again.has(x) && x.deps.some((k) => keys.has(k)));
     for (const x of frontier) again.add(x);
   }
-  // Upstream: an input whose accepted output was cleaned away is made again too.
-  for (const key of t.deps) {
-    const dep = all.find((x) => x.key === key);
-    if (dep && dep.state === 'done' && dep.kind !== 'probe' && d.service.files.size(d.service.files.out(dep.id)) < 0) again.add(dep);
+  // Upstream: an input of anything queued again whose accepted output was tidied away is made again too.
+  const byKey = new Map(all.map((x) => [x.key, x]));
+  const gone = (x: StoredTask) => x.state === 'done' && x.kind !== 'probe' && d.service.files.size(d.service.files.out(x.id)) < 0;
+  for (let frontier = [...again]; frontier.length > 0; ) {
+    frontier = frontier.flatMap((x) => x.deps.map((k) => byKey.get(k)).filter((dep): dep is StoredTask => dep !== undefined && !again.has(dep) && gone(dep)));
+    for (const x of frontier) again.add(x);
   }
-  for (const x of again) d.jobs.save(retried(x));
+  for (const x of again) {
+    if (x.state === 'running') d.service.files.removeParts(x.id, x.attempts);
+    d.jobs.save(retried(x));
+  }
   d.log.info(`${user} asked for task ${taskId} (${t.key} of #${t.videoId}) again: ${again.size} task(s) queued`);
 }
 
@@ -95,7 +100,10 @@ export function cancelJob(d: JobAdminDeps, user: string, videoId: number, replan
   manageable(d, user, videoId, secret);
   const tasks = d.jobs.tasksOf(videoId);
   const stopped = tasks.filter((t) => t.state === 'queued' || t.state === 'running');
-  for (const t of stopped) d.jobs.save(cancelled(t, Date.now()));
+  for (const t of stopped) {
+    d.jobs.save(cancelled(t, Date.now()));
+    if (t.state === 'running') d.service.files.removeParts(t.id, t.attempts);
+  }
   d.log.info(`${user} cancelled the processing of #${videoId} (${stopped.length} task(s) stopped)${replan ? '; planning it afresh' : ''}`);
   if (replan) {
     forgetVideo(d, videoId);

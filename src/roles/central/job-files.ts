@@ -82,6 +82,11 @@ export class JobFiles {
     for (const f of fs.readdirSync(this.dir)) if (ids.has(f.split('.')[0]!)) fs.rmSync(path.join(this.dir, f), { force: true });
   }
 
+  /** Drop what one attempt has uploaded so far (it failed, lapsed, or was cancelled). */
+  removeParts(taskId: number, attempt: number): void {
+    this.removeStaleParts((id, a) => !(id === taskId && a === attempt));
+  }
+
   /** Drop attempts in progress that can no longer be accepted (their lease moved on, or they were refused). */
   removeStaleParts(live: (taskId: number, attempt: number) => boolean): void {
     for (const f of fs.readdirSync(this.dir)) {

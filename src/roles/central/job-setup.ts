@@ -51,5 +51,7 @@ export function setUpJobs(s: JobSetup): { service: JobService; admin: JobAdminDe
       return deleteRight(video, user, s.secretMatches(secret)) !== undefined;
     },
   };
+  // Videos published before media jobs existed, or in the instant before a crash: plan them now.
+  for (const video of s.store.videos()) if (s.store.jobs.tasksOf(video.id).length === 0) service.plan(video);
   return { service, admin };
 }

@@ -41,7 +41,7 @@ export interface RenditionRow {
 }
 
 const TASK_COLUMNS =
-  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, outputs, cpu_ms AS cpuMs, error, deps, spec';
+  'id, video_id AS videoId, key, kind, rung, segment, state, attempts, failures, worker, lease_until_ms AS leaseUntilMs, not_before_ms AS notBeforeMs, started_ms AS startedMs, finished_ms AS finishedMs, size, outputs, cpu_ms AS cpuMs, error, deps, spec';
 const RENDITION_COLUMNS = 'id, video_id AS videoId, rung, task_id AS taskId, width, height, bps, size, sha256, created_ms AS createdMs';
 
 type RawTask = Omit<StoredTask, 'deps' | 'outputs'> & { deps: string; outputs: string | null };
@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS tasks (
   segment INTEGER,
   state TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
   worker TEXT,
   lease_until_ms INTEGER,
   not_before_ms INTEGER NOT NULL DEFAULT 0,
@@ -107,9 +108,10 @@ CREATE TABLE IF NOT EXISTS renditions (
 
   /** Write back what the rules decided for one task. */
   save(t: TaskRow): void {
-    this.sql('UPDATE tasks SET state = ?, attempts = ?, worker = ?, lease_until_ms = ?, not_before_ms = ?, started_ms = ?, finished_ms = ?, size = ?, error = ? WHERE id = ?').run(
+    this.sql('UPDATE tasks SET state = ?, attempts = ?, failures = ?, worker = ?, lease_until_ms = ?, not_before_ms = ?, started_ms = ?, finished_ms = ?, size = ?, error = ? WHERE id = ?').run(
       t.state,
       t.attempts,
+      t.failures,
       t.worker,
       t.leaseUntilMs,
       t.notBeforeMs,
@@ -128,6 +130,11 @@ CREATE TABLE IF NOT EXISTS renditions (
       this.sql('UPDATE tasks SET outputs = ?, cpu_ms = ? WHERE id = ?').run(JSON.stringify(outputs), cpuMs, t.id);
       then?.();
     })();
+  }
+
+  /** How many leases `worker` holds now. */
+  runningBy(worker: string): number {
+    return (this.sql("SELECT COUNT(*) AS n FROM tasks WHERE state = 'running' AND worker = ?").get(worker) as { n: number }).n;
   }
 
   task(id: number): StoredTask | undefined {

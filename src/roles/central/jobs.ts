@@ -6,16 +6,17 @@
  */
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { TaskSpec, ProbeFacts, RenditionInfo } from '../../net/job-messages.js';
+import { TaskSpec, type ProbeFacts, type RenditionInfo } from '../../net/job-messages.js';
 import type * as z from 'zod';
+import { describeIssues } from '../../net/messages.js';
 import { hashFile } from '../files.js';
 import { probeMedia } from '../media-probe.js';
 import { ladderFor, PLAN_RULES, seekSecondsFor, tasksFor, type SourceFacts } from '../shared/job-plan.js';
-import { accept, failed, holds, lease, LEASE_RULES, nextTask, renew, type LeaseRules, type TaskRow } from '../shared/task-lease.js';
+import { accept, failed, holds, lapsed, lapsedLease, lease, LEASE_RULES, nextTask, renew, type LeaseRules, type TaskRow } from '../shared/task-lease.js';
 import { JobFiles } from './job-files.js';
 import type { JobStore, RenditionRow, StoredTask, TaskOutput } from './job-store.js';
 import type { CentralStore, VideoRow } from './store.js';
-import { refusal } from './verify-output.js';
+import { implausibleProbe, refusal } from './verify-output.js';
 
 export interface JobHooks {
   /** Wake the idle workers: there is work. */
@@ -24,6 +25,9 @@ export interface JobHooks {
   /** Subs holding a verified replica of a rendition. */
   renditionReplicas(renditionId: number): number;
 }
+
+/** Leases one worker may hold at once (`sub --jobs` is at most the machine's cores). */
+export const MAX_LEASES_PER_WORKER = 16;
 
 /** An output may be at most this much larger than its source (plus a margin for tiny sources). */
 const OUTPUT_SLACK = { factor: 2, bytes: 64 * 1024 * 1024 };
@@ -62,20 +66,44 @@ export class JobService {
 
   /** The next task for `worker` (which holds verified replicas of `have`), on a fresh lease. */
   take(worker: string, have: readonly number[], nowMs = Date.now()): TaskSpec | undefined {
+    // A sub runs a few tasks at once; one that asks for more is hoarding them (or broken).
+    if (this.jobs.runningBy(worker) >= MAX_LEASES_PER_WORKER) return undefined;
     const holding = new Set(have);
     for (const videoId of this.jobs.activeVideos()) {
       if (!holding.has(videoId)) continue;
-      const tasks = this.jobs.tasksOf(videoId);
+      const tasks = this.jobs.tasksOf(videoId).map((t) => this.settleLapsed(t, nowMs));
       const facts = this.jobs.facts(videoId);
       const next = nextTask(tasks, nowMs, facts ? ladderFor(facts).map((r) => r.rung) : []);
       if (!next) continue;
       const leased = lease(next, worker, nowMs, this.rules);
+      const spec = TaskSpec.safeParse(this.specOf({ ...next, ...leased }, tasks));
+      if (!spec.success) {
+        // A plan no worker could run: say so in the job list rather than hand it out again and again.
+        this.jobs.save({ ...leased, state: 'failed', finishedMs: nowMs, error: `the task cannot be described to a worker: ${describeIssues(spec.error)}` });
+        this.log.error(`task ${next.id} (${next.key} of #${videoId}) has a spec no worker can take: ${describeIssues(spec.error)}`);
+        continue;
+      }
       this.jobs.save(leased);
-      const stored = tasks.find((t) => t.id === next.id)!;
       this.log.debug(`task ${next.id} (${next.key} of #${videoId}) → ${worker}, attempt ${leased.attempts}`);
-      return this.specOf({ ...stored, ...leased }, tasks);
+      return spec.data;
     }
     return undefined;
+  }
+
+  /** A lease that ran out is a failed attempt (stored at once, so the job list says so). */
+  private settleLapsed<T extends TaskRow>(t: T, nowMs: number): T {
+    if (!lapsedLease(t, nowMs)) return t;
+    const next = { ...t, ...lapsed(t, nowMs, this.rules) };
+    this.jobs.save(next);
+    this.forgetRun(t);
+    this.log.info(`task ${t.id} (${t.key} of #${t.videoId}): ${next.error}${next.state === 'failed' ? '; giving up' : ''}`);
+    return next;
+  }
+
+  /** What one run left behind: its progress figure and its half-uploaded outputs. */
+  private forgetRun(t: TaskRow): void {
+    this.progress.delete(t.id);
+    this.files.removeParts(t.id, t.attempts);
   }
 
   private specOf(t: StoredTask, all: readonly StoredTask[]): TaskSpec {
@@ -95,15 +123,15 @@ export class JobService {
     return out;
   }
 
-  private held(worker: string, taskId: number, attempt: number, nowMs: number): StoredTask {
+  private held(worker: string, taskId: number, attempt: number): StoredTask {
     const t = this.jobs.task(taskId);
     if (!t) throw new WatchpartyError('UNKNOWN_TASK', `no task ${taskId}`);
-    if (!holds(t, worker, attempt, nowMs)) throw new WatchpartyError('LEASE_LOST', `task ${taskId} attempt ${attempt} is no longer yours`);
+    if (!holds(t, worker, attempt)) throw new WatchpartyError('LEASE_LOST', `task ${taskId} attempt ${attempt} is no longer yours`);
     return t;
   }
 
   renew(worker: string, taskId: number, attempt: number, progress?: number, nowMs = Date.now()): void {
-    const t = this.held(worker, taskId, attempt, nowMs);
+    const t = this.held(worker, taskId, attempt);
     this.jobs.save(renew(t, worker, attempt, nowMs, this.rules)!);
     if (progress !== undefined) this.progress.set(taskId, progress);
   }
@@ -115,7 +143,7 @@ export class JobService {
 
   async put(worker: string, p: { taskId: number; attempt: number; output?: number | undefined; offset: number }, payload: Buffer | undefined): Promise<{ offset: number }> {
     if (!payload || payload.length === 0) throw new WatchpartyError('BAD_INPUT', 'job.put carries the output bytes as its payload');
-    const t = this.held(worker, p.taskId, p.attempt, Date.now());
+    const t = this.held(worker, p.taskId, p.attempt);
     const output = p.output ?? 0;
     if (output >= this.outputCount(t)) throw new WatchpartyError('BAD_INPUT', `task ${t.id} has no output ${output}`);
     const source = this.store.video(t.videoId);
@@ -133,32 +161,40 @@ export class JobService {
 
   /** The worker says its output is complete: check it, then accept it (or count a failed attempt). */
   async done(worker: string, p: { taskId: number; attempt: number; outputs: TaskOutput[]; cpuMs: number; facts?: z.infer<typeof ProbeFacts> | undefined }): Promise<void> {
-    let t = this.held(worker, p.taskId, p.attempt, Date.now());
+    let t = this.held(worker, p.taskId, p.attempt);
     // Checking takes a while: the lease must not run out meanwhile and the task go to someone else.
     this.jobs.save((t = { ...t, ...renew(t, worker, p.attempt, Date.now(), this.rules)! }));
     const why = await this.check(t, p);
     const now = Date.now();
-    t = this.held(worker, p.taskId, p.attempt, now);
+    t = this.held(worker, p.taskId, p.attempt);
     if (why) {
       this.failAttempt(t, `output refused: ${why}`, now);
       throw new WatchpartyError('BAD_INPUT', `output refused: ${why}`);
     }
     await this.files.accept(t.id, p.attempt, p.outputs.length);
+    // A retry, a cancel or a deletion may have come while the files moved: then this run counts for nothing.
+    t = this.held(worker, p.taskId, p.attempt);
     this.progress.delete(t.id);
     const accepted = accept(t, now, p.outputs.reduce((sum, o) => sum + o.size, 0));
+    let rendition: RenditionInfo | undefined;
+    // The rendition is stored with its task's "done", so a crash cannot leave one without the other.
     this.jobs.saveAccepted(accepted, p.outputs, p.cpuMs, () => {
       if (t.kind === 'probe' && p.facts) this.afterProbe(t.videoId, p.facts);
+      if (t.kind === 'assemble') rendition = this.storeRendition({ ...t, outputs: p.outputs }, now);
     });
     this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) done by ${worker} in ${((now - (t.startedMs ?? now)) / 1000).toFixed(1)} s`);
-    if (t.kind === 'assemble') this.publishRendition({ ...t, outputs: p.outputs }, now);
+    if (rendition) {
+      this.log.info(`#${t.videoId} is playable at ${rendition.rung} now (${rendition.name}, ${rendition.size} bytes)`);
+      this.hooks.renditionAdded(rendition);
+    }
     this.tidy(t.videoId);
     this.hooks.announce();
   }
 
-  /** Once every task of a video is done, its segments and audio have served their purpose: free their space. */
+  /** Once every rendition of a video is assembled, its segments and audio have served their purpose: free their space. */
   private tidy(videoId: number): void {
     const tasks = this.jobs.tasksOf(videoId);
-    if (tasks.some((t) => t.state !== 'done')) return;
+    if (!this.jobs.facts(videoId) || tasks.some((t) => t.kind === 'assemble' ? t.state !== 'done' : (t.kind === 'segment' || t.kind === 'audio') && t.state !== 'done')) return;
     this.files.removeTasks(tasks.filter((t) => t.kind === 'segment' || t.kind === 'audio').map((t) => t.id));
   }
 
@@ -167,8 +203,7 @@ export class JobService {
     if (t.kind === 'probe') {
       const video = this.store.video(t.videoId);
       if (!p.facts) return 'a probe must say what it found';
-      if (video && (p.facts.width !== video.width || p.facts.height !== video.height)) return `the probe saw ${p.facts.width}x${p.facts.height}, the catalogue ${video.width}x${video.height}`;
-      return undefined;
+      return video ? implausibleProbe(p.facts, video) : undefined;
     }
     if (p.outputs.length !== this.outputCount(t)) return `${p.outputs.length} outputs, the task makes ${this.outputCount(t)}`;
     const spec = JSON.parse(t.spec) as Partial<TaskSpec>;
@@ -194,20 +229,20 @@ export class JobService {
 
   fail(worker: string, taskId: number, attempt: number, error: string): void {
     const now = Date.now();
-    this.failAttempt(this.held(worker, taskId, attempt, now), error, now);
+    this.failAttempt(this.held(worker, taskId, attempt), error, now);
   }
 
   private failAttempt(t: TaskRow, error: string, nowMs: number): void {
     const next = failed(t, nowMs, error.slice(-1500), this.rules);
     this.jobs.save(next);
-    this.files.removeStaleParts((id, attempt) => !(id === t.id && attempt === t.attempts));
+    this.forgetRun(t);
     if (next.state === 'failed') this.log.warn(`task ${t.id} (${t.key} of #${t.videoId}) failed after ${t.attempts} attempts: ${error.split('\n').pop()?.slice(0, 200)}`);
     else this.log.info(`task ${t.id} (${t.key} of #${t.videoId}) attempt ${t.attempts} failed (${error.split('\n').pop()?.slice(0, 200)}); again in ${Math.round((next.notBeforeMs - nowMs) / 1000)} s`);
   }
 
   /** Bytes of an accepted output that is an input of the caller's task (an assemble reads its segments). */
   async input(worker: string, p: { taskId: number; output?: number | undefined; forTask: number; attempt: number; offset: number; length: number }): Promise<{ offset: number; size: number; payload: Buffer }> {
-    const t = this.held(worker, p.forTask, p.attempt, Date.now());
+    const t = this.held(worker, p.forTask, p.attempt);
     const input = this.jobs.task(p.taskId);
     if (!input || input.videoId !== t.videoId || !t.deps.includes(input.key) || input.state !== 'done') throw new WatchpartyError('UNKNOWN_TASK', `task ${p.taskId} is not an input of task ${t.id}`);
     const { size, payload } = await this.files.read(p.taskId, p.output ?? 0, p.offset, p.length);
@@ -240,17 +275,14 @@ export class JobService {
     this.log.info(`#${videoId}: ${facts.width}x${facts.height}, ${facts.frames} frames → ${renditions.map((r) => r.rung).join(', ')} in ${tasks.filter((t) => t.kind === 'segment').length} segment tasks`);
   }
 
-  private publishRendition(t: StoredTask, nowMs: number): void {
+  private storeRendition(t: StoredTask, nowMs: number): RenditionInfo | undefined {
     const facts = this.jobs.facts(t.videoId);
     const planned = facts ? ladderFor(facts).find((r) => r.rung === t.rung) : undefined;
     const video = this.store.video(t.videoId);
-    if (!planned || !video || !t.rung) return;
     const out = t.outputs[0];
-    if (!out) return;
+    if (!planned || !video || !t.rung || !out) return undefined;
     const row = this.jobs.addRendition({ videoId: t.videoId, rung: t.rung, taskId: t.id, width: planned.width, height: planned.height, bps: planned.videoBps + planned.audioBps, size: out.size, sha256: out.sha256, createdMs: nowMs });
-    const info = this.renditionInfo(row, video);
-    this.log.info(`"${video.name}" is playable at ${t.rung} now (${info.name}, ${row.size} bytes)`);
-    this.hooks.renditionAdded(info);
+    return this.renditionInfo(row, video);
   }
 
   renditionInfo(r: RenditionRow, video: Pick<VideoRow, 'name'>): RenditionInfo {

@@ -6,6 +6,7 @@
  */
 import { mainVideo, type MediaSummary } from '../media-probe.js';
 import type { SourceFacts, TaskKind } from '../shared/job-plan.js';
+import type { VideoRow } from './store.js';
 
 export interface Expected {
   kind: TaskKind;
@@ -48,4 +49,15 @@ export function refusal(m: MediaSummary, e: Expected): string | undefined {
     case 'probe':
       return undefined;
   }
+}
+
+/** Why a probe's facts cannot be those of this video (a broken file or a lying worker), or undefined. */
+export function implausibleProbe(f: SourceFacts, video: Pick<VideoRow, 'width' | 'height' | 'durationMs'>): string | undefined {
+  if (f.width !== video.width || f.height !== video.height) return `the probe saw ${f.width}x${f.height}, the catalogue ${video.width}x${video.height}`;
+  const fps = f.fps.num / f.fps.den;
+  if (fps < 1 || fps > 300) return `a frame rate of ${fps.toFixed(3)} per second is not one to encode (1 to 300)`;
+  if (Math.abs(f.durationMs - video.durationMs) > Math.max(2000, video.durationMs * 0.05)) return `the probe saw ${f.durationMs} ms, the catalogue ${video.durationMs} ms`;
+  const expected = (f.durationMs / 1000) * fps;
+  if (!f.variableRate && Math.abs(f.frames - expected) > Math.max(10, expected * 0.1)) return `${f.frames} frames do not fit ${f.durationMs} ms at ${fps.toFixed(3)} per second`;
+  return undefined;
 }

@@ -60,9 +60,25 @@ export async function measureRate(url: string, maxBytes = 2 * 1024 * 1024, maxMs
   return bytes >= 64 * 1024 && seconds > 0 ? (bytes * 8) / seconds : undefined;
 }
 
+/** Whether the sub serves `url` now (a rendition it has not replicated yet answers 503). */
+export async function servedNow(url: string, maxMs = 3000): Promise<boolean> {
+  try {
+    const res = await fetch(url, { headers: { range: 'bytes=0-0' }, signal: AbortSignal.timeout(maxMs) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** A rendition this member's sub did not serve is not tried again for this long. */
+const UNSERVED_RETRY_MS = 30_000;
+
 export class QualityDriver {
   private state: QualityState;
   private switching = false;
+  /** Options the sub did not serve when asked, and when to ask again. */
+  private readonly unservedUntil = new Map<string, number>();
   /** The last rate the link was measured at: a full buffer stops the download, and with it the measure. */
   private lastRateBps: number | undefined;
 
@@ -94,19 +110,28 @@ export class QualityDriver {
     if (this.wanted !== 'auto' || this.switching || this.options.length < 2) return;
     const now = this.runner.qualityInput();
     this.lastRateBps = now.rateBps ?? this.lastRateBps;
-    const r = nextQuality(this.state, this.options, { ...now, rateBps: this.lastRateBps }, nowMs);
+    const options = this.options.filter((o) => o.id === this.state.current || (this.unservedUntil.get(o.id) ?? 0) <= nowMs);
+    const before = this.state;
+    const r = nextQuality(this.state, options, { ...now, rateBps: this.lastRateBps }, nowMs);
     this.state = r.state;
-    if (r.switchTo) void this.switchTo(r.switchTo);
+    if (r.switchTo) void this.switchTo(r.switchTo, before);
   }
 
-  private async switchTo(id: string): Promise<void> {
+  private async switchTo(id: string, before: QualityState): Promise<void> {
     const option = this.options.find((o) => o.id === id);
     if (!option) return;
     this.switching = true;
-    const text = `switching to ${id === 'source' ? 'the source' : id} (${(option.bps / 1e6).toFixed(1)} Mbit/s)`;
-    this.log.info(text);
-    this.tell(text);
     try {
+      // Renditions are listed once any sub holds them; this member's sub may not yet.
+      if (!(await servedNow(this.urlOf(option)))) {
+        this.state = before;
+        this.unservedUntil.set(id, Date.now() + UNSERVED_RETRY_MS);
+        this.log.info(`${id} is not on this sub yet: staying on ${before.current}`);
+        return;
+      }
+      const text = `switching to ${id === 'source' ? 'the source' : id} (${(option.bps / 1e6).toFixed(1)} Mbit/s)`;
+      this.log.info(text);
+      this.tell(text);
       this.runner.setRendition(id);
       await this.runner.reload(this.urlOf(option), option.needBytesPerSec);
     } finally {

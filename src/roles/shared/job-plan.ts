@@ -31,6 +31,8 @@ export const LADDER: readonly Rung[] = [
 export const PLAN_RULES = {
   /** A segment is at least this long (whole GOPs of the source): enough work to be worth a task. */
   segmentMs: 4000,
+  /** At most this many segment tasks per video (a long film gets longer segments). */
+  maxSegments: 500,
   /** Keyframes inside a segment every this long (each segment starts with one). */
   keyframeMs: 2000,
   /** Tiles of the seek-preview sprite (columns × rows), one every duration ÷ tiles. */
@@ -103,7 +105,7 @@ function even(x: number): number {
 export function segmentsFor(src: Pick<SourceFacts, 'fps' | 'frames' | 'variableRate' | 'keyframes' | 'indexed'>, rules = PLAN_RULES): Segment[] {
   if (src.frames <= 0) return [];
   const starts = src.variableRate || !src.indexed || !src.keyframes ? [0] : [...new Set([0, ...src.keyframes.filter((k) => k > 0 && k < src.frames)])].sort((a, b) => a - b);
-  const minFrames = (rules.segmentMs / 1000) * (src.fps.num / src.fps.den);
+  const minFrames = Math.max((rules.segmentMs / 1000) * (src.fps.num / src.fps.den), src.frames / rules.maxSegments);
   const cuts = [0];
   for (const k of starts) if (k - cuts[cuts.length - 1]! >= minFrames) cuts.push(k);
   return cuts.map((start, index) => ({ index, startFrame: start, frames: (cuts[index + 1] ?? src.frames) - start }));

@@ -17,8 +17,8 @@ import { mainVideo, probeKeyframes, probeMedia, sourceFacts } from '../media-pro
 import { parseRate, PLAN_RULES } from '../shared/job-plan.js';
 import { assembleArgs, audioArgs, concatList, posterArgs, segmentArgs, spriteArgs } from './ffmpeg-args.js';
 import { runFfmpeg } from './run-ffmpeg.js';
+import { deliverOutputs } from './task-delivery.js';
 
-const PUT_CHUNK_BYTES = 1024 * 1024;
 const INPUT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Ask for work this often while a slot is free (and at once when central says there is some). */
 const POLL_MS = 3000;
@@ -67,8 +67,9 @@ export class Worker {
     fs.rmSync(this.workDir, { recursive: true, force: true });
   }
 
+  /** Start asking for work (again after a re-registration: one timer, whatever the number of calls). */
   start(): void {
-    if (this.d.slots <= 0) return;
+    if (this.d.slots <= 0 || this.timer) return;
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
     void this.poll();
@@ -132,11 +133,11 @@ export class Worker {
         if (spec.frames) task.progress = Math.min(1, frames / spec.frames);
       });
       if (abort.signal.aborted) throw new Error('stopped: the task was taken back');
-      await this.deliver(spec, result);
+      await deliverOutputs(this.d, spec, result, abort.signal);
       this.d.log.info(`${label}: done in ${((Date.now() - task.startedMs) / 1000).toFixed(1)} s (${result.cpuMs} ms of CPU)`);
     } catch (err) {
       // The job list shows this to users: no paths of this machine in it.
-      const message = (err as Error).message.split(dir).join('the work folder').split(source ?? '\0').join('the source');
+      const message = (err as Error).message.split(dir).join('the work folder').split(source ?? '\0').join('the source').split(this.d.dataDir).join('the data folder');
       if (abort.signal.aborted || (err as WatchpartyError).code === 'LEASE_LOST') this.d.log.warn(`${label}: dropped (${message})`);
       else {
         this.d.log.warn(`${label}: failed: ${message.split('\n').pop()}`);
@@ -219,30 +220,5 @@ export class Worker {
     const sha = await hashFile(file);
     if (sha !== input.sha256) throw new Error(`input ${input.taskId} hashes to ${sha.slice(0, 12)}…, expected ${input.sha256.slice(0, 12)}…`);
     return file;
-  }
-
-  /** Send each output in order, then say done with their sizes and hashes and the CPU time. */
-  private async deliver(spec: TaskSpec, r: Made): Promise<void> {
-    const outputs: { size: number; sha256: string }[] = [];
-    for (const [output, file] of r.files.entries()) {
-      const size = (await fsp.stat(file)).size;
-      outputs.push({ size, sha256: await hashFile(file) });
-      const fh = await fsp.open(file, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(PUT_CHUNK_BYTES);
-        for (let offset = 0; offset < size; ) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(PUT_CHUNK_BYTES, size - offset), offset);
-          const peer = this.d.bulk() ?? this.d.central();
-          if (!peer) throw new Error('central is gone');
-          await peer.request('job.put', { taskId: spec.taskId, attempt: spec.attempt, output, offset }, { payload: buf.subarray(0, bytesRead) });
-          offset += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
-    }
-    const central = this.d.central();
-    if (!central) throw new Error('central is gone');
-    await central.request('job.done', { taskId: spec.taskId, attempt: spec.attempt, outputs, cpuMs: r.cpuMs, ...(r.facts ? { facts: r.facts } : {}) }, { timeoutMs: 120_000 });
   }
 }
