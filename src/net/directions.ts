@@ -27,6 +27,7 @@ export const RELAYED = {
   'room.get': {},
   'room.control': {},
   'room.members': {},
+  'room.queue': {},
   'room.join': {},
   'room.leave': {},
   'time.sync': {},

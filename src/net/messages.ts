@@ -85,6 +85,9 @@ export type VideoInfo = z.infer<typeof VideoInfo>;
 
 export const RoomId = z.string().regex(/^r-[0-9a-f]{8}$/);
 
+/** A video in a room's queue, and who put it there. */
+export const QueueEntry = z.object({ videoId: Int.min(1), videoName: Text(400), durationMs: NonNegInt, by: UserField });
+
 /** A room's full state (see roles/shared/room.ts for the rules). */
 export const RoomState = z.object({
   id: RoomId,
@@ -117,6 +120,9 @@ export const RoomState = z.object({
   subtitleTrack: Int.min(0).max(256).optional(),
   /** Members the admin muted: they may watch, not write in the room's chat. */
   muted: z.array(UserField).max(200).default([]),
+  /** What plays next, in order; and what members proposed for the admin to accept. */
+  queue: z.array(QueueEntry).max(50).default([]),
+  suggestions: z.array(QueueEntry).max(20).default([]),
 });
 export type RoomState = z.infer<typeof RoomState>;
 
@@ -142,6 +148,8 @@ export const MemberReport = z.object({
   deliveryMs: z.number().min(0).max(60_000).optional(),
   /** What it plays: `source`, a rendition such as `480p`, or `own` (its own copy on its disk). */
   rendition: z.string().regex(/^(source|own|\d{2,4}p)$/).optional(),
+  /** The video its player has loaded (a report about the previous video of a queue says nothing of the next). */
+  videoId: Int.min(1).optional(),
 });
 export type MemberReport = z.infer<typeof MemberReport>;
 
@@ -152,7 +160,7 @@ export type MemberHealth = z.infer<typeof MemberHealth>;
 export const RoomEventBody = z.object({
   roomId: RoomId,
   seq: NonNegInt,
-  change: z.enum(['created', 'play', 'pause', 'seek', 'speed', 'waiting', 'ready', 'released', 'caught.up', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'setting', 'closed']),
+  change: z.enum(['queue', 'video', 'created', 'play', 'pause', 'seek', 'speed', 'waiting', 'ready', 'released', 'caught.up', 'admin.lost', 'admin.back', 'member.joined', 'member.left', 'member.invited', 'member.removed', 'admin.changed', 'setting', 'closed']),
   by: UserField,
   text: Text(1000),
 });
@@ -318,6 +326,20 @@ export const requests = {
   /** Admin only: invite users, remove a member, or hand the admin role to a member. */
   'room.members': {
     params: z.object({ roomId: RoomId, action: z.enum(['invite', 'remove', 'handover', 'mute', 'unmute']), users: z.array(UserField).min(1).max(100) }),
+    result: z.object({ room: RoomState }),
+  },
+  /**
+   * A room's queue: the admin adds (at a place), removes, moves, accepts or rejects a suggestion, or
+   * skips to the next now; any member suggests. Places count from 0.
+   */
+  'room.queue': {
+    params: z.object({
+      roomId: RoomId,
+      op: z.enum(['add', 'remove', 'move', 'accept', 'reject', 'next', 'suggest']),
+      videoId: Int.min(1).optional(),
+      index: Int.min(0).max(99).optional(),
+      to: Int.min(0).max(99).optional(),
+    }),
     result: z.object({ room: RoomState }),
   },
   /** Open (watch) a room: returns its state; `leave` when the player closes. */

@@ -4,6 +4,7 @@
  * mpv or the file system. The real implementation is roles/client/session.ts; tests use fakes.
  */
 import type { MemberHealth, Notification, RoomState, VideoInfo } from '../net/messages.js';
+import type { ChatLine, DirectMessage } from '../net/chat-messages.js';
 
 /** The link to the cluster, for the status line. */
 export type LinkState =
@@ -41,6 +42,8 @@ export interface WatchState {
   speed: number;
   /** Every watching member's latest report (from central, about once a second). */
   health: MemberHealth[];
+  /** The room's chat, oldest first (the last 100 lines). */
+  chat: readonly ChatLine[];
 }
 
 export interface Toast {
@@ -65,6 +68,10 @@ export interface ClientSnapshot {
   /** Newest last. */
   notifications: Notification[];
   unread: number;
+  /** Direct messages to and from this user, oldest first (the last 500). */
+  messages: DirectMessage[];
+  /** Messages to this user no device of theirs has shown yet. */
+  unreadMessages: number;
   users: string[];
   /** Rooms this user belongs to, newest first. */
   rooms: RoomState[];
@@ -87,6 +94,8 @@ export function emptySnapshot(central: string): ClientSnapshot {
     videos: [],
     notifications: [],
     unread: 0,
+    messages: [],
+    unreadMessages: 0,
     users: [],
     rooms: [],
     upload: undefined,
@@ -95,11 +104,29 @@ export function emptySnapshot(central: string): ClientSnapshot {
   };
 }
 
+/** One edit of a room's queue, as `room.queue` takes it. */
+export interface QueueEdit {
+  op: 'add' | 'remove' | 'move' | 'accept' | 'reject' | 'next' | 'suggest';
+  videoId?: number;
+  index?: number;
+  to?: number;
+}
+
 export interface ClientActions {
   /** Empty `repeat` → log in; filled → register (the original design's single form). */
   submitLogin(user: string, password: string, repeat: string): Promise<void>;
   logout(): Promise<void>;
   markNotificationsRead(): void;
+  /** The Messages tab is open: every message shown is read (on every device). */
+  markMessagesRead(): void;
+  /** A direct message; central stores it for the recipient if they are away. */
+  sendMessage(to: string, text: string): Promise<void>;
+  /** Stop (or allow again) someone's direct messages to me. */
+  blockUser(user: string, on: boolean): Promise<void>;
+  /** Write in the watched room's chat. */
+  say(text: string): Promise<void>;
+  /** The watched room's queue: add (a guest's is a suggestion), remove, move, accept, reject, next; places from 0. */
+  editQueue(change: QueueEdit): Promise<void>;
   /** Start (or resume) an upload; progress appears in `snapshot().upload`. */
   upload(file: string, name?: string): void;
   cancelUpload(): void;
@@ -123,7 +150,7 @@ export interface ClientActions {
   setSpeed(rate: number): Promise<void>;
   closeRoom(roomId: string): Promise<void>;
   /** Admin: invite users to the watched room, remove a member, or hand the admin role over (central checks). */
-  manageRoom(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void>;
+  manageRoom(action: 'invite' | 'remove' | 'handover' | 'mute' | 'unmute', users: string[]): Promise<void>;
   /** Delete a video everywhere (its uploader, or an operator with WATCHPARTY_SECRET; central checks). */
   deleteVideo(videoId: number): Promise<void>;
   /** Stop everything (mpv, connections) before the app exits. */

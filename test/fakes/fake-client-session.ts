@@ -78,6 +78,8 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
     members: ['ann', 'bob'],
     watching: ['ann'],
     muted: [],
+    queue: [],
+    suggestions: [],
     paused: true,
     speed: 1,
     waitingFor: [],
@@ -97,7 +99,7 @@ export function makeRoom(partial: Partial<RoomState> = {}): RoomState {
 
 /** Watching `room` at `expectedMs`, as its admin unless `isAdmin` is false. */
 export function makeWatch(room: RoomState, partial: Partial<WatchState> = {}): WatchState {
-  return { room, isAdmin: true, expectedMs: 723_000, errorMs: 3, speed: 0.995, health: [], ...partial };
+  return { room, isAdmin: true, expectedMs: 723_000, errorMs: 3, speed: 0.995, health: [], chat: [], ...partial };
 }
 
 export function makeNotification(id: number, text: string, partial: Partial<Notification> = {}): Notification {
@@ -132,6 +134,11 @@ export function createFakeClientSession(initial: ClientSnapshot = emptySnapshot(
       submitLogin: async (...args) => record('submitLogin', args),
       logout: async () => record('logout', []),
       markNotificationsRead: () => record('markNotificationsRead', []),
+      markMessagesRead: () => record('markMessagesRead', []),
+      sendMessage: async (...args) => record('sendMessage', args),
+      blockUser: async (...args) => record('blockUser', args),
+      say: async (...args) => record('say', args),
+      editQueue: async (...args) => record('editQueue', args),
       upload: (...args) => record('upload', args),
       cancelUpload: () => record('cancelUpload', []),
       completePath: (partial) => {

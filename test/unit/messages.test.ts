@@ -614,6 +614,13 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{ videoId: 1 }, { videoId: 1, replan: true }], bad: [{ why: 'replan as a string', value: { videoId: 1, replan: 'yes' }, path: 'replan' }] },
     result: { ok: [{ cancelled: 3 }], bad: [{ why: 'negative', value: { cancelled: -1 }, path: 'cancelled' }] },
   },
+  'room.queue': {
+    params: {
+      ok: [{ roomId: ROOM_ID, op: 'add', videoId: 3 }, { roomId: ROOM_ID, op: 'move', index: 0, to: 2 }, { roomId: ROOM_ID, op: 'next' }],
+      bad: [{ why: 'unknown op', value: { roomId: ROOM_ID, op: 'shuffle' }, path: 'op' }, { why: 'place 100', value: { roomId: ROOM_ID, op: 'remove', index: 100 }, path: 'index' }],
+    },
+    result: { ok: [{ room: ROOM }], bad: [{ why: 'no room', value: {}, path: 'room' }] },
+  },
   'chat.send': {
     params: { ok: [{ roomId: ROOM_ID, text: 'hi' }], bad: [{ why: 'no text', value: { roomId: ROOM_ID }, path: 'text' }, { why: 'RoomId r-1', value: { roomId: 'r-1', text: 'hi' }, path: 'roomId' }] },
     result: { ok: [{ line: LINE }], bad: [{ why: 'seq 0', value: { line: { ...LINE, seq: 0 } }, path: 'line.seq' }] },

@@ -95,6 +95,8 @@ describe('newRoom', () => {
       released: [],
       autoRelease: false,
       muted: [],
+      queue: [],
+      suggestions: [],
     });
     expect(event).toEqual({ roomId: 'r-1', seq: 1, change: 'created', by: 'alice', text: 'alice created a room for Movie.mp4' });
   });
@@ -722,6 +724,11 @@ describe('chat mute', () => {
     expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'setting', by: 'alice', text }]);
   });
 
+  it('a muted member handed the admin role is muted no more', () => {
+    const { room } = run([['alice', mute(['bob']), 0], ['alice', { type: 'handover', to: 'bob' }, 1000]]);
+    expect(room).toMatchObject({ admin: 'bob', muted: [] });
+  });
+
   it('muting someone already muted changes nothing', () => {
     const first = run([['alice', mute(['bob']), 0]]).room;
     const again = step(first, 'alice', mute(['bob']), T0 + 1000);
@@ -735,5 +742,85 @@ describe('chat mute', () => {
     { name: 'the admin is named', by: 'alice', input: mute(['alice']), code: 'BAD_INPUT' },
   ])('refused when $name', ({ by, input, code }) => {
     expect(thrown(() => run([[by, input, 0]])).code).toBe(code satisfies string);
+  });
+});
+
+describe('the shared queue', () => {
+  const entry = (videoId: number, by = 'alice', durationMs = 60_000) => ({ videoId, videoName: `Video ${videoId}.mkv`, durationMs, by });
+  const add = (videoId: number, at?: number): RoomInput => ({ type: 'queue', change: { op: 'add', entry: entry(videoId), at } });
+  const q = (change: Extract<RoomInput, { type: 'queue' }>['change']): RoomInput => ({ type: 'queue', change });
+  const suggest = (videoId: number): RoomInput => ({ type: 'suggest', entry: entry(videoId, 'someone') });
+  const ids = (room: Room) => room.queue.map((e) => e.videoId);
+
+  it.each([
+    { name: 'adds at the end', steps: [add(2), add(3)], want: [2, 3], text: 'alice queued Video 3.mkv (2 of 2)' },
+    { name: 'adds at a place', steps: [add(2), add(3), add(4, 0)], want: [4, 2, 3], text: 'alice queued Video 4.mkv (1 of 3)' },
+    { name: 'removes', steps: [add(2), add(3), q({ op: 'remove', index: 0 })], want: [3], text: 'alice took Video 2.mkv off the queue' },
+    { name: 'moves', steps: [add(2), add(3), add(4), q({ op: 'move', from: 2, to: 0 })], want: [4, 2, 3], text: 'alice moved Video 4.mkv to 1 in the queue' },
+  ])('the admin $name: a queue event, playback untouched', ({ steps, want, text }) => {
+    const before: Step[] = [['alice', play, 0], ...steps.slice(0, -1).map((s, i): Step => ['alice', s, 100 + i])];
+    const { prev, room, events } = then(before, ['alice', steps.at(-1)!, 1000]);
+    expect(ids(room)).toEqual(want);
+    expect(room).toMatchObject({ paused: false, positionMs: prev.positionMs, atMs: prev.atMs, videoId: 7 });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'queue', by: 'alice', text }]);
+  });
+
+  it('members suggest; the admin accepts one (to the end of the queue) and passes on another', () => {
+    const { room } = run([['bob', suggest(5), 0], ['carol', suggest(6), 10], ['bob', suggest(5), 20], ['alice', q({ op: 'accept', index: 1 }), 30]]);
+    expect(room.suggestions.map((s) => [s.videoId, s.by])).toEqual([[5, 'bob']]);
+    expect(room.queue.map((s) => [s.videoId, s.by])).toEqual([[6, 'carol']]);
+    const after = step(room, 'alice', q({ op: 'reject', index: 0 }), T0 + 40);
+    expect(after.room.suggestions).toEqual([]);
+    expect(after.events[0]!.text).toBe("alice passed on bob's suggestion Video 5.mkv");
+  });
+
+  it('the admin\'s own suggestion goes straight to the queue', () => {
+    expect(ids(run([['alice', suggest(8), 0]]).room)).toEqual([8]);
+  });
+
+  it.each([
+    { name: 'a guest edits the queue', by: 'bob', input: add(2), code: 'NOT_ADMIN' },
+    { name: 'a place that is not there', by: 'alice', input: q({ op: 'remove', index: 3 }), code: 'BAD_INPUT' },
+    { name: 'next with nothing queued', by: 'alice', input: q({ op: 'next' }), code: 'BAD_INPUT' },
+    { name: 'a stranger suggests', by: 'mallory', input: suggest(2), code: 'NOT_MEMBER' },
+  ])('refused when $name', ({ by, input, code }) => {
+    expect(thrown(() => run([[by, input, 0]])).code).toBe(code satisfies string);
+  });
+
+  it('the queue and the suggestions are bounded (the room fits in one event)', () => {
+    const full: Step[] = Array.from({ length: ROOM_RULES.maxQueue }, (_, i): Step => ['alice', add(100 + i), i]);
+    expect(thrown(() => run([...full, ['alice', add(999), 1000]])).code).toBe('BAD_INPUT');
+    const many: Step[] = Array.from({ length: ROOM_RULES.maxSuggestionsEach }, (_, i): Step => ['bob', suggest(200 + i), i]);
+    expect(thrown(() => run([...many, ['bob', suggest(999), 1000]])).message).toMatch(/you have 5 suggestions/);
+  });
+
+  it('at the end of the video the tick moves everyone to the next, paused on its first frame and waiting for every watcher', () => {
+    const start: Step[] = [['alice', join, 0], ['bob', join, 0], ['alice', add(2), 0], ['alice', add(3), 0], ['alice', play, 0]];
+    const playing = run(start).room;
+    const endsAt = playing.atMs + DURATION;
+    // Just before the end: nothing to do (the admin is heard from).
+    const before = step({ ...playing, adminSeenMs: endsAt - 10 }, 'central', tick, endsAt - 1);
+    expect(before.events).toEqual([]);
+    const { room, events } = step({ ...playing, adminSeenMs: endsAt }, 'central', tick, endsAt + 5);
+    expect(room).toMatchObject({ videoId: 2, videoName: 'Video 2.mkv', durationMs: 60_000, paused: true, positionMs: 0, atMs: endsAt + 5, waitingFor: ['alice', 'bob'] });
+    expect(ids(room)).toEqual([3]);
+    expect(events).toEqual([{ roomId: 'r-1', seq: playing.seq + 1, change: 'video', by: 'central', text: 'up next: Video 2.mkv' }]);
+    // Everyone ready: one scheduled start from the first frame.
+    const ready = step(room, 'central', { type: 'ready' }, endsAt + 900);
+    expect(ready.room).toMatchObject({ paused: false, positionMs: 0, atMs: endsAt + 900 + LEAD, waitingFor: [] });
+  });
+
+  it('a video ending with an empty queue plays out as before; next skips at once', () => {
+    const playing = run([['alice', play, 0]]).room;
+    expect(step({ ...playing, adminSeenMs: playing.atMs + DURATION }, 'central', tick, playing.atMs + DURATION + 5).events).toEqual([]);
+    const skipped = run([['alice', add(4), 10], ['alice', q({ op: 'next' }), 20]], playing).room;
+    expect(skipped).toMatchObject({ videoId: 4, paused: true, positionMs: 0 });
+  });
+
+  it('a deleted video leaves the queue and the suggestions', () => {
+    const { room } = run([['alice', add(2), 0], ['alice', add(3), 0], ['bob', suggest(2), 0]]);
+    const out = step(room, 'central', { type: 'unqueue', videoId: 2 }, T0 + 10);
+    expect(ids(out.room)).toEqual([3]);
+    expect(out.room.suggestions).toEqual([]);
   });
 });

@@ -99,6 +99,13 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       }
       return { room: d.rooms.manage(p.roomId, user, p.action, p.users, (u) => d.store.canonicalUser(u)) };
     },
+    'room.queue': (user, p) => ({
+      room: d.rooms.queue(p.roomId, user, p, (videoId) => {
+        const v = d.store.video(videoId);
+        if (!v) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${videoId}`);
+        return { videoId: v.id, videoName: v.name, durationMs: v.durationMs };
+      }),
+    }),
     'room.join': (user, p) => ({ room: d.rooms.apply(p.roomId, user, { type: 'join' }) }),
     'room.leave': (user, p) => {
       d.rooms.apply(p.roomId, user, { type: 'leave' });

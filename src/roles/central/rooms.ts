@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { EventBody, MemberHealth, MemberReport, RoomState } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { isMember, newRoom, ROOM_RULES, step, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
+import { isMember, newRoom, ROOM_RULES, step, type QueueChange, type Room, type RoomEvent, type RoomInput, type RoomRules } from '../shared/room.js';
 import type { CentralStore } from './store.js';
 import { readinessInput, READINESS, startLead, type ReadinessRules } from '../shared/readiness.js';
 import { withAutoRelease, type StallLog } from '../shared/auto-release.js';
@@ -41,7 +41,7 @@ export class RoomService {
     // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
     // visit; rooms saved before `speed` existed play at 1×.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false, muted: r.muted ?? [] });
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false, muted: r.muted ?? [], queue: r.queue ?? [], suggestions: r.suggestions ?? [] });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 
@@ -84,7 +84,7 @@ export class RoomService {
 
   /** Apply one input; persists and delivers any events. */
   apply(id: string, user: string, input: RoomInput, nowMs = Date.now()): Room {
-    const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
+    const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'unqueue' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
     // Starts are scheduled as far ahead as the members' links and players need, not a fixed lead.
     const fromPause = room.paused && (input.type === 'play' || input.type === 'ready' || input.type === 'go' || input.type === 'release');
     const rules = { ...this.rules, startLeadMs: startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness, fromPause) };
@@ -128,9 +128,28 @@ export class RoomService {
 
   /** Close every open room on `videoId`, whose video `by` deleted; returns how many were closed. */
   closeForVideo(videoId: number, by: string): number {
+    for (const r of this.all()) if (r.videoId !== videoId && !r.closed) this.apply(r.id, by, { type: 'unqueue', videoId });
     return this.all()
       .filter((r) => r.videoId === videoId)
       .filter((r) => this.apply(r.id, by, { type: 'videoDeleted' }).closed).length;
+  }
+
+  /** A queue edit or a suggestion; `video` looks a video up in the catalogue (throws UNKNOWN_VIDEO). */
+  queue(id: string, user: string, p: { op: 'add' | 'remove' | 'move' | 'accept' | 'reject' | 'next' | 'suggest'; videoId?: number | undefined; index?: number | undefined; to?: number | undefined }, video: (videoId: number) => { videoId: number; videoName: string; durationMs: number }): Room {
+    const need = <T,>(v: T | undefined, what: string): T => {
+      if (v === undefined) throw new WatchpartyError('BAD_INPUT', `queue ${p.op} needs ${what}`);
+      return v;
+    };
+    const entry = () => ({ ...video(need(p.videoId, 'a video')), by: user });
+    // A guest's add is a suggestion (the admin's suggestion is an add): one way in for people and scripts.
+    const admin = this.get(id, user).admin.toLowerCase() === user.toLowerCase();
+    if (p.op === 'suggest' || (p.op === 'add' && !admin)) return this.apply(id, user, { type: 'suggest', entry: entry() });
+    const change: QueueChange =
+      p.op === 'add' ? { op: 'add', entry: entry(), at: p.index }
+      : p.op === 'move' ? { op: 'move', from: need(p.index, 'the place to move from'), to: need(p.to, 'the place to move to') }
+      : p.op === 'next' ? { op: 'next' }
+      : { op: p.op, index: need(p.index, 'a place in the list') };
+    return this.apply(id, user, { type: 'queue', change });
   }
 
   /** Mark `users` as no longer watching any room (their sub died under them). */

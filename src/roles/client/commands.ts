@@ -3,25 +3,19 @@
  * short sequence over `connect.ts`, printing plain text or, with --json, one JSON document.
  */
 import type { Command } from 'commander';
-import chalk from 'chalk';
 import { WatchpartyError } from '../../core/errors.js';
 import { formatDuration } from '../shared/duration.js';
-import { beginListing, newInbox, receive, type Inbox } from '../shared/inbox.js';
-import type { Notification } from '../../net/messages.js';
-import type { Profile } from './profile.js';
-import { openSession, withCentral, type Session } from './connect.js';
+import { withCentral } from './connect.js';
+import { catchUp, followFeed, inboxOf, NOTIFICATIONS } from './feed.js';
 import { common, context, out, readPasswords, withSession, type CommonOptions } from './command-kit.js';
 import { registerVideoCommands } from './video-commands.js';
 import { registerJobCommands } from './job-commands.js';
 import { registerRoomCommands } from './room-commands.js';
+import { registerTalkCommands } from './talk-commands.js';
+import { registerQueueCommand } from './queue-commands.js';
 import { registerClientTui } from './client-command.js';
 import { registerTrustCommand } from './trust-command.js';
 import { registerSessionCommands } from './session-commands.js';
-import { sleep } from '../../net/dial.js';
-
-function formatNotification(n: Notification, json: boolean | undefined): string {
-  return json ? JSON.stringify(n) : `${new Date(n.atMs).toISOString().replace('T', ' ').slice(0, 19)}  ${n.text}`;
-}
 
 export function registerClientCommands(program: Command): void {
   common(program.command('status'))
@@ -114,8 +108,8 @@ export function registerClientCommands(program: Command): void {
     .option('--follow', 'stay connected and print new notifications as they arrive (survives failover)')
     .addHelpText('after', '\nExamples:\n  $ watchparty notifications\n  $ watchparty notifications --follow --json --profile alice')
     .action(async (o: CommonOptions & { follow?: boolean }) => {
-      if (o.follow) await followNotifications(o);
-      else await withSession(o, async (s, profile) => void (await deliver(s, profile, newInbox(profile.lastShown(`${s.instanceId}:${s.user}`)), o.json)));
+      if (o.follow) await followFeed(NOTIFICATIONS, o);
+      else await withSession(o, async (s, profile) => void (await catchUp(NOTIFICATIONS, s, profile, inboxOf(NOTIFICATIONS, s, profile), o.json)));
     });
 
   registerTrustCommand(program);
@@ -123,59 +117,7 @@ export function registerClientCommands(program: Command): void {
   registerVideoCommands(program);
   registerJobCommands(program);
   registerRoomCommands(program);
+  registerTalkCommands(program);
+  registerQueueCommand(program);
   registerClientTui(program);
-}
-
-/** List, show (print, then record as shown), acknowledge. Returns the inbox for a follower. */
-async function deliver(s: Session, profile: Profile, inbox: Inbox, json: boolean | undefined): Promise<Inbox> {
-  inbox = beginListing(inbox);
-  const { items } = await s.peer.request('notify.list', {});
-  return show(s, profile, inbox, items, 'listing', json);
-}
-
-async function show(s: Session, profile: Profile, inbox: Inbox, items: Notification[], source: 'push' | 'listing', json: boolean | undefined): Promise<Inbox> {
-  const r = receive(inbox, items, source);
-  const key = `${s.instanceId}:${s.user}`;
-  if (r.show.length > 0) {
-    // Record, then print the whole batch in one write: a crash before the rename shows nothing and the
-    // batch is delivered again; after it, both happened. Nothing runs between the two syscalls.
-    const text = r.show.map((n) => formatNotification(n, json) + '\n').join('');
-    profile.setLastShown(key, r.inbox.lastShownId);
-    process.stdout.write(text);
-  }
-  if (r.show.length > 0) await s.peer.request('notify.ack', { upToId: r.inbox.lastShownId }).catch(() => {});
-  return r.inbox;
-}
-
-async function followNotifications(o: CommonOptions): Promise<void> {
-  const { profile, endpoint, log } = context(o);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    while (!stop.signal.aborted) {
-      const session = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
-      process.stderr.write(chalk.dim(`following notifications for ${session.user} on ${session.subId}\n`));
-      let inbox = newInbox(profile.lastShown(`${session.instanceId}:${session.user}`));
-      // Serialise pushes and listings so the inbox sees them in arrival order.
-      let queue = Promise.resolve();
-      const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => log.warn(`notification delivery: ${err.message}`)));
-      session.peer.on('notify.push', (body) => enqueue(async () => void (inbox = await show(session, profile, inbox, body.items, 'push', o.json))));
-      enqueue(async () => void (inbox = await deliver(session, profile, inbox, o.json)));
-      await new Promise<void>((resolve) => {
-        session.peer.onceClosed(() => resolve());
-        stop.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      if (stop.signal.aborted) {
-        session.peer.close(1000, 'bye');
-        break;
-      }
-      process.stderr.write(chalk.yellow(`lost ${session.subId}; reconnecting…\n`));
-      await sleep(100, stop.signal);
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
 }

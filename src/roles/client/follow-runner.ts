@@ -46,6 +46,8 @@ export class FollowRunner {
   private delivery: DeliveryWindow = EMPTY_DELIVERY;
   /** The rendition playing (`source`, `480p`), as the room is told. */
   private rendition: string | undefined;
+  /** The video the player has loaded (the room moves on to the next of its queue before we do). */
+  private loadedVideo: number | undefined;
 
   constructor(
     private peer: Peer,
@@ -111,6 +113,7 @@ export class FollowRunner {
   /** The player is there: follow its events, wait until it has the stream, then start the loops. */
   async attachPlayer(player: Player): Promise<void> {
     this.player = player;
+    this.loadedVideo = this.state.room.videoId;
     player.onEvent((e) => this.feed(toInput(e)));
     await player.whenLoaded(10_000);
     if (this.stopped) return;
@@ -138,7 +141,7 @@ export class FollowRunner {
    * Open another stream (a rendition switch) where the room will be once it is open; the follower plans
    * from it like a join, so the member is back on the room's frame with a scheduled start.
    */
-  async reload(url: string, needBytesPerSec: number | undefined): Promise<void> {
+  async reload(url: string, needBytesPerSec: number | undefined, videoId = this.loadedVideo): Promise<void> {
     const player = this.player;
     if (!player || this.stopped) return;
     this.feed({ type: 'reload' });
@@ -146,6 +149,7 @@ export class FollowRunner {
     this.link = newLinkMeter();
     await player.load(url, positionAt(this.state.room, this.centralNow() + 300) / 1000);
     await player.whenLoaded(10_000);
+    this.loadedVideo = videoId;
     this.feed({ type: 'loaded' });
   }
 
@@ -266,6 +270,7 @@ export class FollowRunner {
       ...(rttMs !== undefined ? { rttMs: Math.round(rttMs * 10) / 10 } : {}),
       ...(lateMs !== undefined ? { deliveryMs: Math.round(lateMs) } : {}),
       ...(this.rendition ? { rendition: this.rendition } : {}),
+      ...(this.loadedVideo !== undefined ? { videoId: this.loadedVideo } : {}),
     };
     void this.peer.emit('room.presence', { roomId: this.state.room.id, report }).catch(() => {});
   }

@@ -72,7 +72,7 @@ export function registerRoomCommands(program: Command): void {
       out(`closed ${roomId}`);
     });
 
-  const manage = (name: string, args: string, action: 'invite' | 'remove' | 'handover', what: string, example: string, done: (r: RoomState, users: string[]) => string) =>
+  const manage = (name: string, args: string, action: 'invite' | 'remove' | 'handover' | 'mute' | 'unmute', what: string, example: string, done: (r: RoomState, users: string[]) => string) =>
     common(room.command(`${name} <roomId> ${args}`))
       .description(what)
       .addHelpText('after', `\nExample:\n  $ ${example}`)
@@ -84,6 +84,8 @@ export function registerRoomCommands(program: Command): void {
       });
   manage('invite', '<users>', 'invite', 'invite more users to a room you administer (comma-separated); each gets a notification', 'watchparty room invite r-1a2b3c4d carol,dave', (r) => `${r.id}: members ${r.members.join(', ')}`);
   manage('remove', '<user>', 'remove', 'remove a member from a room you administer; their player stops', 'watchparty room remove r-1a2b3c4d dave', (r, [u]) => `${r.id}: removed ${u}; members ${r.members.join(', ')}`);
+  manage('mute', '<users>', 'mute', "mute members in your room's chat (comma-separated); they keep watching", 'watchparty room mute r-1a2b3c4d dave', (r) => `${r.id}: muted ${r.muted.join(', ') || 'nobody'}`);
+  manage('unmute', '<users>', 'unmute', "let muted members write in your room's chat again", 'watchparty room unmute r-1a2b3c4d dave', (r) => `${r.id}: muted ${r.muted.join(', ') || 'nobody'}`);
   manage('admin', '<user>', 'handover', 'hand the admin role of your room to another member', 'watchparty room admin r-1a2b3c4d bob', (r) => `${r.id}: ${r.admin} is the admin now`);
 
   common(program.command('rooms'))

@@ -23,6 +23,8 @@ import { videoNeedBps } from '../../player/link-meter.js';
 import { measureRate, QualityDriver, streamOptions } from './quality-driver.js';
 import { checkOwnCopy, rememberedCopy, type CopyBook } from './own-copy.js';
 import type { RoomState } from '../../net/messages.js';
+import { osdLine } from '../shared/message-text.js';
+import { RoomChat } from './room-chat.js';
 
 /** No remembered copies (a `--file` is still checked, just not remembered). */
 const NO_COPIES: CopyBook = { get: () => undefined, set: () => {} };
@@ -78,12 +80,24 @@ export class RoomWatch {
     if (this.stopped || body.room.id !== this.roomId) return;
     if (this.runner) this.runner.onEvent(body.event, body.room, body.sentAtMs);
     else this.early.push(body);
+    if (this.player && body.room.videoId !== this.videoId) this.followVideo(body.room);
   };
+  /** The video mpv has (or is loading): the room moves to the next of its queue before we do. */
+  private videoId: number | undefined;
+  private switching: Promise<void> = Promise.resolve();
+
+  /** The room's chat: history on joining, every new line on mpv's OSD ("bob: this part!"). */
+  readonly chat: RoomChat;
 
   constructor(
     readonly roomId: string,
     private readonly opts: RoomWatchOptions,
-  ) {}
+  ) {
+    this.chat = new RoomChat(roomId);
+    this.chat.onLine((line, fromHistory) => {
+      if (!fromHistory && !this.stopped) void this.player?.osd(osdLine(line.user, line.text));
+    });
+  }
 
   /** Join on `session` and start mpv there; resolves once mpv follows the room. */
   async start(session: Session): Promise<void> {
@@ -94,6 +108,8 @@ export class RoomWatch {
     clock.catch(() => {});
     const { room } = await session.peer.request('room.join', { roomId: this.roomId });
     if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${room.id} was closed by ${room.admin}`);
+    this.videoId = room.videoId;
+    void this.chat.attach(session.peer).catch((err: Error) => log.warn(`chat history of ${this.roomId}: ${err.message}`));
     const runner = new FollowRunner(session.peer, session.user, room, log);
     this.runner = runner;
     runner.onClosed((text) => {
@@ -157,6 +173,33 @@ export class RoomWatch {
     if (this.opts.tracks && (this.opts.tracks.audio !== undefined || this.opts.tracks.subtitles !== undefined)) runner.setOwnTracks(this.opts.tracks);
   }
 
+  /** The room moved on to another video (its queue): load it in the same mpv, one switch at a time. */
+  private followVideo(room: RoomState): void {
+    this.videoId = room.videoId;
+    this.switching = this.switching.then(() => this.loadVideo(room)).catch((err: Error) => {
+      this.opts.log.warn(`could not load ${room.videoName}: ${err.message}`);
+      this.opts.onInfo(`could not load ${room.videoName}: ${err.message}`);
+    });
+  }
+
+  private async loadVideo(room: RoomState): Promise<void> {
+    const { runner, relay, peer } = this;
+    if (this.stopped || !runner || !relay || !peer || this.videoId !== room.videoId) return;
+    const { videos } = await peer.request('videos.list', {});
+    const video = videos.find((v) => v.id === room.videoId);
+    const options = video ? streamOptions(video) : [];
+    const quality = options.length > 0 ? new QualityDriver(runner, options, this.opts.quality ?? 'auto', (o) => relay.url(o.fileId, o.kind), this.opts.log, (t) => this.opts.onInfo(t)) : undefined;
+    const first = quality?.initial;
+    const url = first ? relay.url(first.fileId, first.kind) : relay.url(room.videoId);
+    const size = await waitUntilStreamable(url, this.opts.onInfo, this.opts.replicaWaitMs ?? 120_000);
+    if (this.stopped || this.videoId !== room.videoId) return;
+    this.own = undefined;
+    this.quality = quality;
+    runner.setRendition(quality?.current ?? 'source');
+    this.opts.onInfo(`now playing ${room.videoName}`);
+    await runner.reload(url, first?.needBytesPerSec ?? videoNeedBps(size, room.durationMs), room.videoId);
+  }
+
   /**
    * Open mpv while checking that the sub has the replica: on a slow link that saves a round trip. If the
    * replica is still arriving mpv fails to open; it is started again once it is there. mpv starts where
@@ -209,6 +252,7 @@ export class RoomWatch {
     this.listen(session.peer);
     this.relay?.setUpstream(upstreamOf(session, this.opts.token));
     const { room } = await session.peer.request('room.join', { roomId: this.roomId });
+    void this.chat.attach(session.peer).catch((err: Error) => this.opts.log.warn(`chat after reconnecting: ${err.message}`));
     await this.runner.rebind(session.peer, room);
   }
 
@@ -258,6 +302,7 @@ export class RoomWatch {
     this.runner?.stop();
     this.peer?.off('room.event', this.onRoomEvent);
     this.peer?.off('room.health', this.onHealth);
+    this.chat.detach();
     await this.player?.stop().catch(() => {});
     await this.relay?.close();
     if (leave && this.peer && !this.peer.closed) await this.peer.request('room.leave', { roomId: this.roomId }, { timeoutMs: 1000 }).catch(() => {});

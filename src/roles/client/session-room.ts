@@ -6,7 +6,7 @@
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Peer } from '../../net/peer.js';
-import type { ClientSnapshot } from '../../tui/client-session.js';
+import type { ClientSnapshot, QueueEdit } from '../../tui/client-session.js';
 import { roomSpeed } from '../shared/room.js';
 import type { Session } from './connect.js';
 import { copyBook, type Profile } from './profile.js';
@@ -63,8 +63,10 @@ export class TuiRoom {
         const room = watch.room;
         if (this.watch !== watch || !room) return;
         const st = watch.status();
-        host.show({ room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1, health: watch.health });
+        host.show({ room, isAdmin: watch.isAdmin, expectedMs: watch.expectedMs(), errorMs: st?.error_ms ?? 0, speed: st?.speed ?? 1, health: watch.health, chat: [...watch.chat.all] });
       };
+      // A chat line shows at once, not at the next tick.
+      watch.chat.onLine(() => update());
       update();
       this.timer = setInterval(update, 250);
       void watch.exited.then(() => {
@@ -127,12 +129,39 @@ export class TuiRoom {
     return this.request(true, () => ({ action: 'auto-release', on }));
   }
 
-  async manage(action: 'invite' | 'remove' | 'handover', users: string[]): Promise<void> {
+  async manage(action: 'invite' | 'remove' | 'handover' | 'mute' | 'unmute', users: string[]): Promise<void> {
     const roomId = this.host.watching()?.room.id;
     if (!roomId || users.length === 0) return;
     try {
       const { room } = await this.host.peer().request('room.members', { roomId, action, users });
-      this.host.toast(action === 'invite' ? `invited ${users.join(', ')}` : action === 'remove' ? `removed ${users[0]}` : `${room.admin} is the admin now`);
+      const said = { invite: `invited ${users.join(', ')}`, remove: `removed ${users[0]}`, handover: `${room.admin} is the admin now`, mute: `muted ${users.join(', ')} in the chat`, unmute: `${users.join(', ')} may write in the chat again` };
+      this.host.toast(said[action]);
+    } catch (err) {
+      this.host.toast(failureText(err), 'error');
+    }
+  }
+
+  /** Write in the watched room's chat (central says if we are muted or too quick). */
+  async say(text: string): Promise<void> {
+    const roomId = this.host.watching()?.room.id;
+    if (!roomId || !text.trim()) return;
+    try {
+      await this.host.peer().request('chat.send', { roomId, text });
+    } catch (err) {
+      this.host.toast(failureText(err), 'error');
+    }
+  }
+
+  /** An edit of the watched room's queue (central checks who may; a guest's add is a suggestion). */
+  async editQueue(change: QueueEdit): Promise<void> {
+    const roomId = this.host.watching()?.room.id;
+    if (!roomId) {
+      this.host.toast('open a room first: its queue is what plays after its video', 'warn');
+      return;
+    }
+    try {
+      const { room } = await this.host.peer().request('room.queue', { roomId, ...change });
+      if (change.op === 'add' || change.op === 'suggest') this.host.toast(room.admin.toLowerCase() === this.host.session()?.user.toLowerCase() ? `queued (${room.queue.length} in the queue)` : `suggested to ${room.admin}`);
     } catch (err) {
       this.host.toast(failureText(err), 'error');
     }

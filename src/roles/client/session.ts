@@ -15,6 +15,7 @@ import { defaultVideoName, uploadFile } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { playAlone } from './play.js';
 import { TuiRoom, failureText as message } from './session-room.js';
+import { TuiMessages } from './session-messages.js';
 import { completePath } from './complete-path.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 
@@ -35,6 +36,7 @@ export class LiveClientSession implements ClientSession {
   private readonly listeners = new Set<() => void>();
   private session: Session | undefined;
   private readonly room: TuiRoom;
+  private readonly messages: TuiMessages;
   /** Stops the video playing alone, if one is. */
   private solo: AbortController | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -56,10 +58,21 @@ export class LiveClientSession implements ClientSession {
       show: (watching) => this.set({ watching }),
       toast: (text, tone) => this.toast(text, tone),
     });
+    this.messages = new TuiMessages({
+      peer: () => this.requirePeer(),
+      snapshot: () => this.snap,
+      set: (change) => this.set(change),
+      toast: (text, tone) => this.toast(text, tone),
+    });
     this.actions = {
       submitLogin: (u, p, r) => this.submitLogin(u, p, r),
       logout: () => this.logout(),
       markNotificationsRead: () => this.markRead(),
+      markMessagesRead: () => this.messages.markRead(),
+      sendMessage: (to, text) => this.messages.send(to, text),
+      blockUser: (user, on) => this.messages.block(user, on),
+      say: (text) => this.room.say(text),
+      editQueue: (change) => this.room.editQueue(change),
       upload: (file, name) => void this.upload(file, name),
       cancelUpload: () => this.uploadAbort?.abort(),
       completePath: (partial) => completePath(partial),
@@ -140,6 +153,7 @@ export class LiveClientSession implements ClientSession {
       session.peer.on('notify.push', (body) => this.addNotifications(body.items));
       session.peer.on('room.event', (body) => this.onRoomEvent(body.event, body.room));
       await this.refresh();
+      await this.messages.attach(session).catch((err: Error) => this.opts.log.warn(`listing messages: ${message(err)}`));
       // Back after a failover: the watch moves to the new session and rejoins where the room is now.
       await this.room.attach(session).catch((err: Error) => this.toast(`could not rejoin the room: ${message(err)}`, 'warn'));
       clearInterval(this.refreshTimer);
@@ -221,7 +235,7 @@ export class LiveClientSession implements ClientSession {
       );
       this.opts.profile.update({ host: this.opts.endpoint.host, port: this.opts.endpoint.port, user: r.user, token: r.token });
       this.opts.profile.setPlacement(r);
-      this.set({ busy: undefined, user: r.user, screen: 'main', loggedOutReason: undefined, notifications: [], unread: 0 });
+      this.set({ busy: undefined, user: r.user, screen: 'main', loggedOutReason: undefined, notifications: [], unread: 0, messages: [], unreadMessages: 0 });
       void this.connectLoop();
     } catch (err) {
       this.set({ busy: undefined, loginError: message(err) });
@@ -235,7 +249,7 @@ export class LiveClientSession implements ClientSession {
     this.session?.peer.close(1000, 'logout');
     this.session = undefined;
     this.opts.profile.clearSession();
-    this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: undefined, videos: [], rooms: [], notifications: [], unread: 0 });
+    this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: undefined, videos: [], rooms: [], notifications: [], unread: 0, messages: [], unreadMessages: 0 });
   }
 
   // ---- uploads ---------------------------------------------------------------------------

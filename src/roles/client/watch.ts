@@ -5,6 +5,7 @@
 import type { Logger } from '../../core/log.js';
 import { copyBook, type Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
+import { formatChatLine } from './room-chat.js';
 import { RoomWatch } from './room-watch.js';
 
 export interface WatchOptions {
@@ -51,6 +52,8 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         if (!watch) {
           const w = new RoomWatch(opts.roomId, { token: profile.data.token!, log, headless: opts.headless, ipcPath: opts.ipcPath, mpvArgs: opts.mpvArgs, onInfo: opts.onInfo, ...(opts.quality ? { quality: opts.quality } : {}), ...(opts.tracks ? { tracks: opts.tracks } : {}), copies: copyBook(profile), useKnownCopy: Boolean(opts.useKnownCopy), ...(opts.ownFile ? { ownFile: opts.ownFile } : {}) });
           watch = w;
+          // The room's chat, in the terminal beside mpv (new lines also show on mpv's screen).
+          w.chat.onLine((line) => opts.onInfo(formatChatLine(line, false)));
           w.onClosed((text) => {
             closedText = text;
             // Not `session`: after a reconnect that one is long gone, and closing it would leave this

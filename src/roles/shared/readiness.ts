@@ -27,6 +27,8 @@ export interface HealthEntry {
   seekCostMs?: number;
   deliveryMs?: number;
   rendition?: string;
+  /** The video the member's player has loaded (absent from older clients: the room's). */
+  videoId?: number;
   atMs: number;
 }
 
@@ -92,9 +94,19 @@ export function startLead(room: Room, health: ReadonlyMap<string, HealthEntry>, 
   return Math.round(Math.max(rules.minLeadMs, Math.min(rules.maxLeadMs, need + rules.leadMarginMs)));
 }
 
+/**
+ * Reports as they bear on the room's current video: one about another (the previous video of the queue,
+ * before the player loaded the next) says the member is still loading this one.
+ */
+function aboutRoomVideo(room: Room, health: ReadonlyMap<string, HealthEntry>): ReadonlyMap<string, HealthEntry> {
+  if (![...health.values()].some((h) => h.videoId !== undefined && h.videoId !== room.videoId)) return health;
+  return new Map([...health].map(([k, h]) => [k, h.videoId !== undefined && h.videoId !== room.videoId ? { ...h, state: 'loading', bufferedMs: 0, eof: false, offsetMs: undefined } : h]));
+}
+
 /** What the members' reports ask of the room now, if anything. */
-export function readinessInput(room: Room, health: ReadonlyMap<string, HealthEntry>, nowMs: number, rules: ReadinessRules = READINESS): RoomInput | undefined {
+export function readinessInput(room: Room, reports: ReadonlyMap<string, HealthEntry>, nowMs: number, rules: ReadinessRules = READINESS): RoomInput | undefined {
   if (room.closed) return undefined;
+  const health = aboutRoomVideo(room, reports);
   const released = new Set(room.released.map(key));
   const holders = room.watching.filter((w) => !released.has(key(w)));
   if (!room.paused) {

@@ -28,7 +28,8 @@ export function handover(t: Turn, next: Room, input: Extract<RoomInput, { type: 
   // The new admin is present only if their player is open; a playing room with no admin watching
   // pauses, as it would for a silent admin, and resumes when they come.
   const present = room.watching.some((w) => same(w, to));
-  let after: Room = { ...next, admin: to, adminPresent: present, adminSeenMs: t.nowMs };
+  // The admin speaks in their own room: a muted member handed the role is muted no more.
+  let after: Room = { ...next, admin: to, adminPresent: present, adminSeenMs: t.nowMs, muted: room.muted.filter((m) => !same(m, to)) };
   if (!present && !room.paused) after = { ...after, paused: true, positionMs: t.here, atMs: t.nowMs, resumeWhenAdminBack: true };
   return { room: after, event: { change: 'admin.changed', text: `${t.by} made ${to} the admin` } };
 }

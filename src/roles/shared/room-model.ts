@@ -38,9 +38,31 @@ export interface Room {
   subtitleTrack?: number;
   /** Members the admin muted: they watch, but may not write in the room's chat (rooms saved before load with none). */
   muted: string[];
+  /** What plays next, in order: when the video ends the room moves to the first (rooms saved before load with none). */
+  queue: QueueEntry[];
+  /** What members proposed; the admin accepts (to the end of the queue) or rejects. */
+  suggestions: QueueEntry[];
 }
 
-export type RoomChange = 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'setting' | 'closed';
+/** A video in a room's queue or suggestions, and who put it there. */
+export interface QueueEntry {
+  videoId: number;
+  videoName: string;
+  durationMs: number;
+  by: string;
+}
+
+/** The admin's edits of the queue (indexes from 0; the CLI and TUI count from 1). */
+export type QueueChange =
+  | { op: 'add'; entry: QueueEntry; at?: number | undefined }
+  | { op: 'remove'; index: number }
+  | { op: 'move'; from: number; to: number }
+  | { op: 'accept'; index: number }
+  | { op: 'reject'; index: number }
+  /** Play the first in the queue now. */
+  | { op: 'next' };
+
+export type RoomChange = 'queue' | 'video' | 'created' | 'play' | 'pause' | 'seek' | 'speed' | 'waiting' | 'ready' | 'released' | 'caught.up' | 'admin.lost' | 'admin.back' | 'member.joined' | 'member.left' | 'member.invited' | 'member.removed' | 'admin.changed' | 'setting' | 'closed';
 
 export type RoomInput =
   | { type: 'play' }
@@ -59,6 +81,12 @@ export type RoomInput =
   | { type: 'handover'; to: string }
   /** Admin only: mute (or unmute) members in the room's chat. */
   | { type: 'mute'; users: string[]; on: boolean }
+  /** Admin only: edit the queue. */
+  | { type: 'queue'; change: QueueChange }
+  /** Any member: propose a video (the admin's own proposal goes straight to the queue). */
+  | { type: 'suggest'; entry: QueueEntry }
+  /** Central: a video was deleted; it leaves the queue and the suggestions. */
+  | { type: 'unqueue'; videoId: number }
   | { type: 'heartbeat' }
   | { type: 'join' }
   | { type: 'leave' }
@@ -96,6 +124,10 @@ export const ROOM_RULES = {
   startLeadMs: 400,
   /** A room nobody has open, and nobody has opened or controlled for this long, closes by itself. */
   idleCloseMs: 7 * 86_400_000,
+  /** Bounds of a room's queue and of its suggestions (and of one member's): the whole room fits in one event header. */
+  maxQueue: 50,
+  maxSuggestions: 20,
+  maxSuggestionsEach: 5,
 };
 
 export type RoomRules = typeof ROOM_RULES;
@@ -139,6 +171,8 @@ export function newRoom(p: { id: string; videoId: number; videoName: string; dur
     released: [],
     autoRelease: false,
     muted: [],
+    queue: [],
+    suggestions: [],
     adminPresent: false,
     adminSeenMs: p.nowMs,
     resumeWhenAdminBack: false,

@@ -16,18 +16,20 @@ import { isMember, lastUsedMs, ROOM_RULES, same, type Outcome, type Room, type R
 import * as playback from './room-playback.js';
 import * as membership from './room-members.js';
 import * as waiting from './room-waiting.js';
+import * as queue from './room-queue.js';
 
 export { clock, positionAt };
 export { SPEED_RANGE, SPEED_STEPS, roomSpeed, speedText, stepSpeed } from '../../core/playback.js';
-export { isMember, lastUsedMs, newRoom, ROOM_RULES, type Room, type RoomChange, type RoomEvent, type RoomInput, type RoomRules } from './room-model.js';
+export { isMember, lastUsedMs, newRoom, ROOM_RULES, type QueueChange, type QueueEntry, type Room, type RoomChange, type RoomEvent, type RoomInput, type RoomRules } from './room-model.js';
 
 /** Inputs central makes itself: no member check (`by` is who they are about, or the admin). */
-const CENTRAL_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['tick', 'videoDeleted', 'wait', 'ready', 'release', 'caughtUp']);
+const CENTRAL_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['tick', 'videoDeleted', 'unqueue', 'wait', 'ready', 'release', 'caughtUp']);
 /** Inputs only the admin may send. */
-const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'tracks', 'go', 'close', 'invite', 'remove', 'handover', 'mute']);
+const ADMIN_INPUTS: ReadonlySet<RoomInput['type']> = new Set(['play', 'pause', 'seek', 'speed', 'autoRelease', 'tracks', 'go', 'close', 'invite', 'remove', 'handover', 'mute', 'queue']);
 
-/** Whether a tick has anything to do: a silent admin, or a room nobody has used for too long. */
+/** Whether a tick has anything to do: a video ended with more queued, a silent admin, or a room nobody has used for too long. */
 function tickDue(room: Room, nowMs: number, rules: RoomRules): boolean {
+  if (queue.endedWithQueue(room, nowMs)) return true;
   return room.adminPresent ? nowMs - room.adminSeenMs > rules.adminSilenceMs : room.watching.length === 0 && nowMs - lastUsedMs(room) > rules.idleCloseMs;
 }
 
@@ -53,7 +55,13 @@ function transition(t: Turn, next: Room, input: RoomInput, isAdmin: boolean): Ou
     case 'heartbeat':
       return playback.heartbeat(t, next, isAdmin);
     case 'tick':
-      return playback.tick(t, next);
+      return queue.endedWithQueue(t.room, t.nowMs) ? queue.advance(t, next, false) : playback.tick(t, next);
+    case 'queue':
+      return queue.edit(t, next, input.change);
+    case 'suggest':
+      return queue.suggest(t, next, input);
+    case 'unqueue':
+      return queue.unqueue(next, input.videoId);
     case 'invite':
       return membership.invite(t, next, input);
     case 'remove':

@@ -6,7 +6,7 @@ import { line, pad } from '../width.js';
 /** [keys, what they do], or a section title as a one-element row. */
 export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['Everywhere'],
-  ['1 2 3 4', 'Videos, Upload, Notifications, Rooms'],
+  ['1 2 3 4 5', 'Videos, Upload, Notifications, Rooms, Messages'],
   ['Tab / Shift-Tab', 'next / previous tab (when no field has focus)'],
   ['?', 'this help'],
   ['q / Ctrl-C', 'quit (Ctrl-C also while typing)'],
@@ -14,13 +14,14 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['↑↓ PgUp PgDn', 'move the selection'],
   ['Enter', 'play the video alone'],
   ['c', 'create a room for it and invite users'],
+  ['e', 'queue it in the watched room (a guest suggests it to the admin)'],
   ['d', 'delete it everywhere (its uploader, or an operator)'],
   ['/', 'filter by name (Enter keeps it, Esc clears it)'],
   ['Create room'],
   ['Space / a', 'invite / everyone or no one'],
   ['Enter / Esc', 'create the room / cancel'],
   ['Upload'],
-  ['typing / Enter', 'edit the path (1-4, q and ? keep their meaning until then)'],
+  ['typing / Enter', 'edit the path (1-5, q and ? keep their meaning until then)'],
   ['Tab', 'complete the path'],
   ['Enter', 'upload (an interrupted upload resumes)'],
   ['Esc', 'cancel the running upload, or leave the field'],
@@ -35,7 +36,15 @@ export const HELP: ReadonlyArray<readonly [string, string?]> = [
   ['f', 'play the watched room from your own copy of the video on this disk (when you uploaded it from here)'],
   ['x', 'close the picked room for everyone (its admin; no need to open it)'],
   ['i / k / a', 'invite users · remove a member · make a member admin (admin)'],
+  ['e', 'edit the queue: rm N · mv N M · accept N · reject N · next (admin)'],
+  ['t', 'write in the room\'s chat (every member sees it here and on mpv\'s screen)'],
+  ['m / M', 'mute / unmute members in the chat (admin)'],
   ['l', 'leave the room'],
+  ['Messages'],
+  ['↑↓ PgUp PgDn', 'scroll (opening the tab marks everything read, on every device)'],
+  ['n', 'write to someone (they get it when they are back if they are away)'],
+  ['r', 'reply to the selected message'],
+  ['b / u', 'block / unblock the sender of the selected message'],
 ];
 
 const KEY_COLUMN = 18;

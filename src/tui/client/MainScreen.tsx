@@ -7,6 +7,7 @@ import { Box } from 'ink';
 import type { ClientActions, ClientSnapshot } from '../client-session.js';
 import { clock } from '../../roles/shared/room.js';
 import { useKeys, useKeySlot, type KeySlot } from './keys.js';
+import { MessagesTab } from './MessagesTab.js';
 import { NotificationsTab } from './NotificationsTab.js';
 import { RoomsTab } from './RoomsTab.js';
 import { Segments } from './Segments.js';
@@ -39,12 +40,12 @@ function headerText(snapshot: ClientSnapshot, width: number): string {
 /** The main screen; number keys (and Tab when no field has focus) switch tabs. */
 export function MainScreen({ snapshot, actions, width, height, keys, initialTab = 'videos' }: MainScreenProps) {
   const [tab, setTab] = useState<TabId>(initialTab);
-  const slots: Record<TabId, KeySlot> = { videos: useKeySlot(), upload: useKeySlot(), notifications: useKeySlot(), rooms: useKeySlot() };
+  const slots: Record<TabId, KeySlot> = { videos: useKeySlot(), upload: useKeySlot(), notifications: useKeySlot(), rooms: useKeySlot(), messages: useKeySlot() };
 
   useKeys(keys, (input, key) => {
     if (slots[tab].current?.(input, key)) return true;
     const digit = TABS[Number(input) - 1];
-    if (/^[1-4]$/.test(input) && digit) setTab(digit);
+    if (/^[1-5]$/.test(input) && digit) setTab(digit);
     else if (key.tab) setTab(TABS[(TABS.indexOf(tab) + (key.shift ? TABS.length - 1 : 1)) % TABS.length]!);
     else return false;
     return true;
@@ -55,11 +56,12 @@ export function MainScreen({ snapshot, actions, width, height, keys, initialTab 
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Segments segments={[{ text: headerText(snapshot, width), bold: true }]} width={width} />
-      <TabBar active={tab} unread={snapshot.unread} width={width} />
+      <TabBar active={tab} unread={snapshot.unread} unreadMessages={snapshot.unreadMessages} width={width} />
       <VideosTab {...common} active={tab === 'videos'} keys={slots.videos} onRoomCreated={() => setTab('rooms')} />
       <UploadTab {...common} active={tab === 'upload'} keys={slots.upload} />
       <NotificationsTab {...common} active={tab === 'notifications'} keys={slots.notifications} />
       <RoomsTab {...common} active={tab === 'rooms'} keys={slots.rooms} />
+      <MessagesTab {...common} active={tab === 'messages'} keys={slots.messages} />
     </Box>
   );
 }

@@ -18,6 +18,17 @@ function same(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/**
+ * Rows for the member list and the chat (its title included) out of `rows`: the chat gets half, at least
+ * 3 when there is room, and only what it uses; members get the rest.
+ */
+export function splitRows(rows: number, members: number, chatLines: number): { memberRows: number; chatRows: number } {
+  if (rows < 5) return { memberRows: rows, chatRows: 0 };
+  const chatRows = Math.min(1 + Math.max(1, chatLines), Math.max(3, Math.floor(rows / 2)), rows - 2);
+  const memberRows = Math.min(members, rows - chatRows);
+  return { memberRows, chatRows: rows - memberRows };
+}
+
 /** "your sync error: +3 ms (speed 0.995)", or that it is still being measured. */
 export function syncText(watch: Pick<WatchState, 'errorMs' | 'speed'>): string {
   if (watch.errorMs === undefined) return 'your sync error: measuring…';
@@ -50,8 +61,14 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
   }
   const { room } = watch;
   const members = [...room.members].sort((a, b) => Number(same(b, room.admin)) - Number(same(a, room.admin)));
-  const memberRows = Math.max(0, height - PANEL_CHROME_ROWS - FIXED_LINES - (footer ? 1 : 0));
+  const queued = [...room.queue.map((e, i) => `${i + 1}. ${e.videoName}${same(e.by, room.admin) ? '' : ` (${e.by})`}`), ...room.suggestions.map((e) => `? ${e.videoName} — suggested by ${e.by}`)];
+  const free = Math.max(0, height - PANEL_CHROME_ROWS - FIXED_LINES - (footer ? 1 : 0));
+  // The queue pane: a title and up to 3 entries, when there is something queued and room for it.
+  const queueRows = queued.length > 0 && free >= 8 ? 1 + Math.min(3, queued.length) : 0;
+  const rows = free - queueRows;
+  const { memberRows, chatRows } = splitRows(rows, members.length, watch.chat.length);
   const shown = members.length > memberRows ? members.slice(0, Math.max(0, memberRows - 1)) : members;
+  const chat = chatRows > 1 ? watch.chat.slice(-(chatRows - 1)) : [];
   const more = members.length - shown.length;
   const watchingCount = room.members.filter((m) => room.watching.some((w) => same(w, m))).length;
   const admin = `admin: ${room.admin}${watch.isAdmin ? ' (you)' : ''}${room.adminPresent ? '' : ' · away, the room waits for them'}`;
@@ -92,6 +109,32 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
         );
       })}
       {more > 0 && <Text dimColor>{line(`… ${more} more`, inner)}</Text>}
+      {queueRows > 0 && (
+        <Text bold wrap="truncate-end">
+          {line(`Up next · ${room.queue.length} queued${room.suggestions.length ? ` · ${room.suggestions.length} suggested` : ''}`, inner)}
+        </Text>
+      )}
+      {queued.slice(0, Math.max(0, queueRows - 1)).map((q, i) => (
+        <Text key={`q${i}`} dimColor={q.startsWith('?')} wrap="truncate-end">
+          {line(i === queueRows - 2 && queued.length > queueRows - 1 ? `${q}  (+${queued.length - (queueRows - 1)} more)` : q, inner)}
+        </Text>
+      ))}
+      {chatRows > 0 && (
+        <Text bold wrap="truncate-end">
+          {line(`Chat${room.muted.length ? ` · muted: ${room.muted.join(', ')}` : ''}`, inner)}
+        </Text>
+      )}
+      {chatRows > 1 && chat.length === 0 && (
+        <Text dimColor wrap="truncate-end">
+          {line('nothing said yet: press t to write', inner)}
+        </Text>
+      )}
+      {chat.map((l) => (
+        <Text key={l.seq} wrap="truncate-end">
+          <Text color={same(l.user, room.admin) ? 'cyan' : 'magenta'}>{line(l.user, 24)}</Text>
+          {line(`: ${l.text}`, Math.max(1, inner - Math.min(24, l.user.length)))}
+        </Text>
+      ))}
       <Box flexGrow={1} />
       {footer}
     </Panel>

@@ -9,8 +9,9 @@ import { moveSelection } from './list-window.js';
 import { PANEL_CHROME_ROWS } from './Panel.js';
 import { RoomPicker } from './RoomPicker.js';
 import { RoomView } from './RoomView.js';
-import { editText } from './TextField.js';
+import { editText, tail } from './TextField.js';
 import { parseClock } from './time-input.js';
+import { parseQueueInput, QUEUE_FIELD_HELP } from './queue-input.js';
 import { line } from '../width.js';
 import { stepSpeed } from '../../core/playback.js';
 import type { TabProps } from './tab-props.js';
@@ -26,11 +27,13 @@ const NOTICE_MS = 4000;
 
 export type RoomsTabProps = TabProps;
 
-type MemberAction = 'invite' | 'remove' | 'handover';
-type Prompt = { kind: 'goto'; text: string } | { kind: 'close'; roomId: string; what: string } | { kind: 'members'; action: MemberAction; text: string } | undefined;
+type MemberAction = 'invite' | 'remove' | 'handover' | 'mute' | 'unmute';
+type Prompt = { kind: 'goto'; text: string } | { kind: 'close'; roomId: string; what: string } | { kind: 'members'; action: MemberAction; text: string } | { kind: 'say'; text: string } | { kind: 'queue'; text: string } | undefined;
 
 /** What each member prompt asks for. */
-const MEMBER_PROMPTS: Record<MemberAction, string> = { invite: 'invite (names, comma-separated): ', remove: 'remove member: ', handover: 'make admin: ' };
+const MEMBER_PROMPTS: Record<MemberAction, string> = { invite: 'invite (names, comma-separated): ', remove: 'remove member: ', handover: 'make admin: ', mute: 'mute in the chat (names): ', unmute: 'unmute (names): ' };
+/** The member keys of the admin: i invite, k remove, a make admin, m mute, M unmute. */
+const MEMBER_KEYS: Record<string, MemberAction> = { i: 'invite', k: 'remove', a: 'handover', m: 'mute', M: 'unmute' };
 
 /**
  * Where an arrow seek starts: the last target while presses come quickly (the room's position has
@@ -92,15 +95,49 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
       setPrompt(undefined);
       return true;
     }
+    if (prompt?.kind === 'queue') {
+      if (key.escape) setPrompt(undefined);
+      else if (key.return) {
+        const edit = parseQueueInput(prompt.text);
+        if ('error' in edit) setNotice(edit.error);
+        else {
+          void actions.editQueue(edit);
+          setPrompt(undefined);
+        }
+      } else {
+        setPrompt((p) => {
+          const next = p?.kind === 'queue' ? editText(p.text, input, key) : undefined;
+          return next !== undefined && next.length <= 20 ? { kind: 'queue', text: next } : p;
+        });
+      }
+      return true;
+    }
+    if (prompt?.kind === 'say') {
+      if (key.escape) setPrompt(undefined);
+      else if (key.return) {
+        if (prompt.text.trim()) void actions.say(prompt.text);
+        setPrompt(undefined);
+      } else {
+        // 500 characters is central's limit; stop typing there rather than be refused after.
+        setPrompt((p) => {
+          const next = p?.kind === 'say' ? editText(p.text, input, key) : undefined;
+          return next !== undefined && Array.from(next).length <= 500 ? { kind: 'say', text: next } : p;
+        });
+      }
+      return true;
+    }
     if (prompt?.kind === 'members') {
       if (key.escape) setPrompt(undefined);
       else if (key.return) {
         const users = prompt.text.split(',').map((u) => u.trim()).filter(Boolean);
-        if (users.length > 0) void actions.manageRoom(prompt.action, prompt.action === 'invite' ? users : users.slice(0, 1));
+        const many = prompt.action === 'invite' || prompt.action === 'mute' || prompt.action === 'unmute';
+        if (users.length > 0) void actions.manageRoom(prompt.action, many ? users : users.slice(0, 1));
         setPrompt(undefined);
       } else {
-        const next = editText(prompt.text, input, key);
-        if (next !== undefined) setPrompt({ ...prompt, text: next });
+        setPrompt((p) => {
+          const next = p?.kind === 'members' ? editText(p.text, input, key) : undefined;
+          return next !== undefined && p?.kind === 'members' ? { ...p, text: next } : p;
+        });
       }
       return true;
     }
@@ -154,8 +191,13 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
       if (!room) setNotice('no room to close');
       else if (room.admin.toLowerCase() !== snapshot.user?.toLowerCase()) setNotice(`only its admin (${room.admin}) can close room ${room.id}`);
       else setPrompt({ kind: 'close', roomId: room.id, what: `${room.id} (${room.videoName})` });
-    } else if (input === 'i' || input === 'k' || input === 'a') {
-      if (adminOnly()) setPrompt({ kind: 'members', action: input === 'i' ? 'invite' : input === 'k' ? 'remove' : 'handover', text: '' });
+    } else if (MEMBER_KEYS[input]) {
+      if (adminOnly()) setPrompt({ kind: 'members', action: MEMBER_KEYS[input]!, text: '' });
+    } else if (input === 'e') {
+      if (adminOnly()) setPrompt({ kind: 'queue', text: '' });
+    } else if (input === 't') {
+      if (watching) setPrompt({ kind: 'say', text: '' });
+      else setNotice('open a room first: pick one and press Enter');
     } else if (input === 'l') {
       if (watching) void actions.leaveRoom();
       else setNotice('not watching a room');
@@ -172,6 +214,20 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
         {line(prompt.text, 20)}
         <Text inverse> </Text>
         <Text dimColor>{'  Enter go · Esc cancel'}</Text>
+      </Text>
+    ) : prompt?.kind === 'queue' ? (
+      <Text color="cyan" wrap="truncate-end">
+        {'queue: '}
+        {prompt.text}
+        <Text inverse> </Text>
+        <Text dimColor>{`  ${QUEUE_FIELD_HELP} · Esc cancel`}</Text>
+      </Text>
+    ) : prompt?.kind === 'say' ? (
+      <Text color="cyan" wrap="truncate-end">
+        {'say: '}
+        {tail(prompt.text, Math.max(10, width - 40))}
+        <Text inverse> </Text>
+        <Text dimColor>{'  Enter send · Esc cancel'}</Text>
       </Text>
     ) : prompt?.kind === 'members' ? (
       <Text color="cyan" wrap="truncate-end">
@@ -190,8 +246,8 @@ export function RoomsTab({ snapshot, actions, width, height, active, keys }: Roo
   const hints = !watching
     ? '↑↓ pick a room · Enter open it in mpv · x close (admin)'
     : watching.isAdmin
-      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · [ ] speed · o go on without · g go to · x close · l leave'
-      : `↑↓ Enter open · l leave · only the admin (${watching.room.admin}) controls playback`;
+      ? '↑↓ Enter open · space play/pause · ←→ seek 10 s · [ ] speed · o go on without · g go to · e queue · t chat · m mute · x close · l leave'
+      : `↑↓ Enter open · t chat · l leave · only the admin (${watching.room.admin}) controls playback`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>

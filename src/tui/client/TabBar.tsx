@@ -1,21 +1,22 @@
-/** The tab bar: `1 Videos  2 Upload  3 Notifications (N)  4 Rooms`, the active tab highlighted. */
+/** The tab bar: `1 Videos  2 Upload  3 Notifications (N)  4 Rooms  5 Messages (N)`, the active tab highlighted. */
 import { Segments } from './Segments.js';
 import type { Segment } from '../width.js';
 
 /** The tabs in the order of their number keys. */
-export const TABS = ['videos', 'upload', 'notifications', 'rooms'] as const;
+export const TABS = ['videos', 'upload', 'notifications', 'rooms', 'messages'] as const;
 export type TabId = (typeof TABS)[number];
 
-const LABELS: Record<TabId, string> = { videos: 'Videos', upload: 'Upload', notifications: 'Notifications', rooms: 'Rooms' };
+const LABELS: Record<TabId, string> = { videos: 'Videos', upload: 'Upload', notifications: 'Notifications', rooms: 'Rooms', messages: 'Messages' };
 
 /** The segments of the bar; the unread count is yellow when there is something to read. */
-export function tabSegments(active: TabId, unread: number): Segment[] {
+export function tabSegments(active: TabId, unread: number, unreadMessages = 0): Segment[] {
   const out: Segment[] = [];
   TABS.forEach((tab, i) => {
     const on = tab === active;
     out.push({ text: ` ${i + 1} ${LABELS[tab]}`, bold: on, color: on ? 'cyan' : undefined, inverse: on });
-    if (tab === 'notifications') {
-      out.push({ text: ` (${unread})`, bold: unread > 0, color: unread > 0 ? 'yellow' : on ? 'cyan' : undefined, dim: unread === 0 && !on, inverse: on });
+    if (tab === 'notifications' || tab === 'messages') {
+      const n = tab === 'notifications' ? unread : unreadMessages;
+      out.push({ text: ` (${n})`, bold: n > 0, color: n > 0 ? 'yellow' : on ? 'cyan' : undefined, dim: n === 0 && !on, inverse: on });
     }
     out.push({ text: ' ', inverse: on }, { text: ' ' });
   });
@@ -23,6 +24,6 @@ export function tabSegments(active: TabId, unread: number): Segment[] {
 }
 
 /** One line of tabs, clipped to `width`. */
-export function TabBar({ active, unread, width }: { active: TabId; unread: number; width: number }) {
-  return <Segments segments={tabSegments(active, unread)} width={width} />;
+export function TabBar({ active, unread, unreadMessages = 0, width }: { active: TabId; unread: number; unreadMessages?: number; width: number }) {
+  return <Segments segments={tabSegments(active, unread, unreadMessages)} width={width} />;
 }

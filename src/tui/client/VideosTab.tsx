@@ -15,8 +15,8 @@ import { filterVideos, formatVideoRow, videoCells, videoColumnWidths, VIDEO_COLU
 import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
 
-const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · d delete · / filter';
-const SHORT_HINTS = '↑↓ move · Enter play · c room · d del · / filter';
+const HINTS = '↑↓ PgUp PgDn move · Enter play alone · c create room · e queue in the watched room · d delete · / filter';
+const SHORT_HINTS = '↑↓ move · Enter play · c room · e queue · d del · / filter';
 /** Marks the selected row without colour too (NO_COLOR terminals, screen readers, tests). */
 const GUTTER = '  ';
 const MARK = '› ';
@@ -82,6 +82,8 @@ export function VideosTab({ snapshot, actions, width, height, active, keys, onRo
     else if (key.return && selected) void actions.playAlone(selected.id);
     else if (input === 'c' && selected) setInviting(selected);
     else if (input === 'd' && selected) setDeleting(selected);
+    // Queue it in the watched room (a guest's is a suggestion to the admin).
+    else if (input === 'e' && selected) void actions.editQueue({ op: 'add', videoId: selected.id });
     else if (input === 'j') select(1);
     else if (input === 'k') select(-1);
     else return false;

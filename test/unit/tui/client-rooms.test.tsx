@@ -3,7 +3,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { ClientApp } from '../../../src/tui/client/ClientApp.js';
 import { arrowSeekBase } from '../../../src/tui/client/RoomsTab.js';
 import type { ClientSnapshot } from '../../../src/tui/client-session.js';
-import { createFakeClientSession, KEY, mainSnapshot, makeRoom, makeWatch, plain, press, renderInTerminal, settle, waitForFrame, type FakeTerminal } from '../../fakes/fake-client-session.js';
+import { createFakeClientSession, KEY, mainSnapshot, makeRoom, makeWatch, plain, press, renderInTerminal, settle, waitForFrame, waitUntil, type FakeTerminal } from '../../fakes/fake-client-session.js';
 
 const terminals: FakeTerminal[] = [];
 afterEach(() => {
@@ -199,5 +199,84 @@ describe('RoomsTab', () => {
     const stacked = await waitForFrame(t.lastFrame, (f) => !f.split('\n').some((l) => l.includes('Rooms · 1') && l.includes('Watching')));
     const lines = stacked.split('\n');
     expect(lines.findIndex((l) => l.includes('Watching · r-0000000a'))).toBeGreaterThan(lines.findIndex((l) => l.includes('Rooms · 1')));
+  });
+});
+
+describe('RoomsTab chat', () => {
+  const line = (seq: number, user: string, text: string) => ({ roomId: roomA.id, seq, atMs: 1_700_000_000_000 + seq, user, text });
+
+  it('shows the room\'s chat under the members, the latest lines when they do not all fit', async () => {
+    const chat = Array.from({ length: 30 }, (_, i) => line(i + 1, i % 2 ? 'bob' : 'ann', `line ${i + 1}`));
+    const { lastFrame } = await openRooms({ watching: makeWatch(roomA, { chat }) });
+    const frame = plain(lastFrame());
+    expect(frame).toContain('Chat');
+    expect(frame).toContain('ann: line 29');
+    expect(frame).toContain('bob: line 30');
+    expect(frame).not.toContain('line 1\n');
+    expect(frame).toContain('● bob — watching');
+  });
+
+  it('t opens a field; Enter sends what was typed, Esc sends nothing', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA, { isAdmin: false }) });
+    await press(stdin, 't');
+    await waitForFrame(lastFrame, (f) => f.includes('say:'));
+    await press(stdin, 'this part!', KEY.enter);
+    await waitUntil(() => session.callsTo('say').length > 0, 'the line to be said');
+    expect(session.callsTo('say')).toEqual([['this part!']]);
+    await press(stdin, 't', 'never mind', KEY.escape);
+    await waitForFrame(lastFrame, (f) => !f.includes('say:'));
+    expect(session.callsTo('say')).toEqual([['this part!']]);
+  });
+
+  it('a line that tries to break the layout stays on its one row', async () => {
+    const wide = line(1, 'bob', 'x'.repeat(400));
+    const { lastFrame } = await openRooms({ watching: makeWatch(roomA, { chat: [wide, line(2, 'ann', 'after')] }) });
+    const frame = plain(lastFrame());
+    expect(frame).toContain('ann: after');
+    for (const row of frame.split('\n')) expect(row.length).toBeLessThanOrEqual(120);
+  });
+
+  it('as admin: m mutes the members typed; the view says who is muted', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'm');
+    await waitForFrame(lastFrame, (f) => f.includes('mute in the chat'));
+    await press(stdin, 'bob, cid', KEY.enter);
+    await waitUntil(() => session.callsTo('manageRoom').length > 0, 'the mute to be asked');
+    expect(session.callsTo('manageRoom')).toEqual([['mute', ['bob', 'cid']]]);
+    session.set({ watching: makeWatch({ ...roomA, muted: ['bob'] }) });
+    await waitForFrame(lastFrame, (f) => f.includes('muted: bob'));
+  });
+});
+
+describe('RoomsTab queue', () => {
+  const entry = (videoId: number, videoName: string, by: string) => ({ videoId, videoName, durationMs: 60_000, by });
+
+  it('shows what plays next and what members suggested', async () => {
+    const room = { ...roomA, queue: [entry(2, 'Sintel.mp4', 'ann'), entry(3, 'Tears.mkv', 'bob')], suggestions: [entry(4, 'Elephants.mkv', 'cid')] };
+    const { lastFrame } = await openRooms({ watching: makeWatch(room) });
+    const frame = plain(lastFrame());
+    expect(frame).toContain('Up next · 2 queued · 1 suggested');
+    expect(frame).toContain('1. Sintel.mp4');
+    expect(frame).toContain('2. Tears.mkv (bob)');
+    expect(frame).toContain('? Elephants.mkv — suggested by cid');
+  });
+
+  it('as admin: e edits the queue with rm / mv / accept / next; a typo says what to type', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA) });
+    await press(stdin, 'e');
+    await waitForFrame(lastFrame, (f) => f.includes('queue: '));
+    await press(stdin, 'mv 3 1', KEY.enter);
+    await waitUntil(() => session.callsTo('editQueue').length > 0, 'the queue edit');
+    expect(session.callsTo('editQueue')).toEqual([[{ op: 'move', index: 2, to: 0 }]]);
+    await press(stdin, 'e', 'shuffle', KEY.enter);
+    await waitForFrame(lastFrame, (f) => f.includes('type rm N · mv N M'));
+    expect(session.callsTo('editQueue')).toHaveLength(1);
+  });
+
+  it('as a guest: e is refused in place (central would refuse it too)', async () => {
+    const { session, stdin, lastFrame } = await openRooms({ watching: makeWatch(roomA, { isAdmin: false }) });
+    await press(stdin, 'e');
+    await waitForFrame(lastFrame, (f) => f.includes('only the admin (ann) controls this room'));
+    expect(session.callsTo('editQueue')).toEqual([]);
   });
 });

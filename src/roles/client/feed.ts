@@ -1,0 +1,124 @@
+/**
+ * Numbered items a device shows once each: notifications and direct messages. A listing fills what this
+ * device has not shown (after a crash, a failover, a central restart), pushes bring the rest as they
+ * come; the inbox (shared/inbox.ts) de-duplicates both by id. The device's high-water mark is written
+ * before the items are printed, and acknowledged to central after (read on every device).
+ */
+import chalk from 'chalk';
+import type { EventBody } from '../../net/messages.js';
+import type { DirectMessage } from '../../net/chat-messages.js';
+import type { Notification } from '../../net/messages.js';
+import { beginListing, newInbox, receive, type Inbox, type Numbered } from '../shared/inbox.js';
+import { openSession, type Session } from './connect.js';
+import { context, type CommonOptions } from './command-kit.js';
+import type { Profile } from './profile.js';
+import { sleep } from '../../net/dial.js';
+
+export interface Feed<T extends Numbered> {
+  /** For messages: "notifications", "messages". */
+  what: string;
+  /** This device's high-water mark in the profile. */
+  key(s: Session): string;
+  /** Items after `afterId` (all of them, oldest first). */
+  list(s: Session, afterId: number): Promise<T[]>;
+  /** Everything up to `upToId` has been shown (read). */
+  ack(s: Session, upToId: number): Promise<unknown>;
+  /** Call `on` with every push of new items on this session. */
+  listen(s: Session, on: (items: T[]) => void): void;
+  format(item: T, json: boolean | undefined): string;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as every listing prints times. */
+function when(atMs: number): string {
+  return new Date(atMs).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export const NOTIFICATIONS: Feed<Notification> = {
+  what: 'notifications',
+  key: (s) => `${s.instanceId}:${s.user}`,
+  list: async (s) => (await s.peer.request('notify.list', {})).items,
+  ack: (s, upToId) => s.peer.request('notify.ack', { upToId }),
+  listen: (s, on) => s.peer.on('notify.push', (body: EventBody<'notify.push'>) => on(body.items)),
+  format: (n, json) => (json ? JSON.stringify(n) : `${when(n.atMs)}  ${n.text}`),
+};
+
+/** Pages of this size when a device catches up on its messages. */
+const MESSAGE_PAGE = 1000;
+
+export const MESSAGES: Feed<DirectMessage> = {
+  what: 'messages',
+  key: (s) => `msg:${s.instanceId}:${s.user}`,
+  list: async (s, afterId) => {
+    const all: DirectMessage[] = [];
+    // Bounded: 10,000 kept per user on central, so at most a few pages.
+    for (let page = 0, after = afterId; page < 20; page++) {
+      const { messages } = await s.peer.request('msg.list', { afterId: after, limit: MESSAGE_PAGE });
+      all.push(...messages);
+      if (messages.length < MESSAGE_PAGE) break;
+      after = messages[messages.length - 1]!.id;
+    }
+    return all;
+  },
+  ack: (s, upToId) => s.peer.request('msg.ack', { upToId }),
+  listen: (s, on) => s.peer.on('msg.push', (body: EventBody<'msg.push'>) => on(body.messages)),
+  format: (m, json) => (json ? JSON.stringify(m) : `${when(m.atMs)}  ${m.from}: ${m.text}`),
+};
+
+/** List what this device has not shown, show it, acknowledge it. Returns the inbox for a follower. */
+export async function catchUp<T extends Numbered>(feed: Feed<T>, s: Session, profile: Profile, inbox: Inbox<T>, json: boolean | undefined): Promise<Inbox<T>> {
+  inbox = beginListing(inbox);
+  const items = await feed.list(s, inbox.lastShownId);
+  return show(feed, s, profile, inbox, items, 'listing', json);
+}
+
+async function show<T extends Numbered>(feed: Feed<T>, s: Session, profile: Profile, inbox: Inbox<T>, items: T[], source: 'push' | 'listing', json: boolean | undefined): Promise<Inbox<T>> {
+  const r = receive(inbox, items, source);
+  if (r.show.length > 0) {
+    // Record, then print the whole batch in one write: a crash before the rename shows nothing and the
+    // batch is delivered again; after it, both happened. Nothing runs between the two syscalls.
+    const text = r.show.map((n) => feed.format(n, json) + '\n').join('');
+    profile.setLastShown(feed.key(s), r.inbox.lastShownId);
+    process.stdout.write(text);
+    await feed.ack(s, r.inbox.lastShownId).catch(() => {});
+  }
+  return r.inbox;
+}
+
+/** The device's inbox as the profile remembers it. */
+export function inboxOf<T extends Numbered>(feed: Feed<T>, s: Session, profile: Profile): Inbox<T> {
+  return newInbox<T>(profile.lastShown(feed.key(s)));
+}
+
+/** Stay connected and print new items as they arrive, through failovers, until SIGINT/SIGTERM. */
+export async function followFeed<T extends Numbered>(feed: Feed<T>, o: CommonOptions): Promise<void> {
+  const { profile, endpoint, log } = context(o);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      const session = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
+      process.stderr.write(chalk.dim(`following ${feed.what} for ${session.user} on ${session.subId}\n`));
+      let inbox = inboxOf(feed, session, profile);
+      // Serialise pushes and listings so the inbox sees them in arrival order.
+      let queue = Promise.resolve();
+      const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => log.warn(`${feed.what}: ${err.message}`)));
+      feed.listen(session, (items) => enqueue(async () => void (inbox = await show(feed, session, profile, inbox, items, 'push', o.json))));
+      enqueue(async () => void (inbox = await catchUp(feed, session, profile, inbox, o.json)));
+      await new Promise<void>((resolve) => {
+        session.peer.onceClosed(() => resolve());
+        stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (stop.signal.aborted) {
+        session.peer.close(1000, 'bye');
+        break;
+      }
+      process.stderr.write(chalk.yellow(`lost ${session.subId}; reconnecting…\n`));
+      await sleep(100, stop.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

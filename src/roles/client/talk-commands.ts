@@ -1,0 +1,119 @@
+/** say / chat / msg / inbox / block / unblock: talking from the command line. */
+import type { Command } from 'commander';
+import chalk from 'chalk';
+import type { ChatLine } from '../../net/chat-messages.js';
+import { WatchpartyError } from '../../core/errors.js';
+import { openSession } from './connect.js';
+import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
+import { catchUp, followFeed, inboxOf, MESSAGES } from './feed.js';
+import { sleep } from '../../net/dial.js';
+import { formatChatLine } from './room-chat.js';
+
+function textOf(words: string[], example: string): string {
+  const text = words.join(' ').trim();
+  if (!text) throw new WatchpartyError('BAD_INPUT', 'there is nothing to send', { hint: `e.g. ${example}` });
+  return text;
+}
+
+export function registerTalkCommands(program: Command): void {
+  common(program.command('say <roomId> <text...>'))
+    .description("write in a room's chat: every member sees it in the TUI and on mpv's screen")
+    .option('--json', 'print the line as JSON')
+    .addHelpText('after', '\nExamples:\n  $ watchparty say r-1a2b3c4d "this part!"\n  $ watchparty say r-1a2b3c4d brb, popcorn')
+    .action(async (roomId: string, words: string[], o: CommonOptions) => {
+      const text = textOf(words, 'watchparty say r-1a2b3c4d "hello"');
+      const { line } = await withSession(o, (s) => s.peer.request('chat.send', { roomId, text }));
+      out(o.json ? JSON.stringify(line) : `said in ${roomId} (#${line.seq})`);
+    });
+
+  common(program.command('chat <roomId>'))
+    .description("a room's recent chat; --follow keeps printing new lines (through failovers)")
+    .option('--last <n>', 'how many recent lines (1-100)', '20')
+    .option('--follow', 'stay connected and print new lines as they come')
+    .option('--json', 'one JSON object per line')
+    .addHelpText('after', '\nExamples:\n  $ watchparty chat r-1a2b3c4d\n  $ watchparty chat r-1a2b3c4d --follow --json')
+    .action(async (roomId: string, o: CommonOptions & { last: string; follow?: boolean }) => {
+      const limit = Number(o.last);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new WatchpartyError('BAD_INPUT', `--last takes 1 to 100, not "${o.last}"`);
+      if (o.follow) await followChat(roomId, limit, o);
+      else {
+        const { lines } = await withSession(o, (s) => s.peer.request('chat.history', { roomId, limit }));
+        if (!o.json && lines.length === 0) out(`nothing said in ${roomId} yet: watchparty say ${roomId} "hello"`);
+        for (const l of lines) out(formatChatLine(l, o.json));
+      }
+    });
+
+  common(program.command('msg <user> <text...>'))
+    .description('send a direct message; it waits on the server until the user is back, and reaches every device of theirs')
+    .option('--json', 'print the message as JSON')
+    .addHelpText('after', '\nExamples:\n  $ watchparty msg bob "movie at 9?"\n  $ watchparty msg bob see you there --profile alice')
+    .action(async (user: string, words: string[], o: CommonOptions) => {
+      const text = textOf(words, 'watchparty msg bob "hello"');
+      const { message } = await withSession(o, (s) => s.peer.request('msg.send', { to: user, text }));
+      out(o.json ? JSON.stringify(message) : `sent to ${message.to} (#${message.id})`);
+    });
+
+  common(program.command('inbox'))
+    .description('your direct messages this device has not shown yet (each once), marked read; --follow keeps listening')
+    .option('--json', 'one JSON object per line')
+    .option('--follow', 'stay connected and print new messages as they arrive (survives failover)')
+    .addHelpText('after', '\nExamples:\n  $ watchparty inbox\n  $ watchparty inbox --follow --json --profile bob')
+    .action(async (o: CommonOptions & { follow?: boolean }) => {
+      if (o.follow) await followFeed(MESSAGES, o);
+      else await withSession(o, async (s, profile) => void (await catchUp(MESSAGES, s, profile, inboxOf(MESSAGES, s, profile), o.json)));
+    });
+
+  const block = (name: 'block' | 'unblock', on: boolean, what: string) =>
+    common(program.command(`${name} <user>`))
+      .description(what)
+      .option('--json', 'print the users you block as a JSON array')
+      .addHelpText('after', `\nExamples:\n  $ watchparty ${name} mallory`)
+      .action(async (user: string, o: CommonOptions) => {
+        const { blocked } = await withSession(o, (s) => s.peer.request('msg.block', { user, on }));
+        if (o.json) out(JSON.stringify(blocked));
+        else out(blocked.length ? `you block ${blocked.join(', ')}` : 'you block nobody');
+      });
+  block('block', true, 'stop a user from sending you direct messages (they are told you do not take them)');
+  block('unblock', false, 'let a blocked user message you again');
+}
+
+/** Print a room's chat as it comes; after a reconnect, fill the gap from the history first. */
+async function followChat(roomId: string, limit: number, o: CommonOptions): Promise<void> {
+  const { profile, endpoint, log } = context(o);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let lastSeq: number | undefined;
+  const print = (l: ChatLine) => {
+    if (l.roomId !== roomId || (lastSeq !== undefined && l.seq <= lastSeq)) return;
+    lastSeq = l.seq;
+    out(formatChatLine(l, o.json));
+  };
+  try {
+    while (!stop.signal.aborted) {
+      const s = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
+      process.stderr.write(chalk.dim(`following the chat of ${roomId} as ${s.user}\n`));
+      // Lines pushed while the history is on its way wait, so that they print after it, in order.
+      const early: ChatLine[] = [];
+      let listing = true;
+      s.peer.on('room.chat', ({ line }) => (listing ? early.push(line) : print(line)));
+      const { lines } = await s.peer.request('chat.history', { roomId, limit: lastSeq === undefined ? limit : 100, ...(lastSeq !== undefined ? { afterSeq: lastSeq } : {}) });
+      for (const l of [...lines, ...early].sort((a, b) => a.seq - b.seq)) print(l);
+      listing = false;
+      await new Promise<void>((resolve) => {
+        s.peer.onceClosed(() => resolve());
+        stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (stop.signal.aborted) {
+        s.peer.close(1000, 'bye');
+        break;
+      }
+      process.stderr.write(chalk.yellow(`lost ${s.subId}; reconnecting…\n`));
+      await sleep(100, stop.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
