@@ -31,7 +31,7 @@ export const chatRequests = {
   /** client → sub → central: every message of mine up to `upToId` is read (on any device). */
   'msg.ack': { params: z.object({ upToId: NonNegInt }), result: z.object({ unread: NonNegInt }) },
   /** client → sub → central: stop (or allow again) someone's messages to me. */
-  'msg.block': { params: z.object({ user: User, on: z.boolean() }), result: z.object({ blocked: z.array(User).max(10_000) }) },
+  'msg.block': { params: z.object({ name: User, on: z.boolean() }), result: z.object({ blocked: z.array(User).max(10_000) }) },
 } as const;
 
 export const chatEvents = {

@@ -311,7 +311,7 @@ export const requests = {
   'room.control': {
     params: z.object({
       roomId: RoomId,
-      /** `go`: go on without the members the room waits for (or only `user`). `auto-release`: `on` or off. */
+      /** `go`: go on without the members the room waits for (or only `member`). `auto-release`: `on` or off. */
       action: z.enum(['play', 'pause', 'seek', 'speed', 'go', 'auto-release', 'tracks', 'close']),
       on: z.boolean().optional(),
       /** `tracks`: the audio track (from 1) and/or the subtitle track (0: off). */
@@ -319,7 +319,7 @@ export const requests = {
       subtitles: Int.min(0).max(256).optional(),
       positionMs: NonNegInt.optional(),
       rate: z.number().min(0.25).max(4).optional(),
-      user: UserField.optional(),
+      member: UserField.optional(),
     }),
     result: z.object({ room: RoomState }),
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import * as directions from '../../src/net/directions.js';
 import { CloseCode, describeIssues, events, requests, Reply, type EventName, type RequestName } from '../../src/net/messages.js';
-import { type Accepts } from '../../src/net/directions.js';
+import { RELAYED, type Accepts } from '../../src/net/directions.js';
 
 const TOKEN = 'tok_' + 'a'.repeat(39); // 43 chars, like newToken()
 const NOTE = { id: 1, atMs: 1_700_000_000_000, kind: 'sub.joined', text: 'sub-2 joined' } as const;
@@ -642,7 +642,7 @@ const requestCases: Record<RequestName, Case> = {
     result: { ok: [{ unread: 0 }], bad: [{ why: 'negative', value: { unread: -1 }, path: 'unread' }] },
   },
   'msg.block': {
-    params: { ok: [{ user: 'carl', on: true }, { user: 'carl', on: false }], bad: [{ why: 'on as a string', value: { user: 'carl', on: 'yes' }, path: 'on' }] },
+    params: { ok: [{ name: 'carl', on: true }, { name: 'carl', on: false }], bad: [{ why: 'on as a string', value: { name: 'carl', on: 'yes' }, path: 'on' }] },
     result: { ok: [{ blocked: [] }, { blocked: ['carl'] }], bad: [{ why: 'number', value: { blocked: [3] }, path: 'blocked.0' }] },
   },
 };
@@ -919,5 +919,14 @@ describe('CloseCode', () => {
   it('codes are unique', () => {
     const codes = entries.map(([, c]) => c);
     expect(new Set(codes).size).toBe(codes.length);
+  });
+});
+
+describe('relayed requests', () => {
+  it('none has a field named user: on the sub → central link that field names the acting user', () => {
+    for (const type of Object.keys(RELAYED)) {
+      const shape = (requests[type as RequestName].params as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+      expect(Object.keys(shape), type).not.toContain('user');
+    }
   });
 });

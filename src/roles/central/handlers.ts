@@ -84,7 +84,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
           : p.action === 'speed'
             ? { type: 'speed' as const, rate: p.rate! }
             : p.action === 'go'
-              ? { type: 'go' as const, ...(p.user ? { users: [p.user] } : {}) }
+              ? { type: 'go' as const, ...(p.member ? { users: [p.member] } : {}) }
               : p.action === 'auto-release'
                 ? { type: 'autoRelease' as const, on: p.on! }
                 : p.action === 'tracks'
@@ -123,7 +123,7 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
     'msg.send': (user, p) => ({ message: d.talk.send(user, p.to, p.text) }),
     'msg.list': (user, p) => d.talk.list(user, p.afterId, p.limit),
     'msg.ack': (user, p) => d.talk.read(user, p.upToId),
-    'msg.block': (user, p) => d.talk.block(user, p.user, p.on),
+    'msg.block': (user, p) => d.talk.block(user, p.name, p.on),
     'jobs.cancel': (user, p) => {
       const cancelled = cancelJob(d.jobAdmin, user, p.videoId, p.replan ?? false, p.secret);
       return { cancelled };

@@ -137,7 +137,7 @@ export function registerRoomCommands(program: Command): void {
         return;
       }
       if (action === 'go') {
-        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(value ? { user: value } : {}) }));
+        const { room: r } = await withSession(o, (s) => s.peer.request('room.control', { roomId, action, ...(value ? { member: value } : {}) }));
         out(`${r.id}: ${r.paused ? 'paused' : 'playing'} at ${clock(positionAt(r, Date.now()))}; going on without ${r.released.join(', ') || 'nobody'}`);
         return;
       }

@@ -73,7 +73,7 @@ export class TuiMessages {
 
   async block(user: string, on: boolean): Promise<void> {
     await this.request(async (peer) => {
-      await peer.request('msg.block', { user, on });
+      await peer.request('msg.block', { name: user, on });
       this.host.toast(on ? `${user} can no longer message you (u on one of their messages to allow them again)` : `${user} may message you again`);
     });
   }

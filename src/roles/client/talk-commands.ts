@@ -69,7 +69,7 @@ export function registerTalkCommands(program: Command): void {
       .option('--json', 'print the users you block as a JSON array')
       .addHelpText('after', `\nExamples:\n  $ watchparty ${name} mallory`)
       .action(async (user: string, o: CommonOptions) => {
-        const { blocked } = await withSession(o, (s) => s.peer.request('msg.block', { user, on }));
+        const { blocked } = await withSession(o, (s) => s.peer.request('msg.block', { name: user, on }));
         if (o.json) out(JSON.stringify(blocked));
         else out(blocked.length ? `you block ${blocked.join(', ')}` : 'you block nobody');
       });
