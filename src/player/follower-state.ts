@@ -91,7 +91,8 @@ export type FollowerInput<R extends FollowedRoom = FollowedRoom> =
   | { type: 'reload' }
   /** Where the player is; `plan` is the plan it was requested under. */
   | { type: 'sample'; plan: number; positionMs: number; paused: boolean; atMs: number; buffer?: BufferState }
-  | { type: 'paused'; value: boolean }
+  /** mpv's pause flipped; `atEnd`: it stopped at the end of the file by itself. */
+  | { type: 'paused'; value: boolean; atEnd?: boolean }
   /** The player's rate changed (ours, or a person's: mpv's [ and ] keys). */
   | { type: 'speedChanged'; rate: number }
   /** A seek (ours or a person's) has begun: the position is in flux until `seeked`. */

@@ -94,7 +94,7 @@ function react<R extends FollowedRoom>(state: FollowerState<R>, input: FollowerI
     case 'sample':
       return onSample(state, input, nowMs);
     case 'paused':
-      return onPaused(state, input.value, nowMs);
+      return onPaused(state, input.value, nowMs, input.atEnd === true);
     case 'speedChanged':
       return onSpeedChanged(state, input.rate, nowMs);
     case 'seeking':
@@ -313,10 +313,11 @@ function onWake<R extends FollowedRoom>(s: FollowerState<R>, nowMs: number): Ste
 }
 
 /** mpv's pause flipped: ours, or a person's in the mpv window? */
-function onPaused<R extends FollowedRoom>(s: FollowerState<R>, value: boolean, nowMs: number): Step<R> {
+function onPaused<R extends FollowedRoom>(s: FollowerState<R>, value: boolean, nowMs: number, atEnd = false): Step<R> {
   const mine = s.echoes.findIndex((e) => e.what === 'pause' && e.value === value);
   const state: FollowerState<R> = { ...s, playerPaused: value, echoes: mine >= 0 ? s.echoes.filter((_, i) => i !== mine) : s.echoes };
-  if (mine >= 0 || nowMs < s.quietUntilMs || s.phase.name !== 'steady') return { state, commands: [] };
+  // The file ran out under a playing room: the room's own end (its queue moves on), not a person's pause.
+  if (mine >= 0 || atEnd || nowMs < s.quietUntilMs || s.phase.name !== 'steady') return { state, commands: [] };
   if (!isAdmin(s)) {
     const next = plan(state, nowMs, 'guest pause reverted');
     return { state: next.state, commands: [{ kind: 'osd', text: `only the admin (${s.room.admin}) controls this room` }, ...next.commands] };

@@ -31,7 +31,8 @@ export class MpvPlayer implements Player {
   static async attach(mpv: MpvHandle): Promise<MpvPlayer> {
     const p = new MpvPlayer(mpv);
     mpv.ipc.on('property', (name: string, value: unknown) => {
-      if (name === 'pause' && typeof value === 'boolean') p.emit({ kind: 'paused', value });
+      if (name === 'pause' && value === true) void p.pausedAt();
+      else if (name === 'pause' && value === false) p.emit({ kind: 'paused', value: false });
       else if (name === 'speed' && typeof value === 'number') p.emit({ kind: 'speed', rate: value });
     });
     mpv.ipc.on('event', (e: { event: string; args?: unknown[] }) => {
@@ -114,6 +115,12 @@ export class MpvPlayer implements Player {
 
   async setSpeed(rate: number): Promise<void> {
     await this.mpv.ipc.setProperty('speed', rate).catch(() => {});
+  }
+
+  /** mpv paused: a person, us, or its own stop at the end of the file (which pauses no room). */
+  private async pausedAt(): Promise<void> {
+    const atEnd = await this.mpv.ipc.getProperty<boolean>('eof-reached').catch(() => false);
+    this.emit({ kind: 'paused', value: true, ...(atEnd === true ? { atEnd: true } : {}) });
   }
 
   async osd(text: string): Promise<void> {

@@ -15,7 +15,8 @@ export interface PlayerSample {
 
 /** Something the player reports: its pause or rate changed, or a seek (ours or a person's) began or finished. */
 export type PlayerEvent =
-  | { kind: 'paused'; value: boolean }
+  /** `atEnd`: mpv paused itself at the end of the file (keep-open), nobody pressed anything. */
+  | { kind: 'paused'; value: boolean; atEnd?: boolean }
   | { kind: 'speed'; rate: number }
   | { kind: 'seeking' }
   | { kind: 'seeked'; positionMs: number }

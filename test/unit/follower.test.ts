@@ -239,6 +239,16 @@ describe('follower: echoes and the keys', () => {
     expect(sim.given('control')).toEqual([{ kind: 'control', action: 'pause' }]);
   });
 
+  it("the admin's player stopping by itself at the end of the file pauses no room (its queue moves on)", () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('ann', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(3000);
+    sim.at(3000, { type: 'paused', value: true, atEnd: true });
+    sim.run(4000);
+    expect(sim.given('control')).toEqual([]);
+  });
+
   it("the admin's play key holds their own player back and asks the room to play; everyone starts at the room's instant", () => {
     const r0 = room({ positionMs: 5000 });
     const sim = simulate('ann', r0, { startMs: 5000 });

@@ -19,7 +19,7 @@ import { localNow, measureClock } from './clock-sync.js';
 function toInput(e: PlayerEvent): FollowerInput<RoomState> {
   switch (e.kind) {
     case 'paused':
-      return { type: 'paused', value: e.value };
+      return { type: 'paused', value: e.value, ...(e.atEnd ? { atEnd: true } : {}) };
     case 'speed':
       return { type: 'speedChanged', rate: e.rate };
     case 'seeking':
