@@ -17,7 +17,7 @@
  *   (--pace-ms 0: every line at once, a burst of LINES lines from 50 writers)
  *
  * Central runs with --rate-scale 1000: every client is on 127.0.0.1, and the per-user quotas (chat
- * 10 lines/s, messages 20 per 2 s) would otherwise make the bench measure the rate limiter.
+ * 10 lines at once then one a second, messages 20 at once then one every 2 s) would otherwise make the bench measure the rate limiter.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';

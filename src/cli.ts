@@ -230,8 +230,17 @@ function report(err: unknown, json: boolean): number {
   return ExitCode.bug;
 }
 
+/** `watchparty … | head` closes our stdout early: stop quietly, as every Unix tool does, instead of crashing on EPIPE. */
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   honourNoColor();
+  quietOnClosedStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

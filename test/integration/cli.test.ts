@@ -1,7 +1,8 @@
 /** The CLI's contract: --version, help with examples, one-line usage errors with exit code 2, exit 3 when unreachable. */
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { runToEnd, tempDir } from '../helpers/spawn-role.js';
+import { spawn } from 'node:child_process';
+import { CLI, runToEnd, tempDir } from '../helpers/spawn-role.js';
 
 /** A port nobody listens on: bind one, note it, close it. */
 async function deadPort(): Promise<number> {
@@ -17,6 +18,17 @@ describe('watchparty CLI', () => {
     const r = await runToEnd(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('stops quietly when its output is closed early (watchparty --help | head -1)', async () => {
+    // The reader is gone before the first byte (head may go at any point): every write meets EPIPE.
+    const child = spawn(process.execPath, [CLI, 'queue', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|crashed/);
+    expect(code).toBe(0);
   });
 
   it.each([['central'], ['sub'], ['up'], ['status'], ['register'], ['notifications']])('%s --help shows examples', async (cmd) => {

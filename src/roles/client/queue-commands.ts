@@ -6,13 +6,19 @@ import { clock } from '../shared/room.js';
 import { common, out, withSession, type CommonOptions } from './command-kit.js';
 import { findVideo } from './video-commands.js';
 
-const USAGE = `watchparty queue ROOM                      what plays next, and the suggestions
-watchparty queue ROOM add VIDEO [--at N]     queue a video (admin; a guest's add is a suggestion)
-watchparty queue ROOM rm N                   take the N-th off the queue (admin)
-watchparty queue ROOM mv N M                 move the N-th to place M (admin)
-watchparty queue ROOM suggest VIDEO          propose a video to the admin
-watchparty queue ROOM accept N | reject N    the N-th suggestion (admin)
-watchparty queue ROOM next                   play the first in the queue now (admin)`;
+const USAGE = (
+  [
+    ['', 'what plays next, and the suggestions'],
+    ['add VIDEO [--at N]', "queue a video (admin; a guest's add is a suggestion)"],
+    ['rm N', 'take the N-th off the queue (admin)'],
+    ['mv N M', 'move the N-th to place M (admin)'],
+    ['suggest VIDEO', 'propose a video to the admin'],
+    ['accept N | reject N', 'the N-th suggestion (admin)'],
+    ['next', 'play the first in the queue now (admin)'],
+  ] as const
+)
+  .map(([args, what]) => `${`watchparty queue ROOM ${args}`.padEnd(44)} ${what}`)
+  .join('\n');
 
 /** A place as people count it (from 1), as the wire counts it (from 0). */
 function place(value: string | undefined, what: string): number {
