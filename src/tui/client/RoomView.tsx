@@ -22,6 +22,16 @@ function same(a: string, b: string): boolean {
  * Rows for the member list and the chat (its title included) out of `rows`: the chat gets half, at least
  * 3 when there is room, and only what it uses; members get the rest.
  */
+/**
+ * Rows for the up-next pane (its title and up to 3 entries) out of `free`: only when something is queued
+ * or suggested, never fewer than title + one entry, and leaving members and chat at least 5 rows.
+ */
+export function queueRowsFor(free: number, queued: number): number {
+  if (queued === 0) return 0;
+  const rows = Math.min(1 + Math.min(3, queued), free - 5);
+  return rows >= 2 ? rows : 0;
+}
+
 export function splitRows(rows: number, members: number, chatLines: number): { memberRows: number; chatRows: number } {
   if (rows < 5) return { memberRows: rows, chatRows: 0 };
   const chatRows = Math.min(1 + Math.max(1, chatLines), Math.max(3, Math.floor(rows / 2)), rows - 2);
@@ -63,8 +73,7 @@ export function RoomView({ watch, hasRooms, width, height, focused, footer }: Ro
   const members = [...room.members].sort((a, b) => Number(same(b, room.admin)) - Number(same(a, room.admin)));
   const queued = [...room.queue.map((e, i) => `${i + 1}. ${e.videoName}${same(e.by, room.admin) ? '' : ` (${e.by})`}`), ...room.suggestions.map((e) => `? ${e.videoName} — suggested by ${e.by}`)];
   const free = Math.max(0, height - PANEL_CHROME_ROWS - FIXED_LINES - (footer ? 1 : 0));
-  // The queue pane: a title and up to 3 entries, when there is something queued and room for it.
-  const queueRows = queued.length > 0 && free >= 8 ? 1 + Math.min(3, queued.length) : 0;
+  const queueRows = queueRowsFor(free, queued.length);
   const rows = free - queueRows;
   const { memberRows, chatRows } = splitRows(rows, members.length, watch.chat.length);
   const shown = members.length > memberRows ? members.slice(0, Math.max(0, memberRows - 1)) : members;
