@@ -55,7 +55,7 @@ describe('rooms saved before watchedMs existed', () => {
     const { room } = newRoom({ id: 'r-0000abcd', videoId: 1, videoName: 'v.mkv', durationMs: 1000, admin: 'ann', invite: [], nowMs: longAgo });
     const { watchedMs: _w, ...old } = room;
     store.saveRoom(old);
-    const rooms = new RoomService(store, log, { deliver: () => {}, invite: () => {}, health: () => {} });
+    const rooms = new RoomService(store, log, { deliver: () => {}, invite: () => {}, health: () => {}, closed: () => {} });
     rooms.tick(Date.now());
     expect(rooms.all().map((r) => r.id)).toEqual(['r-0000abcd']);
     rooms.tick(Date.now() + ROOM_RULES.idleCloseMs + 1000);

@@ -736,6 +736,34 @@ describe('chat mute', () => {
     expect(again.room.seq).toBe(first.seq);
   });
 
+  it('a name asked many times is muted once, and the event names at most five', () => {
+    const { room, events } = then([], ['alice', mute(Array.from({ length: 100 }, () => 'BOB')), 0]);
+    expect(room.muted).toEqual(['bob']);
+    expect(events.at(-1)!.text).toBe('alice muted bob in the chat');
+    const many = Array.from({ length: 30 }, (_, i) => `guest${i}`);
+    const big = step(created(), 'alice', { type: 'invite', users: many }, T0);
+    expect(big.events.at(-1)!.text).toBe('alice invited guest0, guest1, guest2, guest3, guest4 and 25 more');
+    const all = step(big.room, 'alice', mute(many), T0 + 1);
+    expect(all.events.at(-1)!.text).toBe('alice muted guest0, guest1, guest2, guest3, guest4 and 25 more in the chat');
+  });
+
+  it('a muted member cannot suggest videos either (a suggestion is a line every member reads)', () => {
+    const { room } = run([['alice', mute(['bob']), 0]]);
+    const suggest: RoomInput = { type: 'suggest', entry: { videoId: 9, videoName: 'Spam.mkv', durationMs: 1000, by: 'bob' } };
+    expect(thrown(() => step(room, 'bob', suggest, T0 + 2000)).code).toBe('MUTED');
+  });
+
+  it('a removed member leaves the muted list (invited again, they may write)', () => {
+    const { room } = run([['alice', mute(['bob']), 0], ['alice', { type: 'remove', user: 'bob' }, 1000]]);
+    expect(room.muted).toEqual([]);
+  });
+
+  it('a room takes at most 200 members', () => {
+    const full = step(created(), 'alice', { type: 'invite', users: Array.from({ length: 200 - created().members.length }, (_, i) => `g${i}`) }, T0).room;
+    expect(full.members).toHaveLength(200);
+    expect(thrown(() => step(full, 'alice', { type: 'invite', users: ['one-more'] }, T0 + 1)).message).toMatch(/at most 200 members/);
+  });
+
   it.each([
     { name: 'a guest mutes', by: 'bob', input: mute(['carol']), code: 'NOT_ADMIN' },
     { name: 'a stranger is named', by: 'alice', input: mute(['dave']), code: 'NOT_MEMBER' },
@@ -751,6 +779,12 @@ describe('the shared queue', () => {
   const q = (change: Extract<RoomInput, { type: 'queue' }>['change']): RoomInput => ({ type: 'queue', change });
   const suggest = (videoId: number): RoomInput => ({ type: 'suggest', entry: entry(videoId, 'someone') });
   const ids = (room: Room) => room.queue.map((e) => e.videoId);
+
+  it('its video deleted, a room with something queued moves on to it instead of closing', () => {
+    const { prev, room, events } = then([['alice', add(2), 0], ['alice', add(3), 100], ['alice', play, 200]], ['op', { type: 'videoDeleted' }, LEAD + 5000]);
+    expect(room).toMatchObject({ closed: false, videoId: 2, paused: true, positionMs: 0, queue: [entry(3)] });
+    expect(events).toEqual([{ roomId: 'r-1', seq: prev.seq + 1, change: 'video', by: 'op', text: `op deleted "${prev.videoName}": up next: Video 2.mkv` }]);
+  });
 
   it.each([
     { name: 'adds at the end', steps: [add(2), add(3)], want: [2, 3], text: 'alice queued Video 3.mkv (2 of 2)' },

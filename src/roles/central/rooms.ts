@@ -20,6 +20,8 @@ export interface RoomHooks {
   /** Deliver an event with the room state to these users (through their subs). */
   deliver(users: readonly string[], event: RoomEvent, room: Room): void;
   invite(users: readonly string[], text: string): void;
+  /** A room closed: what belongs only to it (its chat) can go. */
+  closed(roomId: string): void;
   /** Send the watching members' latest reports to these users. */
   health(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to' | 'sentAtMs'>): void;
 }
@@ -94,6 +96,7 @@ export class RoomService {
     if (next.closed) {
       this.health.forget(id);
       this.stalls.delete(id);
+      if (!room.closed) this.hooks.closed(id);
     }
     for (const gone of room.watching) if (!next.watching.includes(gone)) this.health.forget(id, gone);
     // Heartbeats change only adminSeenMs; persisting them would write to disk every second per room.
@@ -126,9 +129,12 @@ export class RoomService {
     return after;
   }
 
-  /** Close every open room on `videoId`, whose video `by` deleted; returns how many were closed. */
+  /**
+   * `by` deleted `videoId`: it leaves every queue, and each room playing it moves on to its queue's head,
+   * or closes when nothing is queued; returns how many rooms closed.
+   */
   closeForVideo(videoId: number, by: string): number {
-    for (const r of this.all()) if (r.videoId !== videoId && !r.closed) this.apply(r.id, by, { type: 'unqueue', videoId });
+    for (const r of this.all()) if (r.queue.some((e) => e.videoId === videoId) || r.suggestions.some((e) => e.videoId === videoId)) this.apply(r.id, by, { type: 'unqueue', videoId });
     return this.all()
       .filter((r) => r.videoId === videoId)
       .filter((r) => this.apply(r.id, by, { type: 'videoDeleted' }).closed).length;

@@ -128,6 +128,8 @@ export const ROOM_RULES = {
   maxQueue: 50,
   maxSuggestions: 20,
   maxSuggestionsEach: 5,
+  /** Members of one room (the room's state and each event name them all). */
+  maxMembers: 200,
 };
 
 export type RoomRules = typeof ROOM_RULES;
@@ -191,6 +193,12 @@ export function isMember(room: Room, user: string): boolean {
 }
 
 /** The room without `user` watching, waited for or released (they left, or were removed). */
+/** "bob, cid and 3 more": names in an event's text, which must stay short whatever was asked. */
+export function nameList(names: readonly string[], shown = 5): string {
+  if (names.length <= shown) return names.join(', ');
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
 export function without(room: Room, user: string): Pick<Room, 'watching' | 'waitingFor' | 'released'> {
   return { watching: room.watching.filter((w) => !same(w, user)), waitingFor: room.waitingFor.filter((w) => !same(w, user)), released: room.released.filter((w) => !same(w, user)) };
 }

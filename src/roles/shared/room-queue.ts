@@ -25,12 +25,14 @@ function roomFor(list: readonly QueueEntry[], rules: RoomRules): void {
 }
 
 /** Move the room to the first queued video: paused on its first frame, waiting for everyone watching. */
-export function advance(t: Turn, next: Room, skipped: boolean): Outcome {
+/** Play the head of the queue: the video ended, the admin skipped to it, or the video was deleted. */
+export function advance(t: Turn, next: Room, why: 'ended' | 'skipped' | 'deleted'): Outcome {
   const [head, ...rest] = t.room.queue;
   if (!head) throw new WatchpartyError('BAD_INPUT', 'the queue is empty: add a video first');
   const { audioTrack: _a, subtitleTrack: _s, ...plain } = next;
   const room: Room = { ...plain, videoId: head.videoId, videoName: head.videoName, durationMs: head.durationMs, queue: rest, paused: true, positionMs: 0, atMs: t.nowMs, waitingFor: [...t.room.watching], released: [], resumeWhenAdminBack: false };
-  return { room, event: { change: 'video', text: `${skipped ? `${t.by} skipped to` : 'up next:'} ${head.videoName}${same(head.by, t.room.admin) ? '' : ` (suggested by ${head.by})`}` } };
+  const lead = why === 'skipped' ? `${t.by} skipped to` : why === 'deleted' ? `${t.by} deleted "${t.room.videoName}": up next:` : 'up next:';
+  return { room, event: { change: 'video', text: `${lead} ${head.videoName}${same(head.by, t.room.admin) ? '' : ` (suggested by ${head.by})`}` } };
 }
 
 /** The admin's edit of the queue. */
@@ -64,7 +66,7 @@ export function edit(t: Turn, next: Room, change: QueueChange): Outcome {
       return { room: { ...next, suggestions: room.suggestions.filter((_, i) => i !== change.index) }, event: { change: 'queue', text: `${t.by} passed on ${entry.by}'s suggestion ${entry.videoName}` } };
     }
     case 'next':
-      return advance(t, next, true);
+      return advance(t, next, 'skipped');
   }
 }
 
@@ -73,6 +75,8 @@ export function suggest(t: Turn, next: Room, input: Extract<RoomInput, { type: '
   const { room, rules, by } = t;
   const entry = { ...input.entry, by };
   if (same(by, room.admin)) return edit(t, next, { op: 'add', entry });
+  // A suggestion is news every member reads ("bob suggested …"): a muted member writes none.
+  if (room.muted.some((m) => same(m, by))) throw new WatchpartyError('MUTED', `${room.admin} muted you in room ${room.id}: you cannot suggest videos`);
   if (room.suggestions.some((s) => s.videoId === entry.videoId) || room.queue.some((q) => q.videoId === entry.videoId)) return { room: next };
   if (room.suggestions.length >= rules.maxSuggestions) throw new WatchpartyError('BAD_INPUT', `the room has ${rules.maxSuggestions} suggestions waiting for ${room.admin}`);
   if (room.suggestions.filter((s) => same(s.by, by)).length >= rules.maxSuggestionsEach) throw new WatchpartyError('BAD_INPUT', `you have ${rules.maxSuggestionsEach} suggestions waiting for ${room.admin}`);

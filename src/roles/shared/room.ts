@@ -51,11 +51,12 @@ function transition(t: Turn, next: Room, input: RoomInput, isAdmin: boolean): Ou
     case 'close':
       return playback.close(t, next, 'admin');
     case 'videoDeleted':
-      return playback.close(t, next, 'videoDeleted');
+      // A room with something queued moves on to it; only a room with nothing left to play closes.
+      return t.room.queue.length > 0 ? queue.advance(t, next, 'deleted') : playback.close(t, next, 'videoDeleted');
     case 'heartbeat':
       return playback.heartbeat(t, next, isAdmin);
     case 'tick':
-      return queue.endedWithQueue(t.room, t.nowMs) ? queue.advance(t, next, false) : playback.tick(t, next);
+      return queue.endedWithQueue(t.room, t.nowMs) ? queue.advance(t, next, 'ended') : playback.tick(t, next);
     case 'queue':
       return queue.edit(t, next, input.change);
     case 'suggest':
