@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   TOO_LARGE: { message: 'that is more data than the server accepts here', hint: 'The task made an output far larger than its source; see the worker\'s log.', exitCode: ExitCode.refused },
   MUTED: { message: 'the room\'s admin muted you in its chat', hint: 'You can still watch; ask the admin to unmute you.', exitCode: ExitCode.refused },
   BLOCKED: { message: 'that user does not take messages from you', hint: 'They blocked your messages.', exitCode: ExitCode.refused },
+  INBOX_FULL: { message: "that user's inbox is full of unread messages", hint: 'Wait until they have read some; messages already sent are kept.', exitCode: ExitCode.refused },
   NOT_ALLOWED: { message: 'only the uploader (or an operator with the cluster secret) may do that', hint: 'Ask the video\'s uploader, or pass the cluster secret (WATCHPARTY_SECRET or --secret-file) as an operator.', exitCode: ExitCode.refused },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -35,8 +35,13 @@ export const chatRequests = {
 } as const;
 
 export const chatEvents = {
-  /** central → sub → client: new direct messages (central adds `user` to route them). */
-  'msg.push': z.object({ user: User.optional(), messages: z.array(DirectMessage).max(1000) }),
+  /**
+   * central → sub → client: new direct messages (central adds `user` to route them). `prevId` is the
+   * recipient's message before the first of them: a device that has not shown it missed a push, and lists.
+   */
+  'msg.push': z.object({ user: User.optional(), messages: z.array(DirectMessage).max(1000), prevId: NonNegInt.optional() }),
+  /** sub → client: the sub is back with central after losing it; pushes may have been lost, so list again. */
+  'talk.resync': z.object({}),
   /** central → sub → client: a line of a room's chat (central adds `to`: the members it is for). */
   'room.chat': z.object({ line: ChatLine, to: z.array(User).max(200).optional() }),
 } as const;

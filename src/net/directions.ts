@@ -95,6 +95,6 @@ export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
 };
-export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health', 'msg.push', 'room.chat'] };
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health', 'msg.push', 'room.chat', 'talk.resync'] };
 /** Before hello, a server accepts nothing else. */
 export const HelloOnly: Accepts = { requests: ['hello'], events: [] };

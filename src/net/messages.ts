@@ -8,7 +8,7 @@
 import * as z from 'zod';
 
 /** Bumped whenever a message changes shape; hello refuses a mismatch. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** WebSocket close codes of our own (4000-4999), so the other side can log why. */
 export const CloseCode = {

@@ -649,8 +649,16 @@ const requestCases: Record<RequestName, Case> = {
 
 const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
   'msg.push': {
-    ok: [{ messages: [] }, { user: 'bob', messages: [DM] }],
-    bad: [{ why: 'missing messages', value: { user: 'bob' }, path: 'messages' }, { why: 'message without text', value: { messages: [{ ...DM, text: undefined }] }, path: 'messages.0.text' }],
+    ok: [{ messages: [] }, { user: 'bob', messages: [DM] }, { messages: [DM], prevId: 0 }],
+    bad: [
+      { why: 'missing messages', value: { user: 'bob' }, path: 'messages' },
+      { why: 'message without text', value: { messages: [{ ...DM, text: undefined }] }, path: 'messages.0.text' },
+      { why: 'negative prevId', value: { messages: [DM], prevId: -1 }, path: 'prevId' },
+    ],
+  },
+  'talk.resync': {
+    ok: [{}],
+    bad: [],
   },
   'room.chat': {
     ok: [{ line: LINE }, { line: LINE, to: ['ann', 'bob'] }],

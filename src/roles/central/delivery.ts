@@ -49,8 +49,8 @@ export class Delivery {
   }
 
   /** A direct message to its recipient's sub (every connection of theirs there gets it). */
-  dm(user: string, message: DirectMessage): void {
-    void this.subOf(user)?.emit('msg.push', { user, messages: [message] });
+  dm(user: string, message: DirectMessage, prevId: number): void {
+    void this.subOf(user)?.emit('msg.push', { user, messages: [message], prevId });
   }
 
   /** Send the members' latest reports to the watchers' subs, once per sub. */

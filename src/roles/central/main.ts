@@ -127,12 +127,13 @@ export class Central {
       room: (roomId, user) => this.rooms.snapshot(roomId, user),
       knownUser: (name) => store.canonicalUser(name),
       chat: (users, line) => this.delivery.chat(users, line),
-      dm: (user, message) => this.delivery.dm(user, message),
+      dm: (user, message, prevId) => this.delivery.dm(user, message, prevId),
     });
     this.rooms = new RoomService(store, opts.log.child('rooms'), {
       deliver: (users, event, room) => this.delivery.roomEvent(users, event, room),
       health: (users, body) => this.delivery.roomHealth(users, body),
       invite: (users, text) => this.delivery.notify(users, { kind: 'room.invite', text }),
+      closed: (roomId) => store.talk.forgetChat(roomId),
     }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
   }
 

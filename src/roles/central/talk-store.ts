@@ -7,11 +7,18 @@
 import type Database from 'better-sqlite3';
 import type { ChatLine, DirectMessage } from '../../net/chat-messages.js';
 import type { Prepare } from './statements.js';
+import { WatchpartyError } from '../../core/errors.js';
 
 /** Lines of a room's chat kept (older ones are dropped as new ones come). */
 export const CHAT_KEEP = 1000;
-/** Direct messages kept per recipient: past it the oldest go, read ones first (a spammer cannot fill the disk). */
+/**
+ * Direct messages kept per recipient: past it the oldest read ones go. Unread ones are never deleted:
+ * a recipient with this many unread takes no more until they read some (a spammer cannot fill the disk,
+ * nor push out what others wrote).
+ */
 export const DMS_KEEP = 10_000;
+/** Unread messages one sender may have waiting for one recipient (one spammer cannot fill the inbox alone). */
+export const DMS_UNREAD_PER_SENDER = 1000;
 
 export class TalkStore {
   constructor(
@@ -32,6 +39,11 @@ CREATE INDEX IF NOT EXISTS dms_recipient ON dms(recipient, id);
 CREATE TABLE IF NOT EXISTS blocks (user TEXT NOT NULL COLLATE NOCASE, blocked TEXT NOT NULL COLLATE NOCASE, PRIMARY KEY (user, blocked));`);
   }
 
+  /** A room closed: its chat goes with it. */
+  forgetChat(roomId: string): void {
+    this.sql('DELETE FROM chat WHERE room_id = ?').run(roomId);
+  }
+
   /** Store a chat line as the room's next; drop what is older than the last CHAT_KEEP. */
   addChat(roomId: string, user: string, text: string, atMs: number): ChatLine {
     return this.db.transaction(() => {
@@ -49,12 +61,17 @@ CREATE TABLE IF NOT EXISTS blocks (user TEXT NOT NULL COLLATE NOCASE, blocked TE
     return rows.reverse();
   }
 
-  addDm(from: string, to: string, text: string, atMs: number): DirectMessage {
+  /** Store a message; `prevId` is the recipient's message before it (0: none). Throws INBOX_FULL past the bounds. */
+  addDm(from: string, to: string, text: string, atMs: number): { message: DirectMessage; prevId: number } {
     return this.db.transaction(() => {
+      const { fromSender } = this.sql('SELECT COUNT(*) AS fromSender FROM dms WHERE recipient = ? AND sender = ? AND read_ms IS NULL').get(to, from) as { fromSender: number };
+      if (fromSender >= DMS_UNREAD_PER_SENDER) throw new WatchpartyError('INBOX_FULL', `${to} has ${fromSender} unread messages from you: wait until they read them`);
+      if (this.unread(to) >= DMS_KEEP) throw new WatchpartyError('INBOX_FULL', `${to} has ${DMS_KEEP} unread messages: wait until they read some`);
+      const { prevId } = this.sql('SELECT COALESCE(MAX(id), 0) AS prevId FROM dms WHERE recipient = ?').get(to) as { prevId: number };
       const info = this.sql('INSERT INTO dms (sender, recipient, at_ms, text) VALUES (?, ?, ?, ?)').run(from, to, atMs, text);
       const { n } = this.sql('SELECT COUNT(*) AS n FROM dms WHERE recipient = ?').get(to) as { n: number };
-      if (n > DMS_KEEP) this.sql('DELETE FROM dms WHERE id IN (SELECT id FROM dms WHERE recipient = ? ORDER BY (read_ms IS NULL), id LIMIT ?)').run(to, n - DMS_KEEP);
-      return { id: Number(info.lastInsertRowid), from, to, atMs, text, read: false };
+      if (n > DMS_KEEP) this.sql('DELETE FROM dms WHERE id IN (SELECT id FROM dms WHERE recipient = ? AND read_ms IS NOT NULL ORDER BY id LIMIT ?)').run(to, n - DMS_KEEP);
+      return { message: { id: Number(info.lastInsertRowid), from, to, atMs, text, read: false }, prevId };
     })();
   }
 

@@ -18,7 +18,8 @@ export interface TalkHooks {
   /** The canonical name of a user, or undefined. */
   knownUser(name: string): string | undefined;
   chat(users: readonly string[], line: ChatLine): void;
-  dm(user: string, message: DirectMessage): void;
+  /** `prevId`: the recipient's message before this one (0: none), so a device can tell it missed one. */
+  dm(user: string, message: DirectMessage, prevId: number): void;
 }
 
 export class TalkService {
@@ -57,9 +58,9 @@ export class TalkService {
     const text = cleanMessage(raw);
     if (this.store.blocks(to, from)) throw new WatchpartyError('BLOCKED', `${to} does not take messages from you`);
     this.spend('dm', from);
-    const message = this.store.addDm(from, to, text, Date.now());
+    const { message, prevId } = this.store.addDm(from, to, text, Date.now());
     this.log.info(`message #${message.id} from ${from} to ${to}`);
-    this.hooks.dm(to, message);
+    this.hooks.dm(to, message, prevId);
     return message;
   }
 

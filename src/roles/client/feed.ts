@@ -1,8 +1,11 @@
 /**
  * Numbered items a device shows once each: notifications and direct messages. A listing fills what this
  * device has not shown (after a crash, a failover, a central restart), pushes bring the rest as they
- * come; the inbox (shared/inbox.ts) de-duplicates both by id. The device's high-water mark is written
- * before the items are printed, and acknowledged to central after (read on every device).
+ * come; the inbox (shared/inbox.ts) de-duplicates both by id. A push that says an item before it was
+ * never shown here (a push lost while the sub was away from central), or the sub's word that it is
+ * back with central, makes the device list again. Items are printed, then the device's high-water mark
+ * is written, then acknowledged to central (read on every device): a crash in between shows a batch
+ * again rather than never.
  */
 import chalk from 'chalk';
 import type { EventBody } from '../../net/messages.js';
@@ -23,8 +26,8 @@ export interface Feed<T extends Numbered> {
   list(s: Session, afterId: number): Promise<T[]>;
   /** Everything up to `upToId` has been shown (read). */
   ack(s: Session, upToId: number): Promise<unknown>;
-  /** Call `on` with every push of new items on this session. */
-  listen(s: Session, on: (items: T[]) => void): void;
+  /** Call `on` with every push of new items on this session (with the id before them, when the push tells it). */
+  listen(s: Session, on: (items: T[], prevId?: number) => void): void;
   format(item: T, json: boolean | undefined): string;
 }
 
@@ -60,7 +63,7 @@ export const MESSAGES: Feed<DirectMessage> = {
     return all;
   },
   ack: (s, upToId) => s.peer.request('msg.ack', { upToId }),
-  listen: (s, on) => s.peer.on('msg.push', (body: EventBody<'msg.push'>) => on(body.messages)),
+  listen: (s, on) => s.peer.on('msg.push', (body: EventBody<'msg.push'>) => on(body.messages, body.prevId)),
   format: (m, json) => (json ? JSON.stringify(m) : `${when(m.atMs)}  ${m.from}: ${m.text}`),
 };
 
@@ -74,11 +77,11 @@ export async function catchUp<T extends Numbered>(feed: Feed<T>, s: Session, pro
 async function show<T extends Numbered>(feed: Feed<T>, s: Session, profile: Profile, inbox: Inbox<T>, items: T[], source: 'push' | 'listing', json: boolean | undefined): Promise<Inbox<T>> {
   const r = receive(inbox, items, source);
   if (r.show.length > 0) {
-    // Record, then print the whole batch in one write: a crash before the rename shows nothing and the
-    // batch is delivered again; after it, both happened. Nothing runs between the two syscalls.
+    // Print the whole batch in one write, then record it: a crash in between shows the batch again on
+    // the next run (at least once), never not at all.
     const text = r.show.map((n) => feed.format(n, json) + '\n').join('');
+    await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
     profile.setLastShown(feed.key(s), r.inbox.lastShownId);
-    process.stdout.write(text);
     await feed.ack(s, r.inbox.lastShownId).catch(() => {});
   }
   return r.inbox;
@@ -104,8 +107,13 @@ export async function followFeed<T extends Numbered>(feed: Feed<T>, o: CommonOpt
       // Serialise pushes and listings so the inbox sees them in arrival order.
       let queue = Promise.resolve();
       const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => log.warn(`${feed.what}: ${err.message}`)));
-      feed.listen(session, (items) => enqueue(async () => void (inbox = await show(feed, session, profile, inbox, items, 'push', o.json))));
-      enqueue(async () => void (inbox = await catchUp(feed, session, profile, inbox, o.json)));
+      const list = () => enqueue(async () => void (inbox = await catchUp(feed, session, profile, inbox, o.json)));
+      feed.listen(session, (items, prevId) =>
+        // A push whose predecessor this device never showed: one went missing, so list from what was shown.
+        enqueue(async () => void (inbox = prevId !== undefined && prevId > inbox.lastShownId ? await catchUp(feed, session, profile, inbox, o.json) : await show(feed, session, profile, inbox, items, 'push', o.json))),
+      );
+      session.peer.on('talk.resync', list);
+      list();
       await new Promise<void>((resolve) => {
         session.peer.onceClosed(() => resolve());
         stop.signal.addEventListener('abort', () => resolve(), { once: true });

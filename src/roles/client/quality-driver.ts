@@ -76,6 +76,7 @@ const UNSERVED_RETRY_MS = 30_000;
 
 export class QualityDriver {
   private state: QualityState;
+  private retired = false;
   private switching = false;
   /** Options the sub did not serve when asked, and when to ask again. */
   private readonly unservedUntil = new Map<string, number>();
@@ -105,9 +106,14 @@ export class QualityDriver {
     return this.state.current;
   }
 
+  /** The room moved to another video: this driver's options are not it any more, so it switches nothing. */
+  retire(): void {
+    this.retired = true;
+  }
+
   /** Look once (every second or so): step down or up when the rule says. */
   tick(nowMs = Date.now()): void {
-    if (this.wanted !== 'auto' || this.switching || this.options.length < 2) return;
+    if (this.retired || this.wanted !== 'auto' || this.switching || this.options.length < 2) return;
     const now = this.runner.qualityInput();
     this.lastRateBps = now.rateBps ?? this.lastRateBps;
     const options = this.options.filter((o) => o.id === this.state.current || (this.unservedUntil.get(o.id) ?? 0) <= nowMs);
@@ -123,7 +129,9 @@ export class QualityDriver {
     this.switching = true;
     try {
       // Renditions are listed once any sub holds them; this member's sub may not yet.
-      if (!(await servedNow(this.urlOf(option)))) {
+      const served = await servedNow(this.urlOf(option));
+      if (this.retired) return;
+      if (!served) {
         this.state = before;
         this.unservedUntil.set(id, Date.now() + UNSERVED_RETRY_MS);
         this.log.info(`${id} is not on this sub yet: staying on ${before.current}`);

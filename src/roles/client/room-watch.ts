@@ -176,6 +176,7 @@ export class RoomWatch {
   /** The room moved on to another video (its queue): load it in the same mpv, one switch at a time. */
   private followVideo(room: RoomState): void {
     this.videoId = room.videoId;
+    this.quality?.retire();
     this.switching = this.switching.then(() => this.loadVideo(room)).catch((err: Error) => {
       this.opts.log.warn(`could not load ${room.videoName}: ${err.message}`);
       this.opts.onInfo(`could not load ${room.videoName}: ${err.message}`);
@@ -254,6 +255,8 @@ export class RoomWatch {
     const { room } = await session.peer.request('room.join', { roomId: this.roomId });
     void this.chat.attach(session.peer).catch((err: Error) => this.opts.log.warn(`chat after reconnecting: ${err.message}`));
     await this.runner.rebind(session.peer, room);
+    // The room moved on to its next video while we were away (no event will say so now): load it.
+    if (room.videoId !== this.videoId && !room.closed) this.followVideo(room);
   }
 
   get room() {

@@ -30,20 +30,42 @@ export function mergeMessages(mine: readonly DirectMessage[], more: readonly Dir
 }
 
 export class TuiMessages {
+  /** Every message to us up to this id is held (listed, or pushed right after one held). */
+  private through = 0;
+  /** Listings run one at a time, in order. */
+  private listing: Promise<void> = Promise.resolve();
+
   constructor(private readonly host: MessagesHost) {}
 
-  /** A new session: listen for pushes, then list what arrived since the newest we hold. */
+  /**
+   * A new session: listen for pushes, then list what arrived since the last message held in order. A
+   * push that follows one we do not hold, or the sub's word that it is back with central, lists again.
+   */
   async attach(session: Session): Promise<void> {
-    session.peer.on('msg.push', (body) => this.add(body.messages, undefined));
-    const user = session.user.toLowerCase();
-    const received = this.host.snapshot().messages.filter((m) => m.to.toLowerCase() === user);
-    let after = received.at(-1)?.id ?? 0;
-    for (let page = 0; page < 20; page++) {
-      const { messages, unread } = await session.peer.request('msg.list', { afterId: after, limit: PAGE });
-      this.add(messages, unread);
-      if (messages.length < PAGE) break;
-      after = messages.at(-1)!.id;
-    }
+    session.peer.on('msg.push', (body) => {
+      if (body.prevId !== undefined && body.prevId > this.through) void this.list(session.peer);
+      else {
+        this.add(body.messages, undefined);
+        this.through = Math.max(this.through, ...body.messages.map((m) => m.id));
+      }
+    });
+    session.peer.on('talk.resync', () => void this.list(session.peer));
+    await this.list(session.peer);
+  }
+
+  private list(peer: Peer): Promise<void> {
+    const run = async () => {
+      let after = this.through;
+      for (let page = 0; page < 20; page++) {
+        const { messages, unread } = await peer.request('msg.list', { afterId: after, limit: PAGE });
+        this.add(messages, unread);
+        if (messages.length > 0) after = messages.at(-1)!.id;
+        this.through = Math.max(this.through, after);
+        if (messages.length < PAGE) break;
+      }
+    };
+    this.listing = this.listing.then(run, run);
+    return this.listing;
   }
 
   private add(messages: readonly DirectMessage[], unread: number | undefined): void {
@@ -52,14 +74,21 @@ export class TuiMessages {
     this.host.set({ messages: mergeMessages(snap.messages, messages), unreadMessages: unread ?? snap.unreadMessages + fresh });
   }
 
-  /** Everything received so far is read, here and on every other device. */
+  /**
+   * Everything received so far is read, here and on every other device: up to the last message held in
+   * order (never past one this device has not shown). Central still counting unread ones means some did
+   * not reach us: list them rather than acknowledge again.
+   */
   markRead(): void {
     const snap = this.host.snapshot();
     const last = snap.messages.filter((m) => !m.read).at(-1);
     if (!last && snap.unreadMessages === 0) return;
-    const upToId = Math.max(0, ...snap.messages.map((m) => m.id));
-    this.host.set({ messages: snap.messages.map((m) => (m.read ? m : { ...m, read: true })), unreadMessages: 0 });
-    void this.request((peer) => peer.request('msg.ack', { upToId }).then(({ unread }) => this.host.set({ messages: this.host.snapshot().messages, unreadMessages: unread })));
+    const upToId = this.through;
+    this.host.set({ messages: snap.messages.map((m) => (m.read || m.id > upToId ? m : { ...m, read: true })), unreadMessages: 0 });
+    void this.request(async (peer) => {
+      const { unread } = await peer.request('msg.ack', { upToId });
+      if (unread > 0) await this.list(peer);
+    });
   }
 
   async send(to: string, text: string): Promise<void> {

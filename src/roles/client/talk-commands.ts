@@ -1,13 +1,12 @@
 /** say / chat / msg / inbox / block / unblock: talking from the command line. */
 import type { Command } from 'commander';
 import chalk from 'chalk';
-import type { ChatLine } from '../../net/chat-messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import { openSession } from './connect.js';
 import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
 import { catchUp, followFeed, inboxOf, MESSAGES } from './feed.js';
 import { sleep } from '../../net/dial.js';
-import { formatChatLine } from './room-chat.js';
+import { formatChatLine, RoomChat } from './room-chat.js';
 
 function textOf(words: string[], example: string): string {
   const text = words.join(' ').trim();
@@ -84,23 +83,14 @@ async function followChat(roomId: string, limit: number, o: CommonOptions): Prom
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let lastSeq: number | undefined;
-  const print = (l: ChatLine) => {
-    if (l.roomId !== roomId || (lastSeq !== undefined && l.seq <= lastSeq)) return;
-    lastSeq = l.seq;
-    out(formatChatLine(l, o.json));
-  };
+  // The same chat the room view and `watch` keep: in order, each line once, gaps filled from the history.
+  const chat = new RoomChat(roomId, limit);
+  chat.onLine((l) => out(formatChatLine(l, o.json)));
   try {
     while (!stop.signal.aborted) {
       const s = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
       process.stderr.write(chalk.dim(`following the chat of ${roomId} as ${s.user}\n`));
-      // Lines pushed while the history is on its way wait, so that they print after it, in order.
-      const early: ChatLine[] = [];
-      let listing = true;
-      s.peer.on('room.chat', ({ line }) => (listing ? early.push(line) : print(line)));
-      const { lines } = await s.peer.request('chat.history', { roomId, limit: lastSeq === undefined ? limit : 100, ...(lastSeq !== undefined ? { afterSeq: lastSeq } : {}) });
-      for (const l of [...lines, ...early].sort((a, b) => a.seq - b.seq)) print(l);
-      listing = false;
+      await chat.attach(s.peer);
       await new Promise<void>((resolve) => {
         s.peer.onceClosed(() => resolve());
         stop.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -146,7 +146,7 @@ export class ClientSessions {
     });
     central.on('msg.push', (body) => {
       if (!body.user) return;
-      for (const [peer] of this.connsOf(body.user)) void peer.emit('msg.push', { messages: body.messages });
+      for (const [peer] of this.connsOf(body.user)) void peer.emit('msg.push', { messages: body.messages, ...(body.prevId !== undefined ? { prevId: body.prevId } : {}) });
     });
     central.on('room.chat', (body) => {
       const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
@@ -191,6 +191,8 @@ export class ClientSessions {
       this.check(c.session.token)
         .then((placement) => {
           if (placement.subId !== this.sub.subId) peer.close(CloseCode.moved, `you now belong to ${placement.subId}`);
+          // Pushes sent while we were away from central are lost: the client lists messages and chat again.
+          else void peer.emit('talk.resync', {});
         })
         .catch((err: WatchpartyError) => {
           if (err.code === 'BAD_TOKEN') peer.close(CloseCode.loggedOut, 'session no longer valid');
