@@ -73,7 +73,10 @@ function react<R extends FollowedRoom>(state: FollowerState<R>, input: FollowerI
       const rejoined = input.why === 'rejoined';
       const next = { ...state, fetchingSnapshot: input.why === 'snapshot' ? false : state.fetchingSnapshot, rejoining: rejoined ? false : state.rejoining };
       if (input.room.id !== state.room.id || (rejoined && input.room.seq <= state.room.seq)) return { state: next, commands: [] };
-      return apply(next, input.room, !rejoined, nowMs);
+      // Back on a new sub (a drain, a failover) with the room playing as before: mpv never stopped, so
+      // there is nothing to redo (a replan would pause and seek, a gap the audience sees); samples correct
+      // any drift as always. A room that changed meanwhile is replanned like any change.
+      return apply(next, input.room, input.why === 'joined' || input.why === 'snapshot', nowMs);
     }
     case 'snapshotFailed':
       return { state: { ...state, fetchingSnapshot: false }, commands: [] };

@@ -320,6 +320,29 @@ describe('follower: steady play', () => {
     expect(sim.given('seek')).toHaveLength(1);
   });
 
+  it('back on a new sub (drain, failover) with the room as it was: no pause, no seek, mpv plays on', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    sim.at(5000, { type: 'snapshot', room: r0, why: 'reconnected' });
+    sim.run(10_000);
+    expect(sim.given('seek', 4999)).toHaveLength(0);
+    expect(sim.given('pause', 4999)).toHaveLength(0);
+    expect(Math.abs(sim.player.positionAt(10_000) - positionAt(r0, 10_000))).toBeLessThan(1);
+  });
+
+  it('back on a new sub after the room was paused meanwhile: the change is applied', () => {
+    const r0 = room({ paused: false });
+    const sim = simulate('bob', r0);
+    sim.at(0, { type: 'loaded' });
+    sim.run(5000);
+    const paused = pause(r0, 4000);
+    sim.at(5000, { type: 'snapshot', room: paused, why: 'reconnected' });
+    sim.run(6000);
+    expect(sim.player.paused).toBe(true);
+  });
+
   it('a big jump is fixed by one scheduled start, not a seek loop', () => {
     const r0 = room({ paused: false });
     const sim = simulate('bob', r0);
