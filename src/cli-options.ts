@@ -19,6 +19,15 @@ export function parseHeartbeatSeconds(value: string): number {
   return n;
 }
 
+/** `--drain-timeout`: seconds from 1 to 3600, as ms. */
+export function parseDrainTimeout(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 1 || n > 3600) {
+    throw new InvalidArgumentError(`"${value}" is not a drain timeout: use seconds from 1 to 3600, e.g. --drain-timeout 60`);
+  }
+  return Math.round(n * 1000);
+}
+
 export function parseHost(value: string): string {
   if (!/^[A-Za-z0-9.:_\-[\]]{1,255}$/.test(value)) {
     throw new InvalidArgumentError(`"${value}" is not a host name or IP address, e.g. --host 192.168.1.10`);

@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
-import { defaultJobs, joinHostPort, parseAttempts, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
+import { defaultJobs, joinHostPort, parseAttempts, parseDrainTimeout, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
@@ -157,6 +157,7 @@ Examples:
     .addOption(secretFileOption())
     .addOption(noSecretOnCommandLine())
     .option('--headless', 'no TUI: plain log lines on stdout')
+    .addOption(new Option('--drain-timeout <seconds>', 'on SIGTERM (or watchparty drain), move the clients to other subs and stop once empty, at the latest after this long').default(60_000, '60').argParser(parseDrainTimeout))
     .addOption(jobsOption())
     .addOption(logLevelOption())
     .addHelpText(
@@ -168,15 +169,16 @@ Without --secret-file or WATCHPARTY_SECRET, the sub uses the secret of a central
 Examples:
   $ watchparty sub
   $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless
-  $ watchparty sub --jobs 0                       stream only: leave the media tasks to other subs`,
+  $ watchparty sub --jobs 0                       stream only: leave the media tasks to other subs
+  $ kill -TERM <pid>                              drain: clients move to other subs while they play, then it stops`,
     )
-    .action(async (o: TlsFlags & { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; fingerprint?: string; jobs: number; headless?: boolean; logLevel: 'info' }) => {
+    .action(async (o: TlsFlags & { host: string; port: number; bind: string; listenPort: number; advertise?: string; data: string; secretFile?: string; fingerprint?: string; jobs: number; drainTimeout: number; headless?: boolean; logLevel: 'info' }) => {
       const { runServers } = await import('./roles/run-servers.js');
       const { subSecret, secretFileOf } = await import('./roles/cluster-secret.js');
       const secret = subSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET, localCentralFile: secretFileOf(path.join(dataHome(), 'central')) });
       process.exitCode = await runServers({
         sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret,
-          tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')), jobs: o.jobs },
+          tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')), jobs: o.jobs, drainTimeoutMs: o.drainTimeout },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   UNKNOWN_USER: { message: 'no such user', hint: 'Check the spelling, or register first with "watchparty register".', exitCode: ExitCode.refused },
   WRONG_PASSWORD: { message: 'wrong password', hint: 'Try again; after several failures you must wait a little before the next try.', exitCode: ExitCode.refused },
   RATE_LIMITED: { message: 'too many attempts: slow down', hint: 'Wait the time the message names and try again.', exitCode: ExitCode.refused },
+  UNKNOWN_SUB: { message: 'no such sub-server', hint: 'See "watchparty status" for the subs and their ids.', exitCode: ExitCode.refused },
   NO_SUB: { message: 'no sub-server is available, try again shortly', hint: 'Start one with "watchparty sub --host <central host>".', exitCode: ExitCode.unreachable },
   NOT_LOGGED_IN: { message: 'you are not logged in', hint: 'Run "watchparty login <user>" first.', exitCode: ExitCode.refused },
   BAD_TOKEN: { message: 'the session is not valid (logged out, expired or forged)', hint: 'Log in again with "watchparty login <user>".', exitCode: ExitCode.refused },

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { Peer } from './peer.js';
 import { CLUSTER_LIMITS } from './flow.js';
 import { FRAME_LIMITS } from './frame.js';
-import { PROTOCOL_VERSION, type Result } from './messages.js';
+import { OLDEST_PROTOCOL, PROTOCOL_VERSION, type Result } from './messages.js';
 import { type Accepts } from './directions.js';
 import { WatchpartyError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -83,7 +83,7 @@ export async function dial(opts: DialOptions): Promise<{ peer: Peer; hello: Resu
   const peer = new Peer(ws, { name: opts.name, accepts: opts.accepts, log: opts.log, limits: CLUSTER_LIMITS });
   ws.on('unexpected-response', () => {});
   try {
-    const hello = await peer.request('hello', { protocol: PROTOCOL_VERSION, role: opts.role, version: VERSION }, { timeoutMs });
+    const hello = await peer.request('hello', { protocol: PROTOCOL_VERSION, oldest: OLDEST_PROTOCOL, role: opts.role, version: VERSION }, { timeoutMs });
     return { peer, hello };
   } catch (err) {
     peer.close(1000, 'hello failed');

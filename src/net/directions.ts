@@ -82,19 +82,19 @@ export const WORKER_REQUESTS = ['job.take', 'job.renew', 'job.put', 'job.done', 
 /** A sub after hello, before central has checked its secret: it may only register. */
 export const CentralAcceptsFromUnregisteredSub: Accepts = { requests: ['sub.register', 'sub.attach', 'status.get'], events: [] };
 export const CentralAcceptsFromSub: Accepts = {
-  requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', ...WORKER_REQUESTS, ...RELAYED_NAMES],
+  requests: ['status.get', 'session.check', 'session.end', 'replica.list', 'replica.chunk', 'sub.drain', ...WORKER_REQUESTS, ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
   actingUser: true,
 };
 export const CentralAcceptsFromClient: Accepts = {
-  requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd'],
+  requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd', 'sub.drain'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added', 'msg.push', 'room.chat'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added', 'msg.push', 'room.chat', 'sub.draining'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],
 };
-export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health', 'msg.push', 'room.chat', 'talk.resync'] };
+export const ClientAcceptsFromServer: Accepts = { requests: [], events: ['notify.push', 'room.event', 'room.health', 'msg.push', 'room.chat', 'talk.resync', 'session.move'] };
 /** Before hello, a server accepts nothing else. */
 export const HelloOnly: Accepts = { requests: ['hello'], events: [] };

@@ -7,8 +7,20 @@
  */
 import * as z from 'zod';
 
-/** Bumped whenever a message changes shape; hello refuses a mismatch. */
+/** Bumped whenever a message changes shape: the newest protocol this build speaks. */
 export const PROTOCOL_VERSION = 4;
+/**
+ * The oldest protocol this build still understands. Hello carries both ends of the range, and two
+ * builds talk when their ranges overlap, in the newest protocol both speak: a rolling upgrade (drain a
+ * sub, restart it on a new build) keeps a mixed cluster working.
+ */
+export const OLDEST_PROTOCOL = 4;
+
+/** The protocol two ends use: the newest both speak, or undefined when their ranges do not meet. */
+export function agreeProtocol(theirs: { protocol: number; oldest?: number | undefined }, ours = { newest: PROTOCOL_VERSION, oldest: OLDEST_PROTOCOL }): number | undefined {
+  const newest = Math.min(theirs.protocol, ours.newest);
+  return newest >= Math.max(theirs.oldest ?? theirs.protocol, ours.oldest) ? newest : undefined;
+}
 
 /** WebSocket close codes of our own (4000-4999), so the other side can log why. */
 export const CloseCode = {
@@ -36,6 +48,7 @@ export const CloseCode = {
 import { Int, Ms, NonNegInt, Sha256, SubId, Text } from './fields.js';
 import { jobEvents, jobRequests, Processing, RenditionInfo } from './job-messages.js';
 import { chatEvents, chatRequests } from './chat-messages.js';
+import { drainEvents, drainRequests } from './drain-messages.js';
 
 export { SubId };
 /** Central's clock when it sent a room message (ms): members measure how late its news reaches them. */
@@ -181,6 +194,8 @@ export const SubStatus = z.object({
   /** Catalogue videos this sub holds verified replicas of. */
   videos: NonNegInt,
   transfers: z.array(Transfer),
+  /** Set while the sub drains: central moves its users elsewhere and places nobody on it. */
+  draining: z.object({ sinceMs: Ms, deadlineMs: Ms }).optional(),
 });
 export type SubStatus = z.infer<typeof SubStatus>;
 
@@ -203,7 +218,8 @@ const Placement = z.object({ subId: SubId, subAddress: Text(300), subFingerprint
 export const requests = {
   /** First message on every connection, both ways of the handshake. */
   hello: {
-    params: z.object({ protocol: Int, role: z.enum(['sub', 'client']), version: Text(64) }),
+    /** `protocol`: the newest this end speaks; `oldest`: the oldest it still understands (absent: only `protocol`). */
+    params: z.object({ protocol: Int, oldest: Int.optional(), role: z.enum(['sub', 'client']), version: Text(64) }),
     result: z.object({ protocol: Int, role: z.enum(['central', 'sub']), instanceId: Text(100) }),
   },
   /** sub → central: join the cluster. `resumeId` keeps the id across a reconnect to the same central. */
@@ -352,6 +368,7 @@ export const requests = {
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
   ...jobRequests,
   ...chatRequests,
+  ...drainRequests,
 } as const;
 
 /** Every event (one-way message). */
@@ -374,6 +391,7 @@ export const events = {
   'session.revoked': z.object({ tokenSha: z.string().regex(/^[0-9a-f]{64}$/) }),
   ...jobEvents,
   ...chatEvents,
+  ...drainEvents,
 } as const;
 
 export type RequestName = keyof typeof requests;

@@ -6,6 +6,7 @@ import { createLogger, LogBuffer, lineSink, throttledSink, type LogLevel, type L
 import { WatchpartyError } from '../core/errors.js';
 import { Central, type CentralOptions } from './central/main.js';
 import { Sub, type SubOptions } from './sub/main.js';
+import { DEFAULT_DRAIN_MS } from './shared/drain.js';
 import { centralPanels } from './central/view.js';
 import { subPanels } from './sub/view.js';
 import type { ServerView } from '../tui/server-view.js';
@@ -62,8 +63,19 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
     root('main').info(`${signal}: shutting down`);
     void stopAll();
   };
+  // A sub on its own leaves once drained (an operator's drain or SIGTERM); under `up` it stays, as central does.
+  const lone = sub && !central ? sub : undefined;
+  void lone?.drained.then((why) => onSignal(why === 'empty' ? 'drained' : 'drain deadline'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGTERM', () => {
+    // The first SIGTERM drains a lone sub (its clients move while they play); a second one stops it now.
+    if (lone && !lone.drain.draining && !stopping) {
+      root('main').info(`SIGTERM: draining (up to ${Math.round((opts.sub?.drainTimeoutMs ?? DEFAULT_DRAIN_MS) / 1000)} s), then stopping; SIGTERM again to stop now`);
+      void lone.drain.request(opts.sub?.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+      return;
+    }
+    onSignal('SIGTERM');
+  });
 
   if (!opts.headless) {
     const { runServerTui } = await import('../tui/run-server-tui.js');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import * as directions from '../../src/net/directions.js';
-import { CloseCode, describeIssues, events, requests, Reply, type EventName, type RequestName } from '../../src/net/messages.js';
+import { agreeProtocol, CloseCode, describeIssues, events, requests, Reply, type EventName, type RequestName } from '../../src/net/messages.js';
 import { RELAYED, type Accepts } from '../../src/net/directions.js';
 
 const TOKEN = 'tok_' + 'a'.repeat(39); // 43 chars, like newToken()
@@ -645,6 +645,20 @@ const requestCases: Record<RequestName, Case> = {
     params: { ok: [{ name: 'carl', on: true }, { name: 'carl', on: false }], bad: [{ why: 'on as a string', value: { name: 'carl', on: 'yes' }, path: 'on' }] },
     result: { ok: [{ blocked: [] }, { blocked: ['carl'] }], bad: [{ why: 'number', value: { blocked: [3] }, path: 'blocked.0' }] },
   },
+  'sub.drain': {
+    params: {
+      ok: [{}, { subId: 'sub-2', secret: 's3cret', timeoutMs: 60_000 }],
+      bad: [
+        { why: 'a timeout under a second', value: { subId: 'sub-2', timeoutMs: 10 }, path: 'timeoutMs' },
+        { why: 'a timeout over an hour', value: { timeoutMs: 3_600_001 }, path: 'timeoutMs' },
+        { why: 'not a sub id', value: { subId: '../x' }, path: 'subId' },
+      ],
+    },
+    result: {
+      ok: [{ subId: 'sub-2', deadlineMs: 1, moved: 3, staying: 0, otherSubs: 1 }],
+      bad: [{ why: 'negative count', value: { subId: 'sub-2', deadlineMs: 1, moved: -1, staying: 0, otherSubs: 1 }, path: 'moved' }],
+    },
+  },
 };
 
 const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
@@ -659,6 +673,14 @@ const eventCases: Record<EventName, { ok: unknown[]; bad: Bad[] }> = {
   'talk.resync': {
     ok: [{}],
     bad: [],
+  },
+  'sub.draining': {
+    ok: [{ timeoutMs: 60_000, otherSubs: 0 }],
+    bad: [{ why: 'no timeout', value: { otherSubs: 1 }, path: 'timeoutMs' }],
+  },
+  'session.move': {
+    ok: [{ subId: 'sub-2', subAddress: '127.0.0.1:4000', reason: 'sub-1 is draining' }],
+    bad: [{ why: 'a bad fingerprint', value: { subId: 'sub-2', subAddress: 'x:1', subFingerprint: 'md5:x', reason: '' }, path: 'subFingerprint' }],
   },
   'room.chat': {
     ok: [{ line: LINE }, { line: LINE, to: ['ann', 'bob'] }],
@@ -936,5 +958,19 @@ describe('relayed requests', () => {
       const shape = (requests[type as RequestName].params as unknown as { shape?: Record<string, unknown> }).shape ?? {};
       expect(Object.keys(shape), type).not.toContain('user');
     }
+  });
+});
+
+describe('agreeProtocol', () => {
+  it.each([
+    // theirs, ours, agreed
+    [{ protocol: 4 }, { newest: 4, oldest: 4 }, 4],
+    [{ protocol: 3 }, { newest: 4, oldest: 4 }, undefined],
+    [{ protocol: 6, oldest: 4 }, { newest: 5, oldest: 3 }, 5],
+    [{ protocol: 5, oldest: 5 }, { newest: 6, oldest: 4 }, 5],
+    [{ protocol: 7, oldest: 6 }, { newest: 5, oldest: 4 }, undefined],
+    [{ protocol: 4, oldest: 9 }, { newest: 5, oldest: 1 }, undefined],
+  ])('%j with %j → %s', (theirs, ours, agreed) => {
+    expect(agreeProtocol(theirs, ours)).toBe(agreed);
   });
 });

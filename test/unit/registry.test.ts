@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectorConfig, tick } from '../../src/roles/shared/failure-detector.js';
-import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, updateSub, type Registry, type SubRecord } from '../../src/roles/shared/registry.js';
+import { compareIds, leastLoaded, registerSub, removeSub, spreadUsers, startDraining, updateSub, type Registry, type SubRecord } from '../../src/roles/shared/registry.js';
 
 const CFG = detectorConfig(1000);
 
@@ -182,5 +182,28 @@ describe('updateSub / removeSub', () => {
     expect([...next.keys()]).toEqual(['sub-2']);
     expect([...reg.keys()]).toEqual(['sub-1', 'sub-2']);
     expect([...removeSub(reg, 'sub-7').keys()]).toEqual(['sub-1', 'sub-2']);
+  });
+});
+
+describe('draining subs', () => {
+  it('take no new users: least-loaded and the spread of a dead sub skip them', () => {
+    const reg = startDraining(registry(['sub-1', 'sub-2', 'sub-3']), 'sub-1', 0, 60_000);
+    expect(leastLoaded(reg, load({ 'sub-2': 5, 'sub-3': 9 }))?.id).toBe('sub-2');
+    expect([...spreadUsers(reg, load({}), ['a', 'b', 'c', 'd']).values()]).toEqual(['sub-2', 'sub-3', 'sub-2', 'sub-3']);
+    expect(leastLoaded(startDraining(reg, 'sub-2', 0, 1), load({}))?.id).toBe('sub-3');
+  });
+
+  it('a second drain keeps the first start and the earlier deadline', () => {
+    let reg = startDraining(registry(['sub-1']), 'sub-1', 1000, 61_000);
+    reg = startDraining(reg, 'sub-1', 5000, 90_000);
+    expect(reg.get('sub-1')!.draining).toEqual({ sinceMs: 1000, deadlineMs: 61_000 });
+    reg = startDraining(reg, 'sub-1', 6000, 20_000);
+    expect(reg.get('sub-1')!.draining).toEqual({ sinceMs: 1000, deadlineMs: 20_000 });
+  });
+
+  it('a link blip keeps the drain; the sub restarted (a new pid) takes users again', () => {
+    const reg = startDraining(registry(['sub-1']), 'sub-1', 0, 60_000);
+    expect(registerSub(reg, { id: 'sub-1', address: '127.0.0.1:7001', pid: 100 }, 10, CFG).get('sub-1')!.draining).toBeDefined();
+    expect(registerSub(reg, { id: 'sub-1', address: '127.0.0.1:7001', pid: 999 }, 10, CFG).get('sub-1')!.draining).toBeUndefined();
   });
 });

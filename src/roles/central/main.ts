@@ -7,7 +7,7 @@ import { listen, remoteHost, type Listening } from '../../net/server.js';
 import { checkFfprobe } from './probe-video.js';
 import type { Peer } from '../../net/peer.js';
 import { CLUSTER_LIMITS } from '../../net/flow.js';
-import { CloseCode, PROTOCOL_VERSION, type ClusterStatus } from '../../net/messages.js';
+import { agreeProtocol, CloseCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, type ClusterStatus } from '../../net/messages.js';
 import { CentralAcceptsFromClient, CentralAcceptsFromSub, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -23,6 +23,7 @@ import { RoomService } from './rooms.js';
 import { Delivery } from './delivery.js';
 import { ROOM_RULES } from '../shared/room.js';
 import { UserPlacement } from './placement.js';
+import { drainSub, operatorDrain } from './drain.js';
 import { serveSubAttach, serveSubLink, type SubLinkDeps } from './handlers.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
@@ -223,9 +224,10 @@ export class Central {
     const log = this.opts.log;
     const from = remoteHost(req);
     peer.handle('hello', (p) => {
-      if (p.protocol !== PROTOCOL_VERSION) {
+      const agreed = agreeProtocol(p);
+      if (agreed === undefined) {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, `protocol ${p.protocol} is not ${PROTOCOL_VERSION}`), 50);
-        throw new WatchpartyError('PROTOCOL_MISMATCH', `central speaks protocol ${PROTOCOL_VERSION}, you speak ${p.protocol} (watchparty ${p.version})`);
+        throw new WatchpartyError('PROTOCOL_MISMATCH', `central speaks protocols ${OLDEST_PROTOCOL}-${PROTOCOL_VERSION}, you speak ${p.oldest ?? p.protocol}-${p.protocol} (watchparty ${p.version})`);
       }
       peer.handle('status.get', () => this.cachedStatus());
       if (p.role === 'sub') {
@@ -241,10 +243,38 @@ export class Central {
         peer.setAccepts(CentralAcceptsFromClient);
         peer.markReady();
         this.accounts.serveClient(peer, from);
+        peer.handle('sub.drain', (d) => operatorDrain(this.drainDeps(), from, d));
       }
-      return { protocol: PROTOCOL_VERSION, role: 'central' as const, instanceId: this.store.instanceId };
+      return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId };
     });
     log.debug(`connection from ${peer.name}`);
+  }
+
+  private drainDeps() {
+    return {
+      registry: () => this.registry,
+      setRegistry: (next: Map<string, SubRecord>) => {
+        this.registry = next;
+        this.changed();
+      },
+      placement: this.placement,
+      subPeer: (id: string) => this.subPeers.get(id),
+      log: this.opts.log.child('subs'),
+      secretMatches: (given: string) => this.accounts.secretMatches(given, this.opts.secret),
+      secretTry: (key: string) => this.accounts.quotas.take('operatorSecret', key, Date.now()),
+    };
+  }
+
+  /** A draining sub closed its link: it has left on purpose. Its users who stayed go elsewhere now. */
+  private retire(id: string): void {
+    const sub = this.registry.get(id);
+    if (!sub) return;
+    this.registry = removeSub(this.registry, id);
+    this.opts.log.info(`${id} (${sub.address}) drained and left the cluster`);
+    const left = this.store.usersOfSub(id);
+    this.rooms.leaveAll(left);
+    this.placement.reassignUsersOf(id);
+    this.changed();
   }
 
   /** What a registered sub's links (control and bulk) need to serve relayed requests. */
@@ -298,9 +328,15 @@ export class Central {
       peer.setLimits(CLUSTER_LIMITS);
       peer.markReady();
       serveSubLink(peer, id, this.subLinkDeps());
+      // The sub drains itself (SIGTERM): the same as an operator's drain, on its own authenticated link.
+      peer.handle('sub.drain', (p) => drainSub(this.drainDeps(), id, p.timeoutMs));
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);
+        if (this.registry.get(id)?.draining) {
+          this.retire(id);
+          return;
+        }
         this.registry = updateSub(this.registry, id, (s) => ({ ...s, connected: false }));
         this.opts.log.warn(`lost connection to ${id} (${address}): ${code}${reason ? ' ' + reason : ''}; probing continues`);
         this.changed();

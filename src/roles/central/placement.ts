@@ -7,7 +7,7 @@ import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Notification } from '../../net/messages.js';
 import { leastLoaded, spreadUsers, type SubRecord } from '../shared/registry.js';
-import { mayActFor, startMove, type Move } from '../shared/assignment.js';
+import { MOVE_GRACE_MS, mayActFor, startMove, type Move } from '../shared/assignment.js';
 import type { CentralStore } from './store.js';
 
 /** Where a client finds a sub, with the fingerprint it pins without asking. */
@@ -58,15 +58,35 @@ export class UserPlacement {
     log.info(`moved ${placement.size} of ${users.length} users of ${deadId}: ${[...summary].map(([s, n]) => `${n} → ${s}`).join(', ') || 'no live sub'}`);
   }
 
-  /** Where `user` should connect: their current sub while it is live, else the least-loaded live one. */
+  /**
+   * A sub drains: move its users to the others, spread by load; the draining sub may serve each of them
+   * until `untilMs` (its clients move while they play). Returns how many moved and how many have nowhere to go.
+   */
+  moveUsersOff(subId: string, untilMs: number, nowMs = Date.now()): { moved: number; staying: number } {
+    const { store, log } = this.d;
+    const users = store.usersOfSub(subId);
+    const placement = spreadUsers(this.d.registry(), store.assignedCounts(), users);
+    for (const [user, to] of placement) this.assign(user, subId, to, Math.max(MOVE_GRACE_MS, untilMs - nowMs));
+    if (placement.size > 0) {
+      const summary = [...placement.values()].reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
+      log.info(`draining ${subId}: moved ${placement.size} of ${users.length} users (${[...summary].map(([s, n]) => `${n} → ${s}`).join(', ')})`);
+    }
+    this.d.changed();
+    return { moved: placement.size, staying: users.length - placement.size };
+  }
+
+  /** Where `user` should connect: their current sub while it takes users, else the least-loaded one. */
   placeUser(user: string, currentSubId: string | null): SubPlacement {
     const registry = this.d.registry();
     const current = currentSubId ? registry.get(currentSubId) : undefined;
-    if (current && current.connected && current.probe.misses === 0) return placementOf(current);
     const best = leastLoaded(registry, this.d.store.assignedCounts());
+    // A draining sub keeps only users nobody else can take.
+    if (current && current.connected && current.probe.misses === 0 && (!current.draining || !best)) return placementOf(current);
     if (!best) throw new WatchpartyError('NO_SUB');
     this.assign(user, currentSubId, best.id);
-    if (currentSubId && currentSubId !== best.id) {
+    if (current?.draining && current.connected) {
+      this.d.log.info(`moved ${user} off draining ${current.id} to ${best.id}`);
+    } else if (currentSubId && currentSubId !== best.id) {
       // The client could not reach its sub and that sub has lost its link to us: move the user now
       // instead of after three missed probes, so playback barely pauses.
       this.d.log.info(`moved ${user} from unreachable ${currentSubId} to ${best.id}`);
@@ -79,9 +99,9 @@ export class UserPlacement {
   }
 
   /** Record that `user` now belongs to `to` (or nowhere); the sub they leave may serve them a little longer. */
-  private assign(user: string, from: string | null | undefined, to: string | null): void {
+  private assign(user: string, from: string | null | undefined, to: string | null, graceMs = MOVE_GRACE_MS): void {
     this.d.store.setUserSub(user, to);
-    const move = startMove(from, to, Date.now());
+    const move = startMove(from, to, Date.now(), graceMs);
     if (move) this.moves.set(user, move);
     else this.moves.delete(user);
   }

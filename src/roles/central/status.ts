@@ -24,6 +24,7 @@ export function clusterStatus(c: { store: CentralStore; registry: Map<string, Su
       lastSeenMs: s.lastSeenMs,
       videos: s.replicas.length,
       transfers: [...s.transfers],
+      ...(s.draining ? { draining: { ...s.draining } } : {}),
     })),
   };
 }

@@ -16,6 +16,7 @@ import { registerQueueCommand } from './queue-commands.js';
 import { registerClientTui } from './client-command.js';
 import { registerTrustCommand } from './trust-command.js';
 import { registerSessionCommands } from './session-commands.js';
+import { registerDrainCommand } from './drain-command.js';
 
 export function registerClientCommands(program: Command): void {
   common(program.command('status'))
@@ -34,10 +35,14 @@ export function registerClientCommands(program: Command): void {
         out('no sub-servers: start one with "watchparty sub"');
         return;
       }
-      const rows = [['ID', 'ADDRESS', 'PID', 'USERS', 'CLIENTS', 'STATE'], ...st.subs.map((s) => [s.id, s.address, String(s.pid), String(s.users), String(s.clients), s.misses ? `${s.state} (${s.misses} missed)` : s.state])];
+      const state = (s: (typeof st.subs)[number]) =>
+        s.draining ? `draining (${s.clients} client${s.clients === 1 ? '' : 's'} left, ${Math.ceil(Math.max(0, s.draining.deadlineMs - Date.now()) / 1000)} s to go)` : s.misses ? `${s.state} (${s.misses} missed)` : s.state;
+      const rows = [['ID', 'ADDRESS', 'PID', 'USERS', 'CLIENTS', 'STATE'], ...st.subs.map((s) => [s.id, s.address, String(s.pid), String(s.users), String(s.clients), state(s)])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
     });
+
+  registerDrainCommand(program);
 
   const auth = (name: 'register' | 'login') =>
     common(program.command(`${name} <user>`))

@@ -3,7 +3,7 @@
  * through its sub. `openSession` follows WRONG_SUB redirects, asks central where to go after losing a
  * sub, and gives up after a bounded number of failed attempts.
  */
-import { dial, sleep } from '../../net/dial.js';
+import { dial, keepAlive, sleep } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
 import { type Result } from '../../net/messages.js';
 import { ClientAcceptsFromServer } from '../../net/directions.js';
@@ -16,6 +16,11 @@ import { resolveTrust, type TrustOptions } from '../trust.js';
 /** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */
 export const MAX_SUB_ATTEMPTS = 5;
 const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
+/**
+ * A sub that answers no ping for this long is gone (frozen, or its machine lost) even though its socket
+ * is open: the client moves on while mpv plays from its buffer.
+ */
+const SUB_KEEPALIVE_MS = 2000;
 /** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
 const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', 'NOT_READY']);
 /** Refusals of a certificate or of plain text: retrying cannot fix them, and they must be seen. */
@@ -125,6 +130,12 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
       peer.name = opened.subId;
       profile.update({ user: opened.user });
       profile.setPlacement({ subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint });
+      // A draining sub names our new sub before it lets us go: the next openSession goes straight there.
+      peer.on('session.move', (m) => {
+        log.info(`${opened.subId} moves us to ${m.subId}: ${m.reason}`);
+        profile.setPlacement({ subId: m.subId, subAddress: m.subAddress, subFingerprint: m.subFingerprint });
+      });
+      keepAlive(peer, SUB_KEEPALIVE_MS);
       return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint, instanceId: hello.instanceId };
     } catch (err) {
       const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));

@@ -36,6 +36,20 @@ export async function statUpload(file: string): Promise<number> {
   return st.size;
 }
 
+/** Hashes of files unchanged since (path, size, mtime): an upload continued through another sub reads the file once. */
+const hashes = new Map<string, string>();
+
+async function hashOnce(file: string): Promise<string> {
+  const st = await fsp.stat(file);
+  const key = `${file}\0${st.size}\0${st.mtimeMs}`;
+  const known = hashes.get(key);
+  if (known) return known;
+  const sha = await hashFile(file);
+  if (hashes.size > 100) hashes.clear();
+  hashes.set(key, sha);
+  return sha;
+}
+
 export function defaultVideoName(file: string): string {
   return path.basename(file);
 }
@@ -52,7 +66,7 @@ export async function uploadFile(
   const size = await statUpload(file);
   const startedAtMs = Date.now();
   onProgress({ phase: 'hashing', sent: 0, size, resumedFrom: 0, startedAtMs });
-  const sha256 = await hashFile(file);
+  const sha256 = await hashOnce(file);
   const begun = await peer.request('upload.begin', { name, size, sha256 });
   let acked = begun.offset;
   const resumedFrom = begun.offset;
@@ -65,7 +79,10 @@ export async function uploadFile(
       const buf = Buffer.allocUnsafe(length);
       const { bytesRead } = await fh.read(buf, 0, length, next);
       if (bytesRead !== length) throw new WatchpartyError('FILE_ERROR', `${file} changed while uploading (short read at ${next})`);
-      inFlight.push(peer.request('upload.chunk', { uploadId: begun.uploadId, offset: next }, { payload: buf, timeoutMs: 60_000 }));
+      const sent = peer.request('upload.chunk', { uploadId: begun.uploadId, offset: next }, { payload: buf, timeoutMs: 60_000 });
+      // Awaited in order below; a lost link fails them all at once, before most are awaited.
+      sent.catch(() => {});
+      inFlight.push(sent);
       next += length;
     };
     while (acked < size) {

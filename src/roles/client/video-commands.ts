@@ -66,7 +66,17 @@ export function registerVideoCommands(program: Command): void {
       const name = o.name ?? defaultVideoName(abs);
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      const video = await withSession(o, (s, profile) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal, copyBook(profile)));
+      // A sub that drains (or dies) under the upload: open a session on the next one and go on from
+      // what central holds (the file is hashed once).
+      let video: VideoInfo | undefined;
+      for (let attempt = 1; !video; attempt++) {
+        try {
+          video = await withSession(o, (s, profile) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal, copyBook(profile)));
+        } catch (err) {
+          if (!(err instanceof WatchpartyError) || err.code !== 'DISCONNECTED' || attempt >= 5 || stop.signal.aborted) throw err;
+          process.stderr.write(chalk.dim(`lost the sub mid-upload (${err.message}); continuing through another…\n`));
+        }
+      }
       if (o.json) out(JSON.stringify(videoJson(video)));
       else out(`uploaded "${video.name}" (#${video.id}, ${formatBytes(video.size)}, ${formatDuration(video.durationMs)}, ${video.width}x${video.height})`);
     });

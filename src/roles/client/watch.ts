@@ -7,6 +7,7 @@ import { copyBook, type Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
 import { formatChatLine } from './room-chat.js';
 import { RoomWatch } from './room-watch.js';
+import { CloseCode } from '../../net/messages.js';
 
 export interface WatchOptions {
   profile: Profile;
@@ -80,16 +81,16 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         session.peer.close(1000, 'watch failed');
         throw err;
       }
-      await new Promise<void>((resolve) => {
-        session.peer.onceClosed(() => resolve());
-        stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      const closed = await new Promise<{ code: number; reason: string } | undefined>((resolve) => {
+        session.peer.onceClosed((code, reason) => resolve({ code, reason }));
+        stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });
       });
       if (stop.signal.aborted || closedText) {
         await watch.stop();
         session.peer.close(1000, 'bye');
         break;
       }
-      opts.onInfo(`lost ${session.subId}; reconnecting…`);
+      opts.onInfo(closed?.code === CloseCode.moved ? `${closed.reason}; moving (mpv plays on)…` : `lost ${session.subId}; reconnecting…`);
     }
   } finally {
     clearInterval(statusTimer);

@@ -20,6 +20,8 @@ export interface SubRecord {
   /** Rendition ids it holds verified replicas of (absent from older subs). */
   renditions?: readonly number[];
   transfers: readonly { videoId: number; offset: number; size: number }[];
+  /** Set while the sub drains: nobody is placed on it, and its users move elsewhere. */
+  draining?: { sinceMs: number; deadlineMs: number };
 }
 
 export type Registry = ReadonlyMap<string, SubRecord>;
@@ -41,6 +43,8 @@ export function registerSub(reg: Registry, sub: { id: string; address: string; p
     replicas: known?.replicas ?? [],
     ...(known?.renditions ? { renditions: known.renditions } : {}),
     transfers: known?.transfers ?? [],
+    // A sub that re-attaches mid-drain (a blip of its link) is still draining; a restarted one is not.
+    ...(known?.draining && known.pid === sub.pid ? { draining: known.draining } : {}),
   });
   return next;
 }
@@ -61,12 +65,12 @@ export function removeSub(reg: Registry, id: string): Map<string, SubRecord> {
 
 /**
  * The sub that should take the next user: fewest assigned users, ties broken by id so the choice is
- * deterministic. Only connected subs qualify: a suspect one may be on its way out.
+ * deterministic. Only connected subs qualify: a suspect one may be on its way out, a draining one is.
  */
 export function leastLoaded(reg: Registry, assigned: ReadonlyMap<string, number>): SubRecord | undefined {
   let best: SubRecord | undefined;
   for (const sub of reg.values()) {
-    if (!sub.connected || sub.probe.misses > 0) continue;
+    if (!takesUsers(sub)) continue;
     if (!best) {
       best = sub;
       continue;
@@ -76,6 +80,16 @@ export function leastLoaded(reg: Registry, assigned: ReadonlyMap<string, number>
     if (a < b || (a === b && compareIds(sub.id, best.id) < 0)) best = sub;
   }
   return best;
+}
+
+/** Whether new users may be placed on `sub`: connected, answering every probe, not draining. */
+export function takesUsers(sub: SubRecord): boolean {
+  return sub.connected && sub.probe.misses === 0 && !sub.draining;
+}
+
+/** Mark `id` draining until `deadlineMs` (an earlier deadline already set stays). */
+export function startDraining(reg: Registry, id: string, nowMs: number, deadlineMs: number): Map<string, SubRecord> {
+  return updateSub(reg, id, (s) => ({ ...s, draining: { sinceMs: s.draining?.sinceMs ?? nowMs, deadlineMs: Math.min(deadlineMs, s.draining?.deadlineMs ?? Infinity) } }));
 }
 
 /** `sub-2` before `sub-10`. */

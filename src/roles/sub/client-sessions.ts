@@ -4,7 +4,7 @@
  * central's notifications and room events to every connection of a user.
  */
 import type { Peer, RequestContext } from '../../net/peer.js';
-import { CloseCode, PROTOCOL_VERSION, type Params, type RequestName } from '../../net/messages.js';
+import { agreeProtocol, CloseCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, type Params, type RequestName } from '../../net/messages.js';
 import { RELAYED, RELAYED_NAMES, SubAcceptsFromClient, type RelayedName } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -29,6 +29,8 @@ interface ClientConn {
   watching?: { roomId: string; user: string };
   /** Logout in progress: central's revocation must not close this connection before the reply. */
   loggingOut: boolean;
+  /** Sent to another sub (a drain): its player goes on there, so closing this connection leaves no room. */
+  moved?: boolean;
 }
 
 /** A token checked with central stays trusted this long; logout revokes it at once through an event. */
@@ -44,6 +46,8 @@ type Placement = { user: string; subId: string; subAddress: string; subFingerpri
 export class ClientSessions {
   private readonly conns = new Map<Peer, ClientConn>();
   private readonly tokenCache = new Map<string, Placement & { checkedAtMs: number }>();
+  /** Sessions moved off this draining sub: their streams may go on here until the drain's deadline. */
+  private readonly movedAway = new Map<string, { user: string; untilMs: number }>();
 
   constructor(
     private readonly sub: SubContext,
@@ -66,13 +70,14 @@ export class ClientSessions {
     const conn: ClientConn = { address: peer.name, loggingOut: false };
     this.conns.set(peer, conn);
     peer.handle('hello', (p) => {
-      if (p.protocol !== PROTOCOL_VERSION) {
+      const agreed = agreeProtocol(p);
+      if (agreed === undefined) {
         setTimeout(() => peer.close(CloseCode.protocolMismatch, 'protocol mismatch'), 50);
-        throw new WatchpartyError('PROTOCOL_MISMATCH', `this sub speaks protocol ${PROTOCOL_VERSION}, you speak ${p.protocol}`);
+        throw new WatchpartyError('PROTOCOL_MISMATCH', `this sub speaks protocols ${OLDEST_PROTOCOL}-${PROTOCOL_VERSION}, you speak ${p.oldest ?? p.protocol}-${p.protocol}`);
       }
       if (p.role !== 'client') throw new WatchpartyError('BAD_MESSAGE', 'only clients connect to a sub');
       peer.setAccepts(SubAcceptsFromClient);
-      return { protocol: PROTOCOL_VERSION, role: 'sub' as const, instanceId: this.sub.instanceId ?? '' };
+      return { protocol: agreed, role: 'sub' as const, instanceId: this.sub.instanceId ?? '' };
     });
     peer.handle('session.open', async (p) => {
       const placement = await this.check(p.token);
@@ -109,9 +114,10 @@ export class ClientSessions {
     });
     peer.onceClosed(() => {
       this.conns.delete(peer);
-      // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect.
+      // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect. One that
+      // moved to another sub is watching there (a leave from here could even arrive after its join).
       const w = conn.watching;
-      if (w && this.sub.central) void this.relayToCentral('room.leave', w.user, { roomId: w.roomId }).catch(() => {});
+      if (w && this.sub.central && !conn.moved) void this.relayToCentral('room.leave', w.user, { roomId: w.roomId }).catch(() => {});
       if (conn.session) {
         this.log.info(`${conn.session.user} disconnected`);
         this.sub.changed();
@@ -200,9 +206,39 @@ export class ClientSessions {
     }
   }
 
+  /**
+   * This sub drains: ask central afresh where each session belongs now, and send each one that moved
+   * to its new sub (a `session.move` it reconnects by, then the close). Its player keeps streaming from
+   * here until its relay has moved (at most until `untilMs`).
+   */
+  moveAll(reason: string, untilMs: number): void {
+    for (const [peer, c] of [...this.conns]) {
+      const s = c.session;
+      if (!s) continue;
+      this.tokenCache.delete(s.tokenSha);
+      this.check(s.token)
+        .then((placement) => {
+          if (placement.subId === this.sub.subId || peer.closed) return;
+          this.movedAway.set(s.tokenSha, { user: s.user, untilMs });
+          c.moved = true;
+          this.log.info(`moving ${s.user} to ${placement.subId} (${reason})`);
+          void peer.emit('session.move', { subId: placement.subId, subAddress: placement.subAddress, ...(placement.subFingerprint ? { subFingerprint: placement.subFingerprint } : {}), reason });
+          peer.close(CloseCode.moved, `moved to ${placement.subId}: ${reason}`.slice(0, 120));
+        })
+        .catch((err: Error) => this.log.warn(`could not move ${s.user}: ${err.message}`));
+    }
+  }
+
+  /** The drain's deadline: every client still here is told why and let go. */
+  evictAll(reason: string): void {
+    for (const [peer, c] of [...this.conns]) if (c.session) peer.close(CloseCode.shutdown, reason.slice(0, 120));
+  }
+
   /** For HTTP streaming: the user of a valid token assigned to this sub; undefined otherwise. */
   async userOfToken(token: string): Promise<string | undefined> {
     if (token.length < 16 || token.length > 128) return undefined;
+    const moved = this.movedAway.get(tokenDigest(token));
+    if (moved && Date.now() < moved.untilMs) return moved.user;
     try {
       const placement = await this.check(token);
       return placement.subId === this.sub.subId ? placement.user : undefined;

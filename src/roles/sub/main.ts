@@ -20,6 +20,7 @@ import { ClientSessions } from './client-sessions.js';
 import { Replicator } from './replicas.js';
 import { RENDITION_REPLICAS } from './replica-kinds.js';
 import type { RenditionInfo } from '../../net/job-messages.js';
+import { SubDrain } from './drain.js';
 import { Worker } from './worker.js';
 import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
@@ -51,6 +52,8 @@ export interface SubOptions {
   trust?: Omit<TrustOptions, 'store' | 'what' | 'ask'>;
   /** Media tasks run at once (0: a streaming-only sub). */
   jobs: number;
+  /** How long a drain may take (SIGTERM, `watchparty drain`) before the clients left are told to go. */
+  drainTimeoutMs?: number;
   log: Logger;
 }
 
@@ -76,6 +79,10 @@ export class Sub {
   readonly replicas: Replicator;
   readonly renditions: Replicator<RenditionInfo>;
   readonly worker: Worker;
+  readonly drain: SubDrain;
+  private drainedWhy: ((why: 'empty' | 'deadline') => void) | undefined;
+  /** Resolves once a drain has finished (every client moved, or the deadline passed). */
+  readonly drained = new Promise<'empty' | 'deadline'>((resolve) => (this.drainedWhy = resolve));
   private readonly stopper = new AbortController();
   private readonly listeners = new Set<() => void>();
   private loop: Promise<void> | undefined;
@@ -86,6 +93,16 @@ export class Sub {
     private readonly lock: { release(): void },
   ) {
     this.sessions = new ClientSessions(this, opts.log.child('clients'));
+    this.drain = new SubDrain({
+      clients: () => this.sessions.count,
+      moveAll: (reason, untilMs) => this.sessions.moveAll(reason, untilMs),
+      evictAll: (reason) => this.sessions.evictAll(reason),
+      central: () => (this.link === 'registered' ? this.central : undefined),
+      subId: () => this.subId ?? 'this sub',
+      log: opts.log.child('drain'),
+      changed: () => this.changed(),
+      onDrained: (why) => this.drainedWhy?.(why),
+    });
     this.replicas = new Replicator(opts.dataDir, opts.log.child('replicas'), () => this.bulkCentral, () => this.changed());
     this.renditions = new Replicator(opts.dataDir, opts.log.child('renditions'), () => this.bulkCentral, () => this.changed(), RENDITION_REPLICAS);
     this.worker = new Worker({
@@ -150,6 +167,7 @@ export class Sub {
 
   async stop(): Promise<void> {
     this.stopper.abort();
+    this.drain.stop();
     this.worker.stop();
     this.replicas.stop();
     this.renditions.stop();
@@ -283,6 +301,11 @@ export class Sub {
       this.instanceId = hello.instanceId;
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() }));
       this.sessions.listenToCentral(peer);
+      peer.on('sub.draining', (body) => {
+        // No new media tasks: the ones under way lose their leases and go to another sub.
+        this.worker.stop();
+        this.drain.begin(body.timeoutMs, body.otherSubs);
+      });
       peer.on('video.added', (body) => this.replicas.added(body.video));
       peer.on('video.removed', (body) => {
         this.replicas.removed(body.videoId);
@@ -310,7 +333,7 @@ export class Sub {
       await this.openBulkLink(trust, reg.subId, peer);
       void this.replicas.sync();
       void this.renditions.sync();
-      this.worker.start();
+      if (!this.drain.draining) this.worker.start();
     } catch (err) {
       peer.close(1000, 'registration failed');
       throw err;
