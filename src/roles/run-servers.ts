@@ -82,6 +82,10 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
     let last: ReturnType<ServerView['snapshot']> | undefined;
     const view: ServerView = {
       logs: buffer,
+      actions: [
+        ...(central ? [{ key: 'D', what: 'drain a sub', prompt: 'drain which sub? (e.g. sub-2)', run: (id: string) => central!.drain(id) }] : []),
+        ...(lone ? [{ key: 'D', what: 'drain this sub', run: () => void lone.drain.request(opts.sub?.drainTimeoutMs ?? DEFAULT_DRAIN_MS) }] : []),
+      ],
       snapshot: () => {
         if (halted) return last ?? { headline: 'stopping…', panels: [] };
         const parts = [central && centralPanels(central), sub && subPanels(sub)].filter((p) => p !== undefined);

@@ -8,7 +8,7 @@ import { clockTime, type LogLevel } from '../core/log.js';
 import { fitColumns, shareLines } from './format.js';
 import { clip as truncate, displayWidth as textWidth, oneLine, pad as fit } from './width.js';
 import { logWindow, type LogLine as ScreenLine } from './log-lines.js';
-import type { ServerView, StatusPanel, Tone } from './server-view.js';
+import type { ServerAction, ServerView, StatusPanel, Tone } from './server-view.js';
 
 /** At most one frame per this many ms: a burst of 1000 log lines becomes one render, not 1000. */
 const FRAME_MS = 100;
@@ -175,6 +175,9 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
   const [scroll, dispatch] = useReducer(reduceScroll, { frame: 0, offset: 0 });
   const [wrap, setWrap] = useState(false);
   const [help, setHelp] = useState(false);
+  /** An action waiting for its line (prompt) or its confirming second press. */
+  const [pending, setPending] = useState<{ action: ServerAction; text: string; untilMs: number } | undefined>(undefined);
+  const actions = view.actions ?? [];
 
   useEffect(() => {
     let timer: NodeJS.Timeout | undefined;
@@ -216,8 +219,26 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
   const visible = logWindow(records, logLines, offset, innerWidth - LOG_PREFIX_COLUMNS, wrap);
 
   useInput((input, key) => {
+    if (pending?.action.prompt) {
+      if (key.escape) setPending(undefined);
+      else if (key.return) {
+        setPending(undefined);
+        if (pending.text.trim()) pending.action.run(pending.text.trim());
+      } else if (key.backspace || key.delete) setPending({ ...pending, text: pending.text.slice(0, -1) });
+      else if (input && !key.ctrl && !key.meta && pending.text.length < 64) setPending({ ...pending, text: pending.text + input.replace(/[^\x20-\x7e]/g, '') });
+      return;
+    }
     if (input === 'q' || (key.ctrl && input === 'c')) {
       onQuit();
+      return;
+    }
+    const action = actions.find((a) => a.key === input);
+    if (action) {
+      if (action.prompt) setPending({ action, text: '', untilMs: 0 });
+      else if (pending?.action === action && Date.now() < pending.untilMs) {
+        setPending(undefined);
+        action.run('');
+      } else setPending({ action, text: '', untilMs: Date.now() + 3000 });
       return;
     }
     if (help) {
@@ -245,7 +266,7 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
       ))}
       {help ? (
         <TitledBox title="Keys" width={columns} height={logHeight}>
-          {SERVER_KEYS.map(([keys, what]) => (
+          {[...SERVER_KEYS, ...actions.map((a) => [a.key, a.what] as const)].map(([keys, what]) => (
             <Text key={keys} wrap="truncate-end">
               <Text bold>{fit(keys, KEY_COLUMN)}</Text>
               {truncate(what, Math.max(0, innerWidth - KEY_COLUMN))}
@@ -259,9 +280,17 @@ export function ServerApp({ view, onQuit }: ServerAppProps) {
           ))}
         </TitledBox>
       )}
-      <Text dimColor wrap="truncate-end">
-        {truncate(`q quit · ↑↓ PgUp PgDn scroll log · End follow · w ${wrap ? 'cut' : 'wrap'} long lines · ? keys`, columns)}
-      </Text>
+      {pending?.action.prompt ? (
+        <Text wrap="truncate-end">{truncate(`${pending.action.prompt} ${pending.text}▏ (Enter · Esc cancels)`, columns)}</Text>
+      ) : pending && Date.now() < pending.untilMs ? (
+        <Text color="yellow" wrap="truncate-end">
+          {truncate(`press ${pending.action.key} again to ${pending.action.what}`, columns)}
+        </Text>
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          {truncate(`q quit · ↑↓ PgUp PgDn scroll log · End follow · w ${wrap ? 'cut' : 'wrap'} long lines${actions.map((a) => ` · ${a.key} ${a.what}`).join('')} · ? keys`, columns)}
+        </Text>
+      )}
     </Box>
   );
 }

@@ -22,9 +22,22 @@ export interface ServerSnapshot {
   panels: StatusPanel[];
 }
 
+/**
+ * An operator's action on a key (e.g. `D` drain): with `prompt`, the TUI asks for a line first and
+ * passes it on; without, a second press within a few seconds confirms it.
+ */
+export interface ServerAction {
+  key: string;
+  what: string;
+  prompt?: string;
+  run(text: string): void;
+}
+
 export interface ServerView {
   /** The current state; cheap to call. */
   snapshot(): ServerSnapshot;
+  /** Keys beside the built-in ones (quit, scroll, wrap, help). */
+  actions?: ServerAction[];
   /** Called whenever the snapshot may have changed; returns an unsubscribe function. */
   subscribe(listener: () => void): () => void;
   logs: LogBuffer;

@@ -265,6 +265,15 @@ export class Central {
     };
   }
 
+  /** The TUI's drain key: like `watchparty drain`, from the operator at central's terminal. */
+  drain(subId: string): void {
+    try {
+      drainSub(this.drainDeps(), subId);
+    } catch (err) {
+      this.opts.log.warn(`cannot drain ${subId}: ${(err as Error).message}`);
+    }
+  }
+
   /** A draining sub closed its link: it has left on purpose. Its users who stayed go elsewhere now. */
   private retire(id: string): void {
     const sub = this.registry.get(id);

@@ -24,13 +24,13 @@ export function centralPanels(central: Central, nowMs = Date.now()): { headline:
         cells: [
           s.id,
           s.address,
-          s.misses === 0 ? s.state : `${s.misses}/3 missed`,
+          s.draining ? `draining ${Math.ceil(Math.max(0, s.draining.deadlineMs - nowMs) / 1000)} s` : s.misses === 0 ? s.state : `${s.misses}/3 missed`,
           `${s.users}/${s.clients}`,
           `${s.videos}/${st.videos}`,
           t ? `#${t.videoId} ${bar(t.size ? t.offset / t.size : 0, 5)}${s.transfers.length > 1 ? `+${s.transfers.length - 1}` : ''}` : '—',
           formatDuration(nowMs - s.lastSeenMs),
         ],
-        tone: s.misses > 0 ? ('warn' as const) : s.videos < st.videos ? ('plain' as const) : ('ok' as const),
+        tone: s.misses > 0 || s.draining ? ('warn' as const) : s.videos < st.videos ? ('plain' as const) : ('ok' as const),
       };
     }),
     empty: 'no sub-servers yet: start one with "watchparty sub --host <this machine>"',
