@@ -253,7 +253,11 @@ export const requests = {
     result: Placement.extend({ user: UserField, token: Token }),
   },
   /** client → central after losing its sub: where do I go now? */
-  'auth.locate': { params: z.object({ token: Token }), result: Placement },
+  /**
+   * client → central: where to connect now. `unreachable`: the sub this client could not reach (frozen,
+   * cut off): central places the user elsewhere if another sub takes users (a user only moves itself).
+   */
+  'auth.locate': { params: z.object({ token: Token, unreachable: SubId.optional() }), result: Placement },
   /** client → central: my sessions (ids are digest prefixes, never tokens); `current` marks this one. */
   'sessions.list': {
     params: z.object({ token: Token }),

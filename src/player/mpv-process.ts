@@ -93,6 +93,10 @@ export async function startMpv(opts: MpvOptions): Promise<MpvHandle> {
     ...watchdogArgs(),
     ...(opts.startSeconds ? [`--start=${opts.startSeconds}`] : []),
     ...(opts.paused ? ['--pause'] : []),
+    // The buffer that carries a viewer through a failover: mpv reads ahead up to 150 MiB (minutes of a
+    // home video) from the client's relay. Stated, not left to mpv guessing that a loopback URL is a network.
+    '--cache=yes',
+    '--demuxer-max-bytes=150MiB',
     ...(opts.extraArgs ?? []),
     // No URL here: a command line is readable by every user of the machine (ps), and the URL may carry
     // a secret (the stream relay's path). mpv starts idle and is given the URL over its IPC socket.

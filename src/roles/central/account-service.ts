@@ -16,7 +16,7 @@ import type { CentralStore } from './store.js';
 
 export interface AccountHooks {
   /** Where the user should connect now (may reassign); throws NO_SUB when no sub is live. */
-  placeUser(user: string, currentSubId: string | null): { subId: string; subAddress: string; subFingerprint?: string };
+  placeUser(user: string, currentSubId: string | null, unreachable?: string): { subId: string; subAddress: string; subFingerprint?: string };
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void;
   /** Tell every sub that these token digests are no longer valid. */
   revoke(tokenShas: readonly string[]): void;
@@ -67,7 +67,7 @@ export class AccountService {
     peer.handle('auth.login', (p) => this.login(p.user, p.password, source));
     peer.handle('auth.locate', (p) => {
       const user = this.userOf(p.token);
-      return this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null);
+      return this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null, p.unreachable);
     });
     peer.handle('sessions.list', (p) => {
       const user = this.userOf(p.token);

@@ -92,7 +92,7 @@ export class Central {
       changed: () => this.changed(),
     });
     this.accounts = new AccountService(store, opts.log.child('accounts'), {
-      placeUser: (user, current) => this.placement.placeUser(user, current),
+      placeUser: (user, current, unreachable) => this.placement.placeUser(user, current, unreachable),
       notify: (users, n) => this.delivery.notify(users, n),
       revoke: (tokenShas) => {
         for (const tokenSha of tokenShas) this.delivery.toSubs('session.revoked', { tokenSha });

@@ -76,16 +76,21 @@ export class UserPlacement {
   }
 
   /** Where `user` should connect: their current sub while it takes users, else the least-loaded one. */
-  placeUser(user: string, currentSubId: string | null): SubPlacement {
+  placeUser(user: string, currentSubId: string | null, unreachable?: string): SubPlacement {
     const registry = this.d.registry();
     const current = currentSubId ? registry.get(currentSubId) : undefined;
-    const best = leastLoaded(registry, this.d.store.assignedCounts());
+    // The client says it cannot reach its sub (frozen, or cut off from this client only): another one,
+    // if any takes users. Only this user moves, as it could by logging in again.
+    const avoid = unreachable !== undefined && unreachable === currentSubId;
+    const best = leastLoaded(avoid ? new Map([...registry].filter(([id]) => id !== currentSubId)) : registry, this.d.store.assignedCounts());
     // A draining sub keeps only users nobody else can take.
-    if (current && current.connected && current.probe.misses === 0 && (!current.draining || !best)) return placementOf(current);
+    if (current && current.connected && current.probe.misses === 0 && (!(current.draining || avoid) || !best)) return placementOf(current);
     if (!best) throw new WatchpartyError('NO_SUB');
     this.assign(user, currentSubId, best.id);
     if (current?.draining && current.connected) {
       this.d.log.info(`moved ${user} off draining ${current.id} to ${best.id}`);
+    } else if (avoid && current?.connected) {
+      this.d.log.info(`moved ${user} from ${current.id}, which it cannot reach, to ${best.id}`);
     } else if (currentSubId && currentSubId !== best.id) {
       // The client could not reach its sub and that sub has lost its link to us: move the user now
       // instead of after three missed probes, so playback barely pauses.

@@ -20,7 +20,9 @@ const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
  * A sub that answers no ping for this long is gone (frozen, or its machine lost) even though its socket
  * is open: the client moves on while mpv plays from its buffer.
  */
-const SUB_KEEPALIVE_MS = 2000;
+const SUB_KEEPALIVE_MS = 1500;
+/** A sub that accepts the connection but does not answer hello in this long is frozen: try another. */
+const SUB_DIAL_MS = 2500;
 /** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
 const RETRYABLE = new Set(['UNREACHABLE', 'DISCONNECTED', 'TIMEOUT', 'NO_SUB', 'NOT_READY']);
 /** Refusals of a certificate or of plain text: retrying cannot fix them, and they must be seen. */
@@ -98,6 +100,8 @@ export interface OpenOptions {
   /** Progress for status lines: "sub lost, moving to sub-2 (attempt 2/5)". */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
+  /** The sub this client just lost (not one that moved it): ask central for another before trying it again. */
+  lostSubId?: string;
 }
 
 /** Connect to the profile's sub with its token, relocating through central as needed. */
@@ -106,7 +110,10 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   const token = profile.data.token;
   if (!token) throw new WatchpartyError('NOT_LOGGED_IN', `profile "${profile.name}" has no session`);
   const maxAttempts = opts.maxAttempts ?? MAX_SUB_ATTEMPTS;
-  let address = profile.data.subAddress;
+  // Just lost that sub (it stopped answering): central names another before we wait on it again.
+  const lost = opts.lostSubId !== undefined && opts.lostSubId === profile.data.subId;
+  let subId = profile.data.subId;
+  let address = lost ? undefined : profile.data.subAddress;
   let fingerprint = profile.data.subFingerprint;
   let askedForSubCert = false;
   let failures = 0;
@@ -117,9 +124,9 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   while (failures < maxAttempts && redirects <= maxAttempts) {
     if (opts.signal?.aborted) break;
     try {
-      if (!address) ({ subAddress: address, subFingerprint: fingerprint } = await locate(opts, token));
+      if (!address) ({ subId, subAddress: address, subFingerprint: fingerprint } = await locate(opts, token, lost ? subId : undefined));
       const link = subLink(opts.endpoint, { subAddress: address, subFingerprint: fingerprint });
-      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
+      const { peer, hello } = await dial({ address, name: 'sub', role: 'client', accepts: ClientAcceptsFromServer, log, timeoutMs: SUB_DIAL_MS, ...link });
       let opened: Result<'session.open'>;
       try {
         opened = await peer.request('session.open', { token });
@@ -141,6 +148,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
       const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
       if (e.code === 'WRONG_SUB' && typeof e.details?.subAddress === 'string') {
         redirects += 1;
+        subId = typeof e.details.subId === 'string' ? e.details.subId : undefined;
         address = e.details.subAddress;
         fingerprint = typeof e.details.subFingerprint === 'string' ? e.details.subFingerprint : undefined;
         opts.onProgress?.(`moving to ${String(e.details.subId)} at ${address}`);
@@ -165,9 +173,10 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
       await sleep(backoffMs(failures - 1, SUB_BACKOFF), opts.signal);
       // Ask central where to go now: after a failover it names the new sub.
       try {
-        const placement = await locate(opts, token);
+        const placement = await locate(opts, token, subId);
         centralDown = undefined;
         if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
+        subId = placement.subId;
         address = placement.subAddress;
         fingerprint = placement.subFingerprint;
       } catch (locErr) {
@@ -191,6 +200,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
   throw new WatchpartyError('SUB_GONE', `no sub-server is reachable after ${failures} attempts${last ? ` (last: ${last.message})` : ''}`);
 }
 
-function locate(opts: OpenOptions, token: string) {
-  return withCentral(opts.endpoint, opts.log, (central) => central.request('auth.locate', { token }));
+/** Ask central where to connect; `unreachable`: the sub we could not reach, to be placed elsewhere. */
+function locate(opts: OpenOptions, token: string, unreachable?: string) {
+  return withCentral(opts.endpoint, opts.log, (central) => central.request('auth.locate', { token, ...(unreachable ? { unreachable } : {}) }));
 }

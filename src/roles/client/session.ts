@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { Notification, RoomState } from '../../net/messages.js';
+import { CloseCode, type Notification, type RoomState } from '../../net/messages.js';
 import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -125,6 +125,8 @@ export class LiveClientSession implements ClientSession {
     const { profile, log } = this.opts;
     this.connectAbort = new AbortController();
     const signal = this.connectAbort.signal;
+    /** The sub the last session lost (not one that moved us): central places us elsewhere first. */
+    let lostSubId: string | undefined;
     while (!this.stopped && !signal.aborted) {
       let attempt = 1;
       if (this.snap.link.kind !== 'reconnecting') this.set({ link: { kind: 'connecting', message: `connecting to ${this.snap.central}…` } });
@@ -135,6 +137,7 @@ export class LiveClientSession implements ClientSession {
           profile,
           log,
           signal,
+          ...(lostSubId ? { lostSubId } : {}),
           onProgress: (m) => {
             attempt += /attempt/.test(m) ? 1 : 0;
             this.set({ link: { kind: 'reconnecting', message: m, attempt: Math.min(attempt, MAX_SUB_ATTEMPTS), maxAttempts: MAX_SUB_ATTEMPTS } });
@@ -158,13 +161,15 @@ export class LiveClientSession implements ClientSession {
       await this.room.attach(session).catch((err: Error) => this.toast(`could not rejoin the room: ${message(err)}`, 'warn'));
       clearInterval(this.refreshTimer);
       this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
-      await new Promise<void>((resolve) => {
-        session.peer.onceClosed(() => resolve());
-        signal.addEventListener('abort', () => resolve(), { once: true });
+      const code = await new Promise<number | undefined>((resolve) => {
+        session.peer.onceClosed((c) => resolve(c));
+        signal.addEventListener('abort', () => resolve(undefined), { once: true });
       });
       clearInterval(this.refreshTimer);
       if (this.stopped || signal.aborted) return;
-      this.set({ link: { kind: 'reconnecting', message: `${session.subId} lost, finding another sub-server…`, attempt: 1, maxAttempts: MAX_SUB_ATTEMPTS } });
+      const moved = code === CloseCode.moved;
+      lostSubId = moved ? undefined : session.subId;
+      this.set({ link: { kind: 'reconnecting', message: moved ? `${session.subId} is draining: moving to another sub-server…` : `${session.subId} lost, finding another sub-server…`, attempt: 1, maxAttempts: MAX_SUB_ATTEMPTS } });
     }
   }
 

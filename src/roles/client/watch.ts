@@ -44,9 +44,11 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
   let current: Session | undefined;
   const t0 = performance.now();
   const mark = (what: string) => log.debug(`watch: ${what} at +${(performance.now() - t0).toFixed(0)} ms`);
+  /** The sub the last session lost (not one that moved us): central places us elsewhere first. */
+  let lostSubId: string | undefined;
   try {
     while (!stop.signal.aborted && !closedText) {
-      const session: Session = await openSession({ endpoint: opts.endpoint, profile, log, signal: stop.signal, onProgress: opts.onInfo });
+      const session: Session = await openSession({ endpoint: opts.endpoint, profile, log, signal: stop.signal, onProgress: opts.onInfo, ...(lostSubId ? { lostSubId } : {}) });
       current = session;
       mark(`session open on ${session.subId}`);
       try {
@@ -90,6 +92,7 @@ export async function watchRoom(opts: WatchOptions): Promise<void> {
         session.peer.close(1000, 'bye');
         break;
       }
+      lostSubId = closed?.code === CloseCode.moved ? undefined : session.subId;
       opts.onInfo(closed?.code === CloseCode.moved ? `${closed.reason}; moving (mpv plays on)…` : `lost ${session.subId}; reconnecting…`);
     }
   } finally {
