@@ -97,25 +97,26 @@ export function waitClosed(peer: Peer): Promise<{ code: number; reason: string }
 }
 
 /**
- * Ping the server every `intervalMs`; if a whole interval passes without a pong, terminate the socket
- * so the close handler (and reconnect logic) runs even when the server vanished without a FIN.
+ * Ping the server every `intervalMs`; after `misses` whole intervals without a pong, terminate the socket
+ * so the close handler (and reconnect logic) runs even when the server vanished (or froze) without a FIN.
  */
-export function keepAlive(peer: Peer, intervalMs: number): void {
-  let alive = true;
+export function keepAlive(peer: Peer, intervalMs: number, misses = 1): void {
+  let missed = 0;
   peer.ws.on('pong', () => {
-    alive = true;
+    missed = 0;
   });
   const timer = setInterval(() => {
     // A socket we paused reads no pongs; that is not a dead server (see the same rule in server.ts).
     if (peer.ws.isPaused) {
-      alive = true;
+      missed = 0;
       return;
     }
-    if (!alive) {
+    // `missed` pings are out without a pong: that many intervals of silence.
+    if (missed >= misses) {
       peer.ws.terminate();
       return;
     }
-    alive = false;
+    missed += 1;
     try {
       peer.ws.ping();
     } catch {

@@ -8,13 +8,13 @@
 import * as z from 'zod';
 
 /** Bumped whenever a message changes shape: the newest protocol this build speaks. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /**
  * The oldest protocol this build still understands. Hello carries both ends of the range, and two
  * builds talk when their ranges overlap, in the newest protocol both speak: a rolling upgrade (drain a
  * sub, restart it on a new build) keeps a mixed cluster working.
  */
-export const OLDEST_PROTOCOL = 4;
+export const OLDEST_PROTOCOL = 5;
 
 /** The protocol two ends use: the newest both speak, or undefined when their ranges do not meet. */
 export function agreeProtocol(theirs: { protocol: number; oldest?: number | undefined }, ours = { newest: PROTOCOL_VERSION, oldest: OLDEST_PROTOCOL }): number | undefined {

@@ -110,113 +110,167 @@ export class StreamRelay {
       return;
     }
     const range = typeof req.headers.range === 'string' && req.headers.range.length <= 200 ? req.headers.range : undefined;
-    this.forward(req.method, `/${m[2]}/${m[3]}`, range, res, performance.now() + this.resumeWaitMs);
+    const job: Job = { method: req.method, path: `/${m[2]}/${m[3]}`, range, res, giveUpAt: performance.now() + this.resumeWaitMs };
+    // One listener for the whole life of mpv's request, whichever upstream request is current.
+    res.once('close', () => job.request?.destroy());
+    this.forward(job);
   }
 
   /**
-   * A response broke at `at`: continue it from the upstream as soon as there is one to try (a new one at
-   * once; the same one again after a short wait), until `giveUpAt`.
+   * Try again: at once when the upstream changed (or after a move), else the same one after a short
+   * wait for a change, until `job.giveUpAt`; then mpv's request fails (502 before its first byte).
    */
-  private async resume(method: string, path: string, range: string | undefined, res: http.ServerResponse, giveUpAt: number, at: { offset: number; end: number }, failed: Upstream): Promise<void> {
-    if (this.upstream === failed) {
-      const wait = Math.min(RESUME_RETRY_MS, giveUpAt - performance.now());
-      if (wait <= 0 || res.destroyed) {
-        this.log?.warn(`stream relay: no sub to continue from at byte ${at.offset}`);
-        res.destroy();
+  private async resume(job: Job, at: Span | undefined, failed: Upstream, moved: boolean): Promise<void> {
+    if (!moved && this.upstream === failed) {
+      const wait = Math.min(RESUME_RETRY_MS, job.giveUpAt - performance.now());
+      if (wait <= 0 || job.res.destroyed) {
+        this.log?.warn(`stream relay: no sub to ${at ? `continue from at byte ${at.offset}` : 'fetch from'}`);
+        if (job.res.headersSent) job.res.destroy();
+        else job.res.writeHead(502, { 'content-type': 'text/plain' }).end('cannot fetch from any sub\n');
         return;
       }
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.changed.promise, new Promise<void>((r) => (timer = setTimeout(r, wait)))]);
       clearTimeout(timer);
     }
-    if (res.destroyed) return;
-    this.forward(method, path, range, res, giveUpAt, at);
+    if (job.res.destroyed) return;
+    this.forward(job, at);
   }
 
-  /** One upstream request; when it breaks, stalls or is moved mid-body, the rest comes from the next upstream. */
-  private forward(method: string, path: string, range: string | undefined, res: http.ServerResponse, giveUpAt: number, at?: { offset: number; end: number }): void {
+  /**
+   * One upstream request for mpv's `job` (its start, or its rest from `at`). Whatever ends it early — a
+   * break, a stall (no headers or no bytes for STALL_MS while mpv reads), a move — decides once what
+   * follows: the rest from the next upstream at the byte reached, or the end of mpv's response.
+   */
+  private forward(job: Job, at?: Span): void {
     const up = this.upstream;
     const headers: Record<string, string> = { authorization: `Bearer ${up.token}` };
-    const rangeHeader = at ? `bytes=${at.offset}-${at.end}` : range;
+    const rangeHeader = at ? `bytes=${at.offset}-${at.end}` : job.range;
     if (rangeHeader) headers.range = rangeHeader;
     const [host, port] = splitAddress(up.address);
-    const options: https.RequestOptions = { host, port, path, method, headers, ...(up.fingerprint ? { createConnection: pinnedConnection(up.fingerprint, 'your sub') as never } : {}) };
-    const request = (up.fingerprint ? https.request : http.request)(options, (upRes) => {
+    let upRes: http.IncomingMessage | undefined;
+    let span = at;
+    let sent = 0;
+    let why: 'broke off' | 'stalled' | 'moved' | 'unreachable' = 'broke off';
+    let lastData = performance.now();
+    let settled = false;
+    const abort = () => (upRes ? upRes.destroy() : request.destroy());
+    const flow: Flow = {
+      up,
+      move: () => {
+        why = 'moved';
+        abort();
+      },
+    };
+    this.flows.add(flow);
+    const timer = setInterval(() => {
+      if (performance.now() - lastData > STALL_MS && !job.res.writableNeedDrain) {
+        why = upRes ? 'stalled' : 'unreachable';
+        abort();
+      }
+    }, 500);
+    /** The first of end, close and error to come decides; the others find it settled. */
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      clearInterval(timer);
+      this.flows.delete(flow);
+      return true;
+    };
+    const options: https.RequestOptions = { host, port, path: job.path, method: job.method, headers, ...(up.fingerprint ? { createConnection: pinnedConnection(up.fingerprint, 'your sub') as never } : {}) };
+    const request = (up.fingerprint ? https.request : http.request)(options, (r) => {
+      upRes = r;
+      lastData = performance.now();
       if (at) {
-        // A continuation must be exactly the rest of what mpv is already receiving.
-        if (upRes.statusCode !== 206 || !upRes.headers['content-range']?.startsWith(`bytes ${at.offset}-`)) {
-          // Not (yet) served there, e.g. the new sub has not heard of the move: try again until giveUpAt.
-          this.log?.debug(`stream relay: ${up.address} could not continue at byte ${at.offset} (${upRes.statusCode})`);
-          upRes.resume();
-          void this.resume(method, path, range, res, giveUpAt, at, up);
+        // A continuation must be exactly the rest of what mpv is already receiving, of the same file.
+        const want = `bytes ${at.offset}-${at.end}/${job.total ?? ''}`;
+        const got = r.headers['content-range'] ?? '';
+        if (r.statusCode !== 206 || !(job.total !== undefined ? got === want : got.startsWith(`bytes ${at.offset}-${at.end}/`))) {
+          // Not (yet) served there, e.g. a replica still being checked: try again until giveUpAt.
+          this.log?.debug(`stream relay: ${up.address} could not continue at byte ${at.offset} (${r.statusCode} ${got})`);
+          r.resume();
+          if (settle()) void this.resume(job, at, up, false);
           return;
         }
       } else {
         const out: Record<string, string> = {};
-        for (const h of FORWARDED) if (typeof upRes.headers[h] === 'string') out[h] = upRes.headers[h] as string;
-        res.writeHead(upRes.statusCode ?? 502, out);
+        for (const h of FORWARDED) if (typeof r.headers[h] === 'string') out[h] = r.headers[h] as string;
+        job.res.writeHead(r.statusCode ?? 502, out);
+        span = spanOf(r);
+        job.total = totalOf(r);
       }
-      const span = at ?? spanOf(upRes);
-      let sent = 0;
-      let why = 'broke off';
-      // Stalled: nothing from upstream for STALL_MS while mpv was ready for more.
-      const stall = setInterval(() => {
-        if (performance.now() - lastData > STALL_MS && !res.writableNeedDrain) {
-          why = 'stalled';
-          upRes.destroy();
-        }
-      }, 1000);
-      let lastData = performance.now();
-      const flow: Flow = {
-        up,
-        move: () => {
-          why = 'moved';
-          upRes.destroy();
-        },
-      };
-      this.flows.add(flow);
-      upRes.on('data', (chunk: Buffer) => {
+      r.on('data', (chunk: Buffer) => {
         lastData = performance.now();
         sent += chunk.length;
-        if (!res.write(chunk)) {
-          upRes.pause();
-          res.once('drain', () => {
+        if (!job.res.write(chunk)) {
+          r.pause();
+          job.res.once('drain', () => {
             lastData = performance.now();
-            upRes.resume();
+            r.resume();
           });
         }
       });
-      upRes.once('end', () => res.end());
-      upRes.once('error', () => {});
-      upRes.once('close', () => {
-        clearInterval(stall);
-        this.flows.delete(flow);
-        if (upRes.complete) return;
-        const next = span && span.offset + sent <= span.end ? { offset: span.offset + sent, end: span.end } : undefined;
-        if (!next || res.destroyed) {
-          res.destroy();
+      r.once('end', () => {
+        if (settle()) job.res.end();
+      });
+      r.once('error', () => {});
+      r.once('close', () => {
+        if (!settle()) return;
+        // Ended early. Its bytes may all be here already (a move while mpv was not reading): then done.
+        if (span && span.offset + sent > span.end) {
+          job.res.end();
           return;
         }
+        const next = span && !job.res.destroyed ? { offset: span.offset + sent, end: span.end } : undefined;
+        if (!next) {
+          job.res.destroy();
+          return;
+        }
+        // A move, or a response that made progress, gets a fresh wait; one that keeps failing does not.
+        if (why === 'moved' || sent > 0) job.giveUpAt = Math.max(job.giveUpAt, performance.now() + this.resumeWaitMs);
         if (why === 'moved') this.log?.info(`stream relay: moving the stream to ${this.upstream.address} at byte ${next.offset}`);
         else this.log?.info(`stream relay: ${up.address} ${why} at byte ${next.offset}; continuing from the next sub`);
-        // A move or a fresh failover continues at once; a break waits for the client to find a sub.
-        void this.resume(method, path, range, res, why === 'moved' ? giveUpAt : Math.max(giveUpAt, performance.now() + this.resumeWaitMs), next, up);
+        void this.resume(job, next, up, why === 'moved');
       });
     });
+    job.request = request;
     request.on('error', (err: Error) => {
-      if (at && !res.destroyed) {
-        // Continuing: this sub cannot be reached (yet); wait for another rather than fail mpv's read.
-        this.log?.debug(`stream relay: ${up.address} unreachable (${err.message}); waiting for another sub`);
-        void this.resume(method, path, range, res, giveUpAt, at, up);
-        return;
-      }
-      this.log?.warn(`stream relay: ${up.address}${path}: ${err.message}`);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`cannot fetch from your sub: ${err.message}\n`);
-      else res.destroy();
+      // Once a response exists, its close decides (a socket error mid-body also closes it).
+      if (upRes || !settle() || job.res.destroyed) return;
+      this.log?.debug(`stream relay: ${up.address}${job.path}: ${why === 'broke off' ? err.message : why}`);
+      if (why === 'moved') job.giveUpAt = Math.max(job.giveUpAt, performance.now() + this.resumeWaitMs);
+      // Before any byte, as after some: wait for a sub rather than fail mpv's read.
+      void this.resume(job, at, up, why === 'moved');
     });
-    res.once('close', () => request.destroy());
     request.end();
   }
+}
+
+/** One request of mpv's, across the upstream requests that serve it. */
+interface Job {
+  method: string;
+  path: string;
+  range: string | undefined;
+  res: http.ServerResponse;
+  /** When waiting for a sub to continue from stops (moved on by progress and by moves). */
+  giveUpAt: number;
+  /** The file's size as the first response gave it: a continuation must be of the same file. */
+  total?: number | undefined;
+  request?: http.ClientRequest;
+}
+
+/** Inclusive byte span. */
+interface Span {
+  offset: number;
+  end: number;
+}
+
+/** The total size in a Content-Range (`bytes a-b/total`) or a whole response's length. */
+function totalOf(res: http.IncomingMessage): number | undefined {
+  const m = /\/(\d+)$/.exec(res.headers['content-range'] ?? '');
+  if (m) return Number(m[1]);
+  const length = Number(res.headers['content-length']);
+  return res.statusCode === 200 && Number.isSafeInteger(length) ? length : undefined;
 }
 
 /** The byte span a GET response covers, from its Content-Range or Content-Length. */

@@ -127,7 +127,8 @@ describe('authorization matrix and fuzzing', () => {
       'central:client': ['status.get'],
       'central:sub-unregistered': ['status.get'],
       // A registered sub holds the cluster secret: it replicates sources and renditions.
-      'central:sub': ['status.get', 'replica.list', 'rendition.list', 'session.end'],
+      // …and it may drain itself (SIGTERM), as an operator with the secret could.
+      'central:sub': ['status.get', 'replica.list', 'rendition.list', 'session.end', 'sub.drain'],
       'sub:new': ['hello'],
       // With a session: what the user may do as themselves (their notifications, the catalogue…).
       'sub:session': ['users.list', 'notify.list', 'notify.ack', 'videos.list', 'jobs.list', 'rooms.list', 'time.sync', 'auth.logout', 'session.open', 'upload.begin'],

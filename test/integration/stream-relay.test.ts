@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamRelay } from '../../src/player/stream-relay.js';
 
@@ -122,6 +122,27 @@ describe('stream relay', () => {
     const { subB, relay } = await setup({ freezeAt: FILE.length / 2 });
     const get = fetchAll(relay.url(1));
     await until(() => get.received() >= FILE.length / 2 - SLICE, 10_000, 'the freeze');
+    relay.setUpstream({ address: subB.address, token: 't'.repeat(32) });
+    expect((await get.done).equals(FILE)).toBe(true);
+  });
+
+  it('a sub frozen before it answers (connection accepted, no headers): the request goes to the next sub once the client moves', async () => {
+    const held = new Set<Socket>();
+    const silent = net.createServer((s) => held.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const s of held) s.destroy();
+          silent.close(() => r());
+        }),
+    );
+    const subB = await origin();
+    cleanups.push(() => subB.close());
+    const relay = await StreamRelay.start({ address: `127.0.0.1:${(silent.address() as AddressInfo).port}`, token: 't'.repeat(32) });
+    cleanups.push(() => relay.close());
+    const get = fetchAll(relay.url(1));
+    await new Promise((r) => setTimeout(r, 300));
     relay.setUpstream({ address: subB.address, token: 't'.repeat(32) });
     expect((await get.done).equals(FILE)).toBe(true);
   });

@@ -1,6 +1,6 @@
 /** A sub's drain: serving → draining → drained, on its clients and the clock. */
 import { describe, expect, it } from 'vitest';
-import { checkDrain, drainText, startDrain, type DrainState } from '../../src/roles/shared/drain.js';
+import { checkDrain, DRAIN_LINGER_MS, drainText, startDrain, type DrainState } from '../../src/roles/shared/drain.js';
 
 const serving: DrainState = { kind: 'serving' };
 
@@ -27,10 +27,19 @@ describe('checkDrain', () => {
   const draining = startDrain(serving, { nowMs: 0, timeoutMs: 60_000, otherSubs: 1, clients: 4 }).state;
   it.each([
     ['clients left before the deadline: wait', 10_000, 2, { kind: 'none' }],
-    ['nobody left: finished, empty', 10_000, 0, { kind: 'finish', why: 'empty', left: 0 }],
+    ['nobody left at the deadline: finished, empty', 60_000, 0, { kind: 'finish', why: 'empty', left: 0 }],
     ['the deadline with clients left: finished, they are told to go', 60_000, 2, { kind: 'finish', why: 'deadline', left: 2 }],
   ])('%s', (_name, nowMs, clients, action) => {
     expect(checkDrain(draining, { nowMs, clients }).action).toEqual(action);
+  });
+
+  it("empty: finished only after the linger (the last players' streams move meanwhile); a client back resets it", () => {
+    const first = checkDrain(draining, { nowMs: 10_000, clients: 0 });
+    expect(first.action).toEqual({ kind: 'none' });
+    expect(checkDrain(first.state, { nowMs: 10_000 + DRAIN_LINGER_MS - 1, clients: 0 }).action).toEqual({ kind: 'none' });
+    expect(checkDrain(first.state, { nowMs: 10_000 + DRAIN_LINGER_MS, clients: 0 }).action).toEqual({ kind: 'finish', why: 'empty', left: 0 });
+    const back = checkDrain(first.state, { nowMs: 11_000, clients: 1 }).state;
+    expect(checkDrain(back, { nowMs: 12_500, clients: 0 }).action).toEqual({ kind: 'none' });
   });
 
   it('a sub that is not draining does nothing', () => {

@@ -342,7 +342,8 @@ export class Central {
       peer.onceClosed((code, reason) => {
         if (this.subPeers.get(id) !== peer) return;
         this.subPeers.delete(id);
-        if (this.registry.get(id)?.draining) {
+        // A draining sub that stops on purpose has left; a blip of its link is only a lost connection.
+        if (this.registry.get(id)?.draining && code === CloseCode.shutdown) {
           this.retire(id);
           return;
         }

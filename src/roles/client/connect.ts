@@ -20,7 +20,9 @@ const SUB_BACKOFF: BackoffPolicy = { baseMs: 300, maxMs: 2000, jitter: 0.1 };
  * A sub that answers no ping for this long is gone (frozen, or its machine lost) even though its socket
  * is open: the client moves on while mpv plays from its buffer.
  */
-const SUB_KEEPALIVE_MS = 1500;
+const SUB_KEEPALIVE_MS = 1000;
+/** Unanswered pings in a row before the sub is left (a busy sub may miss one). */
+const SUB_KEEPALIVE_MISSES = 2;
 /** A sub that accepts the connection but does not answer hello in this long is frozen: try another. */
 const SUB_DIAL_MS = 2500;
 /** Codes that mean "this sub cannot serve me right now", worth another attempt elsewhere. */
@@ -142,7 +144,7 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
         log.info(`${opened.subId} moves us to ${m.subId}: ${m.reason}`);
         profile.setPlacement({ subId: m.subId, subAddress: m.subAddress, subFingerprint: m.subFingerprint });
       });
-      keepAlive(peer, SUB_KEEPALIVE_MS);
+      keepAlive(peer, SUB_KEEPALIVE_MS, SUB_KEEPALIVE_MISSES);
       return { peer, user: opened.user, subId: opened.subId, subAddress: opened.subAddress, subFingerprint: link.fingerprint, instanceId: hello.instanceId };
     } catch (err) {
       const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
@@ -173,7 +175,8 @@ export async function openSession(opts: OpenOptions): Promise<Session> {
       await sleep(backoffMs(failures - 1, SUB_BACKOFF), opts.signal);
       // Ask central where to go now: after a failover it names the new sub.
       try {
-        const placement = await locate(opts, token, subId);
+        // Only a sub we could not reach at all is named: one that answered (NOT_READY…) is not frozen.
+        const placement = await locate(opts, token, e.code === 'UNREACHABLE' || e.code === 'TIMEOUT' ? subId : undefined);
         centralDown = undefined;
         if (placement.subAddress !== address) opts.onProgress?.(`sub lost, moving to ${placement.subId}…`);
         subId = placement.subId;

@@ -5,10 +5,15 @@
 
 /** How long a drain may take by default before the sub tells the clients left to go. */
 export const DEFAULT_DRAIN_MS = 60_000;
+/**
+ * Empty this long before the drain is over: a client's last session has gone, but its player's stream
+ * may still be reading here until its relay has moved to the new sub (a few ms to a second).
+ */
+export const DRAIN_LINGER_MS = 2000;
 
 export type DrainState =
   | { kind: 'serving' }
-  | { kind: 'draining'; sinceMs: number; deadlineMs: number; otherSubs: number; clientsAtStart: number }
+  | { kind: 'draining'; sinceMs: number; deadlineMs: number; otherSubs: number; clientsAtStart: number; emptySinceMs?: number }
   | { kind: 'drained'; atMs: number; why: 'empty' | 'deadline'; left: number };
 
 export type DrainAction = { kind: 'none' } | { kind: 'move'; otherSubs: number } | { kind: 'finish'; why: 'empty' | 'deadline'; left: number };
@@ -25,7 +30,12 @@ export function startDrain(s: DrainState, p: { nowMs: number; timeoutMs: number;
 /** Look again: done once nobody is left, or at the deadline whoever is left. */
 export function checkDrain(s: DrainState, p: { nowMs: number; clients: number }): { state: DrainState; action: DrainAction } {
   if (s.kind !== 'draining') return { state: s, action: { kind: 'none' } };
-  if (p.clients === 0) return { state: { kind: 'drained', atMs: p.nowMs, why: 'empty', left: 0 }, action: { kind: 'finish', why: 'empty', left: 0 } };
+  if (p.clients === 0) {
+    const since = s.emptySinceMs ?? p.nowMs;
+    if (p.nowMs - since >= DRAIN_LINGER_MS || p.nowMs >= s.deadlineMs) return { state: { kind: 'drained', atMs: p.nowMs, why: 'empty', left: 0 }, action: { kind: 'finish', why: 'empty', left: 0 } };
+    return { state: { ...s, emptySinceMs: since }, action: { kind: 'none' } };
+  }
+  if (s.emptySinceMs !== undefined) s = { ...s, emptySinceMs: undefined };
   if (p.nowMs >= s.deadlineMs) return { state: { kind: 'drained', atMs: p.nowMs, why: 'deadline', left: p.clients }, action: { kind: 'finish', why: 'deadline', left: p.clients } };
   return { state: s, action: { kind: 'none' } };
 }

@@ -174,6 +174,7 @@ export class ClientSessions {
     });
     central.on('session.revoked', (body) => {
       this.tokenCache.delete(body.tokenSha);
+      this.movedAway.delete(body.tokenSha);
       for (const [peer, c] of this.conns) {
         if (c.session?.tokenSha === body.tokenSha && !c.loggingOut) peer.close(CloseCode.loggedOut, 'session ended');
       }
@@ -212,10 +213,13 @@ export class ClientSessions {
    * here until its relay has moved (at most until `untilMs`).
    */
   moveAll(reason: string, untilMs: number): void {
+    // Every placement cached before the drain is stale: a session opened here now is sent on at once.
+    this.tokenCache.clear();
+    const now = Date.now();
+    for (const [sha, m] of this.movedAway) if (m.untilMs <= now) this.movedAway.delete(sha);
     for (const [peer, c] of [...this.conns]) {
       const s = c.session;
-      if (!s) continue;
-      this.tokenCache.delete(s.tokenSha);
+      if (!s || c.moved) continue;
       this.check(s.token)
         .then((placement) => {
           if (placement.subId === this.sub.subId || peer.closed) return;

@@ -9,6 +9,8 @@ import { checkDrain, drainText, startDrain, type DrainState } from '../shared/dr
 
 /** How often a draining sub looks at its clients. */
 const CHECK_MS = 200;
+/** How often it asks central again about sessions still here (opened since, or a move that failed). */
+const MOVE_AGAIN_MS = 2000;
 
 export interface SubDrainDeps {
   clients(): number;
@@ -25,6 +27,7 @@ export interface SubDrainDeps {
 export class SubDrain {
   private state: DrainState = { kind: 'serving' };
   private timer: NodeJS.Timeout | undefined;
+  private lastMoveMs = 0;
 
   constructor(private readonly d: SubDrainDeps) {}
 
@@ -44,7 +47,10 @@ export class SubDrain {
     this.state = state;
     if (state.kind !== 'draining') return;
     if (first) this.d.log.info(this.text(nowMs));
-    if (action.kind === 'move') this.d.moveAll(`${this.d.subId()} is draining`, state.deadlineMs);
+    if (action.kind === 'move') {
+      this.lastMoveMs = nowMs;
+      this.d.moveAll(`${this.d.subId()} is draining`, state.deadlineMs);
+    }
     this.timer ??= setInterval(() => this.check(), CHECK_MS);
     this.d.changed();
     this.check(nowMs);
@@ -63,11 +69,22 @@ export class SubDrain {
     }
   }
 
+  /** Back with central mid-drain (a link blip, a central restart): ask again for the time that is left. */
+  async renew(nowMs = Date.now()): Promise<void> {
+    if (this.state.kind !== 'draining') return;
+    await this.request(Math.max(1000, this.state.deadlineMs - nowMs));
+  }
+
   stop(): void {
     clearInterval(this.timer);
   }
 
   private check(nowMs = Date.now()): void {
+    // Sessions opened here since, or whose move failed: send them on too (every MOVE_AGAIN_MS).
+    if (this.state.kind === 'draining' && this.state.otherSubs > 0 && nowMs - this.lastMoveMs >= MOVE_AGAIN_MS) {
+      this.lastMoveMs = nowMs;
+      this.d.moveAll(`${this.d.subId()} is draining`, this.state.deadlineMs);
+    }
     const { state, action } = checkDrain(this.state, { nowMs, clients: this.d.clients() });
     this.state = state;
     if (action.kind !== 'finish') return;

@@ -11,7 +11,7 @@ import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
 import type { Peer } from '../../net/peer.js';
 import { ByteBudget, UNTRUSTED_LIMITS } from '../../net/flow.js';
-import { CloseCode, PROTOCOL_VERSION } from '../../net/messages.js';
+import { agreeProtocol, CloseCode } from '../../net/messages.js';
 import { SubAcceptsFromCentral } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -283,7 +283,7 @@ export class Sub {
     });
     const { peer, hello } = await dial({ address: this.opts.central, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...trust });
     try {
-      if (hello.protocol !== PROTOCOL_VERSION) throw new WatchpartyError('PROTOCOL_MISMATCH');
+      if (agreeProtocol({ protocol: hello.protocol }) === undefined) throw new WatchpartyError('PROTOCOL_MISMATCH');
       const known = this.readState().instanceId;
       let resumeId = this.subId;
       if (known && known !== hello.instanceId) {
@@ -334,6 +334,8 @@ export class Sub {
       void this.replicas.sync();
       void this.renditions.sync();
       if (!this.drain.draining) this.worker.start();
+      // Mid-drain when the link came back (or central restarted): central must know, or it places users here.
+      else void this.drain.renew();
     } catch (err) {
       peer.close(1000, 'registration failed');
       throw err;
