@@ -11,8 +11,9 @@ import { agreeProtocol, CloseCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, type Clust
 import { CentralAcceptsFromClient, CentralAcceptsFromSub, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { detectorConfig, onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
-import { registerSub, removeSub, updateSub, type SubRecord } from '../shared/registry.js';
+import { detectorConfig, type DetectorConfig } from '../shared/failure-detector.js';
+import { SubDetector } from './sub-detector.js';
+import { registerSub, updateSub, type SubRecord } from '../shared/registry.js';
 import { clusterStatus } from './status.js';
 import { lockDataDir } from '../data-dir.js';
 import { oncePerEpisode } from '../once-per-episode.js';
@@ -76,6 +77,7 @@ export class Central {
   private readonly jobAdmin: JobAdminDeps;
   private readonly talk: TalkService;
   private readonly delivery: Delivery;
+  private readonly detector: SubDetector;
   private constructor(
     readonly opts: CentralOptions,
     readonly store: CentralStore,
@@ -84,6 +86,17 @@ export class Central {
   ) {
     this.cfg = detectorConfig(opts.heartbeatMs);
     this.delivery = new Delivery(store, opts.log, this.subPeers);
+    this.detector = new SubDetector({
+      registry: () => this.registry,
+      setRegistry: (next) => (this.registry = next),
+      subPeers: this.subPeers,
+      deadIds: this.deadIds,
+      cfg: this.cfg,
+      log: opts.log,
+      leaveRooms: (id) => this.rooms.leaveAll(this.store.usersOfSub(id)),
+      reassignUsersOf: (id) => this.placement.reassignUsersOf(id),
+      changed: () => this.changed(),
+    });
     this.placement = new UserPlacement({
       store,
       log: opts.log,
@@ -164,7 +177,7 @@ export class Central {
     central.timer = setInterval(() => {
       const now = Date.now();
       // One failing duty (a full disk, say) must neither kill central nor starve the others.
-      guard('failure detector', () => central!.runDetector(now));
+      guard('failure detector', () => central!.detector.run(now));
       guard('upload-lease sweep', () => central!.videos.sweep(now));
       guard('room clock', () => central!.rooms.tick(now));
       guard('move expiry', () => central!.placement.pruneMoves(now));
@@ -274,18 +287,6 @@ export class Central {
     }
   }
 
-  /** A draining sub closed its link: it has left on purpose. Its users who stayed go elsewhere now. */
-  private retire(id: string): void {
-    const sub = this.registry.get(id);
-    if (!sub) return;
-    this.registry = removeSub(this.registry, id);
-    this.opts.log.info(`${id} (${sub.address}) drained and left the cluster`);
-    const left = this.store.usersOfSub(id);
-    this.rooms.leaveAll(left);
-    this.placement.reassignUsersOf(id);
-    this.changed();
-  }
-
   /** What a registered sub's links (control and bulk) need to serve relayed requests. */
   private subLinkDeps(): SubLinkDeps {
     return {
@@ -344,7 +345,7 @@ export class Central {
         this.subPeers.delete(id);
         // A draining sub that stops on purpose has left; a blip of its link is only a lost connection.
         if (this.registry.get(id)?.draining && code === CloseCode.shutdown) {
-          this.retire(id);
+          this.detector.retire(id);
           return;
         }
         this.registry = updateSub(this.registry, id, (s) => ({ ...s, connected: false }));
@@ -365,79 +366,5 @@ export class Central {
       if (!live || !live.connected) return resumeId;
     }
     return this.store.nextSubId();
-  }
-
-  // ---- failure detection -------------------------------------------------------------------
-
-  private runDetector(nowMs: number): void {
-    for (const sub of [...this.registry.values()]) {
-      const { state, actions } = tick(sub.probe, nowMs, this.cfg);
-      if (state !== sub.probe) this.registry = updateSub(this.registry, sub.id, (s) => ({ ...s, probe: state }));
-      for (const action of actions) this.applyDetectorAction(sub.id, action, nowMs);
-    }
-  }
-
-  private applyDetectorAction(id: string, action: ReturnType<typeof tick>['actions'][number], nowMs: number): void {
-    const sub = this.registry.get(id);
-    if (!sub) return;
-    switch (action.kind) {
-      case 'probe': {
-        const peer = this.subPeers.get(id);
-        if (!peer) {
-          this.probeFailed(id, action.probeId, nowMs);
-          return;
-        }
-        peer
-          .request('sub.probe', {}, { timeoutMs: this.cfg.timeoutMs + 1000 })
-          .then((r) => {
-            const at = Date.now();
-            this.registry = updateSub(this.registry, id, (s) => ({
-              ...s,
-              probe: onReply(s.probe, action.probeId, at, this.cfg),
-              clients: r.clients,
-              replicas: r.replicas,
-              ...(r.renditions ? { renditions: r.renditions } : {}),
-              transfers: r.transfers,
-              lastSeenMs: at,
-            }));
-            this.changed();
-          })
-          .catch((err: WatchpartyError) => {
-            // A timeout is counted by tick(); a send failure is a miss right away.
-            if (err.code === 'DISCONNECTED') this.probeFailed(id, action.probeId, Date.now());
-          });
-        return;
-      }
-      case 'miss':
-        this.opts.log.warn(`${id} (${sub.address}) missed a probe (${action.misses}/${this.cfg.maxMisses})${action.misses < this.cfg.maxMisses ? `, retrying in ${this.cfg.retryMs} ms` : ''}`);
-        this.changed();
-        return;
-      case 'dead':
-        this.declareDead(id, action.misses);
-        return;
-    }
-  }
-
-  private probeFailed(id: string, probeId: number, nowMs: number): void {
-    const sub = this.registry.get(id);
-    if (!sub) return;
-    const { state, actions } = onSendFailed(sub.probe, probeId, nowMs, this.cfg);
-    this.registry = updateSub(this.registry, id, (s) => ({ ...s, probe: state }));
-    for (const a of actions) this.applyDetectorAction(id, a, nowMs);
-  }
-
-  private declareDead(id: string, misses: number): void {
-    const sub = this.registry.get(id);
-    if (!sub) return;
-    this.registry = removeSub(this.registry, id);
-    this.deadIds.add(id);
-    this.subPeers.get(id)?.close(CloseCode.declaredDead, 'declared dead by the failure detector');
-    this.subPeers.delete(id);
-    this.opts.log.error(`${id} (${sub.address}, pid ${sub.pid}) declared dead after ${misses} missed probes in a row`);
-    // Its users' players went with it (no room.leave will come); a user who moved on already is on
-    // another sub by now, and one who comes back joins again.
-    this.rooms.leaveAll(this.store.usersOfSub(id));
-    this.placement.reassignUsersOf(id);
-    this.changed();
   }
 }
