@@ -8,6 +8,8 @@ import { WatchpartyError } from '../../core/errors.js';
 import { parseHost, parsePort } from '../../cli-options.js';
 import { Profile } from './profile.js';
 import { openSession, type Endpoint, type Session } from './connect.js';
+import { CloseCode } from '../../net/messages.js';
+import { sleep } from '../../net/dial.js';
 import { promptHidden, readStdinLines } from './password.js';
 import { envTrustsNew } from '../shared/pin-policy.js';
 import { parseFingerprint } from '../tls-options.js';
@@ -88,3 +90,36 @@ export async function withSession<T>(o: CommonOptions, fn: (s: Session, profile:
   }
 }
 
+/**
+ * Stay connected until SIGINT/SIGTERM, through failovers and drains: open a session, let `attach` set
+ * it up (it prints what it says it follows), wait for the link to end, and start again on the next sub
+ * (the one central or a draining sub names). One loop for every `--follow`.
+ */
+export async function followSessions(o: CommonOptions, attach: (s: Session) => Promise<string>): Promise<void> {
+  const { profile, endpoint, log } = context(o);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let lostSubId: string | undefined;
+  try {
+    while (!stop.signal.aborted) {
+      const s = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n'), ...(lostSubId ? { lostSubId } : {}) });
+      process.stderr.write(chalk.dim(`${await attach(s)}\n`));
+      const code = await new Promise<number | undefined>((resolve) => {
+        s.peer.onceClosed((c) => resolve(c));
+        stop.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+      });
+      if (stop.signal.aborted) {
+        s.peer.close(1000, 'bye');
+        break;
+      }
+      lostSubId = code === CloseCode.moved ? undefined : s.subId;
+      process.stderr.write(chalk.yellow(code === CloseCode.moved ? `${s.subId} is draining; moving…\n` : `lost ${s.subId}; reconnecting…\n`));
+      await sleep(100, stop.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -7,15 +7,13 @@
  * is written, then acknowledged to central (read on every device): a crash in between shows a batch
  * again rather than never.
  */
-import chalk from 'chalk';
 import type { EventBody } from '../../net/messages.js';
 import type { DirectMessage } from '../../net/chat-messages.js';
 import type { Notification } from '../../net/messages.js';
 import { beginListing, newInbox, receive, type Inbox, type Numbered } from '../shared/inbox.js';
-import { openSession, type Session } from './connect.js';
-import { context, type CommonOptions } from './command-kit.js';
+import type { Session } from './connect.js';
+import { context, followSessions, type CommonOptions } from './command-kit.js';
 import type { Profile } from './profile.js';
-import { sleep } from '../../net/dial.js';
 
 export interface Feed<T extends Numbered> {
   /** For messages: "notifications", "messages". */
@@ -94,39 +92,19 @@ export function inboxOf<T extends Numbered>(feed: Feed<T>, s: Session, profile: 
 
 /** Stay connected and print new items as they arrive, through failovers, until SIGINT/SIGTERM. */
 export async function followFeed<T extends Numbered>(feed: Feed<T>, o: CommonOptions): Promise<void> {
-  const { profile, endpoint, log } = context(o);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    while (!stop.signal.aborted) {
-      const session = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
-      process.stderr.write(chalk.dim(`following ${feed.what} for ${session.user} on ${session.subId}\n`));
-      let inbox = inboxOf(feed, session, profile);
-      // Serialise pushes and listings so the inbox sees them in arrival order.
-      let queue = Promise.resolve();
-      const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => log.warn(`${feed.what}: ${err.message}`)));
-      const list = () => enqueue(async () => void (inbox = await catchUp(feed, session, profile, inbox, o.json)));
-      feed.listen(session, (items, prevId) =>
-        // A push whose predecessor this device never showed: one went missing, so list from what was shown.
-        enqueue(async () => void (inbox = prevId !== undefined && prevId > inbox.lastShownId ? await catchUp(feed, session, profile, inbox, o.json) : await show(feed, session, profile, inbox, items, 'push', o.json))),
-      );
-      session.peer.on('talk.resync', list);
-      list();
-      await new Promise<void>((resolve) => {
-        session.peer.onceClosed(() => resolve());
-        stop.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      if (stop.signal.aborted) {
-        session.peer.close(1000, 'bye');
-        break;
-      }
-      process.stderr.write(chalk.yellow(`lost ${session.subId}; reconnecting…\n`));
-      await sleep(100, stop.signal);
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const { profile } = context(o);
+  await followSessions(o, async (session) => {
+    let inbox = inboxOf(feed, session, profile);
+    // Serialise pushes and listings so the inbox sees them in arrival order.
+    let queue = Promise.resolve();
+    const enqueue = (job: () => Promise<void>) => (queue = queue.then(job).catch((err: Error) => context(o).log.warn(`${feed.what}: ${err.message}`)));
+    const list = () => enqueue(async () => void (inbox = await catchUp(feed, session, profile, inbox, o.json)));
+    feed.listen(session, (items, prevId) =>
+      // A push whose predecessor this device never showed: one went missing, so list from what was shown.
+      enqueue(async () => void (inbox = prevId !== undefined && prevId > inbox.lastShownId ? await catchUp(feed, session, profile, inbox, o.json) : await show(feed, session, profile, inbox, items, 'push', o.json))),
+    );
+    session.peer.on('talk.resync', list);
+    list();
+    return `following ${feed.what} for ${session.user} on ${session.subId}`;
+  });
 }

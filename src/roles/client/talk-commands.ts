@@ -1,11 +1,8 @@
 /** say / chat / msg / inbox / block / unblock: talking from the command line. */
 import type { Command } from 'commander';
-import chalk from 'chalk';
 import { WatchpartyError } from '../../core/errors.js';
-import { openSession } from './connect.js';
-import { common, context, out, withSession, type CommonOptions } from './command-kit.js';
+import { common, followSessions, out, withSession, type CommonOptions } from './command-kit.js';
 import { catchUp, followFeed, inboxOf, MESSAGES } from './feed.js';
-import { sleep } from '../../net/dial.js';
 import { formatChatLine, RoomChat } from './room-chat.js';
 
 function textOf(words: string[], example: string): string {
@@ -78,32 +75,11 @@ export function registerTalkCommands(program: Command): void {
 
 /** Print a room's chat as it comes; after a reconnect, fill the gap from the history first. */
 async function followChat(roomId: string, limit: number, o: CommonOptions): Promise<void> {
-  const { profile, endpoint, log } = context(o);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   // The same chat the room view and `watch` keep: in order, each line once, gaps filled from the history.
   const chat = new RoomChat(roomId, limit);
   chat.onLine((l) => out(formatChatLine(l, o.json)));
-  try {
-    while (!stop.signal.aborted) {
-      const s = await openSession({ endpoint, profile, log, signal: stop.signal, onProgress: (m) => process.stderr.write(chalk.dim(m) + '\n') });
-      process.stderr.write(chalk.dim(`following the chat of ${roomId} as ${s.user}\n`));
-      await chat.attach(s.peer);
-      await new Promise<void>((resolve) => {
-        s.peer.onceClosed(() => resolve());
-        stop.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      if (stop.signal.aborted) {
-        s.peer.close(1000, 'bye');
-        break;
-      }
-      process.stderr.write(chalk.yellow(`lost ${s.subId}; reconnecting…\n`));
-      await sleep(100, stop.signal);
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await followSessions(o, async (s) => {
+    await chat.attach(s.peer);
+    return `following the chat of ${roomId} as ${s.user}`;
+  });
 }

@@ -6,8 +6,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { DirectMessage } from '../../net/chat-messages.js';
-import { pageSize, useKeys } from './keys.js';
-import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
+import { listMove, useKeys } from './keys.js';
+import { scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { editText, tail } from './TextField.js';
 import { hourMinute } from './NotificationsTab.js';
@@ -70,12 +70,8 @@ export function MessagesTab({ snapshot, actions, width, height, active, keys }: 
       }
       return true;
     }
-    if (key.upArrow) setCursor(moveSelection(index, -1, items.length));
-    else if (key.downArrow) setCursor(moveSelection(index, 1, items.length));
-    else if (key.pageUp) setCursor(moveSelection(index, -pageSize(listHeight), items.length));
-    else if (key.pageDown) setCursor(moveSelection(index, pageSize(listHeight), items.length));
-    else if (key.home) setCursor(0);
-    else if (key.end) setCursor(Math.max(0, items.length - 1));
+    const moved = listMove(key, index, items.length, listHeight);
+    if (moved !== undefined) setCursor(moved);
     else if (input === 'n') setCompose({ step: 'to', to: '' });
     else if (input === 'r' && selected) setCompose({ step: 'text', to: me && same(selected.from, me) ? selected.to : selected.from, text: '' });
     else if ((input === 'b' || input === 'u') && selected && !(me && same(selected.from, me))) void actions.blockUser(selected.from, input === 'b');

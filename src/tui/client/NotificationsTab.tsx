@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Notification } from '../../net/messages.js';
-import { pageSize, useKeys } from './keys.js';
-import { moveSelection, scrollTop, visibleWindow, windowLabel } from './list-window.js';
+import { listMove, useKeys } from './keys.js';
+import { scrollTop, visibleWindow, windowLabel } from './list-window.js';
 import { Panel, PANEL_CHROME_COLUMNS, PANEL_CHROME_ROWS } from './Panel.js';
 import { line } from '../width.js';
 import type { TabProps } from './tab-props.js';
@@ -46,12 +46,8 @@ export function NotificationsTab({ snapshot, actions, width, height, active, key
   const index = Math.min(cursor, Math.max(0, items.length - 1));
 
   useKeys(keys, (_input, key) => {
-    if (key.upArrow) setCursor(moveSelection(index, -1, items.length));
-    else if (key.downArrow) setCursor(moveSelection(index, 1, items.length));
-    else if (key.pageUp) setCursor(moveSelection(index, -pageSize(listHeight), items.length));
-    else if (key.pageDown) setCursor(moveSelection(index, pageSize(listHeight), items.length));
-    else if (key.home) setCursor(0);
-    else if (key.end) setCursor(Math.max(0, items.length - 1));
+    const moved = listMove(key, index, items.length, listHeight);
+    if (moved !== undefined) setCursor(moved);
     else return false;
     return true;
   });

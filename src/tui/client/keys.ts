@@ -4,6 +4,7 @@
  * down a chain of slots: a screen, then its tab or dialog. A handler returns true when it used the key,
  * which is how a focused text field keeps `q` or `1` from also quitting or switching tabs.
  */
+import { moveSelection } from './list-window.js';
 import { useLayoutEffect, useRef } from 'react';
 import type { Key } from 'ink';
 
@@ -44,6 +45,17 @@ export function isPrintable(input: string, key: Key): boolean {
 /** How many rows PgUp/PgDn move in a list `height` rows tall: a page less one row of context. */
 export function pageSize(height: number): number {
   return Math.max(1, height - 1);
+}
+
+/** Where ↑ ↓ PgUp PgDn Home End move the selection of a list (`count` rows, `height` shown); undefined for other keys. */
+export function listMove(key: Key, index: number, count: number, height: number): number | undefined {
+  if (key.upArrow) return moveSelection(index, -1, count);
+  if (key.downArrow) return moveSelection(index, 1, count);
+  if (key.pageUp) return moveSelection(index, -pageSize(height), count);
+  if (key.pageDown) return moveSelection(index, pageSize(height), count);
+  if (key.home) return 0;
+  if (key.end) return Math.max(0, count - 1);
+  return undefined;
 }
 
 const NO_KEY: Key = {
