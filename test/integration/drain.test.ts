@@ -7,7 +7,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import path from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { fileScope, secretFileOf, startSub, status, tempDir, type Proc } from '../helpers/spawn-role.js';
+import { CLI, fileScope, secretFileOf, startSub, status, tempDir, type Proc } from '../helpers/spawn-role.js';
+import { openTerminal } from '../helpers/tmux.js';
 import { makeClip } from '../helpers/make-clip.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { MpvIpc } from '../../src/player/mpv-ipc.js';
@@ -166,4 +167,23 @@ it('an upload goes on through another sub when its sub drains under it', async (
   expect(await sub.exited(20_000)).toBe(0);
   const [video] = JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout) as { name: string; replicas: number }[];
   expect(video).toMatchObject({ name: 'big.mkv' });
+}, 180_000);
+
+it("the TUI's upload goes on through another sub too", async () => {
+  const c = await startCluster({ subs: 2 });
+  const annSub = await c.register('ann');
+  const ann = openTerminal(`node ${CLI} client --profile ann --mpv-headless --host 127.0.0.1 --port ${c.central.port}`, { cols: 120, rows: 30, env: { WATCHPARTY_HOME: c.home } });
+  await ann.waitForScreen(/watchparty · ann/, 15_000);
+  ann.press('2');
+  await ann.waitForScreen(/Upload a video/);
+  ann.type(big);
+  await new Promise((r) => setTimeout(r, 300));
+  ann.press('Enter');
+  await ann.waitForScreen(/\d+%/, 60_000);
+  const r = await c.cli('ann', ['drain', annSub, '--secret-file', secretFileOf(c.central)]);
+  expect(r.code, r.output).toBe(0);
+  await ann.waitForScreen(/uploaded big\.mkv/, 120_000);
+  const [video] = JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout) as { name: string }[];
+  expect(video).toMatchObject({ name: 'big.mkv' });
+  ann.press('q');
 }, 180_000);

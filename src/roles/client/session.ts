@@ -5,13 +5,15 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { CloseCode, type Notification, type RoomState } from '../../net/messages.js';
+import { CloseCode, type Notification, type RoomState, type VideoInfo } from '../../net/messages.js';
+import type { Peer } from '../../net/peer.js';
+import { sleep } from '../../net/dial.js';
 import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { copyBook, type Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
-import { defaultVideoName, uploadFile } from './upload.js';
+import { defaultVideoName, uploadFile, type UploadProgress } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { playAlone } from './play.js';
 import { TuiRoom, failureText as message } from './session-room.js';
@@ -270,16 +272,39 @@ export class LiveClientSession implements ClientSession {
     this.uploadAbort = new AbortController();
     this.set({ upload: base });
     try {
-      const video = await uploadFile(peer, abs, base.name, (p) => {
+      const onProgress = (p: UploadProgress) => {
         const { rate, etaMs } = rateAndEta(p, Date.now());
         this.set({ upload: { ...base, phase: p.phase, sent: p.sent, size: p.size, rateBps: p.phase === 'uploading' ? rate : 0, etaMs: p.phase === 'uploading' ? etaMs : undefined, resumedFrom: p.resumedFrom } });
-      }, this.uploadAbort.signal, copyBook(this.opts.profile));
+      };
+      // A sub that drains (or dies) under the upload: go on through the next session, from what central holds.
+      let video: VideoInfo | undefined;
+      for (let attempt = 1, current = peer; !video; attempt++) {
+        try {
+          video = await uploadFile(current, abs, base.name, onProgress, this.uploadAbort.signal, copyBook(this.opts.profile));
+        } catch (err) {
+          const next = err instanceof WatchpartyError && err.code === 'DISCONNECTED' && attempt < 5 && !this.uploadAbort.signal.aborted ? await this.nextPeer(current, 30_000) : undefined;
+          if (!next) throw err;
+          this.toast('lost the sub mid-upload: continuing through another');
+          current = next;
+        }
+      }
       this.set({ upload: { ...this.snap.upload!, phase: 'done', sent: video.size, size: video.size, video } });
       void this.refresh();
     } catch (err) {
       const cancelled = this.uploadAbort.signal.aborted;
       this.set({ upload: { ...(this.snap.upload ?? base), phase: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled' : message(err) } });
     }
+  }
+
+  /** The peer of the session after `old`, once the connection loop has one (at most `timeoutMs`). */
+  private async nextPeer(old: Peer, timeoutMs: number): Promise<Peer | undefined> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until && !this.stopped) {
+      const peer = this.session?.peer;
+      if (peer && peer !== old && !peer.closed) return peer;
+      await sleep(100);
+    }
+    return undefined;
   }
 
   // ---- rooms -----------------------------------------------------------------------------
