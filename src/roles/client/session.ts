@@ -3,21 +3,16 @@
  * actions they call. It owns the connection (with failover and the 5-attempt rule), keeps videos,
  * users, rooms and notifications fresh, runs uploads, and lends its room view to TuiRoom (session-room.ts).
  */
-import os from 'node:os';
-import path from 'node:path';
-import { CloseCode, type Notification, type RoomState, type VideoInfo } from '../../net/messages.js';
-import type { Peer } from '../../net/peer.js';
-import { sleep } from '../../net/dial.js';
-import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot, type UploadState } from '../../tui/client-session.js';
+import { CloseCode, type Notification, type RoomState } from '../../net/messages.js';
+import { emptySnapshot, type ClientActions, type ClientSession, type ClientSnapshot } from '../../tui/client-session.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { copyBook, type Profile } from './profile.js';
+import type { Profile } from './profile.js';
 import { MAX_SUB_ATTEMPTS, centralAddress, openSession, withCentral, type Endpoint, type Session } from './connect.js';
-import { defaultVideoName, uploadFile, type UploadProgress } from './upload.js';
-import { rateAndEta } from './progress-bar.js';
 import { playAlone } from './play.js';
 import { TuiRoom, failureText as message } from './session-room.js';
 import { TuiMessages } from './session-messages.js';
+import { TuiUpload } from './session-upload.js';
 import { completePath } from './complete-path.js';
 import { deletedText, deleteVideo, operatorSecret } from './delete-video.js';
 
@@ -39,10 +34,10 @@ export class LiveClientSession implements ClientSession {
   private session: Session | undefined;
   private readonly room: TuiRoom;
   private readonly messages: TuiMessages;
+  private readonly uploads: TuiUpload;
   /** Stops the video playing alone, if one is. */
   private solo: AbortController | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private uploadAbort: AbortController | undefined;
   private connectAbort = new AbortController();
   private stopped = false;
   readonly actions: ClientActions;
@@ -66,6 +61,15 @@ export class LiveClientSession implements ClientSession {
       set: (change) => this.set(change),
       toast: (text, tone) => this.toast(text, tone),
     });
+    this.uploads = new TuiUpload({
+      peer: () => this.session?.peer,
+      snapshot: () => this.snap,
+      set: (change) => this.set(change),
+      toast: (text) => this.toast(text),
+      refresh: () => void this.refresh(),
+      stopped: () => this.stopped,
+      profile: opts.profile,
+    });
     this.actions = {
       submitLogin: (u, p, r) => this.submitLogin(u, p, r),
       logout: () => this.logout(),
@@ -75,8 +79,8 @@ export class LiveClientSession implements ClientSession {
       blockUser: (user, on) => this.messages.block(user, on),
       say: (text) => this.room.say(text),
       editQueue: (change) => this.room.editQueue(change),
-      upload: (file, name) => void this.upload(file, name),
-      cancelUpload: () => this.uploadAbort?.abort(),
+      upload: (file, name) => void this.uploads.start(file, name),
+      cancelUpload: () => this.uploads.cancel(),
       completePath: (partial) => completePath(partial),
       playAlone: (id) => this.playAlone(id),
       createRoom: (id, invite) => this.createRoom(id, invite),
@@ -259,54 +263,6 @@ export class LiveClientSession implements ClientSession {
     this.set({ screen: 'login', link: { kind: 'offline' }, loggedOutReason: undefined, videos: [], rooms: [], notifications: [], unread: 0, messages: [], unreadMessages: 0 });
   }
 
-  // ---- uploads ---------------------------------------------------------------------------
-
-  private async upload(file: string, name?: string): Promise<void> {
-    const peer = this.session?.peer;
-    const abs = path.resolve(file.replace(/^~(?=$|\/)/, os.homedir()));
-    const base: UploadState = { file: abs, name: name ?? defaultVideoName(abs), phase: 'hashing', sent: 0, size: 0, rateBps: 0, etaMs: undefined, resumedFrom: 0 };
-    if (!peer) {
-      this.set({ upload: { ...base, phase: 'failed', error: 'not connected to a sub-server' } });
-      return;
-    }
-    this.uploadAbort = new AbortController();
-    this.set({ upload: base });
-    try {
-      const onProgress = (p: UploadProgress) => {
-        const { rate, etaMs } = rateAndEta(p, Date.now());
-        this.set({ upload: { ...base, phase: p.phase, sent: p.sent, size: p.size, rateBps: p.phase === 'uploading' ? rate : 0, etaMs: p.phase === 'uploading' ? etaMs : undefined, resumedFrom: p.resumedFrom } });
-      };
-      // A sub that drains (or dies) under the upload: go on through the next session, from what central holds.
-      let video: VideoInfo | undefined;
-      for (let attempt = 1, current = peer; !video; attempt++) {
-        try {
-          video = await uploadFile(current, abs, base.name, onProgress, this.uploadAbort.signal, copyBook(this.opts.profile));
-        } catch (err) {
-          const next = err instanceof WatchpartyError && err.code === 'DISCONNECTED' && attempt < 5 && !this.uploadAbort.signal.aborted ? await this.nextPeer(current, 30_000) : undefined;
-          if (!next) throw err;
-          this.toast('lost the sub mid-upload: continuing through another');
-          current = next;
-        }
-      }
-      this.set({ upload: { ...this.snap.upload!, phase: 'done', sent: video.size, size: video.size, video } });
-      void this.refresh();
-    } catch (err) {
-      const cancelled = this.uploadAbort.signal.aborted;
-      this.set({ upload: { ...(this.snap.upload ?? base), phase: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled' : message(err) } });
-    }
-  }
-
-  /** The peer of the session after `old`, once the connection loop has one (at most `timeoutMs`). */
-  private async nextPeer(old: Peer, timeoutMs: number): Promise<Peer | undefined> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until && !this.stopped) {
-      const peer = this.session?.peer;
-      if (peer && peer !== old && !peer.closed) return peer;
-      await sleep(100);
-    }
-    return undefined;
-  }
-
   // ---- rooms -----------------------------------------------------------------------------
 
   private async createRoom(videoId: number, invite: string[]): Promise<RoomState | undefined> {
@@ -384,7 +340,7 @@ export class LiveClientSession implements ClientSession {
 
   private async quit(): Promise<void> {
     this.stopped = true;
-    this.uploadAbort?.abort();
+    this.uploads.cancel();
     clearInterval(this.refreshTimer);
     this.solo?.abort();
     await this.room.stop();
