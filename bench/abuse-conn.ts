@@ -7,6 +7,8 @@ import { PROTOCOL_VERSION } from '../src/net/messages.js';
 export class Conn {
   private nextId = 1;
   private readonly waiting = new Map<number, (h: Record<string, unknown>) => void>();
+  /** Events (headers without an id) by type. */
+  private readonly listeners = new Map<string, (h: Record<string, unknown>) => void>();
   closed = false;
   closeCode: number | undefined;
   private constructor(readonly ws: WebSocket) {
@@ -15,6 +17,8 @@ export class Conn {
       if (h.type === 'reply') {
         this.waiting.get(h.replyTo as number)?.(h);
         this.waiting.delete(h.replyTo as number);
+      } else if (h.id === undefined) {
+        this.listeners.get(h.type as string)?.(h);
       }
     });
     ws.on('close', (code: number) => {
@@ -26,9 +30,14 @@ export class Conn {
     ws.on('error', () => {});
   }
 
-  static async open(port: number, role: 'client' | 'sub' = 'client'): Promise<Conn> {
+  /**
+   * `to`: a port on 127.0.0.1, or `host:port`. `localAddress`: the source address (any of 127.0.0.0/8),
+   * so that many connections look like many homes to the servers' per-address limits.
+   */
+  static async open(to: number | string, role: 'client' | 'sub' = 'client', localAddress?: string): Promise<Conn> {
+    const address = typeof to === 'number' ? `127.0.0.1:${to}` : to;
     // An all-zero mask: attackers choose their masks, and this keeps their CPU off the servers' cores.
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
+    const ws = new WebSocket(`ws://${address}/`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0), ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -49,6 +58,16 @@ export class Conn {
       });
       this.ws.send(encodeFrame({ ...params, type, id }));
     });
+  }
+
+  /** Call `fn` with each event of this type (one listener per type). */
+  on(type: string, fn: (h: Record<string, unknown>) => void): void {
+    this.listeners.set(type, fn);
+  }
+
+  /** Send an event (no reply). */
+  emit(type: string, body: object): void {
+    this.ws.send(encodeFrame({ ...body, type }));
   }
 
   /** Send without waiting (ids are never looked up). */

@@ -25,9 +25,9 @@ export function deadline(name: string, ms: number): void {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `watchparty <args>` with CI=true (plain logs); its stdout+stderr accumulate in `out()`. */
-export function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `watchparty <args>` with CI=true (plain logs), `nodeArgs` given to node; its stdout+stderr accumulate in `out()`. */
+export function start(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';

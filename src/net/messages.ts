@@ -207,6 +207,8 @@ export const ClusterStatus = z.object({
   users: NonNegInt,
   videos: NonNegInt,
   subs: z.array(SubStatus),
+  /** Central's store: which kind, and the rows it has written since central started. */
+  store: z.object({ kind: z.enum(['sqlite', 'postgres']), rowsWritten: NonNegInt }).optional(),
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 

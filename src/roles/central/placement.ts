@@ -48,11 +48,18 @@ export class UserPlacement {
     const users = store.usersOfSub(deadId);
     if (users.length === 0) return;
     const placement = spreadUsers(this.d.registry(), store.assignedCounts(), users);
+    // One notification batch (one transaction) per destination: a dead sub may have served thousands.
+    const byDestination = new Map<string | null, string[]>();
     for (const user of users) {
       const to = placement.get(user) ?? null;
       this.assign(user, deadId, to);
+      const list = byDestination.get(to);
+      if (list) list.push(user);
+      else byDestination.set(to, [user]);
+    }
+    for (const [to, moved] of byDestination) {
       const text = to ? `you were moved to another server (${to}) because ${deadId} stopped answering` : `your server ${deadId} stopped answering and no other sub-server is live yet`;
-      this.d.notify([user], { kind: 'sub.lost', text });
+      this.d.notify(moved, { kind: 'sub.lost', text });
     }
     const summary = [...placement.values()].reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
     log.info(`moved ${placement.size} of ${users.length} users of ${deadId}: ${[...summary].map(([s, n]) => `${n} → ${s}`).join(', ') || 'no live sub'}`);
@@ -82,9 +89,12 @@ export class UserPlacement {
     // The client says it cannot reach its sub (frozen, or cut off from this client only): another one,
     // if any takes users. Only this user moves, as it could by logging in again.
     const avoid = unreachable !== undefined && unreachable === currentSubId;
+    const healthy = current !== undefined && current.connected && current.probe.misses === 0;
+    // Every session check lands here: a user whose sub is fine stays without anyone counting loads.
+    if (healthy && !current.draining && !avoid) return placementOf(current);
     const best = leastLoaded(avoid ? new Map([...registry].filter(([id]) => id !== currentSubId)) : registry, this.d.store.assignedCounts());
     // A draining sub keeps only users nobody else can take.
-    if (current && current.connected && current.probe.misses === 0 && (!(current.draining || avoid) || !best)) return placementOf(current);
+    if (healthy && !best) return placementOf(current);
     if (!best) throw new WatchpartyError('NO_SUB');
     this.assign(user, currentSubId, best.id);
     if (current?.draining && current.connected) {

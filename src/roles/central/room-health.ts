@@ -10,6 +10,8 @@ export class HealthBook {
   private readonly rooms = new Map<string, Map<string, HealthEntry>>();
   /** Rooms whose reports changed since they were last sent out. */
   private readonly dirty = new Set<string>();
+  /** When each room's reports were last sent out. */
+  private readonly pushedMs = new Map<string, number>();
 
   record(roomId: string, user: string, report: MemberReport, nowMs: number): void {
     let members = this.rooms.get(roomId);
@@ -24,7 +26,11 @@ export class HealthBook {
 
   /** Forget a member's reports (they left), or a whole room's (it closed). */
   forget(roomId: string, user?: string): void {
-    if (user === undefined) this.rooms.delete(roomId);
+    if (user === undefined) {
+      this.rooms.delete(roomId);
+      this.dirty.delete(roomId);
+      this.pushedMs.delete(roomId);
+    }
     else if (this.rooms.get(roomId)?.delete(user.toLowerCase())) this.dirty.add(roomId);
   }
 
@@ -41,10 +47,19 @@ export class HealthBook {
     return out;
   }
 
-  /** Rooms to send out now (each once until its reports change again). */
-  takeDirty(): string[] {
-    const ids = [...this.dirty];
-    this.dirty.clear();
-    return ids;
+  /**
+   * Rooms to send out now: changed since their last push, which was at least `everyMs` ago. Asked every
+   * tick, this spreads the pushes over the interval as the reports are spread (all rooms at once every
+   * second was a burst that held every room's controls up for hundreds of ms at 500 rooms).
+   */
+  takeDue(nowMs: number, everyMs: number): string[] {
+    const due: string[] = [];
+    for (const id of this.dirty) {
+      if (nowMs - (this.pushedMs.get(id) ?? -Infinity) < everyMs) continue;
+      due.push(id);
+      this.dirty.delete(id);
+      this.pushedMs.set(id, nowMs);
+    }
+    return due;
   }
 }

@@ -15,6 +15,8 @@ import { HealthBook } from './room-health.js';
 
 /** How often the members' reports are sent out to the room (when they changed). */
 const HEALTH_PUSH_MS = 1000;
+/** A room's readiness is checked on every report, and by the tick when none came for this long. */
+const READINESS_RECHECK_MS = 250;
 
 export interface RoomHooks {
   /** Deliver an event with the room state to these users (through their subs). */
@@ -26,12 +28,19 @@ export interface RoomHooks {
   health(users: readonly string[], body: Omit<EventBody<'room.health'>, 'to' | 'sentAtMs'>): void;
 }
 
+/** `rules` whose `startLeadMs` is `lead()`, called at most once and only if a transition reads it. */
+function withLazyLead(rules: RoomRules, lead: () => number): RoomRules {
+  let ms: number | undefined;
+  return Object.defineProperty({ ...rules }, 'startLeadMs', { get: () => (ms ??= lead()), enumerable: true });
+}
+
 export class RoomService {
   private readonly rooms = new Map<string, Room>();
   private readonly health = new HealthBook();
   /** When each member last made each room wait (for auto-release; memory only). */
   private readonly stalls = new Map<string, StallLog>();
-  private lastHealthPushMs = 0;
+  /** When each room's readiness was last checked. */
+  private readonly checkedMs = new Map<string, number>();
 
   constructor(
     private readonly store: CentralStore,
@@ -89,13 +98,16 @@ export class RoomService {
     const room = input.type === 'tick' || input.type === 'videoDeleted' || input.type === 'unqueue' || input.type === 'wait' || input.type === 'ready' || input.type === 'release' || input.type === 'caughtUp' ? this.rooms.get(id)! : this.get(id, user);
     // Starts are scheduled as far ahead as the members' links and players need, not a fixed lead.
     const fromPause = room.paused && (input.type === 'play' || input.type === 'ready' || input.type === 'go' || input.type === 'release');
-    const rules = { ...this.rules, startLeadMs: startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness, fromPause) };
+    // Worked out only when a transition schedules a start: ticks and presence apply inputs all the time.
+    const lead = () => startLead(room, this.health.of(id), nowMs, this.rules.startLeadMs, this.readiness, fromPause);
+    const rules = withLazyLead(this.rules, lead);
     const { room: next, events } = step(room, user, input, nowMs, rules);
     if (next === room) return room;
     this.rooms.set(id, next);
     if (next.closed) {
       this.health.forget(id);
       this.stalls.delete(id);
+      this.checkedMs.delete(id);
       if (!room.closed) this.hooks.closed(id);
     }
     for (const gone of room.watching) if (!next.watching.includes(gone)) this.health.forget(id, gone);
@@ -161,8 +173,9 @@ export class RoomService {
   /** Mark `users` as no longer watching any room (their sub died under them). */
   leaveAll(users: readonly string[]): void {
     if (users.length === 0) return;
+    const gone = new Set(users.map((u) => u.toLowerCase()));
     for (const r of this.all()) {
-      for (const w of r.watching) if (users.some((u) => u.toLowerCase() === w.toLowerCase())) this.apply(r.id, w, { type: 'leave' });
+      for (const w of r.watching) if (gone.has(w.toLowerCase())) this.apply(r.id, w, { type: 'leave' });
     }
   }
 
@@ -185,6 +198,7 @@ export class RoomService {
   private checkReadiness(id: string, nowMs: number): void {
     const room = this.rooms.get(id);
     if (!room || room.closed) return;
+    this.checkedMs.set(id, nowMs);
     const asked = readinessInput(room, this.health.of(id), nowMs, this.readiness);
     if (!asked) return;
     const { inputs, log } = withAutoRelease(room, asked, this.stalls.get(id) ?? new Map(), nowMs);
@@ -204,11 +218,11 @@ export class RoomService {
     for (const r of this.rooms.values()) {
       if (r.closed) continue;
       this.apply(r.id, 'central', { type: 'tick' }, nowMs);
-      this.checkReadiness(r.id, nowMs);
+      // Reports check their room as they come; the tick catches what only time changes (a report
+      // going stale, a wait running out), for which a few hundred ms are nothing.
+      if (nowMs - (this.checkedMs.get(r.id) ?? -Infinity) >= READINESS_RECHECK_MS) this.checkReadiness(r.id, nowMs);
     }
-    if (nowMs - this.lastHealthPushMs < HEALTH_PUSH_MS) return;
-    this.lastHealthPushMs = nowMs;
-    for (const id of this.health.takeDirty()) {
+    for (const id of this.health.takeDue(nowMs, HEALTH_PUSH_MS)) {
       const room = this.rooms.get(id);
       if (room && !room.closed) this.hooks.health(room.watching, { roomId: id, members: this.health.view(id, room.watching, nowMs) });
     }

@@ -106,6 +106,8 @@ export class CentralStore {
   /** getUser's cache by NOCASE key; null: no such user. */
   private readonly userRows = new Map<string, UserRow | null>();
   private names: string[] | undefined;
+  /** Users per assigned sub, kept with every write to `users.sub_id` (placement asks on every login). */
+  private perSub: Map<string, number> | undefined;
   readonly instanceId: string;
   /** Session tokens (as digests) with their lifetimes. */
   readonly sessions: SessionStore;
@@ -152,6 +154,11 @@ export class CentralStore {
     this.db.close();
   }
 
+  /** Rows inserted, updated or deleted since this store was opened (what `status` shows as writes). */
+  rowsWritten(): number {
+    return (this.sql('SELECT total_changes() AS n').get() as { n: number }).n;
+  }
+
   /** Next sub id (`sub-1`, `sub-2`, …), never reused within this central instance. */
   nextSubId(): string {
     return this.db.transaction(() => {
@@ -188,6 +195,7 @@ export class CentralStore {
     this.forgetUser(user.name);
     const info = this.sql('INSERT INTO users (name, salt, hash, sub_id, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING')
       .run(user.name, user.salt, user.hash, user.subId, user.createdMs);
+    if (info.changes === 1) this.countMove(null, user.subId);
     return info.changes === 1;
   }
 
@@ -199,8 +207,9 @@ export class CentralStore {
 
   /** Undo a registration that could not be completed (no sub to place the user on). */
   deleteUser(name: string): void {
+    const before = this.getUser(name)?.subId ?? null;
     this.forgetUser(name);
-    this.sql('DELETE FROM users WHERE name = ?').run(name);
+    if (this.sql('DELETE FROM users WHERE name = ?').run(name).changes === 1) this.countMove(before, null);
   }
 
   private forgetUser(name: string): void {
@@ -219,14 +228,28 @@ export class CentralStore {
   }
 
   setUserSub(name: string, subId: string | null): void {
+    const before = this.getUser(name)?.subId ?? null;
     this.forgetUser(name);
-    this.sql('UPDATE users SET sub_id = ? WHERE name = ?').run(subId, name);
+    if (this.sql('UPDATE users SET sub_id = ? WHERE name = ?').run(subId, name).changes === 1) this.countMove(before, subId);
   }
 
-  /** Users per assigned sub id. */
+  /** Users per assigned sub id (a copy; counted once from the table, then kept in memory). */
   assignedCounts(): Map<string, number> {
-    const rows = this.sql('SELECT sub_id AS subId, COUNT(*) AS n FROM users WHERE sub_id IS NOT NULL GROUP BY sub_id').all() as { subId: string; n: number }[];
-    return new Map(rows.map((r) => [r.subId, r.n]));
+    if (!this.perSub) {
+      const rows = this.sql('SELECT sub_id AS subId, COUNT(*) AS n FROM users WHERE sub_id IS NOT NULL GROUP BY sub_id').all() as { subId: string; n: number }[];
+      this.perSub = new Map(rows.map((r) => [r.subId, r.n]));
+    }
+    return new Map(this.perSub);
+  }
+
+  private countMove(from: string | null, to: string | null): void {
+    if (!this.perSub || from === to) return;
+    if (from !== null) {
+      const left = (this.perSub.get(from) ?? 0) - 1;
+      if (left > 0) this.perSub.set(from, left);
+      else this.perSub.delete(from);
+    }
+    if (to !== null) this.perSub.set(to, (this.perSub.get(to) ?? 0) + 1);
   }
 
   usersOfSub(subId: string): string[] {

@@ -45,6 +45,8 @@ type Placement = { user: string; subId: string; subAddress: string; subFingerpri
 
 export class ClientSessions {
   private readonly conns = new Map<Peer, ClientConn>();
+  /** Connections with a session, by lower-cased user: central's news for a user finds them without a scan. */
+  private readonly byUser = new Map<string, Set<Peer>>();
   private readonly tokenCache = new Map<string, Placement & { checkedAtMs: number }>();
   /** Sessions moved off this draining sub: their streams may go on here until the drain's deadline. */
   private readonly movedAway = new Map<string, { user: string; untilMs: number }>();
@@ -86,7 +88,7 @@ export class ClientSessions {
           details: { subId: placement.subId, subAddress: placement.subAddress, ...(placement.subFingerprint ? { subFingerprint: placement.subFingerprint } : {}) },
         });
       }
-      conn.session = { user: placement.user, token: p.token, tokenSha: tokenDigest(p.token), sinceMs: Date.now() };
+      this.setSession(peer, conn, { user: placement.user, token: p.token, tokenSha: tokenDigest(p.token), sinceMs: Date.now() });
       peer.markReady();
       peer.name = `client ${placement.user}@${conn.address}`;
       this.log.info(`${placement.user} connected from ${conn.address}`);
@@ -107,13 +109,14 @@ export class ClientSessions {
       conn.loggingOut = true;
       await this.centralPeer().request('session.end', { token });
       this.tokenCache.delete(tokenDigest(token));
-      conn.session = undefined;
+      this.setSession(peer, conn, undefined);
       this.log.info(`${user} logged out`);
       this.sub.changed();
       return {};
     });
     peer.onceClosed(() => {
       this.conns.delete(peer);
+      this.unindex(peer, conn);
       // A player that vanished (crash, lost link) leaves its room; it rejoins on reconnect. One that
       // moved to another sub is watching there (a leave from here could even arrive after its join).
       const w = conn.watching;
@@ -155,22 +158,13 @@ export class ClientSessions {
       for (const [peer] of this.connsOf(body.user)) void peer.emit('msg.push', { messages: body.messages, ...(body.prevId !== undefined ? { prevId: body.prevId } : {}) });
     });
     central.on('room.chat', (body) => {
-      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
-      for (const [peer, c] of this.conns) {
-        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.chat', { line: body.line });
-      }
+      for (const peer of this.peersOf(body.to)) void peer.emit('room.chat', { line: body.line });
     });
     central.on('room.event', (body) => {
-      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
-      for (const [peer, c] of this.conns) {
-        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.event', { event: body.event, room: body.room, ...stamp(body) });
-      }
+      for (const peer of this.peersOf(body.to)) void peer.emit('room.event', { event: body.event, room: body.room, ...stamp(body) });
     });
     central.on('room.health', (body) => {
-      const to = new Set((body.to ?? []).map((u) => u.toLowerCase()));
-      for (const [peer, c] of this.conns) {
-        if (c.session && to.has(c.session.user.toLowerCase())) void peer.emit('room.health', { roomId: body.roomId, members: body.members, ...stamp(body) });
-      }
+      for (const peer of this.peersOf(body.to)) void peer.emit('room.health', { roomId: body.roomId, members: body.members, ...stamp(body) });
     });
     central.on('session.revoked', (body) => {
       this.tokenCache.delete(body.tokenSha);
@@ -182,8 +176,30 @@ export class ClientSessions {
   }
 
   private *connsOf(user: string): Generator<[Peer, ClientConn]> {
-    const key = user.toLowerCase();
-    for (const entry of this.conns) if (entry[1].session?.user.toLowerCase() === key) yield entry;
+    for (const peer of this.byUser.get(user.toLowerCase()) ?? []) yield [peer, this.conns.get(peer)!];
+  }
+
+  /** The connections with a session of any of `users`. */
+  private *peersOf(users: readonly string[] | undefined): Generator<Peer> {
+    for (const u of new Set((users ?? []).map((x) => x.toLowerCase()))) yield* this.byUser.get(u) ?? [];
+  }
+
+  private setSession(peer: Peer, conn: ClientConn, session: ClientConn['session']): void {
+    this.unindex(peer, conn);
+    conn.session = session;
+    if (!session) return;
+    const key = session.user.toLowerCase();
+    const peers = this.byUser.get(key);
+    if (peers) peers.add(peer);
+    else this.byUser.set(key, new Set([peer]));
+  }
+
+  private unindex(peer: Peer, conn: ClientConn): void {
+    if (!conn.session) return;
+    const key = conn.session.user.toLowerCase();
+    const peers = this.byUser.get(key);
+    peers?.delete(peer);
+    if (peers?.size === 0) this.byUser.delete(key);
   }
 
   centralLost(): void {
