@@ -55,4 +55,26 @@ describe('CentralStore user rows', () => {
     expect(store.userNames()).toEqual(['dan']);
     store.close();
   });
+
+  it('keeps the users per sub in memory exactly as the table counts them, through every kind of write', () => {
+    const { store, dir } = open();
+    store.addUser(user('a', 'sub-1'));
+    expect(store.assignedCounts()).toEqual(new Map([['sub-1', 1]]));
+    store.addUser(user('b', 'sub-1'));
+    store.addUser(user('c', null));
+    expect(store.addUser(user('A', 'sub-2'))).toBe(false);
+    store.setUserSub('B', 'sub-2');
+    store.setUserSub('c', 'sub-2');
+    store.setUserSub('nobody', 'sub-1');
+    store.deleteUser('a');
+    store.deleteUser('a');
+    const counts = store.assignedCounts();
+    expect(counts).toEqual(new Map([['sub-2', 2]]));
+    counts.set('sub-9', 99);
+    expect(store.assignedCounts()).toEqual(new Map([['sub-2', 2]]));
+    store.close();
+    const again = open(dir).store;
+    expect(again.assignedCounts()).toEqual(new Map([['sub-2', 2]]));
+    again.close();
+  });
 });
