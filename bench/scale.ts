@@ -52,18 +52,18 @@ const line = (label: string, xs: number[]) => `${label.padEnd(44)} ${stats(xs)} 
 /** Accounts `v00000…` with one password and one session each, straight into central's store. */
 async function seed(dataDir: string): Promise<string[]> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const store = new CentralStore(dataDir);
+  const store = await CentralStore.open({ dataDir });
   const { salt, hash } = await hashPassword('pw');
   const tokens: string[] = [];
   const now = Date.now();
   for (let i = 0; i < MEMBERS; i++) {
     const name = `v${String(i).padStart(5, '0')}`;
-    store.addUser({ name, salt, hash, subId: null, createdMs: now });
+    await store.addUser({ name, salt, hash, subId: null, createdMs: now });
     const token = newToken();
-    store.sessions.add(token, name, now, sourceOf(i));
+    await store.sessions.add(token, name, now, sourceOf(i));
     tokens.push(token);
   }
-  store.close();
+  await store.close();
   return tokens;
 }
 

@@ -48,18 +48,20 @@ describe('a sub after a deletion', () => {
 });
 
 describe('rooms saved before watchedMs existed', () => {
-  it('count as used at load, so a room whose admin was last seen long ago does not close at once', () => {
+  it('count as used at load, so a room whose admin was last seen long ago does not close at once', async () => {
     const dir = temp();
-    const store = new CentralStore(dir);
+    const first = await CentralStore.open({ dataDir: dir });
     const longAgo = Date.now() - 2 * ROOM_RULES.idleCloseMs;
     const { room } = newRoom({ id: 'r-0000abcd', videoId: 1, videoName: 'v.mkv', durationMs: 1000, admin: 'ann', invite: [], nowMs: longAgo });
     const { watchedMs: _w, ...old } = room;
-    store.saveRoom(old);
+    first.saveRoom(old);
+    await first.close();
+    const store = await CentralStore.open({ dataDir: dir });
     const rooms = new RoomService(store, log, { deliver: () => {}, invite: () => {}, health: () => {}, closed: () => {} });
     rooms.tick(Date.now());
     expect(rooms.all().map((r) => r.id)).toEqual(['r-0000abcd']);
     rooms.tick(Date.now() + ROOM_RULES.idleCloseMs + 1000);
     expect(rooms.all()).toEqual([]);
-    store.close();
+    await store.close();
   });
 });

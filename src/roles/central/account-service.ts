@@ -65,43 +65,43 @@ export class AccountService {
   serveClient(peer: Peer, source: string): void {
     peer.handle('auth.register', (p) => this.register(p.user, p.password, p.repeat, source));
     peer.handle('auth.login', (p) => this.login(p.user, p.password, source));
-    peer.handle('auth.locate', (p) => {
-      const user = this.userOf(p.token);
+    peer.handle('auth.locate', async (p) => {
+      const user = await this.userOf(p.token);
       return this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null, p.unreachable);
     });
-    peer.handle('sessions.list', (p) => {
-      const user = this.userOf(p.token);
+    peer.handle('sessions.list', async (p) => {
+      const user = await this.userOf(p.token);
       const current = tokenDigest(p.token);
-      return { sessions: this.store.sessions.list(user).map((s) => ({ ...s, current: current.startsWith(s.id) })) };
+      return { sessions: (await this.store.sessions.list(user)).map((s) => ({ ...s, current: current.startsWith(s.id) })) };
     });
     peer.handle('sessions.revoke', (p) => this.revoke(p.token, p));
     peer.handle('auth.passwd', (p) => this.changePassword(p.token, p.password, p.newPassword, p.repeat, source));
   }
 
   /** Who owns `token`, and which sub serves them now (a sub asks when a client opens a session). */
-  checkSession(token: string): { user: string; subId: string; subAddress: string; subFingerprint?: string } {
-    const user = this.userOf(token);
+  async checkSession(token: string): Promise<{ user: string; subId: string; subAddress: string; subFingerprint?: string }> {
+    const user = await this.userOf(token);
     return { user, ...this.hooks.placeUser(user, this.store.getUser(user)?.subId ?? null) };
   }
 
   /** End a session everywhere: forget the token and tell every sub to drop its connections. */
-  logout(token: string, viaSubId: string): void {
-    const user = this.store.sessions.user(token, this.now());
-    this.store.sessions.delete(token);
+  async logout(token: string, viaSubId: string): Promise<void> {
+    const user = await this.store.sessions.user(token, this.now());
+    await this.store.sessions.delete(token);
     this.hooks.revoke([tokenDigest(token)]);
     if (user) this.log.info(`${user} logged out (via ${viaSubId})`);
   }
 
   /** End expired sessions (called every minute or so) and tell the subs. */
-  sweep(): void {
-    const gone = this.store.sessions.sweep(this.now());
+  async sweep(): Promise<void> {
+    const gone = await this.store.sessions.sweep(this.now());
     if (gone.length === 0) return;
     this.hooks.revoke(gone);
     this.log.info(`${gone.length} session${gone.length === 1 ? '' : 's'} expired`);
   }
 
-  private userOf(token: string): string {
-    const user = this.store.sessions.user(token, this.now());
+  private async userOf(token: string): Promise<string> {
+    const user = await this.store.sessions.user(token, this.now());
     if (!user) throw new WatchpartyError('BAD_TOKEN');
     return user;
   }
@@ -115,9 +115,9 @@ export class AccountService {
   }
 
   /** A new session for `user`: older ones over the cap end (and are revoked on every sub). */
-  private openSession(user: string, source: string): string {
+  private async openSession(user: string, source: string): Promise<string> {
     const token = newToken();
-    const evicted = this.store.sessions.add(token, user, this.now(), source);
+    const evicted = await this.store.sessions.add(token, user, this.now(), source);
     if (evicted.length > 0) this.hooks.revoke(evicted);
     return token;
   }
@@ -134,7 +134,7 @@ export class AccountService {
     const full = `central's disk is full: cannot create the account "${name}" now`;
     let added: boolean;
     try {
-      added = this.store.addUser({ name, salt, hash, subId: null, createdMs: this.now() });
+      added = await this.store.addUser({ name, salt, hash, subId: null, createdMs: this.now() });
     } catch (err) {
       throw this.diskFullAs(err, full);
     }
@@ -143,10 +143,10 @@ export class AccountService {
     let token: string;
     try {
       placement = this.hooks.placeUser(name, null);
-      token = this.openSession(name, source);
+      token = await this.openSession(name, source);
     } catch (err) {
       try {
-        this.store.deleteUser(name);
+        await this.store.deleteUser(name);
       } catch {
         /* the disk is full: the account stays, without a session; logging in works once there is room */
       }
@@ -187,7 +187,7 @@ export class AccountService {
     const placement = this.hooks.placeUser(user.name, user.subId);
     let token: string;
     try {
-      token = this.openSession(user.name, source);
+      token = await this.openSession(user.name, source);
     } catch (err) {
       throw this.diskFullAs(err, `central's disk is full: cannot start a session for "${user.name}" now`);
     }
@@ -195,10 +195,10 @@ export class AccountService {
     return { user: user.name, token, ...placement };
   }
 
-  private revoke(token: string, p: { sessionId?: string; others?: boolean }): { revoked: number } {
-    const user = this.userOf(token);
+  private async revoke(token: string, p: { sessionId?: string; others?: boolean }): Promise<{ revoked: number }> {
+    const user = await this.userOf(token);
     if (!p.sessionId && !p.others) throw new WatchpartyError('BAD_INPUT', 'name a session id to end, or ask to end every other session');
-    const gone = p.others ? this.store.sessions.revokeOthers(user, token) : this.store.sessions.revokeById(user, p.sessionId!);
+    const gone = p.others ? await this.store.sessions.revokeOthers(user, token) : await this.store.sessions.revokeById(user, p.sessionId!);
     if (p.sessionId && gone.length === 0) throw new WatchpartyError('UNKNOWN_SESSION', `no session of yours has an id starting with ${p.sessionId}`);
     this.hooks.revoke(gone);
     this.log.info(`${user} ended ${gone.length} session${gone.length === 1 ? '' : 's'}`);
@@ -206,7 +206,7 @@ export class AccountService {
   }
 
   private async changePassword(token: string, password: string, newPassword: string, repeat: string, source: string): Promise<{ revoked: number }> {
-    const name = this.userOf(token);
+    const name = await this.userOf(token);
     checkPassword(newPassword);
     if (newPassword !== repeat) throw new WatchpartyError('PASSWORD_MISMATCH', 'the two new passwords differ: type the same password twice');
     const waitMs = this.loginWaitMs(name, source, this.now());
@@ -217,8 +217,8 @@ export class AccountService {
       throw new WatchpartyError('WRONG_PASSWORD', `wrong current password for "${user.name}"`);
     }
     const { salt, hash } = await hashPassword(newPassword);
-    this.store.setPassword(user.name, salt, hash);
-    const gone = this.store.sessions.revokeOthers(user.name, token);
+    await this.store.setPassword(user.name, salt, hash);
+    const gone = await this.store.sessions.revokeOthers(user.name, token);
     this.hooks.revoke(gone);
     this.log.info(`${user.name} changed their password; ${gone.length} other session${gone.length === 1 ? '' : 's'} ended`);
     return { revoked: gone.length };

@@ -41,7 +41,7 @@ export async function deleteVideo(d: DeleteVideoDeps, user: string, p: { videoId
   }
   const right = deleteRight(video, user, holdsSecret);
   if (!right) throw new WatchpartyError('NOT_UPLOADER', `only ${video.uploader}, who uploaded "${video.name}", or an operator can delete it`);
-  if (!d.store.deleteVideo(video.id)) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId} (deleted already?)`);
+  if (!(await d.store.catalogue.deleteVideo(video.id))) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${p.videoId} (deleted already?)`);
   const closedRooms = d.closeRooms(video.id, user);
   // Subs first: a pull under way then stops as a deletion, not as a failure to retry.
   d.removed(video, user);

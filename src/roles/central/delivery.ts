@@ -25,16 +25,16 @@ export class Delivery {
   /** Store a notification for each recipient and push it through their sub, if that sub is connected. */
   notify(users: readonly string[], n: { kind: Notification['kind']; text: string }): void {
     if (users.length === 0) return;
-    let stored: Map<string, Notification>;
-    try {
-      stored = this.store.addNotifications(users, { ...n, atMs: Date.now() });
-    } catch (err) {
-      // A notification is news, not state: losing one on a full disk beats failing what caused it.
-      if (!isDiskFull(err)) throw err;
-      this.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
-      return;
-    }
-    for (const [user, item] of stored) void this.subOf(user)?.emit('notify.push', { user, items: [item] });
+    this.store.addNotifications(users, { ...n, atMs: Date.now() }).then(
+      (stored) => {
+        for (const [user, item] of stored) void this.subOf(user)?.emit('notify.push', { user, items: [item] });
+      },
+      (err: Error) => {
+        // A notification is news, not state: losing one on a full disk beats failing what caused it.
+        if (isDiskFull(err)) this.log.warn(`the disk is full: dropped a ${n.kind} notification for ${users.length} user(s)`);
+        else this.log.error(`could not store a ${n.kind} notification for ${users.length} user(s): ${err.message}`);
+      },
+    );
   }
 
   /** Send a room event to each member's sub, once per sub, naming the members it is for. */

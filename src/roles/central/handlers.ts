@@ -48,9 +48,9 @@ export type RelayHandlers = { [K in RelayedName]: (user: string, params: Params<
 export function relayHandlers(d: SubLinkDeps): RelayHandlers {
   return {
     'users.list': () => ({ users: d.store.userNames() }),
-    'notify.list': (user) => ({ items: d.store.pendingNotifications(user) }),
-    'notify.ack': (user, p) => {
-      d.store.ackNotifications(user, p.upToId);
+    'notify.list': async (user) => ({ items: await d.store.pendingNotifications(user) }),
+    'notify.ack': async (user, p) => {
+      await d.store.ackNotifications(user, p.upToId);
       return {};
     },
     'upload.begin': (user, p) => d.videos.begin(user, p),
@@ -179,8 +179,8 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
     }
   });
   peer.handle('session.check', (p) => d.accounts.checkSession(p.token));
-  peer.handle('session.end', (p) => {
-    d.accounts.logout(p.token, subId);
+  peer.handle('session.end', async (p) => {
+    await d.accounts.logout(p.token, subId);
     return {};
   });
   serveWorkerLink(peer, subId, d.jobs);

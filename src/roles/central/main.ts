@@ -157,7 +157,10 @@ export class Central {
     await checkFfprobe();
     const lock = lockDataDir(opts.dataDir);
     const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
-    const store = new CentralStore(opts.dataDir, sessionPolicy);
+    const store = await CentralStore.open({ dataDir: opts.dataDir, sessionPolicy, log: opts.log.child('store') }).catch((err: unknown) => {
+      lock.release();
+      throw err;
+    });
     let central: Central | undefined;
     const server = await listen({
       host: opts.host,
@@ -165,8 +168,8 @@ export class Central {
       log: opts.log.child('net'),
       ...(opts.tls ? { tls: opts.tls } : {}),
       onPeer: (peer, req) => central?.acceptPeer(peer, req),
-    }).catch((err: NodeJS.ErrnoException) => {
-      store.close();
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      await store.close();
       lock.release();
       if (err.code === 'EADDRINUSE') throw new WatchpartyError('BAD_INPUT', `port ${opts.port} on ${opts.host} is already in use`, { hint: 'Is another central running? Pick another with --port.' });
       throw err;
@@ -209,7 +212,7 @@ export class Central {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.server.close();
-    this.store.close();
+    await this.store.close();
     this.lock.release();
   }
 

@@ -1,6 +1,6 @@
 /**
  * Upload rows whose bytes are already freed but which a full database refused to delete: remembered,
- * retried now and then, and deleted for good once SQLite has room again.
+ * retried now and then, and deleted for good once the database has room again.
  */
 import { isDiskFull } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -10,7 +10,7 @@ export class PendingDeletes {
   private retryAtMs = 0;
 
   constructor(
-    private readonly deleteRow: (id: string) => void,
+    private readonly deleteRow: (id: string) => Promise<void>,
     private readonly retryEveryMs: number,
     private readonly log: Logger,
   ) {}
@@ -21,9 +21,9 @@ export class PendingDeletes {
   }
 
   /** Delete the row now; on a full database remember it and return false. Other errors are thrown. */
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     try {
-      this.deleteRow(id);
+      await this.deleteRow(id);
     } catch (err) {
       if (!isDiskFull(err)) throw err;
       this.ids.add(id);
@@ -34,11 +34,11 @@ export class PendingDeletes {
   }
 
   /** Try the remembered rows again, at most once per `retryEveryMs`. */
-  retry(nowMs: number): void {
+  async retry(nowMs: number): Promise<void> {
     if (this.ids.size === 0 || nowMs < this.retryAtMs) return;
     this.retryAtMs = nowMs + this.retryEveryMs;
-    for (const id of this.ids) {
-      if (!this.delete(id)) return;
+    for (const id of [...this.ids]) {
+      if (!(await this.delete(id))) return;
       this.log.info(`the database has room again: upload reservation ${id.slice(0, 8)}… removed`);
     }
   }

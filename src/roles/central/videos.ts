@@ -49,6 +49,7 @@ export class VideoService {
   private readonly chains = new Map<string, Promise<unknown>>();
   /** Uploads whose bytes are gone but whose row a full database would not delete yet. */
   private readonly pendingDeletes: PendingDeletes;
+  private sweeping = false;
   readonly videoDir: string;
   readonly uploadDir: string;
 
@@ -61,12 +62,12 @@ export class VideoService {
   ) {
     this.videoDir = path.join(dataDir, 'videos');
     this.uploadDir = path.join(dataDir, 'uploads');
-    this.pendingDeletes = new PendingDeletes((id) => this.store.deleteUpload(id), leaseMs, log);
+    this.pendingDeletes = new PendingDeletes((id) => this.store.catalogue.deleteUpload(id), leaseMs, log);
     fs.mkdirSync(this.videoDir, { recursive: true });
     fs.mkdirSync(this.uploadDir, { recursive: true });
     const now = Date.now();
     const known = new Set<string>();
-    for (const u of this.store.uploads()) {
+    for (const u of this.store.catalogue.uploads()) {
       known.add(`${u.id}.part`);
       const size = this.partSize(u.id);
       this.stored.set(u.id, size);
@@ -102,7 +103,7 @@ export class VideoService {
   }
 
   uploadsInProgress(): { name: string; user: string; stored: number; size: number }[] {
-    return this.store.uploads().map((u) => ({ name: u.name, user: u.user, stored: this.stored.get(u.id) ?? 0, size: u.size }));
+    return this.store.catalogue.uploads().map((u) => ({ name: u.name, user: u.user, stored: this.stored.get(u.id) ?? 0, size: u.size }));
   }
 
   private serial<T>(id: string, job: () => Promise<T>): Promise<T> {
@@ -113,7 +114,7 @@ export class VideoService {
   }
 
   private ownUpload(user: string, id: string): UploadRow {
-    const row = this.store.upload(id);
+    const row = this.store.catalogue.upload(id);
     if (!row || row.user.toLowerCase() !== user.toLowerCase()) throw new WatchpartyError('UNKNOWN_UPLOAD', `no upload ${id.slice(0, 8)}… of yours (finished, cancelled or expired)`);
     return row;
   }
@@ -129,10 +130,10 @@ export class VideoService {
     if (p.size === 0) throw new WatchpartyError('EMPTY_FILE', 'the file is empty: there is nothing to upload');
     if (p.size > MAX_VIDEO_BYTES) throw new WatchpartyError('BAD_INPUT', `the file is larger than ${MAX_VIDEO_BYTES / 1024 ** 3} GiB`);
     if (this.store.videoByName(name)) throw new WatchpartyError('VIDEO_NAME_TAKEN', `a video named "${name}" exists already`);
-    const existing = this.store.uploadByName(name);
+    const existing = this.store.catalogue.uploadByName(name);
     if (existing && this.pendingDeletes.has(existing.id)) {
       // Its bytes were freed on expiry; the row goes now, or the disk is still too full to take more.
-      if (this.pendingDeletes.delete(existing.id)) return this.beginNow(user, p);
+      if (await this.pendingDeletes.delete(existing.id)) return this.beginNow(user, p);
       throw new WatchpartyError('NO_SPACE', `central's disk is full: "${name}" stays reserved by an expired upload until there is room`, {
         hint: 'Ask the operator to free space on central, then try again.',
       });
@@ -150,7 +151,7 @@ export class VideoService {
     await this.checkSpace(p.size);
     const id = crypto.randomBytes(16).toString('hex');
     await fsp.writeFile(this.partPath(id), '');
-    if (!this.store.addUpload({ id, name, user, size: p.size, sha256: p.sha256, createdMs: Date.now() })) {
+    if (!(await this.store.catalogue.addUpload({ id, name, user, size: p.size, sha256: p.sha256, createdMs: Date.now() }))) {
       await fsp.rm(this.partPath(id), { force: true });
       throw new WatchpartyError('VIDEO_NAME_RESERVED', `"${name}" was just reserved by another upload`);
     }
@@ -164,7 +165,7 @@ export class VideoService {
   private async checkSpace(needBytes: number, exceptId?: string): Promise<void> {
     const st = await fsp.statfs(this.uploadDir);
     let reservedBytes = 0;
-    for (const u of this.store.uploads()) if (u.id !== exceptId && !this.pendingDeletes.has(u.id)) reservedBytes += Math.max(0, u.size - (this.stored.get(u.id) ?? 0));
+    for (const u of this.store.catalogue.uploads()) if (u.id !== exceptId && !this.pendingDeletes.has(u.id)) reservedBytes += Math.max(0, u.size - (this.stored.get(u.id) ?? 0));
     const verdict = spaceVerdict({ freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize, reservedBytes, needBytes });
     if (!verdict.ok) {
       this.log.warn(`refused an upload: ${verdict.message} (data in ${this.uploadDir})`);
@@ -216,12 +217,12 @@ export class VideoService {
         const sha = await hashFile(part);
         if (sha !== row.sha256) throw new WatchpartyError('UPLOAD_MISMATCH', `the stored bytes hash to ${sha.slice(0, 12)}…, not ${row.sha256.slice(0, 12)}…`);
         const facts = await probeVideo(part);
-        const videoId = this.store.nextVideoId();
+        const videoId = await this.store.catalogue.reserveVideoId();
         const target = this.videoPath(videoId);
         await fsp.rename(part, target);
         let video: VideoRow;
         try {
-          video = this.store.publishVideo(id, { name: row.name, size: row.size, sha256: row.sha256, ...facts, uploader: row.user, createdMs: Date.now() });
+          video = await this.store.catalogue.publishVideo(id, { id: videoId, name: row.name, size: row.size, sha256: row.sha256, ...facts, uploader: row.user, createdMs: Date.now() });
         } catch (err) {
           // Put the bytes back where the reservation expects them, so a retry (or the lease sweep) finds them.
           await fsp.rename(target, part).catch(() => fsp.rm(target, { force: true }));
@@ -234,7 +235,7 @@ export class VideoService {
         return { video: info };
       } catch (err) {
         if (err instanceof WatchpartyError && err.code !== 'INTERNAL') {
-          this.drop(row, `refused: ${err.message}`);
+          await this.drop(row, `refused: ${err.message}`);
         } else {
           this.leases.set(id, Date.now() + this.leaseMs);
         }
@@ -245,7 +246,7 @@ export class VideoService {
 
   cancel(user: string, id: string): Promise<Record<string, never>> {
     return this.serial(id, async () => {
-      this.drop(this.ownUpload(user, id), 'cancelled by the uploader');
+      await this.drop(this.ownUpload(user, id), 'cancelled by the uploader');
       return {};
     });
   }
@@ -259,14 +260,14 @@ export class VideoService {
    * Free the bytes first, then the row: on a full disk the file is what holds the space, and the row is
    * a few bytes that a full database may refuse to delete until later (see PendingDeletes).
    */
-  private drop(row: UploadRow, why: string): void {
+  private async drop(row: UploadRow, why: string): Promise<void> {
     try {
       fs.rmSync(this.partPath(row.id), { force: true });
     } catch (err) {
       this.log.error(`cannot delete the bytes of the upload of "${row.name}": ${(err as Error).message}`);
     }
     this.forget(row.id);
-    if (!this.pendingDeletes.delete(row.id)) {
+    if (!(await this.pendingDeletes.delete(row.id))) {
       this.log.warn(`dropped the bytes of the upload of "${row.name}" by ${row.user} (${why}); the database is full, so its name stays reserved until it can be written`);
       return;
     }
@@ -274,14 +275,21 @@ export class VideoService {
   }
 
   /** Drop reservations whose lease ran out (no chunk for `leaseMs`); never throws for a full disk. */
-  sweep(nowMs: number): void {
-    for (const [id, expires] of this.leases) {
-      if (nowMs < expires) continue;
-      const row = this.store.upload(id);
-      if (row) this.drop(row, `no data for ${this.leaseMs / 1000} s`);
-      else this.forget(id);
+  async sweep(nowMs: number): Promise<void> {
+    // A sweep that waits for the database is not overlapped by the next tick's.
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      for (const [id, expires] of [...this.leases]) {
+        if (nowMs < expires) continue;
+        const row = this.store.catalogue.upload(id);
+        if (row) await this.drop(row, `no data for ${this.leaseMs / 1000} s`);
+        else this.forget(id);
+      }
+      await this.pendingDeletes.retry(nowMs);
+    } finally {
+      this.sweeping = false;
     }
-    this.pendingDeletes.retry(nowMs);
   }
 
   /** Up to `length` bytes of a published video from `offset`, for a sub's replica. */

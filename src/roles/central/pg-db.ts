@@ -1,0 +1,89 @@
+/**
+ * Central's store on PostgreSQL (`central --store postgres://…`), through the `pg` driver's pool.
+ * The password never rides on the command line: it comes from PGPASSWORD or ~/.pgpass (libpq's own
+ * rules, which `pg` follows). 64-bit integers come back as numbers (ms timestamps and byte sizes stay
+ * far below 2^53). Transactions are READ COMMITTED: a counter is bumped in one statement, never read
+ * and then written.
+ */
+import pg from 'pg';
+import { WatchpartyError } from '../../core/errors.js';
+import { describeStore, numberPlaceholders, type Db, type SqlValue } from './db.js';
+
+const INT8_OID = 20;
+const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
+
+/** What pg.Pool and a checked-out client have in common. */
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+export class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  private written = 0;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly on: Queryable = pool,
+  ) {}
+
+  /** Connect (or say why not, without the password), and make sure citext is there. */
+  static async open(url: string, onError: (err: Error) => void): Promise<PgDb> {
+    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, types, application_name: 'watchparty central' });
+    // An idle connection that breaks (PostgreSQL restarted) is reported, not thrown from nowhere.
+    pool.on('error', onError);
+    try {
+      await pool.query('CREATE EXTENSION IF NOT EXISTS citext');
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new WatchpartyError('UNREACHABLE', `cannot use the PostgreSQL store at ${describeStore(url)}: ${(err as Error).message}`, {
+        hint: 'Check the address and database, that the server is running, and the password (PGPASSWORD or ~/.pgpass, never the command line).',
+        cause: err,
+      });
+    }
+    return new PgDb(pool);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const r = await this.on.query(numberPlaceholders(sql), [...params]);
+    this.written += r.rowCount ?? 0;
+    return r.rowCount ?? 0;
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    const r = await this.on.query(numberPlaceholders(sql), [...params]);
+    if (/^\s*(INSERT|UPDATE|DELETE)/i.test(sql)) this.written += r.rowCount ?? 0;
+    return r.rows[0] as T | undefined;
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const r = await this.on.query(numberPlaceholders(sql), [...params]);
+    if (/^\s*(INSERT|UPDATE|DELETE)/i.test(sql)) this.written += r.rowCount ?? 0;
+    return r.rows as T[];
+  }
+
+  async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.on !== this.pool) return fn(this);
+    const client = await this.pool.connect();
+    const view = new PgDb(this.pool, client);
+    try {
+      await client.query('BEGIN');
+      const out = await fn(view);
+      await client.query('COMMIT');
+      this.written += view.written;
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  rowsWritten(): number {
+    return this.written;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
