@@ -16,7 +16,7 @@
  *   5. `kill -9` of one sub: the time for each of its members to be back in its room on another sub.
  * Central's and each sub's CPU (of one core) and peak RSS are read from /proc.
  *
- *   npm run bench:scale -- [--members 5000] [--room-size 10] [--subs 4] [--seconds 30] [--control-every 10] [--logins 200]
+ *   npm run bench:scale -- [--members 5000] [--room-size 10] [--subs 4] [--seconds 30] [--control-every 10] [--logins 200] [--store sqlite|postgres]
  * Targets on a 2-core machine: fan-out p99 ≤ 100 ms; central ≤ 1 core and ≤ 300 MB; writes/s ≈ controls/s.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,7 @@ import { Conn } from './abuse-conn.js';
 import { inLanes, Member, reconnectErrors, sourceOf } from './scale-members.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuSeconds, peakRssMb } from './proc-stats.js';
+import { startPostgres } from '../test/helpers/postgres.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,6 +42,8 @@ const SUBS = arg('subs', 4);
 const SECONDS = arg('seconds', 30);
 const CONTROL_EVERY_S = arg('control-every', 10);
 const LOGINS = arg('logins', 200);
+/** `--store postgres`: central's state in a throwaway PostgreSQL cluster (test/helpers/postgres.ts). */
+const STORE = process.argv.includes('--store') ? process.argv[process.argv.indexOf('--store') + 1] : 'sqlite';
 deadline('bench/scale', 25 * 60_000);
 
 const q = (xs: number[], p: number) => {
@@ -50,9 +53,9 @@ const q = (xs: number[], p: number) => {
 const line = (label: string, xs: number[]) => `${label.padEnd(44)} ${stats(xs)}  p99 ${q(xs, 0.99).toFixed(1)}`;
 
 /** Accounts `v00000…` with one password and one session each, straight into central's store. */
-async function seed(dataDir: string): Promise<string[]> {
+async function seed(dataDir: string, url: string | undefined): Promise<string[]> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const store = await CentralStore.open({ dataDir });
+  const store = await CentralStore.open({ dataDir, ...(url ? { url } : {}) });
   const { salt, hash } = await hashPassword('pw');
   const tokens: string[] = [];
   const now = Date.now();
@@ -119,17 +122,21 @@ async function steady(members: Member[], rooms: Member[][], status: () => Promis
   return { fanout, missing, failed, controlsPerS: sent.length / seconds, writesPerS: writes / (seconds + 1), cores, members: members.length, driverLagP99Ms };
 }
 
+let stopPg: (() => void) | undefined;
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-scale-'));
   try {
     const centralData = path.join(dir, 'central');
     let t = performance.now();
-    const tokens = await seed(centralData);
-    console.log(`bench/scale: ${MEMBERS} members in rooms of ${ROOM_SIZE} over ${SUBS} subs on ${os.cpus().length} cores; accounts seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const pg = STORE === 'postgres' ? await startPostgres() : undefined;
+    if (pg) stopPg = pg.stop;
+    const tokens = await seed(centralData, pg?.url);
+    console.log(`bench/scale: ${MEMBERS} members in rooms of ${ROOM_SIZE} over ${SUBS} subs on ${os.cpus().length} cores, central's state in ${pg ? 'PostgreSQL' : 'SQLite'}; accounts seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     // SCALE_PROFILE=DIR: central and sub 2 write CPU profiles there when the bench ends (DevTools opens them).
     const profile = process.env.SCALE_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SCALE_PROFILE}`] : [];
-    const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', centralData, '--heartbeat', '1', '--rate-scale', '1000'], {}, profile);
+    const central = start(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--data', centralData, '--heartbeat', '1', '--rate-scale', '1000', ...(pg ? ['--store', pg.url] : [])], {}, profile);
     const port = Number((await until(() => /ready central 127\.0\.0\.1:(\d+)/.exec(central.out()), 15_000, 'central'))[1]);
     const subs: Proc[] = [];
     for (let i = 0; i < SUBS; i++) {
@@ -234,6 +241,7 @@ async function main(): Promise<void> {
     }
   } finally {
     killAll();
+    stopPg?.();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 /** Option parsers shared by the CLI's commands: each rejects a bad value with what to type instead. */
 import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
+import { WatchpartyError } from './core/errors.js';
 import { parseLifetime } from './roles/shared/session-policy.js';
 
 export function parsePort(value: string): number {
@@ -74,4 +75,26 @@ export function parseAttempts(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 100) throw new InvalidArgumentError(`"${value}" is not a number of tries: use 1 to 100, e.g. --job-attempts 4`);
   return n;
+}
+
+/**
+ * `--store`: `sqlite` (the embedded default, in --data) or `postgres://USER@HOST:PORT/DATABASE`.
+ * A password in the URL is refused on the command line (ps shows it to every user of the machine):
+ * it belongs in PGPASSWORD, ~/.pgpass, or the URL in WATCHPARTY_STORE (`allowPassword`).
+ */
+export function parseStore(value: string, allowPassword = false): string | undefined {
+  if (value === 'sqlite') return undefined;
+  const example = 'use sqlite or postgres://USER@HOST:PORT/DATABASE';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`the store is not a URL: ${example}`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new InvalidArgumentError(`the store must be sqlite or a postgres:// URL, not ${url.protocol}//…: ${example}`);
+  if (url.password && !allowPassword) {
+    // Not commander's InvalidArgumentError: its message repeats the argument, password and all.
+    throw new WatchpartyError('BAD_INPUT', '--store holds a password, which ps would show to every user of this machine', { hint: 'Put it in PGPASSWORD or ~/.pgpass (or the whole URL in WATCHPARTY_STORE).' });
+  }
+  return value;
 }

@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
-import { defaultJobs, joinHostPort, parseAttempts, parseDrainTimeout, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale } from './cli-options.js';
+import { defaultJobs, joinHostPort, parseAttempts, parseDrainTimeout, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale, parseStore } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
 
@@ -38,6 +38,8 @@ function noSecretOnCommandLine(): Option {
 /** Options central and `up` share. */
 interface CentralFlags extends TlsFlags {
   port: number;
+  store?: string;
+  migrateTo?: string;
   bind: string;
   data: string;
   heartbeat: number;
@@ -63,6 +65,7 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(new Option('--heartbeat <seconds>', 'probe every sub this often; dead after 3 misses').default(2).argParser(parseHeartbeatSeconds))
     .addOption(secretFileOption())
     .addOption(noSecretOnCommandLine())
+    .addOption(new Option('--store <url>', 'where central keeps its state: sqlite (in --data) or postgres://USER@HOST:PORT/DATABASE, password from PGPASSWORD or ~/.pgpass').argParser((v) => parseStore(v) ?? 'sqlite'))
     .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
     .addOption(new Option('--rate-scale <factor>', 'multiply every rate limit (registrations, logins, rooms, invitations)').default(Number(process.env.WATCHPARTY_RATE_SCALE ?? 1), 'WATCHPARTY_RATE_SCALE or 1').argParser(parseRateScale))
     .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
@@ -77,7 +80,10 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
 async function centralOptions(o: CentralFlags, dataDir: string) {
   const { centralSecret } = await import('./roles/cluster-secret.js');
   const secret = centralSecret(dataDir, { file: o.secretFile, env: process.env.WATCHPARTY_SECRET });
+  const fromEnv = process.env.WATCHPARTY_STORE;
+  const storeUrl = o.store !== undefined ? (o.store === 'sqlite' ? undefined : o.store) : fromEnv ? parseStore(fromEnv, true) : undefined;
   return {
+    ...(storeUrl ? { storeUrl } : {}),
     host: o.bind,
     port: o.port,
     dataDir,
@@ -130,18 +136,30 @@ Examples:
     path.join(dataHome(), 'central'),
     'folder for the database, videos and the cluster secret',
   )
+    .addOption(new Option('--migrate-to <url>', 'copy the SQLite state in --data into an empty PostgreSQL database, then exit (central must be stopped)').argParser((v) => parseStore(v) ?? 'sqlite'))
     .addHelpText(
       'after',
       `
 The cluster secret is created on first start in <data>/secret (mode 0600) unless --secret-file or
 WATCHPARTY_SECRET gives one. Subs on this machine find it there; copy it to other machines for theirs.
+State is in SQLite under --data unless --store (or WATCHPARTY_STORE) names a PostgreSQL database;
+videos stay under --data either way.
 
 Examples:
   $ watchparty central
   $ watchparty central --port 9000 --data /srv/watchparty --heartbeat 1 --headless
-  $ watchparty central --secret-file /etc/watchparty/secret`,
+  $ watchparty central --secret-file /etc/watchparty/secret
+  $ PGPASSFILE=~/.pgpass watchparty central --store postgres://watchparty@db.lan:5432/watchparty
+  $ watchparty central --migrate-to postgres://watchparty@db.lan/watchparty   (central stopped)`,
     )
     .action(async (o: CentralFlags) => {
+      if (o.migrateTo !== undefined) {
+        if (o.migrateTo === 'sqlite') throw new WatchpartyError('BAD_INPUT', '--migrate-to takes a postgres:// URL', { hint: 'e.g. --migrate-to postgres://watchparty@db.lan/watchparty' });
+        const { migrateCommand } = await import('./roles/central/migrate.js');
+        const { createLogger, formatLine } = await import('./core/log.js');
+        const log = createLogger('migrate', (r) => process.stderr.write(formatLine(r) + '\n'), o.logLevel);
+        return migrateCommand(path.resolve(o.data), o.migrateTo, log, (line) => console.log(line));
+      }
       const { runServers } = await import('./roles/run-servers.js');
       process.exitCode = await runServers({ central: await centralOptions(o, path.resolve(o.data)), headless: isHeadless(o.headless), logLevel: o.logLevel });
     });
@@ -203,6 +221,27 @@ Examples:
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,
       });
+    });
+
+  program
+    .command('backup <file>')
+    .description("copy central's SQLite state to FILE while central runs (online backup)")
+    .option('--data <dir>', "central's data folder", path.join(dataHome(), 'central'))
+    .addHelpText(
+      'after',
+      `
+To restore: stop central, put FILE in place of <data>/central.sqlite (remove central.sqlite-wal and
+-shm beside it), start central. The videos under <data>/videos are files: copy them as files. A central
+on PostgreSQL (--store) is backed up with pg_dump instead.
+
+Examples:
+  $ watchparty backup ~/central-$(date +%F).sqlite
+  $ watchparty backup --data /srv/watchparty /backups/central.sqlite`,
+    )
+    .action(async (file: string, o: { data: string }) => {
+      const { backupCentral } = await import('./roles/central/backup.js');
+      const { bytes } = await backupCentral(path.resolve(o.data), path.resolve(file));
+      console.log(`backed up central's state (${(bytes / 1024).toFixed(0)} KiB) to ${path.resolve(file)}`);
     });
 
   registerClientCommands(program);

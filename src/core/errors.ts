@@ -112,7 +112,8 @@ export class WatchpartyError extends Error {
 /** Whether `err` is the file system or SQLite saying the disk (or quota) is full. */
 export function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+  // 53100: PostgreSQL's disk_full.
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100';
 }
 
 /** Build an error from a wire `{code, message}`; unknown codes become INTERNAL but keep their text. */

@@ -164,7 +164,7 @@ it('an upload goes on through another sub when its sub drains under it', async (
   expect(r.code, r.output).toBe(0);
   expect(await upload.exited(120_000), upload.output()).toBe(0);
   expect(upload.stderr()).toMatch(/continuing through another/);
-  expect(await sub.exited(20_000)).toBe(0);
+  expect(await sub.exited(20_000), sub.output()).toBe(0);
   const [video] = JSON.parse((await c.cli('ann', ['videos', '--json'])).stdout) as { name: string; replicas: number }[];
   expect(video).toMatchObject({ name: 'big.mkv' });
 }, 180_000);

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLogLevel, parsePort } from '../../src/cli-options.js';
+import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLogLevel, parsePort, parseStore } from '../../src/cli-options.js';
 
 /** The InvalidArgumentError `fn(value)` throws; fails the test if it throws nothing or something else. */
 function rejection(fn: (v: string) => unknown, value: string): InvalidArgumentError {
@@ -89,5 +89,29 @@ describe('joinHostPort', () => {
       const url = new URL(`ws://${joinHostPort(host, 7001)}`);
       expect(url.port).toBe('7001');
     }
+  });
+});
+
+describe('parseStore', () => {
+  it('takes sqlite (the default) and postgres URLs without a password', () => {
+    expect(parseStore('sqlite')).toBeUndefined();
+    expect(parseStore('postgres://wp@db.lan:5432/watchparty')).toBe('postgres://wp@db.lan:5432/watchparty');
+    expect(parseStore('postgresql://127.0.0.1/wp')).toBe('postgresql://127.0.0.1/wp');
+  });
+
+  it('refuses anything else, and a password unless it comes from the environment, never repeating it', () => {
+    expect(() => parseStore('mysql://db/x')).toThrow(InvalidArgumentError);
+    expect(() => parseStore('db.lan')).toThrow(/not a URL/);
+    const refusal = (() => {
+      try {
+        parseStore('postgres://wp:s3cret@db/x');
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+    expect(refusal?.message).toMatch(/holds a password/);
+    expect(JSON.stringify({ m: refusal?.message, h: (refusal as { hint?: string }).hint })).not.toContain('s3cret');
+    expect(parseStore('postgres://wp:s3cret@db/x', true)).toBe('postgres://wp:s3cret@db/x');
   });
 });

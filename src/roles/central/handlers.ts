@@ -118,9 +118,9 @@ export function relayHandlers(d: SubLinkDeps): RelayHandlers {
       d.jobs.wake();
       return {};
     },
-    'chat.send': (user, p) => ({ line: d.talk.say(user, p.roomId, p.text) }),
-    'chat.history': (user, p) => ({ lines: d.talk.history(user, p.roomId, p.afterSeq, p.limit) }),
-    'msg.send': (user, p) => ({ message: d.talk.send(user, p.to, p.text) }),
+    'chat.send': async (user, p) => ({ line: await d.talk.say(user, p.roomId, p.text) }),
+    'chat.history': async (user, p) => ({ lines: await d.talk.history(user, p.roomId, p.afterSeq, p.limit) }),
+    'msg.send': async (user, p) => ({ message: await d.talk.send(user, p.to, p.text) }),
     'msg.list': (user, p) => d.talk.list(user, p.afterId, p.limit),
     'msg.ack': (user, p) => d.talk.read(user, p.upToId),
     'msg.block': (user, p) => d.talk.block(user, p.name, p.on),
@@ -154,7 +154,11 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
       if (running >= MAX_IN_FLIGHT_PER_USER) throw new WatchpartyError('BUSY', `${user} has ${running} requests running: wait for their replies`);
       inFlight.set(user, running + 1);
       try {
-        return (await handler(user, params as Params<RelayedName>, ctx)) as never;
+        const out = await handler(user, params as Params<RelayedName>, ctx);
+        // What the request changed is in the database before the user hears it was done (a control a
+        // client saw accepted survives a kill -9 of central).
+        await d.store.settled();
+        return out as never;
       } finally {
         const left = (inFlight.get(user) ?? 1) - 1;
         if (left <= 0) inFlight.delete(user);
@@ -183,7 +187,7 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
     await d.accounts.logout(p.token, subId);
     return {};
   });
-  serveWorkerLink(peer, subId, d.jobs);
+  serveWorkerLink(peer, subId, d.jobs, () => d.store.settled());
   peer.handle('replica.list', () => ({ videos: d.videos.list() }));
   peer.handle('replica.chunk', async (p) => {
     const { payload, ...result } = await d.videos.readChunk(p.videoId, p.offset, p.length);

@@ -5,7 +5,7 @@
 import { PayloadReply, type Peer } from '../../net/peer.js';
 import type { JobService } from './jobs.js';
 
-export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService): void {
+export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService, settled: () => Promise<void>): void {
   peer.handle('job.take', (p) => {
     const task = jobs.take(subId, p.have);
     return task ? { task } : {};
@@ -17,6 +17,8 @@ export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService): vo
   peer.handle('job.put', (p, ctx) => jobs.put(subId, p, ctx.payload));
   peer.handle('job.done', async (p) => {
     await jobs.done(subId, p);
+    // An accepted task is in the database before its worker hears so: a restart never repeats it.
+    await settled();
     return {};
   });
   peer.handle('job.fail', (p) => {

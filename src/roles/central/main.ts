@@ -18,6 +18,7 @@ import { clusterStatus } from './status.js';
 import { lockDataDir } from '../data-dir.js';
 import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
+import { describeStore } from './db.js';
 import { AccountService } from './account-service.js';
 import { VideoService } from './videos.js';
 import { RoomService } from './rooms.js';
@@ -37,6 +38,8 @@ export interface CentralOptions {
   host: string;
   port: number;
   dataDir: string;
+  /** `postgres://…`: central's state on PostgreSQL; otherwise SQLite in `dataDir`. */
+  storeUrl?: string;
   heartbeatMs: number;
   /** The cluster secret every sub must present (never empty). */
   secret: string;
@@ -147,7 +150,7 @@ export class Central {
       deliver: (users, event, room) => this.delivery.roomEvent(users, event, room),
       health: (users, body) => this.delivery.roomHealth(users, body),
       invite: (users, text) => this.delivery.notify(users, { kind: 'room.invite', text }),
-      closed: (roomId) => store.talk.forgetChat(roomId),
+      closed: (roomId) => void store.talk.forgetChat(roomId).catch((err: Error) => opts.log.warn(`could not delete the chat of room ${roomId}: ${err.message}`)),
     }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
   }
 
@@ -157,7 +160,7 @@ export class Central {
     await checkFfprobe();
     const lock = lockDataDir(opts.dataDir);
     const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
-    const store = await CentralStore.open({ dataDir: opts.dataDir, sessionPolicy, log: opts.log.child('store') }).catch((err: unknown) => {
+    const store = await CentralStore.open({ dataDir: opts.dataDir, ...(opts.storeUrl ? { url: opts.storeUrl } : {}), sessionPolicy, log: opts.log.child('store') }).catch((err: unknown) => {
       lock.release();
       throw err;
     });
@@ -189,7 +192,7 @@ export class Central {
         guard('session expiry', () => central!.accounts.sweep());
       }
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
-    opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, heartbeat ${opts.heartbeatMs} ms`);
+    opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, state in ${opts.storeUrl ? `PostgreSQL at ${describeStore(opts.storeUrl)}` : 'SQLite there'}, heartbeat ${opts.heartbeatMs} ms`);
     opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
     opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); clients and subs pin it on first use` : 'TLS off: plain text (loopback or --insecure)');
     opts.log.info(`ready central ${opts.host}:${server.port}`);

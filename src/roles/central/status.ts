@@ -13,7 +13,7 @@ export function clusterStatus(c: { store: CentralStore; registry: Map<string, Su
     heartbeatMs: c.heartbeatMs,
     users: c.store.userCount(),
     videos: c.store.videos().length,
-    store: { kind: 'sqlite', rowsWritten: c.store.rowsWritten() },
+    store: { kind: c.store.db.kind, rowsWritten: c.store.rowsWritten() },
     subs: subs.map((s) => ({
       id: s.id,
       address: s.address,

@@ -17,9 +17,10 @@ import type { Room } from '../shared/room.js';
 import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js';
 import type { Db } from './db.js';
 import { SqliteDb } from './sqlite-db.js';
+import { PgDb } from './pg-db.js';
 import { createSchema } from './store-schema.js';
 import { SessionStore } from './session-store.js';
-import { cachedPrepare } from './statements.js';
+import { WriteQueue } from './write-queue.js';
 import { JobStore } from './job-store.js';
 import { TalkStore } from './talk-store.js';
 import { Catalogue, type VideoRow } from './catalogue.js';
@@ -39,6 +40,8 @@ const nocase = nocaseKey;
 
 export interface StoreOptions {
   dataDir: string;
+  /** `postgres://…` (or `postgresql://…`): the store on PostgreSQL; otherwise SQLite in `dataDir`. */
+  url?: string;
   sessionPolicy?: SessionPolicy;
   log?: Logger;
 }
@@ -50,8 +53,6 @@ export class CentralStore {
   /** Users per assigned sub, kept with every change of a user's sub (placement asks on every login). */
   private readonly perSub = new Map<string, number>();
   private nextSub: number;
-  /** Writes nobody waits for (a room's new state, a user's sub), one after another in the order made. */
-  private background: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly db: Db,
@@ -60,14 +61,14 @@ export class CentralStore {
     readonly sessions: SessionStore,
     /** The catalogue: published videos and uploads under way. */
     readonly catalogue: Catalogue,
-    /** The media-job queue and the renditions made (SQLite only, for now). */
+    /** The media-job queue and the renditions made. */
     readonly jobs: JobStore,
-    /** Room chat and direct messages (SQLite only, for now). */
+    /** Room chat and direct messages. */
     readonly talk: TalkStore,
+    private readonly background: WriteQueue,
     users: UserRow[],
     nextSub: number,
     private readonly loadedRooms: Room[],
-    private readonly log: Logger | undefined,
   ) {
     for (const u of users) this.remember(u);
     this.nextSub = nextSub;
@@ -75,21 +76,22 @@ export class CentralStore {
 
   /** Open (or create) the store in `dataDir`; on a full disk this works as long as it exists already. */
   static async open(opts: StoreOptions): Promise<CentralStore> {
-    let db: SqliteDb | undefined;
+    let db: Db | undefined;
     try {
-      db = new SqliteDb(CentralStore.openFile(opts.dataDir));
+      db = opts.url ? await PgDb.open(opts.url, (err) => opts.log?.warn(`PostgreSQL: ${err.message}`)) : new SqliteDb(CentralStore.openFile(opts.dataDir));
       await createSchema(db);
-      const sql = cachedPrepare(db.raw);
-      const jobs = new JobStore(db.raw, sql);
-      const talk = new TalkStore(db.raw, sql);
+      const background = new WriteQueue(opts.log);
+      const store = db;
+      const jobs = await JobStore.load(db, (what, write) => background.add(what, () => write(store)));
+      const talk = await TalkStore.load(db);
       const instanceId = await CentralStore.instance(db);
       const nextSub = Number((await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', ['next_sub']))?.value ?? 1);
       const users = await db.all<UserRow>('SELECT name, salt, hash, sub_id AS "subId", created_ms AS "createdMs" FROM users');
       const rooms = (await db.all<{ state: string }>('SELECT state FROM rooms')).map((r) => JSON.parse(r.state) as Room);
       const catalogue = await Catalogue.load(db);
-      return new CentralStore(db, instanceId, new SessionStore(db, opts.sessionPolicy ?? SESSION_POLICY), catalogue, jobs, talk, users, nextSub, rooms, opts.log);
+      return new CentralStore(db, instanceId, new SessionStore(db, opts.sessionPolicy ?? SESSION_POLICY), catalogue, jobs, talk, background, users, nextSub, rooms);
     } catch (err) {
-      db?.raw.close();
+      await db?.close().catch(() => {});
       if (!isDiskFull(err)) throw err;
       throw new WatchpartyError('NO_SPACE', `the disk holding ${opts.dataDir} is full: central cannot set up its database`, { hint: 'Free some space there (or pick another --data folder) and start central again.', cause: err });
     }
@@ -120,15 +122,12 @@ export class CentralStore {
 
   /** Resolves once every background write made so far has reached the database. */
   settled(): Promise<void> {
-    return this.background;
+    return this.background.settled();
   }
 
   /** Queue a write nobody waits for; a failure is logged (the state in memory stays right meanwhile). */
   private later(what: string, write: () => Promise<unknown>): void {
-    this.background = this.background.then(write).then(
-      () => {},
-      (err: Error) => this.log?.[isDiskFull(err) ? 'warn' : 'error'](`could not save ${what}: ${err.message}`),
-    );
+    this.background.add(what, write);
   }
 
   /** Rows inserted, updated or deleted since this store was opened (what `status` shows as writes). */

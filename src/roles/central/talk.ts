@@ -35,49 +35,49 @@ export class TalkService {
     if (waitMs > 0) throw new WatchpartyError('RATE_LIMITED', `you sent many ${kind === 'chat' ? 'chat lines' : 'messages'} in a short time: wait ${Math.ceil(waitMs / 1000)} s`);
   }
 
-  say(user: string, roomId: string, raw: string): ChatLine {
+  async say(user: string, roomId: string, raw: string): Promise<ChatLine> {
     const room = this.hooks.room(roomId, user);
     if (room.closed) throw new WatchpartyError('ROOM_CLOSED', `room ${roomId} is closed`);
     if (room.muted.some((m) => m.toLowerCase() === user.toLowerCase())) throw new WatchpartyError('MUTED', `${room.admin} muted you in room ${roomId}'s chat`);
     const text = cleanMessage(raw);
     this.spend('chat', user);
-    const line = this.store.addChat(roomId, user, text, Date.now());
+    const line = await this.store.addChat(roomId, user, text, Date.now());
     this.log.debug(`chat #${line.seq} in ${roomId} from ${user}: ${text}`);
     this.hooks.chat(room.members, line);
     return line;
   }
 
-  history(user: string, roomId: string, afterSeq = 0, limit = 100): ChatLine[] {
+  history(user: string, roomId: string, afterSeq = 0, limit = 100): Promise<ChatLine[]> {
     this.hooks.room(roomId, user);
     return this.store.chat(roomId, afterSeq, limit);
   }
 
-  send(from: string, toName: string, raw: string): DirectMessage {
+  async send(from: string, toName: string, raw: string): Promise<DirectMessage> {
     const to = this.hooks.knownUser(toName);
     if (!to) throw new WatchpartyError('UNKNOWN_USER', `no user named "${toName.slice(0, 40)}"`);
     const text = cleanMessage(raw);
-    if (this.store.blocks(to, from)) throw new WatchpartyError('BLOCKED', `${to} does not take messages from you`);
+    if (await this.store.blocks(to, from)) throw new WatchpartyError('BLOCKED', `${to} does not take messages from you`);
     this.spend('dm', from);
-    const { message, prevId } = this.store.addDm(from, to, text, Date.now());
+    const { message, prevId } = await this.store.addDm(from, to, text, Date.now());
     this.log.info(`message #${message.id} from ${from} to ${to}`);
     this.hooks.dm(to, message, prevId);
     return message;
   }
 
-  list(user: string, afterId: number, limit = 1000): { messages: DirectMessage[]; unread: number } {
-    return { messages: this.store.dms(user, afterId, limit), unread: this.store.unread(user) };
+  async list(user: string, afterId: number, limit = 1000): Promise<{ messages: DirectMessage[]; unread: number }> {
+    return { messages: await this.store.dms(user, afterId, limit), unread: await this.store.unread(user) };
   }
 
-  read(user: string, upToId: number): { unread: number } {
-    this.store.markRead(user, upToId, Date.now());
-    return { unread: this.store.unread(user) };
+  async read(user: string, upToId: number): Promise<{ unread: number }> {
+    await this.store.markRead(user, upToId, Date.now());
+    return { unread: await this.store.unread(user) };
   }
 
-  block(user: string, name: string, on: boolean): { blocked: string[] } {
+  async block(user: string, name: string, on: boolean): Promise<{ blocked: string[] }> {
     const other = this.hooks.knownUser(name);
     if (!other) throw new WatchpartyError('UNKNOWN_USER', `no user named "${name.slice(0, 40)}"`);
     if (other.toLowerCase() === user.toLowerCase()) throw new WatchpartyError('BAD_INPUT', 'you cannot block yourself');
-    return { blocked: this.store.setBlocked(user, other, on) };
+    return { blocked: await this.store.setBlocked(user, other, on) };
   }
 }
 
