@@ -117,4 +117,20 @@ describe.each(Object.keys(kinds))('Db on %s', (kind) => {
     await outside;
     expect((await db.all<{ name: string }>('SELECT name FROM items')).map((r) => r.name)).toEqual(['outside']);
   });
+
+  it('transactions and statements started in the same turn all run, none inside another', async () => {
+    const db = await kinds[kind]!();
+    await schema(db);
+    const work = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0
+        ? db.tx(async (t) => {
+            await t.run('INSERT INTO items (name, size) VALUES (?, ?)', [`tx${i}`, i]);
+            if (i === 4) throw new Error('roll back four');
+          })
+        : db.run('INSERT INTO items (name, size) VALUES (?, ?)', [`run${i}`, i]),
+    );
+    const results = await Promise.allSettled(work);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(['Error: roll back four']);
+    expect((await db.all<{ name: string }>('SELECT name FROM items ORDER BY name')).map((r) => r.name)).toEqual(['run1', 'run3', 'run5', 'run7', 'run9', 'tx0', 'tx2', 'tx6', 'tx8']);
+  });
 });

@@ -24,10 +24,6 @@ export class SqliteDb implements Db {
     return s;
   }
 
-  private async turn(): Promise<void> {
-    while (this.held) await this.held;
-  }
-
   /** The statements themselves, for this Db and for a transaction's view of it. */
   readonly direct = {
     run: (sql: string, params: readonly SqlValue[] = []) => this.stmt(sql).run(...params).changes,
@@ -35,23 +31,25 @@ export class SqliteDb implements Db {
     all: <T>(sql: string, params: readonly SqlValue[] = []) => this.stmt(sql).all(...params) as T[],
   };
 
+  // Each waits with the check and the statement in one turn of the event loop: nothing can start a
+  // transaction between them (an `await` there would let one in).
   async run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    if (this.held) await this.turn();
+    while (this.held) await this.held;
     return this.direct.run(sql, params);
   }
 
   async get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    if (this.held) await this.turn();
+    while (this.held) await this.held;
     return this.direct.get<T>(sql, params);
   }
 
   async all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    if (this.held) await this.turn();
+    while (this.held) await this.held;
     return this.direct.all<T>(sql, params);
   }
 
   async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    await this.turn();
+    while (this.held) await this.held;
     let release!: () => void;
     this.held = new Promise<void>((r) => (release = r));
     const view = new SqliteTxView(this);
@@ -74,7 +72,7 @@ export class SqliteDb implements Db {
   }
 
   async close(): Promise<void> {
-    await this.turn();
+    while (this.held) await this.held;
     this.raw.close();
   }
 }

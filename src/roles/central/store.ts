@@ -80,9 +80,8 @@ export class CentralStore {
     try {
       db = opts.url ? await PgDb.open(opts.url, (err) => opts.log?.warn(`PostgreSQL: ${err.message}`)) : new SqliteDb(CentralStore.openFile(opts.dataDir));
       await createSchema(db);
-      const background = new WriteQueue(opts.log);
-      const store = db;
-      const jobs = await JobStore.load(db, (what, write) => background.add(what, () => write(store)));
+      const background = new WriteQueue(db, opts.log);
+      const jobs = await JobStore.load(db, (what, write) => background.add(what, write));
       const talk = await TalkStore.load(db);
       const instanceId = await CentralStore.instance(db);
       const nextSub = Number((await db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', ['next_sub']))?.value ?? 1);
@@ -126,7 +125,7 @@ export class CentralStore {
   }
 
   /** Queue a write nobody waits for; a failure is logged (the state in memory stays right meanwhile). */
-  private later(what: string, write: () => Promise<unknown>): void {
+  private later(what: string, write: (db: Db) => Promise<unknown>): void {
     this.background.add(what, write);
   }
 
@@ -138,7 +137,7 @@ export class CentralStore {
   /** Next sub id (`sub-1`, `sub-2`, …), never reused within this central instance. */
   nextSubId(): string {
     const n = this.nextSub++;
-    this.later('the sub counter', () => this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['next_sub', String(n + 1)]));
+    this.later('the sub counter', (db) => db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['next_sub', String(n + 1)]));
     return `sub-${n}`;
   }
 
@@ -215,7 +214,7 @@ export class CentralStore {
     if (!u || u.subId === subId) return;
     this.countMove(u.subId, subId);
     this.users.set(nocase(name), { ...u, subId });
-    this.later(`${u.name}'s sub`, () => this.db.run('UPDATE users SET sub_id = ? WHERE name = ?', [subId, u.name]));
+    this.later(`${u.name}'s sub`, (db) => db.run('UPDATE users SET sub_id = ? WHERE name = ?', [subId, u.name]));
   }
 
   /** Users per assigned sub id (a copy). */
@@ -279,6 +278,6 @@ export class CentralStore {
   /** Save a room's new state; saves reach the database in the order they were made. */
   saveRoom(room: Room): void {
     const state = JSON.stringify(room);
-    this.later(`room ${room.id}`, () => this.db.run('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state', [room.id, state]));
+    this.later(`room ${room.id}`, (db) => db.run('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state', [room.id, state]));
   }
 }
