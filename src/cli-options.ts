@@ -84,16 +84,16 @@ export function parseAttempts(value: string): number {
  */
 export function parseStore(value: string, allowPassword = false): string | undefined {
   if (value === 'sqlite') return undefined;
-  const example = 'use sqlite or postgres://USER@HOST:PORT/DATABASE';
+  // WatchpartyError, not commander's InvalidArgumentError: its message repeats the argument, password and all.
+  const example = { hint: 'Use sqlite or postgres://USER@HOST:PORT/DATABASE.' };
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`the store is not a URL: ${example}`);
+    throw new WatchpartyError('BAD_INPUT', 'the store is not a URL', example);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new InvalidArgumentError(`the store must be sqlite or a postgres:// URL, not ${url.protocol}//…: ${example}`);
-  if (url.password && !allowPassword) {
-    // Not commander's InvalidArgumentError: its message repeats the argument, password and all.
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new WatchpartyError('BAD_INPUT', `the store must be sqlite or a postgres:// URL, not ${url.protocol.slice(0, 20)}//…`, example);
+  if ((url.password || url.searchParams.has('password')) && !allowPassword) {
     throw new WatchpartyError('BAD_INPUT', '--store holds a password, which ps would show to every user of this machine', { hint: 'Put it in PGPASSWORD or ~/.pgpass (or the whole URL in WATCHPARTY_STORE).' });
   }
   return value;

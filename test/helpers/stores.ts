@@ -41,10 +41,10 @@ export async function freshDatabase(): Promise<string> {
 }
 
 /** An empty store of `kind`, and a way to open it again (as a restarted central would). */
-export async function freshStore(kind: StoreKind): Promise<{ store: CentralStore; reopen: () => Promise<CentralStore> }> {
+export async function freshStore(kind: StoreKind): Promise<{ store: CentralStore; reopen: () => Promise<CentralStore>; dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wp-store-'));
   dirs.push(dataDir);
   const url = kind === 'postgres' ? await freshDatabase() : undefined;
   const open = () => CentralStore.open({ dataDir, ...(url ? { url } : {}) });
-  return { store: await open(), reopen: open };
+  return { store: await open(), reopen: open, dataDir };
 }

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DMS_UNREAD_PER_SENDER } from '../../src/roles/central/talk-store.js';
 import { newRoom } from '../../src/roles/shared/room.js';
-import { freshStore, startStores, stopStores, STORE_KINDS } from '../helpers/stores.js';
+import { freshDatabase, freshStore, startStores, stopStores, STORE_KINDS } from '../helpers/stores.js';
+import { CentralStore } from '../../src/roles/central/store.js';
+import { createLogger } from '../../src/core/log.js';
 
 beforeAll(startStores, 60_000);
 afterAll(stopStores);
@@ -86,11 +88,15 @@ describe.each(STORE_KINDS)('the store on %s', (kind) => {
     await store.catalogue.publishVideo('u1', video(b, 'Clip.mkv'));
     expect(store.catalogue.uploads()).toEqual([]);
     expect(store.videoByName('CLIP.mkv')?.id).toBe(b);
+    // Names compare without case in every script, on both stores.
+    await store.catalogue.publishVideo('none', video(await store.catalogue.reserveVideoId(), 'Über.mkv'));
+    expect(await store.catalogue.addUpload({ ...up, id: 'u3', name: 'über.MKV' })).toBe(false);
     expect(await store.catalogue.deleteVideo(b)).toBe(true);
+    expect(await store.catalogue.deleteVideo(b + 1)).toBe(true);
     await store.close();
     const again = await reopen();
     expect(again.videos()).toEqual([]);
-    expect(await again.catalogue.reserveVideoId()).toBe(b + 1);
+    expect(await again.catalogue.reserveVideoId()).toBe(b + 2);
     await again.close();
   });
 
@@ -176,5 +182,33 @@ describe.each(STORE_KINDS)('the store on %s', (kind) => {
     expect(await store.talk.chat('r-00000001', 0, 100)).toEqual([]);
     expect((await store.talk.chat('r-00000002', 0, 100)).map((l) => l.text)).toEqual(['x']);
     await store.close();
+  });
+});
+
+describe('central --migrate-to', () => {
+  it('copies a SQLite store into PostgreSQL; ids go on after every id SQLite handed out, deleted rows too', async () => {
+    const { store: sqlite, dataDir: dir } = await freshStore('sqlite');
+    await sqlite.addUser(user('ann'));
+    const n = await sqlite.addNotifications(['ann'], { kind: 'system', text: 'seen', atMs: 1 });
+    await sqlite.ackNotifications('ann', n.get('ann')!.id);
+    sqlite.jobs.addTasks(1, [{ key: 'probe', kind: 'probe', deps: [], spec: {} }]);
+    const r = sqlite.jobs.addRendition({ videoId: 1, rung: '240p', taskId: 1, width: 1, height: 1, bps: 1, size: 1, sha256: 'a'.repeat(64), createdMs: 1 });
+    sqlite.jobs.deleteRenditions(1);
+    sqlite.jobs.deleteTasks(1);
+    const instance = sqlite.instanceId;
+    await sqlite.close();
+    const url = await freshDatabase();
+    const { migrateToPostgres } = await import('../../src/roles/central/migrate.js');
+    const report = await migrateToPostgres(dir, url, createLogger('t', () => {}, 'error'));
+    expect(report.instanceId).toBe(instance);
+    const pgStore = await CentralStore.open({ dataDir: dir, url });
+    expect(pgStore.instanceId).toBe(instance);
+    expect(pgStore.getUser('ann')?.name).toBe('ann');
+    const next = await pgStore.addNotifications(['ann'], { kind: 'system', text: 'new', atMs: 2 });
+    expect(next.get('ann')!.id).toBeGreaterThan(n.get('ann')!.id);
+    pgStore.jobs.addTasks(2, [{ key: 'probe', kind: 'probe', deps: [], spec: {} }]);
+    expect(pgStore.jobs.tasksOf(2)[0]!.id).toBeGreaterThan(1);
+    expect(pgStore.jobs.addRendition({ videoId: 2, rung: '240p', taskId: 2, width: 1, height: 1, bps: 1, size: 1, sha256: 'b'.repeat(64), createdMs: 2 }).id).toBeGreaterThan(r.id);
+    await pgStore.close();
   });
 });

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { describeStore } from '../../src/roles/central/db.js';
 import { joinHostPort, parseHeartbeatSeconds, parseHost, parseLogLevel, parsePort, parseStore } from '../../src/cli-options.js';
 
 /** The InvalidArgumentError `fn(value)` throws; fails the test if it throws nothing or something else. */
@@ -100,8 +101,9 @@ describe('parseStore', () => {
   });
 
   it('refuses anything else, and a password unless it comes from the environment, never repeating it', () => {
-    expect(() => parseStore('mysql://db/x')).toThrow(InvalidArgumentError);
-    expect(() => parseStore('db.lan')).toThrow(/not a URL/);
+    expect(() => parseStore('mysql://db/x')).toThrow(/must be sqlite or a postgres:\/\/ URL/);
+    expect(() => parseStore('db:s3cret@lan')).toThrow(/not a URL|must be sqlite/);
+    expect(() => parseStore('postgres://wp@db/x?password=s3cret')).toThrow(/holds a password/);
     const refusal = (() => {
       try {
         parseStore('postgres://wp:s3cret@db/x');
@@ -113,5 +115,13 @@ describe('parseStore', () => {
     expect(refusal?.message).toMatch(/holds a password/);
     expect(JSON.stringify({ m: refusal?.message, h: (refusal as { hint?: string }).hint })).not.toContain('s3cret');
     expect(parseStore('postgres://wp:s3cret@db/x', true)).toBe('postgres://wp:s3cret@db/x');
+  });
+});
+
+describe('describeStore', () => {
+  it('masks a password wherever the URL holds one', () => {
+    expect(describeStore('postgres://wp:s3cret@db:5432/x')).toBe('postgres://wp:***@db:5432/x');
+    expect(describeStore('postgres://wp@db/x?password=s3cret&sslmode=require')).toBe('postgres://wp@db/x?password=***&sslmode=require');
+    expect(describeStore('not a url s3cret')).not.toContain('s3cret');
   });
 });

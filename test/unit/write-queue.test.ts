@@ -6,10 +6,12 @@ import { WriteQueue } from '../../src/roles/central/write-queue.js';
 /** A Db that records statements and transactions; a statement containing "bad" fails (and rolls its transaction back). */
 function fakeDb() {
   const log: string[] = [];
+  const state = { down: false };
   let pending: string[] | undefined;
   const db: Db = {
     kind: 'sqlite',
     run: async (sql: string, _p?: readonly SqlValue[]) => {
+      if (state.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       if (sql.includes('bad')) throw new Error(`failed: ${sql}`);
       (pending ?? log).push(sql);
       return 1;
@@ -29,7 +31,7 @@ function fakeDb() {
     rowsWritten: () => 0,
     close: async () => {},
   };
-  return { db, log };
+  return { db, log, state };
 }
 
 describe('WriteQueue', () => {
@@ -50,7 +52,7 @@ describe('WriteQueue', () => {
     for (const s of ['a', 'bad', 'c']) q.add(s, (d) => d.run(s));
     await q.settled();
     expect(log).toEqual(['a', 'c']);
-    expect(lines).toEqual(['could not save bad: failed: bad']);
+    expect(lines).toEqual(['could not save bad, skipped: failed: bad']);
   });
 
   it('settled() waits for the writes made before it, not for those made after', async () => {
@@ -68,5 +70,27 @@ describe('WriteQueue', () => {
     await q.settled();
     expect(log).toEqual(['tx[a]', 'tx[b]']);
     expect(q.size).toBe(0);
+  });
+
+  it('while the database cannot take writes, keeps them in order, tells whoever waits, and writes them once it can', async () => {
+    const { db, log, state } = fakeDb();
+    const lines: string[] = [];
+    let retry!: () => void;
+    const q = new WriteQueue(db, createLogger('t', (r) => lines.push(r.message)), () => new Promise<void>((r) => (retry = r)));
+    state.down = true;
+    q.add('a', (d) => d.run('a'));
+    q.add('b', (d) => d.run('b'));
+    await expect(q.settled()).rejects.toThrow(/ECONNREFUSED/);
+    // Asked again while it is down: told at once, nothing lost.
+    await expect(q.settled()).rejects.toThrow(/ECONNREFUSED/);
+    q.add('c', (d) => d.run('c'));
+    expect(q.size).toBe(3);
+    expect(lines).toEqual([expect.stringMatching(/cannot write to the store now \(connect ECONNREFUSED.*\); 2 change\(s\) kept, retrying/)]);
+    state.down = false;
+    retry();
+    await new Promise((r) => setImmediate(r));
+    await q.settled();
+    expect(log).toEqual(['tx[a,b,c]']);
+    expect(lines.at(-1)).toMatch(/takes writes again/);
   });
 });

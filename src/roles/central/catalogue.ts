@@ -4,7 +4,12 @@
  * each write goes to the database first and to memory once it is there.
  */
 import type { Db } from './db.js';
-import { nocaseKey } from './nocase.js';
+
+/**
+ * Video names compared without case, folding every script (not only ASCII as SQLite's NOCASE does):
+ * PostgreSQL's citext folds Unicode, and both stores must refuse the same names.
+ */
+const nameKey = (name: string) => name.toLowerCase();
 
 /** A catalogue row (replica counts are added by central from the live registry). */
 export interface VideoRow {
@@ -64,8 +69,8 @@ export class Catalogue {
   }
 
   videoByName(name: string): VideoRow | undefined {
-    const key = nocaseKey(name);
-    for (const v of this.byId.values()) if (nocaseKey(v.name) === key) return v;
+    const key = nameKey(name);
+    for (const v of this.byId.values()) if (nameKey(v.name) === key) return v;
     return undefined;
   }
 
@@ -107,8 +112,8 @@ export class Catalogue {
   }
 
   uploadByName(name: string): UploadRow | undefined {
-    const key = nocaseKey(name);
-    for (const u of this.uploadsById.values()) if (nocaseKey(u.name) === key) return u;
+    const key = nameKey(name);
+    for (const u of this.uploadsById.values()) if (nameKey(u.name) === key) return u;
     return undefined;
   }
 

@@ -13,6 +13,7 @@ import type { AccountService } from './account-service.js';
 import type { VideoService } from './videos.js';
 import type { RoomService } from './rooms.js';
 import type { CentralStore } from './store.js';
+import { storeUnavailable } from './write-queue.js';
 import type { QuotaBook } from '../shared/quota.js';
 import { deleteVideo, type DeleteVideoDeps } from './delete-video.js';
 import { centralClock } from './delivery.js';
@@ -157,7 +158,7 @@ export function serveSubLink(peer: Peer, subId: string, d: SubLinkDeps): void {
         const out = await handler(user, params as Params<RelayedName>, ctx);
         // What the request changed is in the database before the user hears it was done (a control a
         // client saw accepted survives a kill -9 of central).
-        await d.store.settled();
+        await d.store.settled().catch(storeUnavailable);
         return out as never;
       } finally {
         const left = (inFlight.get(user) ?? 1) - 1;

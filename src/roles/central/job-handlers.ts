@@ -4,6 +4,7 @@
  */
 import { PayloadReply, type Peer } from '../../net/peer.js';
 import type { JobService } from './jobs.js';
+import { storeUnavailable } from './write-queue.js';
 
 export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService, settled: () => Promise<void>): void {
   peer.handle('job.take', (p) => {
@@ -18,7 +19,7 @@ export function serveWorkerLink(peer: Peer, subId: string, jobs: JobService, set
   peer.handle('job.done', async (p) => {
     await jobs.done(subId, p);
     // An accepted task is in the database before its worker hears so: a restart never repeats it.
-    await settled();
+    await settled().catch(storeUnavailable);
     return {};
   });
   peer.handle('job.fail', (p) => {

@@ -2,7 +2,8 @@
  * `watchparty central --data DIR --migrate-to postgres://…`: copy central's state from its SQLite file
  * into an empty PostgreSQL database, every table and row as it is (the instance id too, so the subs
  * see the same cluster and keep their replicas), then move PostgreSQL's id counters past the copied
- * ids. Central must be stopped (the data folder's lock says so); the SQLite file is left untouched.
+ * ids (and past ids SQLite handed out for rows since deleted). Central must be stopped (the data
+ * folder's lock says so); the SQLite file is kept.
  */
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -54,8 +55,17 @@ export async function migrateToPostgres(dataDir: string, url: string, log: Logge
         for (const row of source) await t.run(insert, columns.map((c) => row[c] as never));
         rows.set(table, source.length);
       }
+      // SQLite's AUTOINCREMENT remembers ids whose rows are gone (acknowledged notifications, deleted
+      // videos): PostgreSQL must go on after those too, or a device would take new ids for ones it has shown.
+      const handedOut = new Map((await from.db.all<{ name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence')).map((r) => [r.name, r.seq]));
       for (const table of IDENTITY_TABLES) {
-        await t.get(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT MAX(id) FROM ${table}), 1), (SELECT MAX(id) FROM ${table}) IS NOT NULL)`);
+        const last = Math.max((await t.get<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${table}`))?.n ?? 0, handedOut.get(table) ?? 0);
+        await t.get(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), ?, ?)`, [Math.max(last, 1), last > 0 ? 'true' : 'false']);
+      }
+      // Tasks and renditions are numbered by central's own counters: never below what SQLite handed out.
+      for (const table of ['tasks', 'renditions']) {
+        const next = String((handedOut.get(table) ?? 0) + 1);
+        await t.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(GREATEST(CAST(meta.value AS BIGINT), CAST(excluded.value AS BIGINT)) AS TEXT)', [`next_${table}`, next]);
       }
     });
     log.info(`copied ${[...rows.values()].reduce((a, b) => a + b, 0)} rows of ${rows.size} tables to ${describeStore(url)}`);

@@ -20,12 +20,13 @@ export class PendingDeletes {
     return this.ids.has(id);
   }
 
-  /** Delete the row now; on a full database remember it and return false. Other errors are thrown. */
+  /** Delete the row now; if the database cannot, remember it and return false. */
   async delete(id: string): Promise<boolean> {
     try {
       await this.deleteRow(id);
     } catch (err) {
-      if (!isDiskFull(err)) throw err;
+      // A full disk, a database that is away: the row goes later (the bytes are gone already).
+      if (!isDiskFull(err)) this.log.warn(`could not delete upload reservation ${id.slice(0, 8)}… now: ${(err as Error).message}`);
       this.ids.add(id);
       return false;
     }

@@ -23,6 +23,7 @@ export class PgDb implements Db {
 
   private constructor(
     private readonly pool: pg.Pool,
+    private readonly onError: (err: Error) => void,
     private readonly on: Queryable = pool,
   ) {}
 
@@ -40,7 +41,7 @@ export class PgDb implements Db {
         cause: err,
       });
     }
-    return new PgDb(pool);
+    return new PgDb(pool, onError);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -64,19 +65,26 @@ export class PgDb implements Db {
   async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     if (this.on !== this.pool) return fn(this);
     const client = await this.pool.connect();
-    const view = new PgDb(this.pool, client);
+    // A checked-out client's own errors (the server went away while we waited on something else).
+    const onError = (err: Error) => this.onError(err);
+    client.on('error', onError);
+    const view = new PgDb(this.pool, this.onError, client);
+    let out: T;
     try {
       await client.query('BEGIN');
-      const out = await fn(view);
+      out = await fn(view);
       await client.query('COMMIT');
       this.written += view.written;
-      return out;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection that cannot even roll back is broken: the pool must drop it, not hand it out again.
+      const broken = await client.query('ROLLBACK').then(() => undefined, (e: Error) => e);
+      client.release(broken);
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
     }
+    client.release();
+    return out;
   }
 
   rowsWritten(): number {

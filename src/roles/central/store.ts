@@ -177,10 +177,11 @@ export class CentralStore {
       const added = await this.db.run('INSERT INTO users (name, salt, hash, sub_id, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', [user.name, user.salt, user.hash, user.subId, user.createdMs]);
       if (added === 1) return true;
     } catch (err) {
-      this.forget(row);
+      // As it is now: a login may have moved the user to a sub meanwhile.
+      this.forget(this.getUser(user.name) ?? row);
       throw err;
     }
-    this.forget(row);
+    this.forget(this.getUser(user.name) ?? row);
     return false;
   }
 
