@@ -19,18 +19,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
+import { deadline, killAll, numberArg, sleep, start, stats, until } from './bench-kit.js';
 import { Conn } from './abuse-conn.js';
 import { attackerProcess, type AttackPlan, type AttackReport } from './abuse-attackers.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const SECONDS = arg('seconds', 60);
-const BASELINE_SECONDS = arg('baseline-seconds', 10);
-const ATTACKERS_NICE = arg('attackers-nice', 19);
-const QUEUE_BYTES = arg('attacker-queue-kb', 8192) * 1024;
+const SECONDS = numberArg('seconds', 60);
+const BASELINE_SECONDS = numberArg('baseline-seconds', 10);
+const ATTACKERS_NICE = numberArg('attackers-nice', 19);
+const QUEUE_BYTES = numberArg('attacker-queue-kb', 8192) * 1024;
 /** `--only central-flood|sub-flood|chunks|slow` runs one kind of attacker (to find which one hurts). */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const ROLE = process.argv.includes('--normal-client') ? 'normal' : process.argv.includes('--attackers') ? 'attackers' : 'main';

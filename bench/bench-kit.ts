@@ -54,3 +54,15 @@ export function stats(xs: number[]): string {
   const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
   return `median ${q(0.5).toFixed(1)}  p95 ${q(0.95).toFixed(1)}  max ${s[s.length - 1]!.toFixed(1)}  (n=${s.length})`;
 }
+
+/** `--name N` from the command line as a number, else `fallback`; a value that is not a number stops the bench. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isFinite(n)) {
+    console.error(`--${name} takes a number, not ${JSON.stringify(process.argv[i + 1] ?? '')}`);
+    process.exit(2);
+  }
+  return n;
+}

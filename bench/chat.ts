@@ -28,19 +28,15 @@ import { ClientAcceptsFromServer } from '../src/net/directions.js';
 import type { Peer } from '../src/net/peer.js';
 import type { EventBody } from '../src/net/messages.js';
 import { createLogger } from '../src/core/log.js';
-import { CLI, deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
+import { CLI, deadline, killAll, numberArg, sleep, start, stats, until } from './bench-kit.js';
 import { Conn } from './abuse-conn.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const MEMBERS = arg('members', 50);
-const SUBS = arg('subs', 3);
-const LINES = arg('lines', 200);
-const DMS = arg('dms', 10_000);
-const RECIPIENTS = arg('recipients', 20);
-const PACE_MS = arg('pace-ms', 50);
+const MEMBERS = numberArg('members', 50);
+const SUBS = numberArg('subs', 3);
+const LINES = numberArg('lines', 200);
+const DMS = numberArg('dms', 10_000);
+const RECIPIENTS = numberArg('recipients', 20);
+const PACE_MS = numberArg('pace-ms', 50);
 deadline('bench/chat', 20 * 60_000);
 const quiet = createLogger('bench', () => {}, 'error');
 

@@ -15,14 +15,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MpvIpc } from '../src/player/mpv-ipc.js';
-import { CLI, deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
+import { CLI, deadline, killAll, numberArg, sleep, start, stats, until } from './bench-kit.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const RUNS = arg('runs', 3);
-const CACHE_MIB = arg('cache-mib', 0);
+const RUNS = numberArg('runs', 3);
+const CACHE_MIB = numberArg('cache-mib', 0);
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FRAME_MS = 40;
 deadline('bench/failover', 40 * 60_000);

@@ -13,16 +13,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
-import { CLI, ROOT, deadline, killAll, start, stats, until } from './bench-kit.js';
+import { CLI, deadline, killAll, numberArg, ROOT, start, stats, until } from './bench-kit.js';
 
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const SIZE_MB = arg('size-mb', 1024);
-const RUNS = arg('runs', 3);
-const SUBS = arg('subs', 3);
+const SIZE_MB = numberArg('size-mb', 1024);
+const RUNS = numberArg('runs', 3);
+const SUBS = numberArg('subs', 3);
 const DEADLINE_MS = 15 * 60_000;
 
 deadline('bench/replication', DEADLINE_MS);

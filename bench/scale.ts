@@ -25,23 +25,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { CentralStore } from '../src/roles/central/store.js';
 import { hashPassword, newToken } from '../src/roles/central/accounts.js';
-import { CLI, deadline, killAll, sleep, start, stats, until } from './bench-kit.js';
+import { CLI, deadline, killAll, numberArg, sleep, start, stats, until } from './bench-kit.js';
 import { Conn } from './abuse-conn.js';
 import { inLanes, Member, reconnectErrors, sourceOf } from './scale-members.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuSeconds, peakRssMb } from './proc-stats.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const MEMBERS = arg('members', 5000);
-const ROOM_SIZE = arg('room-size', 10);
-const SUBS = arg('subs', 4);
-const SECONDS = arg('seconds', 30);
-const CONTROL_EVERY_S = arg('control-every', 10);
-const LOGINS = arg('logins', 200);
+const MEMBERS = numberArg('members', 5000);
+const ROOM_SIZE = numberArg('room-size', 10);
+const SUBS = numberArg('subs', 4);
+const SECONDS = numberArg('seconds', 30);
+const CONTROL_EVERY_S = numberArg('control-every', 10);
+const LOGINS = numberArg('logins', 200);
 /** `--store postgres`: central's state in a throwaway PostgreSQL cluster (test/helpers/postgres.ts). */
 const STORE = process.argv.includes('--store') ? process.argv[process.argv.indexOf('--store') + 1] : 'sqlite';
 deadline('bench/scale', 25 * 60_000);

@@ -21,19 +21,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, deadline, killAll, sleep, stats, until } from './bench-kit.js';
+import { deadline, killAll, numberArg, ROOT, sleep, stats, until } from './bench-kit.js';
 import { FRAME_MS, openSyncRoom, readAll, spread, type SyncRoom } from './sync-room.js';
 import { controlsFromTheKey, slowMember } from './sync-links.js';
 import { controlsFromTheCommandLine } from './sync-control.js';
 
-const argNum = (name: string, d: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const STEADY_S = argNum('steady-seconds', 60);
-const TRIALS = argNum('trials', 5);
-const JOINS = argNum('joins', 3);
-const SLOW_S = argNum('slow-seconds', 60);
+const STEADY_S = numberArg('steady-seconds', 60);
+const TRIALS = numberArg('trials', 5);
+const JOINS = numberArg('joins', 3);
+const SLOW_S = numberArg('slow-seconds', 60);
 
 deadline('bench/sync', 30 * 60_000);
 
