@@ -93,4 +93,18 @@ describe('WriteQueue', () => {
     expect(log).toEqual(['tx[a,b,c]']);
     expect(lines.at(-1)).toMatch(/takes writes again/);
   });
+
+  it('a newer write of a key replaces one still waiting, in its place; one already taken is followed, not replaced', async () => {
+    const { db, log } = fakeDb();
+    const q = new WriteQueue(db, undefined);
+    q.add('room 1', (d) => d.run('room1=a'), 'room 1');
+    q.add('other', (d) => d.run('other'));
+    q.add('room 1', (d) => d.run('room1=b'), 'room 1');
+    q.add('room 1', (d) => d.run('room1=c'), 'room 1');
+    // The first batch is taken at the end of this turn; what comes after queues behind it.
+    await new Promise((r) => setImmediate(r));
+    q.add('room 1', (d) => d.run('room1=d'), 'room 1');
+    await q.settled();
+    expect(log).toEqual(['tx[room1=c,other]', 'tx[room1=d]']);
+  });
 });

@@ -125,8 +125,8 @@ export class CentralStore {
   }
 
   /** Queue a write nobody waits for; a failure is logged (the state in memory stays right meanwhile). */
-  private later(what: string, write: (db: Db) => Promise<unknown>): void {
-    this.background.add(what, write);
+  private later(what: string, write: (db: Db) => Promise<unknown>, key?: string): void {
+    this.background.add(what, write, key);
   }
 
   /** Rows inserted, updated or deleted since this store was opened (what `status` shows as writes). */
@@ -137,7 +137,7 @@ export class CentralStore {
   /** Next sub id (`sub-1`, `sub-2`, …), never reused within this central instance. */
   nextSubId(): string {
     const n = this.nextSub++;
-    this.later('the sub counter', (db) => db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['next_sub', String(n + 1)]));
+    this.later('the sub counter', (db) => db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', ['next_sub', String(n + 1)]), 'next_sub');
     return `sub-${n}`;
   }
 
@@ -215,7 +215,7 @@ export class CentralStore {
     if (!u || u.subId === subId) return;
     this.countMove(u.subId, subId);
     this.users.set(nocase(name), { ...u, subId });
-    this.later(`${u.name}'s sub`, (db) => db.run('UPDATE users SET sub_id = ? WHERE name = ?', [subId, u.name]));
+    this.later(`${u.name}'s sub`, (db) => db.run('UPDATE users SET sub_id = ? WHERE name = ?', [subId, u.name]), `sub of ${nocase(u.name)}`);
   }
 
   /** Users per assigned sub id (a copy). */
@@ -279,6 +279,6 @@ export class CentralStore {
   /** Save a room's new state; saves reach the database in the order they were made. */
   saveRoom(room: Room): void {
     const state = JSON.stringify(room);
-    this.later(`room ${room.id}`, (db) => db.run('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state', [room.id, state]));
+    this.later(`room ${room.id}`, (db) => db.run('INSERT INTO rooms (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state', [room.id, state]), `room ${room.id}`);
   }
 }

@@ -22,6 +22,8 @@ const RETRY_MAX_MS = 5000;
 interface Write {
   what: string;
   write: (db: Db) => Promise<unknown>;
+  /** Writes with the same key replace each other (a room's whole state: only the newest matters). */
+  key?: string | undefined;
 }
 
 /** Errors that say "not now" rather than "never": the same write may succeed later. */
@@ -43,6 +45,8 @@ export function storeUnavailable(err: unknown): never {
 
 export class WriteQueue {
   private readonly queue: Write[] = [];
+  /** Queued writes with a key that no batch has taken yet: a newer write of the key takes their place. */
+  private readonly waitingByKey = new Map<string, Write>();
   private running: Promise<void> | undefined;
   /** Writes queued so far, and writes done (landed or refused for good), counted from the start. */
   private added = 0;
@@ -57,9 +61,21 @@ export class WriteQueue {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  /** Queue `write` (given the Db to write through); `what` names it in the log if it fails. */
-  add(what: string, write: (db: Db) => Promise<unknown>): void {
-    this.queue.push({ what, write });
+  /**
+   * Queue `write` (given the Db to write through); `what` names it in the log if it fails. With a `key`,
+   * it replaces a queued write of the same key that is still waiting (in that write's place in line):
+   * a burst of changes to one room is one write of its newest state, not one per change.
+   */
+  add(what: string, write: (db: Db) => Promise<unknown>, key?: string): void {
+    const waiting = key === undefined ? undefined : this.waitingByKey.get(key);
+    if (waiting) {
+      waiting.what = what;
+      waiting.write = write;
+      return;
+    }
+    const entry: Write = { what, write, key };
+    this.queue.push(entry);
+    if (key !== undefined) this.waitingByKey.set(key, entry);
     this.added += 1;
     this.running ??= this.drain();
   }
@@ -99,6 +115,8 @@ export class WriteQueue {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, MAX_BATCH);
+        // Taken: from now on a write of the same key queues behind it.
+        for (const w of batch) if (w.key !== undefined && this.waitingByKey.get(w.key) === w) this.waitingByKey.delete(w.key);
         try {
           await this.db.tx(async (t) => {
             for (const w of batch) await w.write(t);
