@@ -37,6 +37,9 @@ export class Member {
   /** Set when the member lost its sub: the instant, and when it was back in its room. */
   lostAtMs: number | undefined;
   backAtMs: number | undefined;
+  /** After losing its sub: when central had placed it again, and when its session was open there. */
+  placedAtMs: number | undefined;
+  openedAtMs: number | undefined;
   reconnectFailures = 0;
   private presence: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -56,6 +59,7 @@ export class Member {
       if (r.error) throw new Error(`locate ${this.user}: ${JSON.stringify(r.error)}`);
       const placement = r.result as { subId: string; subAddress: string };
       if (placement.subId === unreachable) throw new Error(`central still places ${this.user} on ${unreachable}`);
+      if (unreachable) this.placedAtMs = performance.now();
       const conn = await Conn.open(placement.subAddress, 'client', sourceOf(this.index));
       const opened = await conn.request('session.open', { token: this.token });
       if (opened.error) {
@@ -64,6 +68,7 @@ export class Member {
       }
       this.subId = placement.subId;
       this.conn = conn;
+      if (unreachable) this.openedAtMs = performance.now();
       conn.on('room.event', (h) => this.onEvent(h));
       conn.ws.on('close', () => void this.lost());
     } finally {

@@ -221,6 +221,9 @@ async function main(): Promise<void> {
     const back = onVictim.filter((m) => m.backAtMs !== undefined).map((m) => m.backAtMs! - killedAt);
     console.log(`\nkill -9 of sub-1 under ${onVictim.length} members:`);
     if (reconnectErrors.size) console.log(`failed attempts: ${[...reconnectErrors].map(([why, n]) => `${n}× ${why}`).join('; ')}`);
+    const phase = (f: (m: Member) => number | undefined) => onVictim.flatMap((m) => (f(m) !== undefined ? [f(m)! - killedAt] : []));
+    console.log(line('  … placed on another sub by central, ms', phase((m) => m.placedAtMs)));
+    console.log(line('  … session open there, ms', phase((m) => m.openedAtMs)));
     console.log(line('kill → member back in its room, ms', back) + `   all back: ${back.length === onVictim.length ? `${(Math.max(...back) / 1000).toFixed(1)} s` : `NO (${onVictim.length - back.length} not back)`}; failed attempts ${onVictim.reduce((n, m) => n + m.reconnectFailures, 0)}`);
 
     const centralRss = rss[0]!.mb;
