@@ -78,6 +78,14 @@ describe.each(STORE_KINDS)('the store on %s', (kind) => {
     await again.close();
   });
 
+  it('the per-user session cap holds when many logins of one user land at once', async () => {
+    const { store } = await freshStore(kind);
+    await store.addUser(user('ann'));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.sessions.add(`tok-${i}`, 'ann', 1000 + i, 'here')));
+    expect(await store.sessions.list('ann')).toHaveLength(10);
+    await store.close();
+  });
+
   it('catalogue: reserved names, ids that never repeat (also after a delete and a reopen), publish removes the reservation', async () => {
     const { store, reopen } = await freshStore(kind);
     const up = { id: 'u1', name: 'Clip.mkv', user: 'ann', size: 10, sha256: 'a'.repeat(64), createdMs: 1 };

@@ -26,6 +26,9 @@ export class SessionStore {
   /** Add a session; returns the digests of the sessions it pushed out (expired, or over the cap). */
   add(token: string, user: string, nowMs: number, source: string): Promise<string[]> {
     return this.db.tx(async (t) => {
+      // Two logins at once must not both see room under the cap: PostgreSQL (READ COMMITTED) locks the
+      // user's row for the transaction; SQLite's transactions run one at a time anyway.
+      if (t.kind === 'postgres') await t.get('SELECT name FROM users WHERE name = ? FOR UPDATE', [user]);
       const rows = await t.all<{ id: string; lastUsedMs: number }>('SELECT token_sha AS id, last_used_ms AS "lastUsedMs" FROM sessions WHERE "user" = ?', [user]);
       const evicted = toEvictBeforeAdding(rows, nowMs, this.policy);
       for (const sha of evicted) await t.run('DELETE FROM sessions WHERE token_sha = ?', [sha]);
