@@ -11,6 +11,13 @@ import type { Db } from './db.js';
  */
 const nameKey = (name: string) => name.toLowerCase();
 
+/** The row among `rows` whose name is `name` without case. */
+function byName<T extends { name: string }>(rows: Iterable<T>, name: string): T | undefined {
+  const key = nameKey(name);
+  for (const r of rows) if (nameKey(r.name) === key) return r;
+  return undefined;
+}
+
 /** A catalogue row (replica counts are added by central from the live registry). */
 export interface VideoRow {
   id: number;
@@ -69,9 +76,7 @@ export class Catalogue {
   }
 
   videoByName(name: string): VideoRow | undefined {
-    const key = nameKey(name);
-    for (const v of this.byId.values()) if (nameKey(v.name) === key) return v;
-    return undefined;
+    return byName(this.byId.values(), name);
   }
 
   /** An id for the next published video, never handed out before (also across centrals on one store). */
@@ -112,9 +117,7 @@ export class Catalogue {
   }
 
   uploadByName(name: string): UploadRow | undefined {
-    const key = nameKey(name);
-    for (const u of this.uploadsById.values()) if (nameKey(u.name) === key) return u;
-    return undefined;
+    return byName(this.uploadsById.values(), name);
   }
 
   /** Reserve a name; false when a video or another upload has it. */
