@@ -41,10 +41,7 @@ export function parseLogLevel(value: string): 'debug' | 'info' | 'warn' | 'error
   throw new InvalidArgumentError(`"${value}" is not a log level: use debug, info, warn or error`);
 }
 
-/** `host:port` with IPv6 literals bracketed. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { joinHostPort } from './net/tls.js';
 
 export function parseRateScale(value: string): number {
   const n = Number(value);

@@ -39,6 +39,7 @@ function noSecretOnCommandLine(): Option {
 interface CentralFlags extends TlsFlags {
   port: number;
   store?: string;
+  advertise?: string;
   migrateTo?: string;
   bind: string;
   data: string;
@@ -66,6 +67,7 @@ function addCentralOptions(cmd: Command, dataDefault: string, dataHelp: string):
     .addOption(secretFileOption())
     .addOption(noSecretOnCommandLine())
     .addOption(new Option('--store <url>', 'where central keeps its state: sqlite (in --data) or postgres://USER@HOST:PORT/DATABASE, password from PGPASSWORD or ~/.pgpass').argParser((v) => parseStore(v) ?? 'sqlite'))
+    .addOption(new Option('--advertise <host>', "with a shared --store postgres: the host clients and subs reach this central at (default: --bind, or this machine's name)").argParser(parseHost))
     .addOption(new Option('--upload-lease <seconds>', 'free a reserved video name after this long without data').default(30).argParser(parseHeartbeatSeconds))
     .addOption(new Option('--rate-scale <factor>', 'multiply every rate limit (registrations, logins, rooms, invitations)').default(Number(process.env.WATCHPARTY_RATE_SCALE ?? 1), 'WATCHPARTY_RATE_SCALE or 1').argParser(parseRateScale))
     .addOption(new Option('--session-lifetime <time>', 'end sessions unused this long (e.g. 30d, 12h)').default(30 * 86_400_000, '30d').argParser(parseLifetimeOption))
@@ -84,6 +86,7 @@ async function centralOptions(o: CentralFlags, dataDir: string) {
   const storeUrl = o.store !== undefined ? (o.store === 'sqlite' ? undefined : o.store) : fromEnv ? parseStore(fromEnv, true) : undefined;
   return {
     ...(storeUrl ? { storeUrl } : {}),
+    ...(o.advertise ? { advertise: o.advertise } : {}),
     host: o.bind,
     port: o.port,
     dataDir,
@@ -143,13 +146,16 @@ Examples:
 The cluster secret is created on first start in <data>/secret (mode 0600) unless --secret-file or
 WATCHPARTY_SECRET gives one. Subs on this machine find it there; copy it to other machines for theirs.
 State is in SQLite under --data unless --store (or WATCHPARTY_STORE) names a PostgreSQL database;
-videos stay under --data either way.
+videos stay under --data either way. Several centrals on one PostgreSQL make a hot standby: one leads,
+the others stand by and take over within about two heartbeats of the leader's loss; give subs and
+clients all of them (--host a:8000,b:8000).
 
 Examples:
   $ watchparty central
   $ watchparty central --port 9000 --data /srv/watchparty --heartbeat 1 --headless
   $ watchparty central --secret-file /etc/watchparty/secret
   $ PGPASSFILE=~/.pgpass watchparty central --store postgres://watchparty@db.lan:5432/watchparty
+  $ watchparty central --store postgres://watchparty@db.lan/watchparty --advertise b.lan   (a standby on b.lan)
   $ watchparty central --migrate-to postgres://watchparty@db.lan/watchparty   (central stopped)`,
     )
     .action(async (o: CentralFlags) => {

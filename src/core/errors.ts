@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   BAD_SECRET: { message: 'central refused the cluster secret', hint: 'Start the sub with central\'s secret: --secret-file FILE or WATCHPARTY_SECRET (central logs where its secret file is).', exitCode: ExitCode.refused },
   NO_SECRET: { message: 'this sub has no cluster secret', hint: 'Pass --secret-file with central\'s secret file (central logs its path), or set WATCHPARTY_SECRET.', exitCode: ExitCode.usage },
   STORE_UNAVAILABLE: { message: 'central cannot write its state now', hint: "Try again in a moment; central's log says why (a full disk, its database gone).", exitCode: ExitCode.unreachable },
+  NOT_LEADER: { message: 'this central stands by: another central leads the cluster', hint: 'Give every central to --host (e.g. --host a:8000,b:8000): clients and subs then follow the leader by themselves.', exitCode: ExitCode.unreachable },
   NOT_READY: { message: 'the server is not ready for this request yet', hint: 'Send hello (and register) first.', exitCode: ExitCode.refused },
   UNKNOWN_REQUEST: { message: 'this server does not handle that request', hint: 'Both ends must run the same watchparty version.', exitCode: ExitCode.refused },
   INTERNAL: { message: 'the server failed while handling the request', hint: 'See the server log for details; this is a bug.', exitCode: ExitCode.refused },

@@ -43,6 +43,8 @@ export const CloseCode = {
   tooManyConnections: 4017,
   /** Far more messages a second than any client sends. */
   flood: 4018,
+  /** This central stopped leading (or stands by): reconnect to the leader. */
+  notLeader: 4019,
 } as const;
 
 import { Int, Ms, NonNegInt, Sha256, SubId, Text } from './fields.js';
@@ -209,6 +211,8 @@ export const ClusterStatus = z.object({
   subs: z.array(SubStatus),
   /** Central's store: which kind, and the rows it has written since central started. */
   store: z.object({ kind: z.enum(['sqlite', 'postgres']), rowsWritten: NonNegInt }).optional(),
+  /** Centrals sharing the store (PostgreSQL): which leads, which stand by, and when each last renewed or polled. */
+  centrals: z.array(z.object({ address: Text(300), leading: z.boolean(), seenAgoMs: Ms })).max(16).optional(),
 });
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 
@@ -222,7 +226,8 @@ export const requests = {
   hello: {
     /** `protocol`: the newest this end speaks; `oldest`: the oldest it still understands (absent: only `protocol`). */
     params: z.object({ protocol: Int, oldest: Int.optional(), role: z.enum(['sub', 'client']), version: Text(64) }),
-    result: z.object({ protocol: Int, role: z.enum(['central', 'sub']), instanceId: Text(100) }),
+    /** `centrals`: from a leading central, every central of the cluster (`host:port`), for the next failover. */
+    result: z.object({ protocol: Int, role: z.enum(['central', 'sub']), instanceId: Text(100), centrals: z.array(Text(300)).max(16).optional() }),
   },
   /** sub → central: join the cluster. `resumeId` keeps the id across a reconnect to the same central. */
   'sub.register': {

@@ -97,6 +97,11 @@ export function selfSignedTls(dataDir: string, commonName = 'watchparty'): TlsMa
 }
 
 /** Split `host:port` (IPv6 in brackets). */
+/** `host:port` with IPv6 literals bracketed. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export function splitHostPort(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
   if (!m) throw new WatchpartyError('BAD_INPUT', `"${address}" is not host:port`);

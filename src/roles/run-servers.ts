@@ -4,7 +4,8 @@
  */
 import { createLogger, LogBuffer, lineSink, throttledSink, type LogLevel, type Logger } from '../core/log.js';
 import { WatchpartyError } from '../core/errors.js';
-import { Central, type CentralOptions } from './central/main.js';
+import type { CentralOptions } from './central/main.js';
+import { CentralNode } from './central/node.js';
 import { Sub, type SubOptions } from './sub/main.js';
 import { DEFAULT_DRAIN_MS } from './shared/drain.js';
 import { centralPanels } from './central/view.js';
@@ -25,7 +26,7 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
   const sink = throttledSink(opts.headless ? lineSink(process.stdout) : buffer.sink);
   const root = (scope: string): Logger => createLogger(scope, sink, opts.logLevel);
 
-  let central: Central | undefined;
+  let central: CentralNode | undefined;
   let sub: Sub | undefined;
   let fatal: WatchpartyError | undefined;
   let finish!: () => void;
@@ -42,7 +43,7 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
   };
 
   try {
-    if (opts.central) central = await Central.start({ ...opts.central, log: root('central') });
+    if (opts.central) central = await CentralNode.start({ ...opts.central, log: root('central') });
     if (opts.sub) {
       // Under `up`, the sub dials the central of this process, whose port is only known once it listens.
       const centralAddress = central && opts.sub.central.endsWith(':0') ? opts.sub.central.replace(/:0$/, `:${central.port}`) : opts.sub.central;
@@ -83,7 +84,7 @@ export async function runServers(opts: RunServersOptions): Promise<number> {
     const view: ServerView = {
       logs: buffer,
       actions: [
-        ...(central ? [{ key: 'D', what: 'drain a sub', prompt: 'drain which sub? (e.g. sub-2)', run: (id: string) => central!.drain(id) }] : []),
+        ...(central ? [{ key: 'D', what: 'drain a sub', prompt: 'drain which sub? (e.g. sub-2)', run: (id: string) => (central!.central ? central!.central.drain(id) : root('central').warn(`this central stands by: drain ${id} from the leader (${central!.leaderAddress ?? 'none yet'})`)) }] : []),
         ...(lone ? [{ key: 'D', what: 'drain this sub', run: () => void lone.drain.request(opts.sub?.drainTimeoutMs ?? DEFAULT_DRAIN_MS) }] : []),
       ],
       snapshot: () => {

@@ -1,10 +1,10 @@
 /**
- * Central: the single source of truth. Owns the listening socket, the clock, the detector's timer and
- * the SQLite store; the rules live in pure modules (registry, failure-detector, accounts, rate-limit).
+ * Central while it leads: the single source of truth. Owns the clock, the detector's timer and the store;
+ * the rules live in pure modules (registry, failure-detector, accounts, rate-limit); the socket, the
+ * lease and the data-folder lock belong to the node that runs it (node.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { listen, remoteHost, type Listening } from '../../net/server.js';
-import { checkFfprobe } from './probe-video.js';
+import { remoteHost } from '../../net/server.js';
 import type { Peer } from '../../net/peer.js';
 import { CLUSTER_LIMITS } from '../../net/flow.js';
 import { agreeProtocol, CloseCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, type ClusterStatus } from '../../net/messages.js';
@@ -15,7 +15,6 @@ import { detectorConfig, type DetectorConfig } from '../shared/failure-detector.
 import { SubDetector } from './sub-detector.js';
 import { registerSub, updateSub, type SubRecord } from '../shared/registry.js';
 import { clusterStatus } from './status.js';
-import { lockDataDir } from '../data-dir.js';
 import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
 import { describeStore } from './db.js';
@@ -40,6 +39,8 @@ export interface CentralOptions {
   dataDir: string;
   /** `postgres://…`: central's state on PostgreSQL; otherwise SQLite in `dataDir`. */
   storeUrl?: string;
+  /** The host others reach this central at, when centrals share PostgreSQL (default: the bind address, or the machine's name). */
+  advertise?: string;
   heartbeatMs: number;
   /** The cluster secret every sub must present (never empty). */
   secret: string;
@@ -62,6 +63,18 @@ export interface CentralOptions {
   log: Logger;
 }
 
+/** What a leading central asks of the node that runs it (node.ts). */
+export interface NodeLink {
+  /** Whether the lease still holds on the local clock (always, without a shared store). */
+  mayLead(): boolean;
+  /** The lease ran out: the node steps down. */
+  lost(): void;
+  /** Every central of the cluster (`host:port`), the leader first. */
+  centrals(): string[];
+  /** What `status` adds about the centrals. */
+  status(): Pick<ClusterStatus, 'centrals'>;
+}
+
 export class Central {
   private registry = new Map<string, SubRecord>();
   private readonly subPeers = new Map<string, Peer>();
@@ -81,11 +94,12 @@ export class Central {
   private readonly talk: TalkService;
   private readonly delivery: Delivery;
   private readonly detector: SubDetector;
+  /** Every connection accepted while leading: closed when the leadership ends. */
+  private readonly peers = new Set<Peer>();
   private constructor(
     readonly opts: CentralOptions,
     readonly store: CentralStore,
-    private readonly server: Listening,
-    private readonly lock: { release(): void },
+    private readonly node: NodeLink,
   ) {
     this.cfg = detectorConfig(opts.heartbeatMs);
     this.delivery = new Delivery(store, opts.log, this.subPeers);
@@ -154,53 +168,36 @@ export class Central {
     }, { ...ROOM_RULES, idleCloseMs: opts.roomIdleMs ?? ROOM_RULES.idleCloseMs });
   }
 
-  /** Open the store, listen, and start the failure detector. */
-  static async start(opts: CentralOptions): Promise<Central> {
-    if (!opts.secret) throw new WatchpartyError('NO_SECRET', 'central needs a cluster secret');
-    await checkFfprobe();
-    const lock = lockDataDir(opts.dataDir);
+  /**
+   * Lead: open the store (fenced by the lease's epoch when centrals share PostgreSQL), and start the
+   * failure detector and the room clock. The node (node.ts) owns the socket, the lease and the lock.
+   */
+  static async lead(opts: CentralOptions, node: NodeLink, fence?: { epoch: number; onFenced: () => void }): Promise<Central> {
     const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
-    const store = await CentralStore.open({ dataDir: opts.dataDir, ...(opts.storeUrl ? { url: opts.storeUrl } : {}), sessionPolicy, log: opts.log.child('store') }).catch((err: unknown) => {
-      lock.release();
+    const store = await CentralStore.open({ dataDir: opts.dataDir, ...(opts.storeUrl ? { url: opts.storeUrl } : {}), sessionPolicy, log: opts.log.child('store'), ...(fence ? { fence } : {}) });
+    await store.adoptSecret(opts.secret).catch(async (err: unknown) => {
+      await store.close().catch(() => {});
       throw err;
     });
-    let central: Central | undefined;
-    const server = await listen({
-      host: opts.host,
-      port: opts.port,
-      log: opts.log.child('net'),
-      ...(opts.tls ? { tls: opts.tls } : {}),
-      onPeer: (peer, req) => central?.acceptPeer(peer, req),
-    }).catch(async (err: NodeJS.ErrnoException) => {
-      await store.close();
-      lock.release();
-      if (err.code === 'EADDRINUSE') throw new WatchpartyError('BAD_INPUT', `port ${opts.port} on ${opts.host} is already in use`, { hint: 'Is another central running? Pick another with --port.' });
-      throw err;
-    });
-    central = new Central(opts, store, server, lock);
+    const central = new Central(opts, store, node);
     const guard = oncePerEpisode(opts.log);
     let lastSweepMs = 0;
     central.timer = setInterval(() => {
       const now = Date.now();
+      // A leader frozen past its lease (SIGSTOP, a long pause) must not act on what it remembers.
+      if (!node.mayLead()) return node.lost();
       // One failing duty (a full disk, say) must neither kill central nor starve the others.
-      guard('failure detector', () => central!.detector.run(now));
-      guard('upload-lease sweep', () => central!.videos.sweep(now));
-      guard('room clock', () => central!.rooms.tick(now));
-      guard('move expiry', () => central!.placement.pruneMoves(now));
+      guard('failure detector', () => central.detector.run(now));
+      guard('upload-lease sweep', () => central.videos.sweep(now));
+      guard('room clock', () => central.rooms.tick(now));
+      guard('move expiry', () => central.placement.pruneMoves(now));
       if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
         lastSweepMs = now;
-        guard('session expiry', () => central!.accounts.sweep());
+        guard('session expiry', () => central.accounts.sweep());
       }
     }, Math.max(20, Math.min(100, Math.floor(opts.heartbeatMs / 10))));
     opts.log.info(`instance ${store.instanceId}, data in ${opts.dataDir}, state in ${opts.storeUrl ? `PostgreSQL at ${describeStore(opts.storeUrl)}` : 'SQLite there'}, heartbeat ${opts.heartbeatMs} ms`);
-    opts.log.info(`cluster secret from ${opts.secretSource ?? 'the command'}: subs present it with --secret-file FILE or WATCHPARTY_SECRET`);
-    opts.log.info(opts.tls ? `TLS on: certificate ${opts.tls.fingerprint} (${opts.tls.certFile}); clients and subs pin it on first use` : 'TLS off: plain text (loopback or --insecure)');
-    opts.log.info(`ready central ${opts.host}:${server.port}`);
     return central;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   subscribe(listener: () => void): () => void {
@@ -212,11 +209,21 @@ export class Central {
     for (const l of this.listeners) l();
   }
 
+  /** Stop leading on purpose: everything written, connections closed. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.server.close();
+    for (const peer of this.peers) peer.close(CloseCode.shutdown, 'central is stopping');
     await this.store.close();
-    this.lock.release();
+  }
+
+  /**
+   * The leadership is gone (another central holds the lease, or ours ran out): drop every connection at
+   * once, so that nothing more is answered from this central's memory, and write nothing more.
+   */
+  async abandon(why: string): Promise<void> {
+    clearInterval(this.timer);
+    for (const peer of this.peers) peer.close(CloseCode.notLeader, why);
+    await this.store.abandon(new WatchpartyError('NOT_LEADER', why));
   }
 
   private statusCache: { atMs: number; value: ClusterStatus } | undefined;
@@ -234,14 +241,17 @@ export class Central {
 
   /** The cluster as `status` shows it. */
   status(nowMs = Date.now()): ClusterStatus {
-    return clusterStatus({ store: this.store, registry: this.registry, startedAtMs: this.startedAtMs, heartbeatMs: this.opts.heartbeatMs }, nowMs);
+    return { ...clusterStatus({ store: this.store, registry: this.registry, startedAtMs: this.startedAtMs, heartbeatMs: this.opts.heartbeatMs }, nowMs), ...this.node.status() };
   }
 
   // ---- connections -------------------------------------------------------------------------
 
-  private acceptPeer(peer: Peer, req: IncomingMessage): void {
+  /** A new connection while this central leads. */
+  accept(peer: Peer, req: IncomingMessage): void {
     const log = this.opts.log;
     const from = remoteHost(req);
+    this.peers.add(peer);
+    peer.onceClosed(() => this.peers.delete(peer));
     peer.handle('hello', (p) => {
       const agreed = agreeProtocol(p);
       if (agreed === undefined) {
@@ -264,7 +274,8 @@ export class Central {
         this.accounts.serveClient(peer, from);
         peer.handle('sub.drain', (d) => operatorDrain(this.drainDeps(), from, d));
       }
-      return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId };
+      const centrals = this.node.centrals();
+      return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId, ...(centrals.length > 1 ? { centrals } : {}) };
     });
     log.debug(`connection from ${peer.name}`);
   }

@@ -28,8 +28,18 @@ export class PgDb implements Db {
   ) {}
 
   /** Connect (or say why not, without the password), and make sure citext is there. */
-  static async open(url: string, onError: (err: Error) => void): Promise<PgDb> {
-    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, types, application_name: 'watchparty central' });
+  static async open(url: string, onError: (err: Error) => void, tuning: { max?: number; timeoutMs?: number; name?: string } = {}): Promise<PgDb> {
+    const timeoutMs = tuning.timeoutMs ?? 5000;
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: tuning.max ?? 8,
+      connectionTimeoutMillis: timeoutMs,
+      idleTimeoutMillis: 30_000,
+      types,
+      application_name: tuning.name ?? 'watchparty central',
+      // The lease asks with a short timeout: an answer later than the lease is worth nothing.
+      ...(tuning.timeoutMs ? { query_timeout: timeoutMs } : {}),
+    });
     // An idle connection that breaks (PostgreSQL restarted) is reported, not thrown from nowhere.
     pool.on('error', onError);
     try {

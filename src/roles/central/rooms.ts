@@ -50,9 +50,11 @@ export class RoomService {
     private readonly readiness: ReadinessRules = READINESS,
   ) {
     // Rooms saved before `watchedMs` existed count as used now, not as idle since their admin's last
-    // visit; rooms saved before `speed` existed play at 1×.
+    // visit; rooms saved before `speed` existed play at 1×. A present admin counts as heard from now:
+    // while no central ran (a restart, a standby taking over) their reports had nowhere to go, and that
+    // silence must not pause the room.
     const now = Date.now();
-    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false, muted: r.muted ?? [], queue: r.queue ?? [], suggestions: r.suggestions ?? [] });
+    for (const r of store.rooms()) this.rooms.set(r.id, { ...r, adminSeenMs: r.adminPresent ? Math.max(r.adminSeenMs, now) : r.adminSeenMs, watchedMs: r.watchedMs ?? now, speed: r.speed ?? 1, waitingFor: r.waitingFor ?? [], released: r.released ?? [], autoRelease: r.autoRelease ?? false, muted: r.muted ?? [], queue: r.queue ?? [], suggestions: r.suggestions ?? [] });
     if (this.rooms.size) this.log.info(`loaded ${this.rooms.size} rooms`);
   }
 

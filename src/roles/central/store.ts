@@ -18,6 +18,7 @@ import { SESSION_POLICY, type SessionPolicy } from '../shared/session-policy.js'
 import type { Db } from './db.js';
 import { SqliteDb } from './sqlite-db.js';
 import { PgDb } from './pg-db.js';
+import { FencedDb } from './fenced-db.js';
 import { createSchema } from './store-schema.js';
 import { SessionStore } from './session-store.js';
 import { WriteQueue } from './write-queue.js';
@@ -38,12 +39,21 @@ export interface UserRow {
 
 const nocase = nocaseKey;
 
+/** The meta row holding the cluster secret's digest. */
+export const SECRET_KEY = 'secret_sha256';
+
+export function secretDigest(secret: string): string {
+  return crypto.createHash('sha256').update(secret).digest('hex');
+}
+
 export interface StoreOptions {
   dataDir: string;
   /** `postgres://…` (or `postgresql://…`): the store on PostgreSQL; otherwise SQLite in `dataDir`. */
   url?: string;
   sessionPolicy?: SessionPolicy;
   log?: Logger;
+  /** On PostgreSQL shared by several centrals: write only while the lease still has this epoch (fenced-db.ts). */
+  fence?: { epoch: number; onFenced: () => void };
 }
 
 export class CentralStore {
@@ -79,6 +89,7 @@ export class CentralStore {
     let db: Db | undefined;
     try {
       db = opts.url ? await PgDb.open(opts.url, (err) => opts.log?.warn(`PostgreSQL: ${err.message}`)) : new SqliteDb(CentralStore.openFile(opts.dataDir));
+      if (opts.fence) db = new FencedDb(db, opts.fence.epoch, opts.fence.onFenced);
       await createSchema(db);
       const background = new WriteQueue(db, opts.log);
       const jobs = await JobStore.load(db, (what, write) => background.add(what, write));
@@ -119,6 +130,15 @@ export class CentralStore {
     await this.db.close();
   }
 
+  /**
+   * Stop without writing what is still queued: this central lost the leadership, and the database holds
+   * the new leader's state (its writes would be refused by the fence anyway).
+   */
+  async abandon(why: Error): Promise<void> {
+    await this.background.stop(why);
+    await this.db.close().catch(() => {});
+  }
+
   /** Resolves once every background write made so far has reached the database. */
   settled(): Promise<void> {
     return this.background.settled();
@@ -127,6 +147,15 @@ export class CentralStore {
   /** Queue a write nobody waits for; a failure is logged (the state in memory stays right meanwhile). */
   private later(what: string, write: (db: Db) => Promise<unknown>, key?: string): void {
     this.background.add(what, write, key);
+  }
+
+  /**
+   * Record the cluster secret (as a SHA-256 digest, never the secret) in the store: centrals that share a
+   * PostgreSQL check theirs against it before they stand by (node.ts), so every one of them accepts the
+   * same subs.
+   */
+  async adoptSecret(secret: string): Promise<void> {
+    await this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [SECRET_KEY, secretDigest(secret)]);
   }
 
   /** Rows inserted, updated or deleted since this store was opened (what `status` shows as writes). */

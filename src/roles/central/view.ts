@@ -1,5 +1,6 @@
 /** Central's state as its TUI shows it: headline, sub-servers (load, health, replicas), rooms, uploads. */
 import type { Central } from './main.js';
+import type { CentralNode } from './node.js';
 import type { ServerSnapshot, StatusPanel } from '../../tui/server-view.js';
 import { formatDuration } from '../shared/duration.js';
 import { clock, positionAt } from '../shared/room.js';
@@ -11,7 +12,32 @@ export function bar(fraction: number, width = 8): string {
   return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.floor(f * 100)}%`;
 }
 
-export function centralPanels(central: Central, nowMs = Date.now()): { headline: string; panels: StatusPanel[] } {
+/** The centrals sharing the store (PostgreSQL): which leads, which stand by. */
+function centralsPanel(node: CentralNode): StatusPanel {
+  return {
+    title: `Centrals (${node.centrals().length})`,
+    columns: ['address', 'role', 'seen'],
+    rows: node.centrals().map((n) => ({
+      cells: [n.address + (n.address === node.address ? ' (this one)' : ''), n.leading ? 'leads' : 'stands by', formatDuration(n.seenAgoMs)],
+      tone: n.leading ? ('ok' as const) : ('plain' as const),
+    })),
+    empty: 'asking PostgreSQL…',
+  };
+}
+
+export function centralPanels(node: CentralNode, nowMs = Date.now()): { headline: string; panels: StatusPanel[] } {
+  const central = node.central;
+  if (!central) {
+    return {
+      headline: `watchparty central · ${node.opts.host}:${node.port} · standing by · ${node.leaderAddress ? `the leader is at ${node.leaderAddress}` : 'no central leads yet'}`,
+      panels: [centralsPanel(node)],
+    };
+  }
+  const lead = leaderPanels(central, node.port, nowMs);
+  return node.centrals().length > 0 ? { headline: lead.headline, panels: [centralsPanel(node), ...lead.panels] } : lead;
+}
+
+function leaderPanels(central: Central, port: number, nowMs: number): { headline: string; panels: StatusPanel[] } {
   const st = central.status(nowMs);
   const online = st.subs.reduce((n, s) => n + s.clients, 0);
   const subs: StatusPanel = {
@@ -70,11 +96,11 @@ export function centralPanels(central: Central, nowMs = Date.now()): { headline:
     });
   }
   return {
-    headline: `watchparty central · ${central.opts.host}:${central.port} · instance ${st.instance.slice(0, 8)} · up ${formatDuration(st.uptimeMs)} · heartbeat ${st.heartbeatMs / 1000} s · ${st.users} users, ${online} online · ${st.videos} videos`,
+    headline: `watchparty central · ${central.opts.host}:${port} · instance ${st.instance.slice(0, 8)} · up ${formatDuration(st.uptimeMs)} · heartbeat ${st.heartbeatMs / 1000} s · ${st.users} users, ${online} online · ${st.videos} videos`,
     panels,
   };
 }
 
-export function centralSnapshot(central: Central): ServerSnapshot {
-  return centralPanels(central);
+export function centralSnapshot(node: CentralNode): ServerSnapshot {
+  return centralPanels(node);
 }

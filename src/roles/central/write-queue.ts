@@ -29,6 +29,8 @@ interface Write {
 /** Errors that say "not now" rather than "never": the same write may succeed later. */
 export function isTransient(err: unknown): boolean {
   if (isDiskFull(err)) return true;
+  // Fenced: another central leads now. Kept, never skipped: this central is stepping down and drops them all.
+  if (err instanceof WatchpartyError && err.code === 'NOT_LEADER') return true;
   const code = String((err as { code?: unknown } | null)?.code ?? '');
   // Sockets; SQLite busy/locked/io; PostgreSQL connection (08…), shutdown (57P0…), resources (53…).
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR'].includes(code)) return true;
@@ -39,7 +41,7 @@ export function isTransient(err: unknown): boolean {
 
 /** A full disk is NO_SPACE (the peer says so); anything else that keeps the store from writing, STORE_UNAVAILABLE. */
 export function storeUnavailable(err: unknown): never {
-  if (isDiskFull(err)) throw err;
+  if (isDiskFull(err) || (err instanceof WatchpartyError && err.code === 'NOT_LEADER')) throw err;
   throw new WatchpartyError('STORE_UNAVAILABLE', `central cannot write its state now (${(err as Error).message.slice(0, 120)}); what you did is kept and will be written`, { cause: err });
 }
 
@@ -54,6 +56,8 @@ export class WriteQueue {
   private readonly waiters: { upTo: number; resolve: () => void; reject: (err: Error) => void }[] = [];
   /** Set while the database cannot take writes; cleared when a batch lands again. */
   private failing: Error | undefined;
+  /** Set by stop(): nothing more is written. */
+  private stopped: Error | undefined;
 
   constructor(
     private readonly db: Db,
@@ -80,6 +84,16 @@ export class WriteQueue {
     this.running ??= this.drain();
   }
 
+  /**
+   * Write nothing more (a central that lost the leadership: the new leader's state is the truth now);
+   * whoever waits is told `why`. Resolves once a batch under way has ended.
+   */
+  async stop(why: Error): Promise<void> {
+    this.stopped = why;
+    for (const w of this.waiters.splice(0)) w.reject(why);
+    await this.running?.catch(() => {});
+  }
+
   /** Writes queued and not yet done. */
   get size(): number {
     return this.queue.length;
@@ -91,6 +105,7 @@ export class WriteQueue {
    */
   settled(): Promise<void> {
     if (this.done >= this.added) return Promise.resolve();
+    if (this.stopped) return Promise.reject(this.stopped);
     if (this.failing) return Promise.reject(this.failing);
     return new Promise((resolve, reject) => this.waiters.push({ upTo: this.added, resolve, reject }));
   }
@@ -113,7 +128,7 @@ export class WriteQueue {
     await Promise.resolve();
     let delayMs = RETRY_FIRST_MS;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.stopped) {
         const batch = this.queue.slice(0, MAX_BATCH);
         // Taken: from now on a write of the same key queues behind it.
         for (const w of batch) if (w.key !== undefined && this.waitingByKey.get(w.key) === w) this.waitingByKey.delete(w.key);
@@ -124,6 +139,7 @@ export class WriteQueue {
         } catch (err) {
           if (isTransient(err)) {
             this.failed(err as Error);
+            if (this.stopped) break;
             await this.sleep(delayMs);
             delayMs = Math.min(RETRY_MAX_MS, delayMs * 2);
             continue;
