@@ -36,6 +36,14 @@ export function parseHost(value: string): string {
   return value;
 }
 
+/** `--host a,b:9000`: one central, or every central of a cluster that shares a store (at most 16). */
+export function parseHosts(value: string): string {
+  const hosts = value.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
+  if (hosts.length === 0 || hosts.length > 16) throw new InvalidArgumentError(`"${value}" is not a list of 1 to 16 hosts, e.g. --host 192.168.1.10 or --host a.lan,b.lan:9000`);
+  for (const h of hosts) parseHost(h);
+  return hosts.join(',');
+}
+
 export function parseLogLevel(value: string): 'debug' | 'info' | 'warn' | 'error' {
   if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value;
   throw new InvalidArgumentError(`"${value}" is not a log level: use debug, info, warn or error`);

@@ -10,9 +10,10 @@ import { VERSION } from './version.js';
 import { ExitCode, WatchpartyError } from './core/errors.js';
 import { honourNoColor } from './core/color.js';
 import { dataHome } from './roles/data-dir.js';
-import { defaultJobs, joinHostPort, parseAttempts, parseDrainTimeout, parseHeartbeatSeconds, parseHost, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale, parseStore } from './cli-options.js';
+import { defaultJobs, joinHostPort, parseAttempts, parseDrainTimeout, parseHeartbeatSeconds, parseHost, parseHosts, parseJobs, parseLifetimeOption, parseLogLevel, parsePort, parseRateScale, parseStore } from './cli-options.js';
 import { registerClientCommands } from './roles/client/commands.js';
 import { addFingerprintOption, addServerTlsOptions, serverTls, subTrustOptions, type TlsFlags } from './roles/tls-options.js';
+import { parseCentralHosts } from './roles/shared/central-list.js';
 
 /** Headless when asked, when stdout is not a terminal, or under CI (where Ink 6 draws nothing until exit). */
 function isHeadless(flag: boolean | undefined): boolean {
@@ -172,7 +173,7 @@ Examples:
 
   addFingerprintOption(addServerTlsOptions(program.command('sub')))
     .description('run a sub-server that joins central, replicates videos and serves its users')
-    .addOption(new Option('-H, --host <host>', "central's host").default('localhost').argParser(parseHost))
+    .addOption(new Option('-H, --host <hosts>', "central's host, or every central's (a,b:9000) when they share PostgreSQL").default('localhost').argParser(parseHosts))
     .addOption(new Option('-p, --port <port>', "central's port").default(8000).argParser(parsePort))
     .addOption(new Option('--bind <address>', 'address to listen on for clients').default('0.0.0.0').argParser(parseHost))
     .addOption(new Option('--listen-port <port>', 'port to listen on for clients (0 = any free port)').default(0).argParser(parsePort))
@@ -193,6 +194,7 @@ Without --secret-file or WATCHPARTY_SECRET, the sub uses the secret of a central
 Examples:
   $ watchparty sub
   $ watchparty sub --host 192.168.1.10 --secret-file ~/watchparty-secret --data ~/wp-sub2 --headless
+  $ watchparty sub --host a.lan,b.lan            two centrals on one PostgreSQL: follows whichever leads
   $ watchparty sub --jobs 0                       stream only: leave the media tasks to other subs
   $ kill -TERM <pid>                              drain: clients move to other subs while they play, then it stops`,
     )
@@ -201,7 +203,7 @@ Examples:
       const { subSecret, secretFileOf } = await import('./roles/cluster-secret.js');
       const secret = subSecret({ file: o.secretFile, env: process.env.WATCHPARTY_SECRET, localCentralFile: secretFileOf(path.join(dataHome(), 'central')) });
       process.exitCode = await runServers({
-        sub: { central: joinHostPort(o.host, o.port), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret,
+        sub: { central: parseCentralHosts(o.host, o.port).join(','), bind: o.bind, port: o.listenPort, advertiseHost: o.advertise, dataDir: path.resolve(o.data), secret: secret.secret,
           tls: serverTls(o, o.bind, path.resolve(o.data)), trust: subTrustOptions(o, path.join(dataHome(), 'central')), jobs: o.jobs, drainTimeoutMs: o.drainTimeout },
         headless: isHeadless(o.headless),
         logLevel: o.logLevel,

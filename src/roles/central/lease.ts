@@ -82,9 +82,9 @@ export class Lease {
   async nodes(): Promise<CentralNodeRow[]> {
     const rows = await this.db.all<{ holder: string; address: string; seenAgoMs: number; leading: number }>(
       `SELECT n.holder, n.address, (extract(epoch from clock_timestamp() - n.seen_at) * 1000)::bigint AS "seenAgoMs",
-              CASE WHEN l.holder = n.holder AND l.expires_at > clock_timestamp() THEN 1 ELSE 0 END AS leading
+              CASE WHEN l.holder = n.holder AND l.expires_at > clock_timestamp() THEN 1 ELSE 0 END AS "leading"
        FROM central_nodes n LEFT JOIN leader_lease l ON l.id = 1
-       WHERE n.seen_at > clock_timestamp() - ? * interval '1 millisecond' ORDER BY leading DESC, n.address`,
+       WHERE n.seen_at > clock_timestamp() - ? * interval '1 millisecond' ORDER BY "leading" DESC, n.address`,
       [3 * this.ttlMs],
     );
     return rows.map((r) => ({ holder: r.holder, address: r.address, seenAgoMs: Math.max(0, Number(r.seenAgoMs)), leading: Number(r.leading) === 1 }));

@@ -148,6 +148,7 @@ export class CentralNode {
       return;
     }
     await this.ask();
+    await this.turning;
     if (!this.leading) this.opts.log.info(`standing by: ${this.leaderAddress ? `the leader is at ${this.leaderAddress}` : 'no central leads yet'}; taking over within ${Math.round((this.timing.ttlMs + this.timing.pollEveryMs) / 100) / 10} s of its last renewal`);
     this.expiryTimer = setInterval(() => this.apply(expire(this.leadership, Date.now())), EXPIRY_CHECK_MS);
   }
@@ -158,7 +159,10 @@ export class CentralNode {
     if (this.stopping) return;
     const sentAtMs = Date.now();
     const answer = this.leadership.state === 'leading' ? await lease.renew(this.leadership.epoch) : await lease.claim();
-    this.nodes = await lease.nodes().catch(() => this.nodes);
+    this.nodes = await lease.nodes().catch((err: Error) => {
+      this.opts.log.debug(`cannot list the centrals: ${err.message}`);
+      return this.nodes;
+    });
     // Renewals go on while a Central starts (loading the store takes time); the changes themselves queue in turn().
     this.apply(step(this.leadership, { type: 'answer', answer, sentAtMs } satisfies LeadershipInput, Date.now(), this.timing));
     if (!this.stopping) this.askTimer = setTimeout(() => void this.ask(), nextAskInMs(this.leadership, this.timing));

@@ -5,9 +5,9 @@ import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import { createLogger, formatLine, type Logger } from '../../core/log.js';
 import { WatchpartyError } from '../../core/errors.js';
-import { parseHost, parsePort } from '../../cli-options.js';
+import { parseHosts, parsePort } from '../../cli-options.js';
 import { Profile } from './profile.js';
-import { openSession, type Endpoint, type Session } from './connect.js';
+import { centralAddress, openSession, type Endpoint, type Session } from './connect.js';
 import { CloseCode } from '../../net/messages.js';
 import { sleep } from '../../net/dial.js';
 import { promptHidden, readStdinLines } from './password.js';
@@ -39,7 +39,7 @@ export function clientLogger(profile: Profile): Logger {
 
 export function common(cmd: Command): Command {
   return cmd
-    .addOption(new Option('-H, --host <host>', "central's host (default: the profile's, else localhost)").argParser(parseHost))
+    .addOption(new Option('-H, --host <hosts>', "central's host, or every central's (a,b:9000) when they share PostgreSQL (default: the profile's, else localhost)").argParser(parseHosts))
     .addOption(new Option('-p, --port <port>', "central's port (default: the profile's, else 8000)").argParser(parsePort))
     .addOption(new Option('--profile <name>', 'which saved user/session to use').default(process.env.WATCHPARTY_PROFILE ?? 'default'))
     .addOption(new Option('--fingerprint <SHA256:…>', "on first contact, trust central only if its certificate has this fingerprint").argParser(parseFingerprint))
@@ -59,6 +59,11 @@ export function context(o: CommonOptions): { profile: Profile; endpoint: Endpoin
       insecure: Boolean(o.insecure),
       ask: interactive ? promptYesNo : undefined,
       what: 'central',
+    },
+    // The leader names every central of the cluster: the profile remembers them for the next failover.
+    learned: (centrals) => {
+      const host = centrals.join(',');
+      if (profile.data.token && profile.data.host !== host && centrals.includes(centralAddress(endpoint))) profile.update({ host });
     },
   };
   return { profile, endpoint, log: clientLogger(profile) };

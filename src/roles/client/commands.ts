@@ -22,7 +22,7 @@ export function registerClientCommands(program: Command): void {
   common(program.command('status'))
     .description('show the cluster as central sees it: instance, uptime, sub-servers')
     .option('--json', 'print one JSON object')
-    .addHelpText('after', '\nExamples:\n  $ watchparty status\n  $ watchparty status --host 192.168.1.10 --json')
+    .addHelpText('after', '\nExamples:\n  $ watchparty status\n  $ watchparty status --host 192.168.1.10 --json\n  $ watchparty status --host a.lan,b.lan      which of two centrals leads')
     .action(async (o: CommonOptions) => {
       const { endpoint, log } = context(o);
       const st = await withCentral(endpoint, log, (central) => central.request('status.get', {}));
@@ -31,6 +31,8 @@ export function registerClientCommands(program: Command): void {
         return;
       }
       out(`central instance ${st.instance}, up ${formatDuration(st.uptimeMs)}, heartbeat ${st.heartbeatMs / 1000} s, ${st.users} users`);
+      // Centrals on one PostgreSQL: which leads, which stand by (seen = its last lease renewal or poll).
+      for (const c of st.centrals ?? []) out(`central ${c.address}: ${c.leading ? 'leads' : 'stands by'} (seen ${formatDuration(c.seenAgoMs)} ago)`);
       if (st.subs.length === 0) {
         out('no sub-servers: start one with "watchparty sub"');
         return;

@@ -12,6 +12,8 @@ import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Profile } from './profile.js';
 import { resolveTrust, type TrustOptions } from '../trust.js';
+import { joinHostPort } from '../../net/tls.js';
+import { afterFailure, centralList, learn, parseCentralHosts } from '../shared/central-list.js';
 
 /** The original design's rule: after 5 failed attempts to reach a sub, go back to the login screen. */
 export const MAX_SUB_ATTEMPTS = 5;
@@ -35,6 +37,8 @@ export interface Endpoint {
   port: number;
   /** How to trust central (pins in the profile); without it, plain text and no pinning. */
   trust?: TrustOptions;
+  /** A leading central named the cluster's centrals: remember them (the profile keeps the list). */
+  learned?: (centrals: readonly string[]) => void;
 }
 
 /** Whether this profile reaches central over TLS: then its subs must serve TLS too, never plain text. */
@@ -53,18 +57,62 @@ export function subLink(e: Endpoint, sub: { subId?: string | undefined; subAddre
   return {};
 }
 
+/** The first central of the endpoint (the one trust and messages are about when there is one). */
 export function centralAddress(e: Endpoint): string {
-  return e.host.includes(':') && !e.host.startsWith('[') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return centralsOf(e)[0]!;
 }
 
-/** Run `fn` on a fresh connection to central, then close it. */
+/** Every central of the endpoint: `--host a,b:9000` names several when they share PostgreSQL. */
+export function centralsOf(e: Endpoint): string[] {
+  const all = parseCentralHosts(e.host, e.port);
+  return all.length > 0 ? all : [joinHostPort(e.host, e.port)];
+}
+
+/** Tries of the centrals before giving up: each one twice, and a few more while a standby takes over. */
+const CENTRAL_TRIES_PER_ADDRESS = 2;
+const STANDBY_TRIES = 16;
+const STANDBY_RETRY_MS = 250;
+
+/**
+ * Run `fn` on a fresh connection to the leading central, then close it. With several centrals, a standby
+ * names the leader and we go there; one that cannot be reached is skipped (shared/central-list.ts).
+ */
 export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer: Peer) => Promise<T>): Promise<T> {
-  const address = centralAddress(endpoint);
+  let list = centralList(centralsOf(endpoint));
+  const several = list.addresses.length > 1;
+  let failures = 0;
+  let standbys = 0;
+  for (;;) {
+    const address = list.current;
+    try {
+      const { peer, hello } = await dialCentral(endpoint, address, log, several);
+      if (hello.centrals?.length) endpoint.learned?.(learn(list, hello.centrals).addresses);
+      try {
+        return await fn(peer);
+      } finally {
+        peer.close(1000, 'done');
+      }
+    } catch (err) {
+      const e = err as WatchpartyError;
+      if (e.code !== 'NOT_LEADER' && (e.code !== 'UNREACHABLE' || !several)) throw e;
+      if (e.code === 'NOT_LEADER') standbys += 1;
+      else failures += 1;
+      if (failures >= CENTRAL_TRIES_PER_ADDRESS * list.addresses.length || standbys >= STANDBY_TRIES) {
+        throw new WatchpartyError('UNREACHABLE', `no central leads at ${list.addresses.join(', ')} (${e.message})`, { hint: 'Is one of them running? A standby takes over within a few seconds of losing its leader.' });
+      }
+      list = afterFailure(list, e, Date.now());
+      log.debug(`central at ${address}: ${e.message}; trying ${list.current}`);
+      if (e.code === 'NOT_LEADER') await sleep(STANDBY_RETRY_MS);
+    }
+  }
+}
+
+async function dialCentral(endpoint: Endpoint, address: string, log: Logger, several: boolean) {
   const connect = async () => {
     const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
-    return dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...link });
+    return dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...(several ? { timeoutMs: 2000 } : {}), ...link });
   };
-  const { peer } = await connect().catch((err: WatchpartyError) => {
+  return connect().catch((err: WatchpartyError) => {
     if (err.code === 'CERT_CHANGED') {
       throw new WatchpartyError('CERT_CHANGED', err.message, {
         hint: `If central really has a new certificate (new data folder, --tls-cert), compare the fingerprint it logs at start-up with the one above, then run "watchparty trust --reset ${address}" and connect again. Otherwise someone may be intercepting the connection: do not log in.`,
@@ -76,11 +124,6 @@ export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer:
     }
     throw err;
   });
-  try {
-    return await fn(peer);
-  } finally {
-    peer.close(1000, 'done');
-  }
 }
 
 export interface Session {

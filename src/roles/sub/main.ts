@@ -25,6 +25,7 @@ import { Worker } from './worker.js';
 import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
+import { afterFailure, centralList, learn, succeeded, type CentralList } from '../shared/central-list.js';
 
 /**
  * Upload chunk bytes a sub relays for all its clients at once (two chunks): they share the sub's one link
@@ -39,7 +40,7 @@ const CLIENT_PAYLOAD_BUDGET_BYTES = 8 * UPLOAD_CHUNK_BYTES;
 const CLIENT_UPLOAD_BYTES_PER_SECOND = 64 * 1024 * 1024;
 
 export interface SubOptions {
-  /** `host:port` of central. */
+  /** `host:port` of central; several, comma-separated, for centrals that share a store (one leads). */
   central: string;
   bind: string;
   port: number;
@@ -61,6 +62,10 @@ export type LinkState = 'connecting' | 'registered' | 'lost';
 
 /** Reconnect quickly at first, never slower than every 2 s, so a restarted central sees its subs within seconds. */
 const CENTRAL_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 2000, jitter: 0.2 };
+/** After "the leader is at X" from a standby: how soon to ask again (a standby polls its lease about this often). */
+const STANDBY_RETRY_MS = 250;
+/** With several centrals, a frozen one (accepts, never answers) must not hold the sub for long. */
+const MULTI_CENTRAL_DIAL_MS = 2000;
 const STATE_FILE = 'state.json';
 const PIN_FILE = 'central-pin.json';
 /** Kept when central is a new instance: the lock, this sub's own certificate and central's pin. */
@@ -86,12 +91,15 @@ export class Sub {
   private readonly stopper = new AbortController();
   private readonly listeners = new Set<() => void>();
   private loop: Promise<void> | undefined;
+  /** The centrals this sub knows and the one it uses now (shared/central-list.ts). */
+  private centrals: CentralList;
 
   private constructor(
     readonly opts: SubOptions,
     private readonly server: Listening,
     private readonly lock: { release(): void },
   ) {
+    this.centrals = centralList(opts.central.split(','));
     this.sessions = new ClientSessions(this, opts.log.child('clients'));
     this.drain = new SubDrain({
       clients: () => this.sessions.count,
@@ -218,6 +226,11 @@ export class Sub {
     this.changed();
   }
 
+  /** Where this sub reaches central now (the leader, when centrals share a store). */
+  get centralAddress(): string {
+    return this.centrals.current;
+  }
+
   private async runCentralLink(onFatal: (err: WatchpartyError) => void): Promise<void> {
     const { log } = this.opts;
     let failures = 0;
@@ -229,7 +242,10 @@ export class Sub {
         this.central = undefined;
         if (this.stopper.signal.aborted) break;
         this.setLink('lost');
-        log.warn(`lost central at ${this.opts.central} (${code}${reason ? ': ' + reason : ''}); reconnecting`);
+        const lostAt = this.centrals.current;
+        // A central that stopped leading closes with notLeader: it is healthy, the leader is elsewhere.
+        this.centrals = afterFailure(this.centrals, { code: code === CloseCode.notLeader ? 'NOT_LEADER' : 'DISCONNECTED' }, Date.now());
+        log.warn(`lost central at ${lostAt} (${code}${reason ? ': ' + reason : ''}); reconnecting${this.centrals.current !== lostAt ? ` to ${this.centrals.current}` : ''}`);
         this.sessions.centralLost();
       } catch (err) {
         const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
@@ -239,10 +255,14 @@ export class Sub {
           return;
         }
         this.setLink(this.subId ? 'lost' : 'connecting');
-        const delay = backoffMs(failures, CENTRAL_BACKOFF);
+        const from = this.centrals.current;
+        this.centrals = afterFailure(this.centrals, e, Date.now());
+        // A standby answered: the cluster is there and a leader is coming; ask again soon, not slower and slower.
+        const standby = e.code === 'NOT_LEADER';
+        const delay = standby ? STANDBY_RETRY_MS : backoffMs(failures, CENTRAL_BACKOFF);
         // Log the first failure and then every tenth, so a long outage does not flood the log.
-        if (failures % 10 === 0) log.warn(`${e.message} Retrying every ≤${CENTRAL_BACKOFF.maxMs / 1000} s.`);
-        failures += 1;
+        if (failures % 10 === 0) log.warn(`${e.message}${this.centrals.current !== from ? ` Trying ${this.centrals.current}.` : ''} Retrying every ≤${CENTRAL_BACKOFF.maxMs / 1000} s.`);
+        if (!standby) failures += 1;
         await sleep(delay, this.stopper.signal);
         continue;
       }
@@ -262,7 +282,7 @@ export class Sub {
   private async openBulkLink(trust: object, subId: string, control: Peer): Promise<void> {
     const { log } = this.opts;
     try {
-      const { peer } = await dial({ address: this.opts.central, name: 'central (bulk)', role: 'sub', accepts: { requests: [], events: [] }, log: log.child('bulk'), ...trust });
+      const { peer } = await dial({ address: this.centrals.current, name: 'central (bulk)', role: 'sub', accepts: { requests: [], events: [] }, log: log.child('bulk'), ...trust });
       await peer.request('sub.attach', { secret: this.opts.secret, subId });
       this.bulk = peer;
       control.onceClosed(() => peer.close(1000, 'control link closed'));
@@ -274,14 +294,16 @@ export class Sub {
 
   private async connectOnce(): Promise<void> {
     const { log } = this.opts;
-    const trust = await resolveTrust(this.opts.central, {
+    const address = this.centrals.current;
+    const several = this.centrals.addresses.length > 1;
+    const trust = await resolveTrust(address, {
       envTrust: false,
       insecure: false,
       ...this.opts.trust,
       store: filePinStore(path.join(this.opts.dataDir, PIN_FILE)),
       what: 'central',
     });
-    const { peer, hello } = await dial({ address: this.opts.central, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...trust });
+    const { peer, hello } = await dial({ address, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...(several ? { timeoutMs: MULTI_CENTRAL_DIAL_MS } : {}), ...trust });
     try {
       if (agreeProtocol({ protocol: hello.protocol }) === undefined) throw new WatchpartyError('PROTOCOL_MISMATCH');
       const known = this.readState().instanceId;
@@ -326,8 +348,11 @@ export class Sub {
       this.subId = reg.subId;
       this.central = peer;
       peer.name = 'central';
-      keepAlive(peer, Math.max(2000, reg.heartbeatMs * 2));
-      log.info(`${rejoined ? 're-registered' : 'registered'} with central ${this.opts.central} as ${reg.subId} (instance ${reg.instanceId})`);
+      // With a standby ready to take over, notice a frozen leader within about two heartbeats.
+      if (several) keepAlive(peer, Math.max(500, reg.heartbeatMs), 2);
+      else keepAlive(peer, Math.max(2000, reg.heartbeatMs * 2));
+      this.centrals = succeeded(learn(this.centrals, hello.centrals));
+      log.info(`${rejoined ? 're-registered' : 'registered'} with central ${address} as ${reg.subId} (instance ${reg.instanceId})`);
       this.setLink('registered');
       this.sessions.centralBack();
       await this.openBulkLink(trust, reg.subId, peer);

@@ -29,7 +29,7 @@ export function subPanels(sub: Sub, nowMs = Date.now()): { headline: string; pan
     empty: sub.opts.jobs > 0 ? 'idle: no task for this sub right now' : 'streaming only (--jobs 0)',
   };
   return {
-    headline: `watchparty ${sub.subId ?? 'sub'} · ${sub.opts.bind}:${sub.port} · central ${sub.opts.central}: ${link} · ${held.length} replicas${sub.drain.draining ? ` · ${sub.drain.text(nowMs)}` : ''}`,
+    headline: `watchparty ${sub.subId ?? 'sub'} · ${sub.opts.bind}:${sub.port} · central ${sub.centralAddress}: ${link} · ${held.length} replicas${sub.drain.draining ? ` · ${sub.drain.text(nowMs)}` : ''}`,
     panels: [panel, replicas, work],
   };
 }

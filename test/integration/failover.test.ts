@@ -1,0 +1,154 @@
+/**
+ * Two centrals on one PostgreSQL (separate --data folders, as on two machines), two real subs, and two
+ * viewers with headless mpv in a playing room. The leader is killed (kill -9) or frozen (SIGSTOP): the
+ * standby must lead within 3 s (heartbeat 1), the subs re-register with it, the viewers play on without
+ * logging in again, every control the admin was told succeeded is kept, and the room's seq never goes
+ * back. A frozen leader that wakes up must step down without writing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileScope, run, runToEnd, secretFileOf, startCentral, startSub, tempDir, type Server } from '../helpers/spawn-role.js';
+import { makeClip } from '../helpers/make-clip.js';
+import { freshDatabase, startStores, stopStores } from '../helpers/stores.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { lastStatus as last, statusLines } from '../helpers/watch-status.js';
+
+let clip: string;
+beforeAll(async () => {
+  await startStores();
+  const dir = await fileScope(async () => tempDir('wp-clips-'));
+  clip = makeClip(dir, { seconds: 240, width: 64, height: 48, name: 'movie.mkv' });
+}, 120_000);
+afterAll(stopStores);
+
+interface Pair {
+  a: Server;
+  b: Server;
+  hosts: string;
+  subs: Server[];
+  cli(profile: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string; output: string }>;
+  spawn(profile: string, args: string[]): ReturnType<typeof run>;
+}
+
+/** Central a leads, b stands by; two subs and every client know both. */
+async function startPair(): Promise<Pair> {
+  const url = await freshDatabase();
+  const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url] });
+  expect(a.stdout()).toMatch(/\(leading; others reach it at 127\.0\.0\.1:\d+\)/);
+  const b = await startCentral({ heartbeat: 1, secretFile: secretFileOf(a), extraArgs: ['--store', url] });
+  expect(b.stdout()).toMatch(new RegExp(`standing by: the leader is at 127\\.0\\.0\\.1:${a.port}`));
+  const hosts = `127.0.0.1:${a.port},127.0.0.1:${b.port}`;
+  const subs = [await startSub(a, { extraArgs: ['--host', hosts] }), await startSub(a, { extraArgs: ['--host', hosts] })];
+  const home = tempDir('wp-home-');
+  const target = (profile: string) => ['--host', hosts, '--profile', profile];
+  return {
+    a,
+    b,
+    hosts,
+    subs,
+    cli: (profile, args, input) => runToEnd([...args, ...target(profile)], { env: { WATCHPARTY_HOME: home }, ...(input !== undefined ? { input } : {}) }),
+    spawn: (profile, args) => run([...args, ...target(profile)], { env: { WATCHPARTY_HOME: home } }),
+  };
+}
+
+async function stopAll(p: Pair, more: { kill(signal?: NodeJS.Signals): void; exited(): Promise<unknown> }[]): Promise<void> {
+  for (const proc of [...more, ...p.subs, p.a, p.b]) {
+    proc.kill('SIGCONT');
+    proc.kill('SIGKILL');
+    await proc.exited();
+  }
+}
+
+describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader stopped with %s)', (signal) => {
+  it('leads within 3 s; subs re-register, viewers play on, no accepted control is lost, seq never goes back', async () => {
+    const p = await startPair();
+    const viewers: ReturnType<typeof run>[] = [];
+    try {
+      for (const user of ['ann', 'bob']) expect((await p.cli(user, ['register', user, '--password-stdin'], `pw-${user}\n`)).code).toBe(0);
+      expect((await p.cli('ann', ['upload', clip])).code).toBe(0);
+      await waitFor(async () => JSON.parse((await p.cli('ann', ['videos', '--json'])).stdout)[0]?.replicas === 2, { timeoutMs: 20_000, what: 'two replicas' });
+      const made = await p.cli('ann', ['room', 'create', 'movie.mkv', '--invite', 'bob', '--json']);
+      expect(made.code, made.output).toBe(0);
+      const roomId = (JSON.parse(made.stdout) as { id: string }).id;
+
+      // `status` through either central shows who leads and who stands by.
+      const st = JSON.parse((await p.cli('bob', ['status', '--json'])).stdout) as { centrals: { address: string; leading: boolean }[]; subs: unknown[] };
+      expect(st.centrals).toEqual([expect.objectContaining({ address: p.a.address, leading: true }), expect.objectContaining({ address: p.b.address, leading: false })]);
+      expect(st.subs).toHaveLength(2);
+      const human = await runToEnd(['status', '--host', p.b.address]);
+      expect(human.stdout).toMatch(new RegExp(`central ${p.a.address}: leads[^]*central ${p.b.address}: stands by`));
+
+      const ann = p.spawn('ann', ['watch', roomId, '--headless']);
+      const bob = p.spawn('bob', ['watch', roomId, '--headless']);
+      viewers.push(ann, bob);
+      await ann.waitFor(/"paused":true/, 20_000);
+      await bob.waitFor(/"paused":true/, 20_000);
+      expect((await p.cli('ann', ['control', roomId, 'play'])).code).toBe(0);
+      await waitFor(() => {
+        const a = last(ann);
+        const b = last(bob);
+        return a && b && !a.paused && !b.paused && a.position > 2 && b.position > 2 && Math.abs(b.error_ms) < 60;
+      }, { timeoutMs: 20_000, what: 'both playing in sync' });
+
+      // The admin keeps seeking forward through the failover; every seek told "done" must survive it.
+      let seeking = true;
+      const acked: number[] = [];
+      const controls = (async () => {
+        for (let target = 20; seeking && target < 200; target += 10) {
+          const r = await p.cli('ann', ['control', roomId, 'seek', String(target)]);
+          if (r.code === 0) acked.push(target);
+        }
+      })();
+      await waitFor(() => acked.length >= 1, { timeoutMs: 15_000, what: 'a first seek accepted' });
+
+      const stoppedAt = Date.now();
+      p.a.kill(signal);
+      await p.b.waitFor(/leading \(epoch 2\)/, 10_000);
+      const takeoverMs = Date.now() - stoppedAt;
+      console.log(`[failover ${signal}] standby leads ${takeoverMs} ms after the leader stopped`);
+      expect(takeoverMs).toBeLessThanOrEqual(3000);
+      // The registry is rebuilt from the subs re-registering with the same ids.
+      for (const sub of p.subs) await sub.waitFor(new RegExp(`re-registered with central ${p.b.address.replace(/\./g, '\\.')} as sub-\\d`), 10_000);
+      const rebuiltMs = Date.now() - stoppedAt;
+      console.log(`[failover ${signal}] both subs re-registered ${rebuiltMs} ms after the leader stopped`);
+      const accepted = acked.length;
+      await waitFor(() => acked.length >= accepted + 2, { timeoutMs: 20_000, what: 'seeks accepted by the new leader' });
+      seeking = false;
+      await controls;
+
+      if (signal === 'SIGSTOP') {
+        // The old leader wakes up: it must notice its lease is gone and step down, not act on its memory.
+        p.a.kill('SIGCONT');
+        await p.a.waitFor(/stopped leading/, 10_000);
+        // Asked directly, it answers "the leader is at b", and the client follows there.
+        const again = await waitFor(async () => {
+          const r = await runToEnd(['status', '--json', '--host', p.a.address]);
+          const centrals = r.code === 0 ? (JSON.parse(r.stdout) as { centrals: { address: string; leading: boolean }[] }).centrals : [];
+          return centrals.some((c) => c.address === p.a.address && !c.leading) ? centrals : undefined;
+        }, { timeoutMs: 10_000, what: 'the old leader listed as standing by' });
+        expect(again.find((c) => c.leading)?.address).toBe(p.b.address);
+      }
+
+      // Viewers never left: same processes, still playing, on the last accepted seek.
+      const lastTarget = acked.at(-1)!;
+      const rooms = JSON.parse((await p.cli('bob', ['rooms', '--json'])).stdout) as { id: string; paused: boolean; position: number }[];
+      expect(rooms).toEqual([expect.objectContaining({ id: roomId, paused: false })]);
+      expect(rooms[0]!.position).toBeGreaterThanOrEqual(lastTarget);
+      await waitFor(() => {
+        const b = last(bob);
+        return b && !b.paused && b.position >= lastTarget && Math.abs(b.error_ms) < 100;
+      }, { timeoutMs: 15_000, what: 'bob playing on the last accepted seek' });
+      expect(bob.child.exitCode).toBeNull();
+      expect(ann.child.exitCode).toBeNull();
+      expect(bob.stdout() + bob.stderr()).not.toMatch(/log in again|NOT_LOGGED_IN|BAD_TOKEN/);
+      for (const viewer of [ann, bob]) {
+        const seqs = statusLines(viewer.stdout()).map((l) => l.seq);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]!, `seq went back at line ${i}`).toBeGreaterThanOrEqual(seqs[i - 1]!);
+      }
+      // A control after the failover reaches both players.
+      expect((await p.cli('ann', ['control', roomId, 'pause'])).code).toBe(0);
+      await waitFor(() => last(ann)?.paused && last(bob)?.paused, { timeoutMs: 10_000, what: 'both paused by the new leader' });
+    } finally {
+      await stopAll(p, viewers);
+    }
+  }, 180_000);
+});
