@@ -90,7 +90,7 @@ export const CentralAcceptsFromClient: Accepts = {
   requests: ['status.get', 'auth.register', 'auth.login', 'auth.locate', 'sessions.list', 'sessions.revoke', 'auth.passwd', 'sub.drain'],
   events: [],
 };
-export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added', 'msg.push', 'room.chat', 'sub.draining'] };
+export const SubAcceptsFromCentral: Accepts = { requests: ['sub.probe', 'replica.read'], events: ['notify.push', 'session.revoked', 'video.added', 'video.removed', 'room.event', 'room.health', 'job.available', 'rendition.added', 'msg.push', 'room.chat', 'sub.draining'] };
 export const SubAcceptsFromClient: Accepts = {
   requests: ['session.open', 'auth.logout', ...RELAYED_NAMES],
   events: [...RELAYED_EVENTS],

@@ -217,6 +217,8 @@ export const ClusterStatus = z.object({
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 
 const Empty = z.object({});
+const ChunkAsk = z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) });
+const ChunkGiven = z.object({ offset: NonNegInt, size: NonNegInt });
 /** Where a user connects; `subFingerprint` is set when that sub serves TLS (clients pin it without asking). */
 const Placement = z.object({ subId: SubId, subAddress: Text(300), subFingerprint: Fingerprint.optional() });
 
@@ -325,10 +327,9 @@ export const requests = {
   /** sub → central: the whole catalogue, for the sub's own replication (acting for no user). */
   'replica.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
   /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
-  'replica.chunk': {
-    params: z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) }),
-    result: z.object({ offset: NonNegInt, size: NonNegInt }),
-  },
+  'replica.chunk': { params: ChunkAsk, result: ChunkGiven },
+  /** central → sub: the same from the sub's verified replica: a central that took over restores what it lacks. */
+  'replica.read': { params: ChunkAsk, result: ChunkGiven },
 
   /** Rooms: client → sub → central. Central enforces membership and admin rights. */
   'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100) }), result: z.object({ room: RoomState }) },

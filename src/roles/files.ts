@@ -53,3 +53,16 @@ export async function hashFileThrottled(file: string, bytesPerSec: () => number,
   }
   return hash.digest('hex');
 }
+
+/** Up to `length` bytes of `file` (of `size` bytes) from `offset`: what replica chunks carry, both ways. */
+export async function readChunk(file: string, size: number, offset: number, length: number): Promise<{ offset: number; size: number; payload: Buffer }> {
+  const n = Math.max(0, Math.min(length, size - offset));
+  const buf = Buffer.allocUnsafe(n);
+  const fh = await fsp.open(file, 'r');
+  try {
+    const { bytesRead } = await fh.read(buf, 0, n, offset);
+    return { offset, size, payload: buf.subarray(0, bytesRead) };
+  } finally {
+    await fh.close();
+  }
+}

@@ -13,10 +13,12 @@ import { waitFor } from '../helpers/wait-for.js';
 import { lastStatus as last, statusLines } from '../helpers/watch-status.js';
 
 let clip: string;
+let big: string;
 beforeAll(async () => {
   await startStores();
   const dir = await fileScope(async () => tempDir('wp-clips-'));
   clip = makeClip(dir, { seconds: 240, width: 64, height: 48, name: 'movie.mkv' });
+  big = makeClip(dir, { seconds: 20, approxMB: 200, name: 'big.mkv' });
 }, 120_000);
 afterAll(stopStores);
 
@@ -99,6 +101,10 @@ describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader st
         }
       })();
       await waitFor(() => acked.length >= 1, { timeoutMs: 15_000, what: 'a first seek accepted' });
+      // An upload under way when the leader goes: it resumes against the new leader by itself.
+      const upload = p.spawn('ann', ['upload', big]);
+      viewers.push(upload);
+      await upload.waitFor(/\]\s+\d+%/, 60_000);
 
       const stoppedAt = Date.now();
       p.a.kill(signal);
@@ -144,6 +150,19 @@ describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader st
         const seqs = statusLines(viewer.stdout()).map((l) => l.seq);
         for (let i = 1; i < seqs.length; i++) expect(seqs[i]!, `seq went back at line ${i}`).toBeGreaterThanOrEqual(seqs[i - 1]!);
       }
+      expect(await upload.exited(120_000), upload.output()).toBe(0);
+      console.log(`[failover ${signal}] upload: ${upload.stderr().split(/[\r\n]+/).filter((l) => /lost|continuing|resum/.test(l)).join(" / ")}`);
+      expect(upload.stderr()).toMatch(/the sub lost central mid-upload|lost the sub mid-upload/);
+      expect(upload.stdout()).toMatch(/uploaded "big\.mkv"/);
+      // The new leader lacked the videos' bytes (its own --data): it restored them from the subs, so a
+      // sub that joins now gets verified replicas of both from it.
+      await p.b.waitFor(/restored video #1 "movie\.mkv"/, 30_000);
+      p.subs.push(await startSub(p.b, { secretFile: secretFileOf(p.a), extraArgs: ['--host', p.hosts] }));
+      await waitFor(async () => {
+        const videos = JSON.parse((await p.cli('bob', ['videos', '--json'])).stdout) as { name: string; replicas: number }[];
+        return videos.length === 2 && videos.every((v) => v.replicas === 3);
+      }, { timeoutMs: 60_000, what: 'three replicas of both videos' });
+
       // A control after the failover reaches both players.
       expect((await p.cli('ann', ['control', roomId, 'pause'])).code).toBe(0);
       await waitFor(() => last(ann)?.paused && last(bob)?.paused, { timeoutMs: 10_000, what: 'both paused by the new leader' });

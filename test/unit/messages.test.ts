@@ -78,8 +78,11 @@ const requestCases: Record<RequestName, Case> = {
       ],
     },
     result: {
-      ok: [{ protocol: 1, role: 'central', instanceId: 'c-1' }],
-      bad: [{ why: 'role client cannot answer hello', value: { protocol: 1, role: 'client', instanceId: 'c-1' }, path: 'role' }],
+      ok: [{ protocol: 1, role: 'central', instanceId: 'c-1' }, { protocol: 1, role: 'central', instanceId: 'c-1', centrals: ['a:8000', 'b:8000'] }],
+      bad: [
+        { why: 'role client cannot answer hello', value: { protocol: 1, role: 'client', instanceId: 'c-1' }, path: 'role' },
+        { why: 'more than 16 centrals', value: { protocol: 1, role: 'central', instanceId: 'c-1', centrals: Array.from({ length: 17 }, (_, i) => `h${i}:1`) }, path: 'centrals' },
+      ],
     },
   },
   'sub.register': {
@@ -382,6 +385,28 @@ const requestCases: Record<RequestName, Case> = {
     },
   },
   'replica.chunk': {
+    params: {
+      ok: [
+        { videoId: 1, offset: 0, length: 1 },
+        { videoId: 3, offset: 8 * MiB, length: 8 * MiB },
+      ],
+      bad: [
+        { why: 'length 0', value: { videoId: 1, offset: 0, length: 0 }, path: 'length' },
+        { why: 'length over 8 MiB', value: { videoId: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' },
+        { why: 'missing length', value: { videoId: 1, offset: 0 }, path: 'length' },
+        { why: 'videoId 0', value: { videoId: 0, offset: 0, length: 1 }, path: 'videoId' },
+        { why: 'negative offset', value: { videoId: 1, offset: -1, length: 1 }, path: 'offset' },
+      ],
+    },
+    result: {
+      ok: [{ offset: 0, size: 10 * MiB }, { offset: 10 * MiB, size: 10 * MiB }],
+      bad: [
+        { why: 'negative size', value: { offset: 0, size: -1 }, path: 'size' },
+        { why: 'missing offset', value: { size: 1 }, path: 'offset' },
+      ],
+    },
+  },
+  'replica.read': {
     params: {
       ok: [
         { videoId: 1, offset: 0, length: 1 },

@@ -30,6 +30,7 @@ import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 import { setUpJobs } from './job-setup.js';
 import { TalkService } from './talk.js';
+import { VideoRestore } from './restore.js';
 import type { JobService } from './jobs.js';
 import { forgetVideo, jobList, processingOf, type JobAdminDeps } from './job-admin.js';
 
@@ -92,6 +93,8 @@ export class Central {
   readonly jobs: JobService;
   private readonly jobAdmin: JobAdminDeps;
   private readonly talk: TalkService;
+  /** Videos this central lacks (it took over on another machine), copied back from the subs. */
+  readonly restore: VideoRestore;
   private readonly delivery: Delivery;
   private readonly detector: SubDetector;
   /** Every connection accepted while leading: closed when the leadership ends. */
@@ -154,6 +157,13 @@ export class Central {
         this.changed();
       },
     }, opts.uploadLeaseMs);
+    this.restore = new VideoRestore({
+      video: (id) => store.video(id),
+      videos: () => store.videos(),
+      videoPath: (id) => this.videos.videoPath(id),
+      holders: (id) => [...this.registry.values()].filter((s) => s.connected && s.replicas.includes(id)).flatMap((s) => this.subPeers.get(s.id) ?? []),
+      log: opts.log.child('videos'),
+    });
     this.talk = new TalkService(store.talk, this.accounts.quotas, opts.log.child('talk'), {
       room: (roomId, user) => this.rooms.snapshot(roomId, user),
       knownUser: (name) => store.canonicalUser(name),
@@ -191,6 +201,7 @@ export class Central {
       guard('upload-lease sweep', () => central.videos.sweep(now));
       guard('room clock', () => central.rooms.tick(now));
       guard('move expiry', () => central.placement.pruneMoves(now));
+      guard('video restore', () => central.restore.poke());
       if (now - lastSweepMs >= sweepEveryMs(sessionPolicy)) {
         lastSweepMs = now;
         guard('session expiry', () => central.accounts.sweep());

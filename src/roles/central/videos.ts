@@ -13,7 +13,7 @@ import { isDiskFull, WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { checkVideoName } from '../shared/video-name.js';
 import { probeVideo } from './probe-video.js';
-import { hashFile } from '../files.js';
+import { hashFile, readChunk } from '../files.js';
 import { formatBytes } from '../shared/format-bytes.js';
 import { spaceVerdict } from './space-policy.js';
 import { PendingDeletes } from './pending-deletes.js';
@@ -69,6 +69,9 @@ export class VideoService {
     const known = new Set<string>();
     for (const u of this.store.catalogue.uploads()) {
       known.add(`${u.id}.part`);
+      // A reservation whose bytes are on another central (this one took over as leader) starts again
+      // from zero here: the uploader resumes from what this central holds.
+      if (!fs.existsSync(this.partPath(u.id))) fs.writeFileSync(this.partPath(u.id), '', { mode: 0o600 });
       const size = this.partSize(u.id);
       this.stored.set(u.id, size);
       // Reservations survive a restart with a fresh lease, so an interrupted upload can resume.
@@ -297,14 +300,12 @@ export class VideoService {
     const video = this.store.video(videoId);
     if (!video) throw new WatchpartyError('UNKNOWN_VIDEO', `no video #${videoId}`);
     if (offset > video.size) throw new WatchpartyError('BAD_INPUT', `offset ${offset} is past the end of video #${videoId} (${video.size} bytes)`);
-    const n = Math.min(length, video.size - offset);
-    const buf = Buffer.allocUnsafe(n);
-    const fh = await fsp.open(this.videoPath(videoId), 'r');
     try {
-      const { bytesRead } = await fh.read(buf, 0, n, offset);
-      return { offset, size: video.size, payload: buf.subarray(0, bytesRead) };
-    } finally {
-      await fh.close();
+      return await readChunk(this.videoPath(videoId), video.size, offset, length);
+    } catch (err) {
+      // A central that took over leadership restores the videos it lacks from the subs (restore.ts).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new WatchpartyError('NOT_READY', `central is restoring video #${videoId} from the subs; try again shortly`);
+      throw err;
     }
   }
 }

@@ -11,7 +11,7 @@ import { sleep } from '../../net/dial.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { ClientSnapshot, UploadState } from '../../tui/client-session.js';
 import { copyBook, type Profile } from './profile.js';
-import { defaultVideoName, uploadFile, type UploadProgress } from './upload.js';
+import { defaultVideoName, uploadFile, uploadRetryDelayMs, type UploadProgress } from './upload.js';
 import { rateAndEta } from './progress-bar.js';
 import { failureText as message } from './session-room.js';
 
@@ -25,9 +25,6 @@ export interface UploadHost {
   stopped(): boolean;
   profile: Profile;
 }
-
-/** Sessions an upload goes through before it gives up. */
-const MAX_ATTEMPTS = 5;
 
 export class TuiUpload {
   private abort: AbortController | undefined;
@@ -60,7 +57,15 @@ export class TuiUpload {
         try {
           video = await uploadFile(current, abs, base.name, onProgress, abort.signal, copyBook(host.profile));
         } catch (err) {
-          const next = err instanceof WatchpartyError && err.code === 'DISCONNECTED' && attempt < MAX_ATTEMPTS && !abort.signal.aborted ? await this.nextPeer(current, 30_000) : undefined;
+          const delayMs = abort.signal.aborted ? undefined : uploadRetryDelayMs(err, attempt);
+          if (delayMs === undefined) throw err;
+          // Our sub lost central (a standby is taking over): the same session, once the sub has a leader again.
+          if ((err as WatchpartyError).details?.centralLost) {
+            host.toast('the sub lost central mid-upload: continuing when it is back');
+            await sleep(delayMs);
+            continue;
+          }
+          const next = await this.nextPeer(current, 30_000);
           if (!next) throw err;
           host.toast('lost the sub mid-upload: continuing through another');
           current = next;

@@ -20,6 +20,19 @@ export interface UploadProgress {
   startedAtMs: number;
 }
 
+/** Tries of one upload through lost subs or a lost central, before it gives up. */
+export const UPLOAD_ATTEMPTS = 8;
+
+/**
+ * Whether to try an upload again after `err` on try number `attempt`, and after how long: at once through
+ * another sub when ours went away; after a growing pause when our sub lost central (a standby takes over
+ * within seconds, and the upload then resumes from what the new leader holds). Undefined: give up.
+ */
+export function uploadRetryDelayMs(err: unknown, attempt: number): number | undefined {
+  if (!(err instanceof WatchpartyError) || err.code !== 'DISCONNECTED' || attempt >= UPLOAD_ATTEMPTS) return undefined;
+  return err.details?.centralLost ? Math.min(4000, 500 * attempt) : 0;
+}
+
 /** Chunks in flight: enough to hide the round trip through the sub, few enough to bound memory. */
 const WINDOW = 8;
 

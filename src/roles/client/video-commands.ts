@@ -8,7 +8,8 @@ import { WatchpartyError } from '../../core/errors.js';
 import { formatDuration } from '../shared/duration.js';
 import { common, out, withSession, type CommonOptions } from './command-kit.js';
 import { copyBook } from './profile.js';
-import { defaultVideoName, uploadFile } from './upload.js';
+import { defaultVideoName, uploadFile, uploadRetryDelayMs } from './upload.js';
+import { sleep } from '../../net/dial.js';
 import { formatBytes, stderrProgress } from './progress-bar.js';
 import { playAlone } from './play.js';
 import { parseSeekTarget } from './seek-target.js';
@@ -67,14 +68,16 @@ export function registerVideoCommands(program: Command): void {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       // A sub that drains (or dies) under the upload: open a session on the next one and go on from
-      // what central holds (the file is hashed once).
+      // what central holds (the file is hashed once). A sub that lost central: wait for the new leader.
       let video: VideoInfo | undefined;
       for (let attempt = 1; !video; attempt++) {
         try {
           video = await withSession(o, (s, profile) => uploadFile(s.peer, abs, name, stderrProgress(), stop.signal, copyBook(profile)));
         } catch (err) {
-          if (!(err instanceof WatchpartyError) || err.code !== 'DISCONNECTED' || attempt >= 5 || stop.signal.aborted) throw err;
-          process.stderr.write(chalk.dim(`lost the sub mid-upload (${err.message}); continuing through another…\n`));
+          const delayMs = stop.signal.aborted ? undefined : uploadRetryDelayMs(err, attempt);
+          if (delayMs === undefined) throw err;
+          process.stderr.write(chalk.dim(`${(err as WatchpartyError).details?.centralLost ? 'the sub lost central mid-upload' : 'lost the sub mid-upload'} (${(err as Error).message}); continuing…\n`));
+          await sleep(delayMs);
         }
       }
       if (o.json) out(JSON.stringify(videoJson(video)));

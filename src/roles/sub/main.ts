@@ -3,13 +3,15 @@
  * new instance), and serves the clients central assigns to it.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
 import { MAX_CLIENT_FRAME_BYTES, UPLOAD_CHUNK_BYTES } from '../../net/frame.js';
 import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
-import type { Peer } from '../../net/peer.js';
+import { PayloadReply, type Peer } from '../../net/peer.js';
+import { readChunk } from '../files.js';
 import { ByteBudget, UNTRUSTED_LIMITS } from '../../net/flow.js';
 import { agreeProtocol, CloseCode } from '../../net/messages.js';
 import { SubAcceptsFromCentral } from '../../net/directions.js';
@@ -322,6 +324,13 @@ export class Sub {
       if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() }));
+      // A central that took over leadership on another machine restores the videos it lacks from here.
+      peer.handle('replica.read', async (p) => {
+        const file = this.replicas.file(p.videoId);
+        if (!file) throw new WatchpartyError('UNKNOWN_VIDEO', `${this.subId ?? 'this sub'} holds no verified replica of video #${p.videoId}`);
+        const { payload, ...result } = await readChunk(file, (await fsp.stat(file)).size, p.offset, p.length);
+        return new PayloadReply(result, payload);
+      });
       this.sessions.listenToCentral(peer);
       peer.on('sub.draining', (body) => {
         // No new media tasks: the ones under way lose their leases and go to another sub.
