@@ -219,6 +219,8 @@ export type ClusterStatus = z.infer<typeof ClusterStatus>;
 const Empty = z.object({});
 const ChunkAsk = z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) });
 const ChunkGiven = z.object({ offset: NonNegInt, size: NonNegInt });
+export const ReplicaKindName = z.enum(['video', 'rendition']);
+export type ReplicaKindName = z.infer<typeof ReplicaKindName>;
 /** Where a user connects; `subFingerprint` is set when that sub serves TLS (clients pin it without asking). */
 const Placement = z.object({ subId: SubId, subAddress: Text(300), subFingerprint: Fingerprint.optional() });
 
@@ -328,8 +330,8 @@ export const requests = {
   'replica.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
   /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
   'replica.chunk': { params: ChunkAsk, result: ChunkGiven },
-  /** central → sub: the same from the sub's verified replica: a central that took over restores what it lacks. */
-  'replica.read': { params: ChunkAsk, result: ChunkGiven },
+  /** central → sub: the same from the sub's verified replica of a video or rendition: a central that took over restores what it lacks. */
+  'replica.read': { params: z.object({ kind: ReplicaKindName, itemId: Int.min(1), offset: NonNegInt, length: ChunkAsk.shape.length }), result: ChunkGiven },
 
   /** Rooms: client → sub → central. Central enforces membership and admin rights. */
   'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100) }), result: z.object({ room: RoomState }) },

@@ -11,6 +11,15 @@ import { makeClip } from '../helpers/make-clip.js';
 import { freshDatabase, startStores, stopStores } from '../helpers/stores.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { lastStatus as last, statusLines } from '../helpers/watch-status.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+/** A short H.264 clip the rendition ladder has rungs for. */
+function makeH264(dir: string): string {
+  const file = path.join(dir, 'h264.mkv');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', file], { timeout: 60_000 });
+  return file;
+}
 
 let clip: string;
 let big: string;
@@ -170,4 +179,63 @@ describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader st
       await stopAll(p, viewers);
     }
   }, 180_000);
+});
+
+describe('centrals sharing a store', () => {
+  it('a leader that took over on another machine restores renditions from the subs too, for a sub that joins later', async () => {
+    const url = await freshDatabase();
+    const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url] });
+    const b = await startCentral({ heartbeat: 1, secretFile: secretFileOf(a), extraArgs: ['--store', url] });
+    const hosts = `${a.address},${b.address}`;
+    const worker = await startSub(a, { jobs: 1, extraArgs: ['--host', hosts] });
+    const home = tempDir('wp-home-');
+    const cli = (args: string[], input?: string) => runToEnd([...args, '--host', hosts, '--profile', 'ann'], { env: { WATCHPARTY_HOME: home }, ...(input !== undefined ? { input } : {}) });
+    try {
+      expect((await cli(['register', 'ann', '--password-stdin'], 'pw-ann\n')).code).toBe(0);
+      const h264 = makeH264(tempDir('wp-clips-'));
+      expect((await cli(['upload', h264])).code).toBe(0);
+      type Listed = { renditions: { rung: string; replicas: number }[]; processing: { state: string } | null; replicas: number };
+      const listed = async () => JSON.parse((await cli(['videos', '--json'])).stdout) as Listed[];
+      const made = await waitFor(async () => {
+        const [v] = await listed();
+        return v && v.processing?.state === 'done' && v.renditions.length > 0 && v.renditions.every((r) => r.replicas === 1) ? v.renditions : undefined;
+      }, { timeoutMs: 90_000, what: 'renditions made and replicated on the worker' });
+
+      a.kill('SIGKILL');
+      await b.waitFor(/leading \(epoch 2\)/, 10_000);
+      await b.waitFor(/restored rendition #\d+/, 30_000);
+      await b.waitFor(/restored video #1/, 30_000);
+      // A sub that joins now replicates the source and every rendition from the new leader.
+      await startSub(b, { secretFile: secretFileOf(a), extraArgs: ['--host', hosts] });
+      await waitFor(async () => {
+        const [v] = await listed();
+        return v && v.replicas === 2 && v.renditions.length === made.length && v.renditions.every((r) => r.replicas === 2);
+      }, { timeoutMs: 60_000, what: 'source and renditions on the new sub' });
+    } finally {
+      for (const p of [worker, a, b]) {
+        p.kill('SIGKILL');
+        await p.exited();
+      }
+    }
+  }, 180_000);
+
+  it("refuses to stand by with another cluster secret than the running central's, and says whose", async () => {
+    const url = await freshDatabase();
+    const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url] });
+    try {
+      // A fresh --data makes a new secret: subs holding a's could never register with this one.
+      const other = await runToEnd(['central', '--headless', '--bind', '127.0.0.1', '--port', '0', '--heartbeat', '1', '--data', tempDir('wp-central-'), '--store', url]);
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(new RegExp(`cluster secret differs from the one the centrals at ${a.address.replace(/\./g, '\\.')} share`));
+      expect(other.stderr).toMatch(/copy the leader's <data>\/secret/);
+      // With a's secret it stands by.
+      const b = await startCentral({ heartbeat: 1, secretFile: secretFileOf(a), extraArgs: ['--store', url] });
+      expect(b.stdout()).toMatch(/standing by/);
+      b.kill('SIGTERM');
+      await b.exited();
+    } finally {
+      a.kill('SIGTERM');
+      await a.exited();
+    }
+  });
 });

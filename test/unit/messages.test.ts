@@ -409,15 +409,16 @@ const requestCases: Record<RequestName, Case> = {
   'replica.read': {
     params: {
       ok: [
-        { videoId: 1, offset: 0, length: 1 },
-        { videoId: 3, offset: 8 * MiB, length: 8 * MiB },
+        { kind: 'video', itemId: 1, offset: 0, length: 1 },
+        { kind: 'rendition', itemId: 3, offset: 8 * MiB, length: 8 * MiB },
       ],
       bad: [
-        { why: 'length 0', value: { videoId: 1, offset: 0, length: 0 }, path: 'length' },
-        { why: 'length over 8 MiB', value: { videoId: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' },
-        { why: 'missing length', value: { videoId: 1, offset: 0 }, path: 'length' },
-        { why: 'videoId 0', value: { videoId: 0, offset: 0, length: 1 }, path: 'videoId' },
-        { why: 'negative offset', value: { videoId: 1, offset: -1, length: 1 }, path: 'offset' },
+        { why: 'length 0', value: { kind: 'video', itemId: 1, offset: 0, length: 0 }, path: 'length' },
+        { why: 'length over 8 MiB', value: { kind: 'video', itemId: 1, offset: 0, length: 8 * MiB + 1 }, path: 'length' },
+        { why: 'missing length', value: { kind: 'video', itemId: 1, offset: 0 }, path: 'length' },
+        { why: 'itemId 0', value: { kind: 'video', itemId: 0, offset: 0, length: 1 }, path: 'itemId' },
+        { why: 'unknown kind', value: { kind: 'poster', itemId: 1, offset: 0, length: 1 }, path: 'kind' },
+        { why: 'negative offset', value: { kind: 'video', itemId: 1, offset: -1, length: 1 }, path: 'offset' },
       ],
     },
     result: {
@@ -801,6 +802,13 @@ function expectRejected(schema: z.ZodType, bad: Bad): void {
 describe('request schemas', () => {
   it('the test table covers every request', () => {
     expect(Object.keys(requestCases).sort()).toEqual(Object.keys(requests).sort());
+  });
+
+  it('no params or event body uses a name of the envelope (params ride flat in the header beside type and id)', () => {
+    const envelope = ['type', 'id', 'replyTo'];
+    const shapeOf = (schema: unknown) => Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {});
+    for (const [name, r] of Object.entries(requests)) expect(shapeOf(r.params).filter((k) => envelope.includes(k)), name).toEqual([]);
+    for (const [name, e] of Object.entries(events)) expect(shapeOf(e).filter((k) => envelope.includes(k)), name).toEqual([]);
   });
 
   const rows = Object.entries(requestCases) as [RequestName, Case][];

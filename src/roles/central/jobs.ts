@@ -4,6 +4,7 @@
  * before it accepts it, and publishes every finished rendition for the subs to replicate. The rules
  * are pure (shared/job-plan.ts, shared/task-lease.ts); the rows are in the store, the bytes in JobFiles.
  */
+import fs from 'node:fs';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { TaskSpec, type ProbeFacts, type RenditionInfo } from '../../net/job-messages.js';
@@ -299,7 +300,13 @@ export class JobService {
   async readRendition(id: number, offset: number, length: number): Promise<{ offset: number; size: number; payload: Buffer }> {
     const r = this.jobs.rendition(id);
     if (!r) throw new WatchpartyError('UNKNOWN_VIDEO', `no rendition #${id}`);
+    if (!fs.existsSync(this.renditionPath(id))) throw new WatchpartyError('NOT_READY', `central is restoring rendition #${id} from the subs; try again shortly`);
     const { size, payload } = await this.files.read(r.taskId, 0, offset, length);
     return { offset, size, payload };
+  }
+
+  /** Where central keeps rendition `id` (the accepted output of its assemble task). */
+  renditionPath(id: number): string {
+    return this.files.out(this.jobs.rendition(id)?.taskId ?? 0, 0);
   }
 }

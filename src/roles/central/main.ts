@@ -6,14 +6,13 @@
 import type { IncomingMessage } from 'node:http';
 import { remoteHost } from '../../net/server.js';
 import type { Peer } from '../../net/peer.js';
-import { CLUSTER_LIMITS } from '../../net/flow.js';
 import { agreeProtocol, CloseCode, OLDEST_PROTOCOL, PROTOCOL_VERSION, type ClusterStatus } from '../../net/messages.js';
-import { CentralAcceptsFromClient, CentralAcceptsFromSub, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
+import { CentralAcceptsFromClient, CentralAcceptsFromUnregisteredSub } from '../../net/directions.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { detectorConfig, type DetectorConfig } from '../shared/failure-detector.js';
 import { SubDetector } from './sub-detector.js';
-import { registerSub, updateSub, type SubRecord } from '../shared/registry.js';
+import type { SubRecord } from '../shared/registry.js';
 import { clusterStatus } from './status.js';
 import { oncePerEpisode } from '../once-per-episode.js';
 import { CentralStore } from './store.js';
@@ -25,7 +24,8 @@ import { Delivery } from './delivery.js';
 import { ROOM_RULES } from '../shared/room.js';
 import { UserPlacement } from './placement.js';
 import { drainSub, operatorDrain } from './drain.js';
-import { serveSubAttach, serveSubLink, type SubLinkDeps } from './handlers.js';
+import { serveSubAttach, type SubLinkDeps } from './handlers.js';
+import { serveSubRegistration, type RegistrationDeps } from './sub-registration.js';
 import type { TlsMaterial } from '../../net/tls.js';
 import { policyFor, SESSION_POLICY, sweepEveryMs } from '../shared/session-policy.js';
 import { setUpJobs } from './job-setup.js';
@@ -158,10 +158,12 @@ export class Central {
       },
     }, opts.uploadLeaseMs);
     this.restore = new VideoRestore({
-      video: (id) => store.video(id),
-      videos: () => store.videos(),
-      videoPath: (id) => this.videos.videoPath(id),
-      holders: (id) => [...this.registry.values()].filter((s) => s.connected && s.replicas.includes(id)).flatMap((s) => this.subPeers.get(s.id) ?? []),
+      items: () => [
+        ...store.videos().map((v) => ({ kind: 'video' as const, id: v.id, name: v.name, size: v.size, sha256: v.sha256, path: this.videos.videoPath(v.id) })),
+        ...this.jobs.renditionInfos().map((r) => ({ kind: 'rendition' as const, id: r.id, name: r.name, size: r.size, sha256: r.sha256, path: this.jobs.renditionPath(r.id) })),
+      ],
+      holders: (kind, id) =>
+        [...this.registry.values()].filter((s) => s.connected && (kind === 'video' ? s.replicas : (s.renditions ?? [])).includes(id)).flatMap((s) => this.subPeers.get(s.id) ?? []),
       log: opts.log.child('videos'),
     });
     this.talk = new TalkService(store.talk, this.accounts.quotas, opts.log.child('talk'), {
@@ -272,7 +274,7 @@ export class Central {
       peer.handle('status.get', () => this.cachedStatus());
       if (p.role === 'sub') {
         peer.setAccepts(CentralAcceptsFromUnregisteredSub);
-        this.serveSubRegistration(peer, from);
+        serveSubRegistration(peer, from, this.registration());
         serveSubAttach(peer, from, {
           secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
           control: (subId) => this.subPeers.get(subId),
@@ -289,6 +291,27 @@ export class Central {
       return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId, ...(centrals.length > 1 ? { centrals } : {}) };
     });
     log.debug(`connection from ${peer.name}`);
+  }
+
+  /** What the sub-registration handshake (sub-registration.ts) reads and changes. */
+  private registration(): RegistrationDeps {
+    return {
+      secretMatches: (given) => this.accounts.secretMatches(given, this.opts.secret),
+      registry: () => this.registry,
+      setRegistry: (next) => (this.registry = next),
+      subPeers: this.subPeers,
+      deadIds: this.deadIds,
+      store: this.store,
+      cfg: this.cfg,
+      tls: Boolean(this.opts.tls),
+      heartbeatMs: this.opts.heartbeatMs,
+      log: this.opts.log,
+      retire: (id) => this.detector.retire(id),
+      notifyAll: (n) => this.delivery.notify(this.store.userNames(), n),
+      linkDeps: () => this.subLinkDeps(),
+      drainDeps: () => this.drainDeps(),
+      changed: () => this.changed(),
+    };
   }
 
   private drainDeps() {
@@ -343,56 +366,5 @@ export class Central {
         },
       },
     };
-  }
-
-  /** A sub may only register, with the cluster secret; then it may relay for the users assigned to it. */
-  private serveSubRegistration(peer: Peer, remoteHost: string): void {
-    peer.handle('sub.register', (p) => {
-      if (!this.accounts.secretMatches(p.secret, this.opts.secret)) {
-        this.opts.log.warn(`refused sub at ${remoteHost}:${p.port} (pid ${p.pid}): wrong cluster secret`);
-        setTimeout(() => peer.close(CloseCode.badSecret, 'wrong cluster secret'), 50);
-        throw new WatchpartyError('BAD_SECRET', 'central refused this sub: wrong cluster secret');
-      }
-      const id = this.pickSubId(p.resumeId);
-      const address = `${p.advertiseHost ?? remoteHost}:${p.port}`;
-      const previous = this.subPeers.get(id);
-      if (previous && previous !== peer) previous.close(CloseCode.replaced, 'replaced by a newer connection of the same sub');
-      const rejoined = this.registry.has(id);
-      this.registry = registerSub(this.registry, { id, address, pid: p.pid, ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}) }, Date.now(), this.cfg);
-      if (this.opts.tls && !p.fingerprint) this.opts.log.warn(`${id} at ${address} serves plain text: clients that reach central over TLS will refuse it`);
-      this.subPeers.set(id, peer);
-      peer.name = id;
-      peer.setAccepts(CentralAcceptsFromSub);
-      peer.setLimits(CLUSTER_LIMITS);
-      peer.markReady();
-      serveSubLink(peer, id, this.subLinkDeps());
-      // The sub drains itself (SIGTERM): the same as an operator's drain, on its own authenticated link.
-      peer.handle('sub.drain', (p) => drainSub(this.drainDeps(), id, p.timeoutMs));
-      peer.onceClosed((code, reason) => {
-        if (this.subPeers.get(id) !== peer) return;
-        this.subPeers.delete(id);
-        // A draining sub that stops on purpose has left; a blip of its link is only a lost connection.
-        if (this.registry.get(id)?.draining && code === CloseCode.shutdown) {
-          this.detector.retire(id);
-          return;
-        }
-        this.registry = updateSub(this.registry, id, (s) => ({ ...s, connected: false }));
-        this.opts.log.warn(`lost connection to ${id} (${address}): ${code}${reason ? ' ' + reason : ''}; probing continues`);
-        this.changed();
-      });
-      this.opts.log.info(`${rejoined ? 're-attached' : 'registered'} ${id} at ${address} (pid ${p.pid})`);
-      if (!rejoined) this.delivery.notify(this.store.userNames(), { kind: 'sub.joined', text: `sub-server ${id} joined the cluster` });
-      this.changed();
-      return { subId: id, instanceId: this.store.instanceId, heartbeatMs: this.opts.heartbeatMs };
-    });
-  }
-
-  /** Reuse a sub's id across a reconnect to this instance, unless it was declared dead or is taken. */
-  private pickSubId(resumeId: string | undefined): string {
-    if (resumeId && !this.deadIds.has(resumeId) && this.store.issuedSubId(resumeId)) {
-      const live = this.registry.get(resumeId);
-      if (!live || !live.connected) return resumeId;
-    }
-    return this.store.nextSubId();
   }
 }

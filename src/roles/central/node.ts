@@ -143,8 +143,9 @@ export class CentralNode {
   /** Lead at once on SQLite; on PostgreSQL, claim the lease once and then keep asking on a timer. */
   private async begin(): Promise<void> {
     if (!this.lease) {
-      this.leader = await Central.lead(this.opts, this.link());
+      // The lock on the data folder is the lease: nobody else can open this store.
       this.leadership = { state: 'leading', epoch: 0, trustedUntilMs: Infinity, since: Date.now() };
+      this.leader = await Central.lead(this.opts, this.link());
       return;
     }
     await this.ask();
@@ -153,19 +154,24 @@ export class CentralNode {
     this.expiryTimer = setInterval(() => this.apply(expire(this.leadership, Date.now())), EXPIRY_CHECK_MS);
   }
 
-  /** One claim or renewal, then the next one on the timer. */
+  /** One claim or renewal, then the next one on the timer (whatever happened to this one). */
   private async ask(): Promise<void> {
     const lease = this.lease!;
     if (this.stopping) return;
-    const sentAtMs = Date.now();
-    const answer = this.leadership.state === 'leading' ? await lease.renew(this.leadership.epoch) : await lease.claim();
-    this.nodes = await lease.nodes().catch((err: Error) => {
-      this.opts.log.debug(`cannot list the centrals: ${err.message}`);
-      return this.nodes;
-    });
-    // Renewals go on while a Central starts (loading the store takes time); the changes themselves queue in turn().
-    this.apply(step(this.leadership, { type: 'answer', answer, sentAtMs } satisfies LeadershipInput, Date.now(), this.timing));
-    if (!this.stopping) this.askTimer = setTimeout(() => void this.ask(), nextAskInMs(this.leadership, this.timing));
+    try {
+      const sentAtMs = Date.now();
+      const answer = this.leadership.state === 'leading' ? await lease.renew(this.leadership.epoch) : await lease.claim();
+      this.nodes = await lease.nodes().catch((err: Error) => {
+        this.opts.log.debug(`cannot list the centrals: ${err.message}`);
+        return this.nodes;
+      });
+      // Renewals go on while a Central starts (loading the store takes time); the changes themselves queue in turn().
+      this.apply(step(this.leadership, { type: 'answer', answer, sentAtMs } satisfies LeadershipInput, Date.now(), this.timing));
+    } catch (err) {
+      this.opts.log.error(`lease check failed: ${(err as Error).message}`);
+    } finally {
+      if (!this.stopping) this.askTimer = setTimeout(() => void this.ask(), nextAskInMs(this.leadership, this.timing));
+    }
   }
 
   private apply({ next, effect }: ReturnType<typeof step>): void {

@@ -76,7 +76,8 @@ export function registerVideoCommands(program: Command): void {
         } catch (err) {
           const delayMs = stop.signal.aborted ? undefined : uploadRetryDelayMs(err, attempt);
           if (delayMs === undefined) throw err;
-          process.stderr.write(chalk.dim(`${(err as WatchpartyError).details?.centralLost ? 'the sub lost central mid-upload' : 'lost the sub mid-upload'} (${(err as Error).message}); continuing…\n`));
+          const centralLost = Boolean((err as WatchpartyError).details?.centralLost);
+          process.stderr.write(chalk.dim(`${centralLost ? 'the sub lost central mid-upload' : 'lost the sub mid-upload'} (${(err as Error).message}); continuing ${centralLost ? 'once it has a leader again' : 'through another'}…\n`));
           await sleep(delayMs);
         }
       }

@@ -326,8 +326,8 @@ export class Sub {
       peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() }));
       // A central that took over leadership on another machine restores the videos it lacks from here.
       peer.handle('replica.read', async (p) => {
-        const file = this.replicas.file(p.videoId);
-        if (!file) throw new WatchpartyError('UNKNOWN_VIDEO', `${this.subId ?? 'this sub'} holds no verified replica of video #${p.videoId}`);
+        const file = (p.kind === 'video' ? this.replicas : this.renditions).file(p.itemId);
+        if (!file) throw new WatchpartyError('UNKNOWN_VIDEO', `${this.subId ?? 'this sub'} holds no verified replica of ${p.kind} #${p.itemId}`);
         const { payload, ...result } = await readChunk(file, (await fsp.stat(file)).size, p.offset, p.length);
         return new PayloadReply(result, payload);
       });
