@@ -217,6 +217,9 @@ export const ClusterStatus = z.object({
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 
 const Empty = z.object({});
+/** The centrals of a cluster that share a store (`host:port`), and the certificates of those that serve TLS. */
+const CentralList = z.array(Text(300)).max(16);
+const CentralPins = z.array(z.object({ address: Text(300), fingerprint: Fingerprint })).max(16);
 const ChunkAsk = z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) });
 const ChunkGiven = z.object({ offset: NonNegInt, size: NonNegInt });
 export const ReplicaKindName = z.enum(['video', 'rendition']);
@@ -230,8 +233,17 @@ export const requests = {
   hello: {
     /** `protocol`: the newest this end speaks; `oldest`: the oldest it still understands (absent: only `protocol`). */
     params: z.object({ protocol: Int, oldest: Int.optional(), role: z.enum(['sub', 'client']), version: Text(64) }),
-    /** `centrals`: from a leading central, every central of the cluster (`host:port`), for the next failover. */
-    result: z.object({ protocol: Int, role: z.enum(['central', 'sub']), instanceId: Text(100), centrals: z.array(Text(300)).max(16).optional() }),
+    /**
+     * `centrals`: from a leading central, every central of the cluster (`host:port`), for the next failover;
+     * `pins`: the certificates of those that serve TLS, vouched for by the leader (trusted only over a pinned link).
+     */
+    result: z.object({
+      protocol: Int,
+      role: z.enum(['central', 'sub']),
+      instanceId: Text(100),
+      centrals: CentralList.optional(),
+      pins: CentralPins.optional(),
+    }),
   },
   /** sub → central: join the cluster. `resumeId` keeps the id across a reconnect to the same central. */
   'sub.register': {
@@ -246,9 +258,12 @@ export const requests = {
     }),
     result: z.object({ subId: SubId, instanceId: Text(100), heartbeatMs: Ms }),
   },
-  /** central → sub: the failure detector's probe; the answer carries the sub's load. */
+  /**
+   * central → sub: the failure detector's probe; the answer carries the sub's load. A leader sharing its
+   * store with other centrals names them (and vouches for their certificates), as in hello.
+   */
   'sub.probe': {
-    params: Empty,
+    params: z.object({ centrals: CentralList.optional(), pins: CentralPins.optional() }),
     result: z.object({ clients: NonNegInt, replicas: z.array(Int.min(1)).max(100_000), renditions: z.array(Int.min(1)).max(1_000_000).optional(), transfers: z.array(Transfer).max(1000) }),
   },
   /** anyone → central: the cluster as central sees it. */

@@ -34,6 +34,7 @@ export class Peer {
   private readonly highWaterBytes: number;
   /** When to stop reading from this socket (see flow.ts). */
   private readonly gate: ReadGate;
+  private admission: (() => { code: number; reason: string } | undefined) | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -59,6 +60,14 @@ export class Peer {
       this.log.warn(`connection error from ${this.name}: ${err.message}`, { code: err.code });
     });
     ws.on('close', (code, reasonBuf) => this.onClose(code, reasonBuf.toString()));
+  }
+
+  /**
+   * Asked before each message is handled: a reason to close instead (a central whose leadership ended
+   * while it was frozen must not answer what queued up meanwhile from what it remembers).
+   */
+  setAdmission(admission: () => { code: number; reason: string } | undefined): void {
+    this.admission = admission;
   }
 
   /** Change what this peer accepts (after hello, the role's full set). */
@@ -175,6 +184,11 @@ export class Peer {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closed || this.rejected) return;
+    const refused = this.admission?.();
+    if (refused) {
+      this.close(refused.code, refused.reason);
+      return;
+    }
     if (!this.gate.message()) {
       // A flooder keeps sending through the close handshake, and parsing its megabytes of frames only
       // to drop them cost the servers more than anything else under bench/abuse: read nothing more

@@ -39,6 +39,23 @@ export interface TrustOptions {
   nowMs?: () => number;
 }
 
+/**
+ * Pin the certificates a leading central vouches for (hello's `pins`: the other centrals of its cluster),
+ * for addresses not pinned yet, so that a sub or client follows a failover to a central it never met.
+ * Taken only over a link that is itself TLS with a pinned certificate, never over plain text; a pin
+ * already held is never replaced this way. Returns the addresses pinned.
+ */
+export function adoptVouchedPins(store: PinStore, overPinnedTls: boolean, pins: readonly { address: string; fingerprint: string }[] | undefined, nowMs: number): string[] {
+  if (!overPinnedTls || !pins) return [];
+  const added: string[] = [];
+  for (const { address, fingerprint } of pins) {
+    if (store.get(address)) continue;
+    store.set(address, { tls: true, fingerprint, pinnedAtMs: nowMs });
+    added.push(address);
+  }
+  return added;
+}
+
 /** The dial option for `address`: `{ fingerprint }` for TLS, `{}` for plain text. Pins on first contact. */
 export async function resolveTrust(address: string, opts: TrustOptions): Promise<{ fingerprint?: string }> {
   const known = opts.store.get(address);

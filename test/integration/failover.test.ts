@@ -12,6 +12,7 @@ import { freshDatabase, startStores, stopStores } from '../helpers/stores.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { lastStatus as last, statusLines } from '../helpers/watch-status.js';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** A short H.264 clip the rendition ladder has rungs for. */
@@ -182,6 +183,38 @@ describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader st
 });
 
 describe('centrals sharing a store', () => {
+  it('with TLS, subs and clients follow a failover to a central they never met: the leader vouches for its certificate', async () => {
+    const url = await freshDatabase();
+    const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url, '--tls', 'auto'] });
+    const b = await startCentral({ heartbeat: 1, secretFile: secretFileOf(a), extraArgs: ['--store', url, '--tls', 'auto'] });
+    const fingerprint = (c: Server) => c.stdout().match(/TLS on: certificate (SHA256:\S+)/)![1]!;
+    expect(fingerprint(a)).not.toBe(fingerprint(b));
+    const hosts = `${a.address},${b.address}`;
+    const home = tempDir('wp-home-');
+    const status = (...extra: string[]) => runToEnd(['status', '--json', '--host', hosts, ...extra], { env: { WATCHPARTY_HOME: home } });
+    // The operator vouches for a alone (its fingerprint); a, once trusted, vouches for b.
+    const sub = await startSub(a, { extraArgs: ['--host', hosts, '--tls', 'auto', '--fingerprint', fingerprint(a)] });
+    try {
+      await sub.waitFor(new RegExp(`pinned the certificates of ${b.address.replace(/\./g, '\\.')}, vouched for by central`), 10_000);
+      const first = await status('--fingerprint', fingerprint(a));
+      expect(first.code, first.output).toBe(0);
+      const profile = JSON.parse(fs.readFileSync(path.join(home, 'profiles', 'default.json'), 'utf8')) as { centrals: Record<string, { fingerprint: string }> };
+      expect(profile.centrals[b.address]?.fingerprint).toBe(fingerprint(b));
+
+      a.kill('SIGKILL');
+      await b.waitFor(/leading \(epoch 2\)/, 10_000);
+      await sub.waitFor(new RegExp(`re-registered with central ${b.address.replace(/\./g, '\\.')}`), 10_000);
+      const after = await status();
+      expect(after.code, after.output).toBe(0);
+      expect((JSON.parse(after.stdout) as { centrals: { address: string; leading: boolean }[] }).centrals.find((c) => c.leading)?.address).toBe(b.address);
+    } finally {
+      for (const p of [sub, a, b]) {
+        p.kill('SIGKILL');
+        await p.exited();
+      }
+    }
+  });
+
   it('a leader that took over on another machine restores renditions from the subs too, for a sub that joins later', async () => {
     const url = await freshDatabase();
     const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url] });

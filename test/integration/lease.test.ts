@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function lease(url: string, holder: string, address: string): Promise<Lease> {
-  const l = await Lease.open(url, holder, address, TTL_MS, noError);
+  const l = await Lease.open(url, holder, address, TTL_MS, undefined, noError);
   open.push(l);
   return l;
 }
@@ -65,7 +65,7 @@ describe('leader lease', () => {
     const b = await lease(url, 'b', '127.0.0.1:2');
     expect(await a.claim()).toEqual({ kind: 'granted', epoch: 1 });
     let fenced = 0;
-    const store = await CentralStore.open({ dataDir: '/nonexistent', url, fence: { epoch: 1, onFenced: () => (fenced += 1) } });
+    const store = await CentralStore.open({ dataDir: '/nonexistent', url, fence: { epoch: 1, holdMs: 2000, onFenced: () => (fenced += 1) } });
     try {
       expect(await store.addUser({ name: 'ann', salt: Buffer.alloc(16), hash: Buffer.alloc(32), subId: null, createdMs: 1 })).toBe(true);
       await a.release(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expire, leaseTiming, mayLead, nextAskInMs, STANDBY, step, type Leadership, type LeadershipInput } from '../../src/roles/shared/leadership.js';
+import { expire, leaseTiming, mayClaim, mayLead, nextAskInMs, STANDBY, step, type Leadership, type LeadershipInput } from '../../src/roles/shared/leadership.js';
 
 const t = leaseTiming(1000);
 const other = { holder: 'b', address: '127.0.0.1:9001', epoch: 4 };
@@ -28,8 +28,11 @@ describe('leadership step', () => {
     { name: 'a leader whose lease another holds steps down', s: leading(5, 2750), input: held, now: 2000, next: { state: 'standby', leader: other, since: 2000 }, effect: 'stop-leading' },
     { name: 'a leader granted another epoch (its lease was taken and given back) starts over', s: leading(5, 2750), input: granted(7, 2000), now: 2000, next: { state: 'standby', since: 2000 }, effect: 'stop-leading' },
     { name: 'a leader that cannot reach the database keeps its lease for now', s: leading(5, 2750), input: unreachable, now: 2000, next: leading(5, 2750), effect: 'none' },
-    { name: 'a fenced write makes the leader step down at once', s: leading(5, 2750), input: { type: 'fenced' } as LeadershipInput, now: 1200, next: { state: 'standby', since: 1200 }, effect: 'stop-leading' },
-    { name: 'a fenced write means nothing to a standby', s: STANDBY, input: { type: 'fenced' } as LeadershipInput, now: 1200, next: STANDBY, effect: 'none' },
+    { name: 'a fenced write makes the leader step down at once', s: leading(5, 2750), input: { type: 'fenced', epoch: 5 } as LeadershipInput, now: 1200, next: { state: 'standby', since: 1200 }, effect: 'stop-leading' },
+    { name: "a late refusal of an older epoch's store does not end a newer leadership", s: leading(6, 2750), input: { type: 'fenced', epoch: 5 } as LeadershipInput, now: 1200, next: leading(6, 2750), effect: 'none' },
+    { name: 'a fenced write means nothing to a standby', s: STANDBY, input: { type: 'fenced', epoch: 5 } as LeadershipInput, now: 1200, next: STANDBY, effect: 'none' },
+    { name: 'a start that failed stands by and claims again only after three leases', s: leading(5, 2750), input: { type: 'failed', epoch: 5 } as LeadershipInput, now: 1200, next: { state: 'standby', since: 1200, claimAfterMs: 7200 }, effect: 'none' },
+    { name: 'a failure of an older start changes nothing', s: leading(6, 2750), input: { type: 'failed', epoch: 5 } as LeadershipInput, now: 1200, next: leading(6, 2750), effect: 'none' },
     { name: 'stopping a leader stops its leading', s: leading(5, 2750), input: { type: 'stop' } as LeadershipInput, now: 1200, next: { state: 'stopped' }, effect: 'stop-leading' },
     { name: 'a stopped node ignores a grant that arrives late', s: { state: 'stopped' } as Leadership, input: granted(5, 1000), now: 1010, next: { state: 'stopped' }, effect: 'none' },
   ])('$name', ({ s, input, now, next, effect }) => {
@@ -46,6 +49,14 @@ describe('mayLead and expire', () => {
     expect(expire(s, 2749)).toEqual({ next: s, effect: 'none' });
     expect(expire(s, 9000)).toEqual({ next: { state: 'standby', since: 9000 }, effect: 'stop-leading' });
     expect(expire(STANDBY, 9000)).toEqual({ next: STANDBY, effect: 'none' });
+  });
+
+  it('a standby backing off after a failed start claims again only when the back-off is over', () => {
+    const backing: Leadership = { state: 'standby', since: 0, claimAfterMs: 5000 };
+    expect(mayClaim(backing, 4999)).toBe(false);
+    expect(mayClaim(backing, 5000)).toBe(true);
+    expect(mayClaim(STANDBY, 0)).toBe(true);
+    expect(mayClaim(leading(1, 9000), 0)).toBe(false);
   });
 
   it('a leader renews and a standby polls several times within one lease', () => {

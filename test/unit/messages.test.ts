@@ -111,7 +111,13 @@ const requestCases: Record<RequestName, Case> = {
     },
   },
   'sub.probe': {
-    params: { ok: [{}], bad: [{ why: 'not an object', value: 'probe', path: '' }] },
+    params: {
+      ok: [{}, { centrals: ['a:8000', 'b:8000'], pins: [{ address: 'b:8000', fingerprint: `SHA256:${'A'.repeat(43)}` }] }],
+      bad: [
+        { why: 'not an object', value: 'probe', path: '' },
+        { why: 'a pin that is not a fingerprint', value: { pins: [{ address: 'b:8000', fingerprint: 'md5:00' }] }, path: 'pins.0.fingerprint' },
+      ],
+    },
     result: {
       ok: [
         { clients: 0, replicas: [], transfers: [] },

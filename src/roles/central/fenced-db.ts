@@ -8,8 +8,12 @@
 import { WatchpartyError } from '../../core/errors.js';
 import type { Db, SqlValue } from './db.js';
 
-/** The epoch check every fenced transaction starts with (FOR SHARE: a takeover waits for it, and it for a takeover). */
-const EPOCH_CHECK = 'SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE';
+/**
+ * The epoch check every fenced transaction starts with (FOR SHARE: a takeover, which sets the fence row,
+ * waits for the transactions under way, and every one after it sees the new epoch). Renewals of the
+ * lease touch another row and never wait for writes.
+ */
+const EPOCH_CHECK = 'SELECT epoch FROM leader_fence WHERE id = 1 FOR SHARE';
 
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|CREATE|ALTER|DROP)/i;
 

@@ -15,14 +15,22 @@ import { SECRET_KEY } from './store.js';
 export interface CentralNodeRow {
   holder: string;
   address: string;
+  /** Its TLS certificate's fingerprint (absent: plain text). */
+  fingerprint?: string | undefined;
   /** How long ago (database clock) it last asked for or renewed the lease. */
   seenAgoMs: number;
   leading: boolean;
 }
 
+/**
+ * The lease row (renewed every third of a heartbeat) and the fence row (changed only by a takeover) are
+ * apart: the store's writes lock the fence row FOR SHARE, and a renewal must never wait for them.
+ */
 export const LEASE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS leader_lease (id INT PRIMARY KEY CHECK (id = 1), epoch BIGINT NOT NULL, holder TEXT NOT NULL, address TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS leader_fence (id INT PRIMARY KEY CHECK (id = 1), epoch BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS central_nodes (holder TEXT PRIMARY KEY, address TEXT NOT NULL, seen_at TIMESTAMPTZ NOT NULL)`,
+  `ALTER TABLE central_nodes ADD COLUMN IF NOT EXISTS fingerprint TEXT`,
 ];
 
 const LATER = `clock_timestamp() + ? * interval '1 millisecond'`;
@@ -35,30 +43,54 @@ export class Lease {
     /** Where clients and subs reach this central (`host:port`). */
     readonly address: string,
     private readonly ttlMs: number,
+    /** This central's certificate: the leader vouches for it to subs and clients that trust the leader. */
+    private readonly fingerprint: string | undefined,
   ) {}
 
-  static async open(url: string, holder: string, address: string, ttlMs: number, onError: (err: Error) => void): Promise<Lease> {
-    const db = await PgDb.open(url, onError, { max: 2, timeoutMs: Math.max(200, Math.floor(ttlMs / 2)), name: 'watchparty central lease' });
+  static async open(url: string, holder: string, address: string, ttlMs: number, fingerprint: string | undefined, onError: (err: Error) => void): Promise<Lease> {
+    const timeoutMs = Math.max(200, Math.floor(ttlMs / 2));
+    // Server-side timeouts too: a client-side one alone leaves the statement running (and holding locks).
+    const db = await PgDb.open(url, onError, { max: 2, timeoutMs, serverTimeoutMs: timeoutMs, name: 'watchparty central lease' });
     try {
-      for (const sql of LEASE_SCHEMA) await db.run(sql);
+      for (const sql of LEASE_SCHEMA) {
+        // Two centrals creating the tables at once on a new database: one of them loses a race on the catalog.
+        await db.run(sql).catch(() => new Promise((r) => setTimeout(r, 100)).then(() => db.run(sql)));
+      }
     } catch (err) {
       await db.close().catch(() => {});
       throw err;
     }
-    return new Lease(db, holder, address, ttlMs);
+    return new Lease(db, holder, address, ttlMs, fingerprint);
   }
 
-  /** Take the lease if nobody holds an unexpired one: a new epoch. */
+  /**
+   * Take the lease if nobody holds an unexpired one: a new epoch, written to the fence row in the same
+   * transaction (which waits for the old leader's writes in flight, and refuses all its later ones).
+   * A standby first looks with a plain read, so its polls never queue behind the leader's writes.
+   */
   async claim(): Promise<LeaseAnswer> {
     return this.ask(async () => {
       await this.seen();
-      const row = await this.db.get<{ epoch: number }>(
-        `INSERT INTO leader_lease (id, epoch, holder, address, expires_at) VALUES (1, 1, ?, ?, ${LATER})
-         ON CONFLICT (id) DO UPDATE SET epoch = leader_lease.epoch + 1, holder = excluded.holder, address = excluded.address, expires_at = excluded.expires_at
-         WHERE leader_lease.expires_at < clock_timestamp() RETURNING epoch`,
-        [this.holder, this.address, this.ttlMs],
-      );
-      if (row) return { kind: 'granted', epoch: row.epoch };
+      const now = await this.db.get<LeaderInfo & { live: number }>(`SELECT holder, address, epoch, CASE WHEN expires_at > clock_timestamp() THEN 1 ELSE 0 END AS live FROM leader_lease WHERE id = 1`);
+      if (now && Number(now.live) === 1) {
+        // Ours, yet we do not lead (a grant that came too late): give it back rather than block everyone.
+        if (now.holder === this.holder) {
+          await this.release(Number(now.epoch));
+          return { kind: 'unreachable' };
+        }
+        return { kind: 'held', leader: { holder: now.holder, address: now.address, epoch: Number(now.epoch) } };
+      }
+      const granted = await this.db.tx(async (t) => {
+        await t.run(`INSERT INTO leader_lease (id, epoch, holder, address, expires_at) VALUES (1, 0, '', '', clock_timestamp()) ON CONFLICT (id) DO NOTHING`);
+        const row = await t.get<{ epoch: number }>(
+          `UPDATE leader_lease SET epoch = epoch + 1, holder = ?, address = ?, expires_at = ${LATER} WHERE id = 1 AND expires_at <= clock_timestamp() RETURNING epoch`,
+          [this.holder, this.address, this.ttlMs],
+        );
+        if (!row) return undefined;
+        await t.run('INSERT INTO leader_fence (id, epoch) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch', [row.epoch]);
+        return Number(row.epoch);
+      });
+      if (granted !== undefined) return { kind: 'granted', epoch: granted };
       return this.held();
     });
   }
@@ -75,19 +107,19 @@ export class Lease {
 
   /** A leader that stops on purpose lets a standby take over at once instead of after the lease. */
   async release(epoch: number): Promise<void> {
-    await this.db.run('UPDATE leader_lease SET expires_at = clock_timestamp() WHERE id = 1 AND epoch = ?', [epoch]).catch(() => 0);
+    await this.db.run('UPDATE leader_lease SET expires_at = clock_timestamp() WHERE id = 1 AND epoch = ? AND holder = ?', [epoch, this.holder]).catch(() => 0);
   }
 
   /** Every central seen lately (within three leases), the leader first. */
   async nodes(): Promise<CentralNodeRow[]> {
-    const rows = await this.db.all<{ holder: string; address: string; seenAgoMs: number; leading: number }>(
-      `SELECT n.holder, n.address, (extract(epoch from clock_timestamp() - n.seen_at) * 1000)::bigint AS "seenAgoMs",
+    const rows = await this.db.all<{ holder: string; address: string; fingerprint: string | null; seenAgoMs: number; leading: number }>(
+      `SELECT n.holder, n.address, n.fingerprint, (extract(epoch from clock_timestamp() - n.seen_at) * 1000)::bigint AS "seenAgoMs",
               CASE WHEN l.holder = n.holder AND l.expires_at > clock_timestamp() THEN 1 ELSE 0 END AS "leading"
        FROM central_nodes n LEFT JOIN leader_lease l ON l.id = 1
        WHERE n.seen_at > clock_timestamp() - ? * interval '1 millisecond' ORDER BY "leading" DESC, n.address`,
       [3 * this.ttlMs],
     );
-    return rows.map((r) => ({ holder: r.holder, address: r.address, seenAgoMs: Math.max(0, Number(r.seenAgoMs)), leading: Number(r.leading) === 1 }));
+    return rows.map((r) => ({ holder: r.holder, address: r.address, ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}), seenAgoMs: Math.max(0, Number(r.seenAgoMs)), leading: Number(r.leading) === 1 }));
   }
 
   /** The cluster secret's digest a central recorded in the store (none in a new database). */
@@ -102,7 +134,10 @@ export class Lease {
   }
 
   private async seen(): Promise<void> {
-    await this.db.run(`INSERT INTO central_nodes (holder, address, seen_at) VALUES (?, ?, clock_timestamp()) ON CONFLICT (holder) DO UPDATE SET address = excluded.address, seen_at = excluded.seen_at`, [this.holder, this.address]);
+    await this.db.run(
+      `INSERT INTO central_nodes (holder, address, fingerprint, seen_at) VALUES (?, ?, ?, clock_timestamp()) ON CONFLICT (holder) DO UPDATE SET address = excluded.address, fingerprint = excluded.fingerprint, seen_at = excluded.seen_at`,
+      [this.holder, this.address, this.fingerprint ?? null],
+    );
   }
 
   private async held(): Promise<LeaseAnswer> {

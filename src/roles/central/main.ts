@@ -72,6 +72,8 @@ export interface NodeLink {
   lost(): void;
   /** Every central of the cluster (`host:port`), the leader first. */
   centrals(): string[];
+  /** The certificates of the centrals that serve TLS: whoever trusts the leader may trust them. */
+  pins(): { address: string; fingerprint: string }[];
   /** What `status` adds about the centrals. */
   status(): Pick<ClusterStatus, 'centrals'>;
 }
@@ -116,6 +118,8 @@ export class Central {
       leaveRooms: (id) => this.rooms.leaveAll(this.store.usersOfSub(id)),
       reassignUsersOf: (id) => this.placement.reassignUsersOf(id),
       changed: () => this.changed(),
+      mayLead: () => node.mayLead(),
+      cluster: () => this.clusterNews(),
     });
     this.placement = new UserPlacement({
       store,
@@ -184,14 +188,18 @@ export class Central {
    * Lead: open the store (fenced by the lease's epoch when centrals share PostgreSQL), and start the
    * failure detector and the room clock. The node (node.ts) owns the socket, the lease and the lock.
    */
-  static async lead(opts: CentralOptions, node: NodeLink, fence?: { epoch: number; onFenced: () => void }): Promise<Central> {
+  static async lead(opts: CentralOptions, node: NodeLink, fence?: { epoch: number; holdMs: number; onFenced: () => void }): Promise<Central> {
     const sessionPolicy = policyFor(opts.sessionIdleMs ?? SESSION_POLICY.idleExpiryMs);
     const store = await CentralStore.open({ dataDir: opts.dataDir, ...(opts.storeUrl ? { url: opts.storeUrl } : {}), sessionPolicy, log: opts.log.child('store'), ...(fence ? { fence } : {}) });
-    await store.adoptSecret(opts.secret).catch(async (err: unknown) => {
-      await store.close().catch(() => {});
+    let central: Central;
+    try {
+      await store.adoptSecret(opts.secret);
+      central = new Central(opts, store, node);
+    } catch (err) {
+      // Not closed (which would wait for writes): a store that could not start is dropped with its pool.
+      await store.abandon(err as Error);
       throw err;
-    });
-    const central = new Central(opts, store, node);
+    }
     const guard = oncePerEpisode(opts.log);
     let lastSweepMs = 0;
     central.timer = setInterval(() => {
@@ -247,6 +255,14 @@ export class Central {
     return this.statusCache.value;
   }
 
+  /** The centrals sharing this store and their certificates, for hello and every probe (nothing for a lone central). */
+  private clusterNews(): { centrals?: string[]; pins?: { address: string; fingerprint: string }[] } {
+    const centrals = this.node.centrals();
+    if (centrals.length < 2) return {};
+    const pins = this.node.pins();
+    return { centrals, ...(pins.length ? { pins } : {}) };
+  }
+
   /** The media-job list (for the TUI). */
   jobLines(nowMs = Date.now()) {
     return jobList(this.jobAdmin, undefined, nowMs);
@@ -265,6 +281,12 @@ export class Central {
     const from = remoteHost(req);
     this.peers.add(peer);
     peer.onceClosed(() => this.peers.delete(peer));
+    // Checked per message, not only per connection: after a freeze, what queued up is read before any timer runs.
+    peer.setAdmission(() => {
+      if (this.node.mayLead()) return undefined;
+      this.node.lost();
+      return { code: CloseCode.notLeader, reason: 'this central no longer leads' };
+    });
     peer.handle('hello', (p) => {
       const agreed = agreeProtocol(p);
       if (agreed === undefined) {
@@ -287,8 +309,7 @@ export class Central {
         this.accounts.serveClient(peer, from);
         peer.handle('sub.drain', (d) => operatorDrain(this.drainDeps(), from, d));
       }
-      const centrals = this.node.centrals();
-      return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId, ...(centrals.length > 1 ? { centrals } : {}) };
+      return { protocol: agreed, role: 'central' as const, instanceId: this.store.instanceId, ...this.clusterNews() };
     });
     log.debug(`connection from ${peer.name}`);
   }

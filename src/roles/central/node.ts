@@ -16,14 +16,22 @@ import { CloseCode } from '../../net/messages.js';
 import { WatchpartyError } from '../../core/errors.js';
 import { joinHostPort } from '../../net/tls.js';
 import { lockDataDir } from '../data-dir.js';
-import { expire, leaseTiming, mayLead, nextAskInMs, STANDBY, step, type Leadership, type LeadershipInput, type LeaseTiming } from '../shared/leadership.js';
+import { expire, leaseTiming, mayClaim, mayLead, nextAskInMs, STANDBY, step, type Leadership, type LeadershipInput, type LeaseTiming } from '../shared/leadership.js';
 import { checkFfprobe } from './probe-video.js';
 import { Central, type CentralOptions, type NodeLink } from './main.js';
 import { Lease, type CentralNodeRow } from './lease.js';
 import { secretDigest } from './store.js';
 
+/**
+ * The lease's local times are on the monotonic clock: a wall clock stepped back by NTP must not stretch a
+ * leader's trust in its lease. (The database's clock, which ends leases, must not step either: slewing is fine.)
+ */
+const now = (): number => performance.now();
+
 /** How often a leader checks that its lease is still trusted, so that it stops soon after a freeze ends. */
 const EXPIRY_CHECK_MS = 50;
+/** How often the list of centrals is read again (for status, the TUI and what the leader hands out). */
+const NODES_EVERY_MS = 1000;
 
 export class CentralNode {
   private leadership: Leadership = STANDBY;
@@ -35,6 +43,9 @@ export class CentralNode {
   /** A change of leadership under way (starting or dropping a Central): asks wait for it. */
   private turning: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** The claim or renewal under way (stop() waits for it before handing the lease back). */
+  private asking: Promise<void> = Promise.resolve();
+  private nodesAtMs = 0;
   private readonly listeners = new Set<() => void>();
   readonly timing: LeaseTiming;
 
@@ -69,7 +80,7 @@ export class CentralNode {
       const address = joinHostPort(opts.advertise ?? advertisedHost(opts.host), server.port);
       try {
         if (opts.storeUrl) {
-          lease = await Lease.open(opts.storeUrl, crypto.randomUUID(), address, leaseTiming(opts.heartbeatMs).ttlMs, (err) => opts.log.warn(`PostgreSQL (lease): ${err.message}`));
+          lease = await Lease.open(opts.storeUrl, crypto.randomUUID(), address, leaseTiming(opts.heartbeatMs).ttlMs, opts.tls?.fingerprint, (err) => opts.log.warn(`PostgreSQL (lease): ${err.message}`));
           await checkSecret(lease, opts.secret);
         }
         node = new CentralNode(opts, server, lock, lease, address);
@@ -113,64 +124,81 @@ export class CentralNode {
     return this.nodes;
   }
 
+  /** Changes of the leadership and of the leading Central's state (for the TUI). */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
-    const off = this.leader?.subscribe(listener);
-    return () => {
-      this.listeners.delete(listener);
-      off?.();
-    };
+    return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Stop: no new connections, the leader's state written (renewals go on meanwhile, so the lease does
+   * not run out under a long flush), then the lease handed back so a standby takes over at once.
+   */
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.askTimer);
-    clearInterval(this.expiryTimer);
-    await this.turning;
-    const epoch = this.leadership.state === 'leading' ? this.leadership.epoch : undefined;
-    this.leadership = step(this.leadership, { type: 'stop' }, Date.now(), this.timing).next;
-    await this.server.close();
-    await this.leader?.stop();
-    this.leader = undefined;
-    if (this.lease) {
-      // Written and closed: a standby may take over now rather than when the lease runs out.
-      if (epoch !== undefined) await this.lease.release(epoch);
-      await this.lease.close(true);
+    try {
+      await this.server.close();
+      await this.turning;
+      await this.leader?.stop().catch((err: Error) => this.opts.log.error(`could not write everything before stopping: ${err.message}`));
+      this.leader = undefined;
+    } finally {
+      this.stopping = true;
+      clearTimeout(this.askTimer);
+      clearInterval(this.expiryTimer);
+      await this.asking;
+      const epoch = this.leadership.state === 'leading' ? this.leadership.epoch : undefined;
+      this.leadership = step(this.leadership, { type: 'stop' }, now(), this.timing).next;
+      if (this.lease) {
+        if (epoch !== undefined) await this.lease.release(epoch);
+        await this.lease.close(true);
+      }
+      this.lock.release();
     }
-    this.lock.release();
   }
 
   /** Lead at once on SQLite; on PostgreSQL, claim the lease once and then keep asking on a timer. */
   private async begin(): Promise<void> {
     if (!this.lease) {
       // The lock on the data folder is the lease: nobody else can open this store.
-      this.leadership = { state: 'leading', epoch: 0, trustedUntilMs: Infinity, since: Date.now() };
+      this.leadership = { state: 'leading', epoch: 0, trustedUntilMs: Infinity, since: now() };
       this.leader = await Central.lead(this.opts, this.link());
+      this.leader.subscribe(() => this.changed());
       return;
     }
     await this.ask();
     await this.turning;
     if (!this.leading) this.opts.log.info(`standing by: ${this.leaderAddress ? `the leader is at ${this.leaderAddress}` : 'no central leads yet'}; taking over within ${Math.round((this.timing.ttlMs + this.timing.pollEveryMs) / 100) / 10} s of its last renewal`);
-    this.expiryTimer = setInterval(() => this.apply(expire(this.leadership, Date.now())), EXPIRY_CHECK_MS);
+    this.expiryTimer = setInterval(() => this.apply(expire(this.leadership, now())), EXPIRY_CHECK_MS);
   }
 
   /** One claim or renewal, then the next one on the timer (whatever happened to this one). */
-  private async ask(): Promise<void> {
+  private ask(): Promise<void> {
+    this.asking = this.askOnce();
+    return this.asking;
+  }
+
+  private async askOnce(): Promise<void> {
     const lease = this.lease!;
     if (this.stopping) return;
+    const sentAtMs = now();
     try {
-      const sentAtMs = Date.now();
-      const answer = this.leadership.state === 'leading' ? await lease.renew(this.leadership.epoch) : await lease.claim();
-      this.nodes = await lease.nodes().catch((err: Error) => {
-        this.opts.log.debug(`cannot list the centrals: ${err.message}`);
-        return this.nodes;
-      });
+      const s = this.leadership;
+      const answer = s.state === 'leading' ? await lease.renew(s.epoch) : mayClaim(s, sentAtMs) ? await lease.claim() : undefined;
       // Renewals go on while a Central starts (loading the store takes time); the changes themselves queue in turn().
-      this.apply(step(this.leadership, { type: 'answer', answer, sentAtMs } satisfies LeadershipInput, Date.now(), this.timing));
+      const before = this.leadership.state;
+      if (answer) this.apply(step(this.leadership, { type: 'answer', answer, sentAtMs } satisfies LeadershipInput, now(), this.timing));
+      // Read the list again at once when the leadership changed: status must not name the old leader.
+      if (sentAtMs - this.nodesAtMs >= NODES_EVERY_MS || this.nodes.length === 0 || this.leadership.state !== before) {
+        this.nodesAtMs = sentAtMs;
+        this.nodes = await lease.nodes().catch((err: Error) => {
+          this.opts.log.debug(`cannot list the centrals: ${err.message}`);
+          return this.nodes;
+        });
+      }
     } catch (err) {
       this.opts.log.error(`lease check failed: ${(err as Error).message}`);
     } finally {
-      if (!this.stopping) this.askTimer = setTimeout(() => void this.ask(), nextAskInMs(this.leadership, this.timing));
+      // Counted from when this ask was sent: a slow answer must not stretch the time between renewals.
+      if (!this.stopping) this.askTimer = setTimeout(() => void this.ask(), Math.max(0, sentAtMs + nextAskInMs(this.leadership, this.timing) - now()));
     }
   }
 
@@ -188,25 +216,29 @@ export class CentralNode {
   }
 
   private async startLeading(epoch: number): Promise<void> {
-    const startedMs = Date.now();
+    const startedMs = now();
+    let central: Central;
     try {
-      const central = await Central.lead(this.opts, this.link(), {
+      central = await Central.lead(this.opts, this.link(), {
         epoch,
-        onFenced: () => this.apply(step(this.leadership, { type: 'fenced' }, Date.now(), this.timing)),
+        holdMs: this.timing.ttlMs,
+        onFenced: () => this.apply(step(this.leadership, { type: 'fenced', epoch }, now(), this.timing)),
       });
-      // The lease may have run out while the store loaded: then this Central never serves anyone.
-      if (!mayLead(this.leadership, Date.now()) || this.stopping) {
-        await central.abandon('the lease ran out while central loaded its state');
-        return;
-      }
-      this.leader = central;
-      for (const l of this.listeners) central.subscribe(l);
-      this.opts.log.info(`leading (epoch ${epoch}); state loaded in ${Date.now() - startedMs} ms`);
     } catch (err) {
-      this.opts.log.error(`cannot lead: ${(err as Error).message}; standing by`);
-      this.leadership = { state: 'standby', since: Date.now() };
+      this.opts.log.error(`cannot lead: ${(err as Error).message}; standing by, and letting the other centrals try first`);
+      this.apply(step(this.leadership, { type: 'failed', epoch }, now(), this.timing));
       await this.lease!.release(epoch);
+      return;
     }
+    // The lease may have run out (or been taken and won again) while the store loaded: then this Central never serves.
+    const s = this.leadership;
+    if (s.state !== 'leading' || s.epoch !== epoch || !mayLead(s, now()) || this.stopping) {
+      await central.abandon('the lease ran out while central loaded its state');
+      return;
+    }
+    this.leader = central;
+    central.subscribe(() => this.changed());
+    this.opts.log.info(`leading (epoch ${epoch}); state loaded in ${Math.round(now() - startedMs)} ms`);
   }
 
   private async stopLeading(why: string): Promise<void> {
@@ -219,7 +251,7 @@ export class CentralNode {
 
   /** A connection: served by the Central while leading, told where the leader is otherwise. */
   private accept(peer: Peer, req: IncomingMessage): void {
-    if (this.leader && mayLead(this.leadership, Date.now())) return this.leader.accept(peer, req);
+    if (this.leader && mayLead(this.leadership, now())) return this.leader.accept(peer, req);
     peer.handle('hello', () => {
       setTimeout(() => peer.close(CloseCode.notLeader, 'standing by'), 50);
       const leader = this.leaderAddress;
@@ -231,9 +263,10 @@ export class CentralNode {
 
   private link(): NodeLink {
     return {
-      mayLead: () => mayLead(this.leadership, Date.now()),
-      lost: () => this.apply(expire(this.leadership, Date.now())),
+      mayLead: () => mayLead(this.leadership, now()),
+      lost: () => this.apply(expire(this.leadership, now())),
       centrals: () => this.nodes.map((n) => n.address),
+      pins: () => this.nodes.flatMap((n) => (n.fingerprint ? [{ address: n.address, fingerprint: n.fingerprint }] : [])),
       status: () => (this.lease ? { centrals: this.nodes.map((n) => ({ address: n.address, leading: n.leading, seenAgoMs: n.seenAgoMs })) } : {}),
     };
   }

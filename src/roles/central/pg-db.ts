@@ -28,7 +28,7 @@ export class PgDb implements Db {
   ) {}
 
   /** Connect (or say why not, without the password), and make sure citext is there. */
-  static async open(url: string, onError: (err: Error) => void, tuning: { max?: number; timeoutMs?: number; name?: string } = {}): Promise<PgDb> {
+  static async open(url: string, onError: (err: Error) => void, tuning: { max?: number; timeoutMs?: number; serverTimeoutMs?: number; idleInTransactionMs?: number; name?: string } = {}): Promise<PgDb> {
     const timeoutMs = tuning.timeoutMs ?? 5000;
     const pool = new pg.Pool({
       connectionString: url,
@@ -39,6 +39,11 @@ export class PgDb implements Db {
       application_name: tuning.name ?? 'watchparty central',
       // The lease asks with a short timeout: an answer later than the lease is worth nothing.
       ...(tuning.timeoutMs ? { query_timeout: timeoutMs } : {}),
+      // The server gives up too (a client-side timeout alone leaves the statement running, holding its locks).
+      ...(tuning.serverTimeoutMs ? { statement_timeout: tuning.serverTimeoutMs, lock_timeout: tuning.serverTimeoutMs } : {}),
+      // A central frozen inside a transaction must not hold its locks (and so a takeover) for as long as it is frozen.
+      ...(tuning.idleInTransactionMs ? { idle_in_transaction_session_timeout: tuning.idleInTransactionMs } : {}),
+      keepAlive: true,
     });
     // An idle connection that breaks (PostgreSQL restarted) is reported, not thrown from nowhere.
     pool.on('error', onError);

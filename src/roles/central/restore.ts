@@ -36,8 +36,19 @@ export interface RestoreDeps {
 
 const keyOf = (i: { kind: ReplicaKindName; id: number }) => `${i.kind} #${i.id}`;
 
+/** Whether central holds `item` already (a file of another size is a stale copy from an earlier leadership). */
+function holds(item: RestoreItem): boolean {
+  try {
+    return fs.statSync(item.path).size === item.size;
+  } catch {
+    return false;
+  }
+}
+
 export class VideoRestore {
   private missing: Set<string> | undefined;
+  /** Items that failed: not tried again before this time (a full disk, a sub that pruned its copy). */
+  private readonly retryAt = new Map<string, { atMs: number; failures: number }>();
   private running = false;
   /** Restored since this central started leading, for the log and the tests. */
   restored = 0;
@@ -48,23 +59,30 @@ export class VideoRestore {
   poke(): void {
     if (this.running) return;
     if (!this.missing) {
-      this.missing = new Set(this.d.items().filter((i) => !fs.existsSync(i.path)).map(keyOf));
+      this.missing = new Set(this.d.items().filter((i) => !holds(i)).map(keyOf));
       if (this.missing.size > 0) this.d.log.info(`${this.missing.size} video(s) and rendition(s) of the catalogue are not on this machine: restoring them from the subs`);
     }
     if (this.missing.size === 0) return;
     const items = new Map(this.d.items().map((i) => [keyOf(i), i]));
+    const now = Date.now();
     for (const key of this.missing) {
       const item = items.get(key);
       if (!item) {
         this.missing.delete(key);
         continue;
       }
+      if ((this.retryAt.get(key)?.atMs ?? 0) > now) continue;
       const from = this.d.holders(item.kind, item.id);
       if (from.length === 0) continue;
       this.running = true;
       void this.restore(item, from)
         .then((ok) => {
-          if (!ok) return;
+          if (!ok) {
+            const failures = (this.retryAt.get(key)?.failures ?? 0) + 1;
+            this.retryAt.set(key, { atMs: Date.now() + Math.min(60_000, 1000 * 2 ** failures), failures });
+            return;
+          }
+          this.retryAt.delete(key);
           this.missing?.delete(key);
           this.restored += 1;
         })
@@ -80,6 +98,11 @@ export class VideoRestore {
       const startedMs = Date.now();
       try {
         await this.copy(item, peer, part);
+        // Deleted from the catalogue while it was copied: the copy must not linger as an orphan.
+        if (!this.d.items().some((i) => keyOf(i) === keyOf(item))) {
+          await fsp.rm(part, { force: true });
+          return true;
+        }
         await fsp.rename(part, item.path);
         this.d.log.info(`restored ${item.kind} #${item.id} "${item.name}" (${item.size} bytes) from ${peer.name} in ${Date.now() - startedMs} ms`);
         return true;

@@ -39,6 +39,9 @@ export interface UserRow {
 
 const nocase = nocaseKey;
 
+/** How long abandon() waits for a write batch under way before dropping the connections anyway. */
+const ABANDON_WAIT_MS = 2000;
+
 /** The meta row holding the cluster secret's digest. */
 export const SECRET_KEY = 'secret_sha256';
 
@@ -52,8 +55,11 @@ export interface StoreOptions {
   url?: string;
   sessionPolicy?: SessionPolicy;
   log?: Logger;
-  /** On PostgreSQL shared by several centrals: write only while the lease still has this epoch (fenced-db.ts). */
-  fence?: { epoch: number; onFenced: () => void };
+  /**
+   * On PostgreSQL shared by several centrals: write only while the lease still has this epoch
+   * (fenced-db.ts), and let the server end a transaction left idle longer than `holdMs` (a frozen leader's).
+   */
+  fence?: { epoch: number; holdMs: number; onFenced: () => void };
 }
 
 export class CentralStore {
@@ -88,7 +94,7 @@ export class CentralStore {
   static async open(opts: StoreOptions): Promise<CentralStore> {
     let db: Db | undefined;
     try {
-      db = opts.url ? await PgDb.open(opts.url, (err) => opts.log?.warn(`PostgreSQL: ${err.message}`)) : new SqliteDb(CentralStore.openFile(opts.dataDir));
+      db = opts.url ? await PgDb.open(opts.url, (err) => opts.log?.warn(`PostgreSQL: ${err.message}`), opts.fence ? { idleInTransactionMs: opts.fence.holdMs } : {}) : new SqliteDb(CentralStore.openFile(opts.dataDir));
       if (opts.fence) db = new FencedDb(db, opts.fence.epoch, opts.fence.onFenced);
       await createSchema(db);
       const background = new WriteQueue(db, opts.log);
@@ -135,8 +141,9 @@ export class CentralStore {
    * the new leader's state (its writes would be refused by the fence anyway).
    */
   async abandon(why: Error): Promise<void> {
-    await this.background.stop(why);
-    await this.db.close().catch(() => {});
+    // Bounded: a batch stuck on a silent network must not keep this central from standing by.
+    await Promise.race([this.background.stop(why), new Promise((r) => setTimeout(r, ABANDON_WAIT_MS).unref())]);
+    void this.db.close().catch(() => {});
   }
 
   /** Resolves once every background write made so far has reached the database. */

@@ -6,7 +6,7 @@
 import type { Logger } from '../../core/log.js';
 import type { WatchpartyError } from '../../core/errors.js';
 import type { Peer } from '../../net/peer.js';
-import { CloseCode } from '../../net/messages.js';
+import { CloseCode, type Params } from '../../net/messages.js';
 import { onReply, onSendFailed, tick, type DetectorConfig } from '../shared/failure-detector.js';
 import { removeSub, updateSub, type Registry, type SubRecord } from '../shared/registry.js';
 
@@ -22,6 +22,10 @@ export interface SubDetectorDeps {
   leaveRooms(subId: string): void;
   reassignUsersOf(subId: string): void;
   changed(): void;
+  /** Whether this central still leads: a probe that failed while it was frozen is no news about the sub. */
+  mayLead(): boolean;
+  /** What each probe tells the sub about the cluster's centrals (nothing for a lone central). */
+  cluster(): Params<'sub.probe'>;
 }
 
 export class SubDetector {
@@ -47,7 +51,7 @@ export class SubDetector {
           return;
         }
         peer
-          .request('sub.probe', {}, { timeoutMs: this.d.cfg.timeoutMs + 1000 })
+          .request('sub.probe', this.d.cluster(), { timeoutMs: this.d.cfg.timeoutMs + 1000 })
           .then((r) => {
             const at = Date.now();
             this.d.setRegistry(updateSub(this.d.registry(), id, (s) => ({
@@ -79,7 +83,7 @@ export class SubDetector {
 
   private probeFailed(id: string, probeId: number, nowMs: number): void {
     const sub = this.d.registry().get(id);
-    if (!sub) return;
+    if (!sub || !this.d.mayLead()) return;
     const { state, actions } = onSendFailed(sub.probe, probeId, nowMs, this.d.cfg);
     this.d.setRegistry(updateSub(this.d.registry(), id, (s) => ({ ...s, probe: state })));
     for (const a of actions) this.applyDetectorAction(id, a, nowMs);
@@ -87,7 +91,7 @@ export class SubDetector {
 
   private declareDead(id: string, misses: number): void {
     const sub = this.d.registry().get(id);
-    if (!sub) return;
+    if (!sub || !this.d.mayLead()) return;
     this.d.setRegistry(removeSub(this.d.registry(), id));
     this.d.deadIds.add(id);
     this.d.subPeers.get(id)?.close(CloseCode.declaredDead, 'declared dead by the failure detector');

@@ -11,7 +11,7 @@ import type { Peer } from '../../net/peer.js';
 import { WatchpartyError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Profile } from './profile.js';
-import { resolveTrust, type TrustOptions } from '../trust.js';
+import { adoptVouchedPins, resolveTrust, type TrustOptions } from '../trust.js';
 import { joinHostPort } from '../../net/tls.js';
 import { afterFailure, centralList, learn, parseCentralHosts } from '../shared/central-list.js';
 
@@ -84,17 +84,15 @@ export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer:
   let standbys = 0;
   for (;;) {
     const address = list.current;
+    let dialed: Awaited<ReturnType<typeof dialCentral>>;
     try {
-      const { peer, hello } = await dialCentral(endpoint, address, log, several);
-      if (hello.centrals?.length) endpoint.learned?.(learn(list, hello.centrals).addresses);
-      try {
-        return await fn(peer);
-      } finally {
-        peer.close(1000, 'done');
-      }
+      dialed = await dialCentral(endpoint, address, log, several);
     } catch (err) {
+      // Only reaching a leader is retried here, never the request itself (a register must not run twice).
       const e = err as WatchpartyError;
-      if (e.code !== 'NOT_LEADER' && (e.code !== 'UNREACHABLE' || !several)) throw e;
+      // A central whose certificate nobody vouched for yet counts as unreachable while others remain.
+      const retry = e.code === 'NOT_LEADER' || (several && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT' || e.code === 'DISCONNECTED' || e.code === 'CERT_UNKNOWN'));
+      if (!retry) throw e;
       if (e.code === 'NOT_LEADER') standbys += 1;
       else failures += 1;
       if (failures >= CENTRAL_TRIES_PER_ADDRESS * list.addresses.length || standbys >= STANDBY_TRIES) {
@@ -103,14 +101,25 @@ export async function withCentral<T>(endpoint: Endpoint, log: Logger, fn: (peer:
       list = afterFailure(list, e, Date.now());
       log.debug(`central at ${address}: ${e.message}; trying ${list.current}`);
       if (e.code === 'NOT_LEADER') await sleep(STANDBY_RETRY_MS);
+      continue;
+    }
+    const { peer, hello, link } = dialed;
+    if (hello.centrals?.length) endpoint.learned?.(learn(list, hello.centrals).addresses);
+    if (endpoint.trust) adoptVouchedPins(endpoint.trust.store, Boolean(link.fingerprint), hello.pins, Date.now());
+    try {
+      return await fn(peer);
+    } finally {
+      peer.close(1000, 'done');
     }
   }
 }
 
 async function dialCentral(endpoint: Endpoint, address: string, log: Logger, several: boolean) {
   const connect = async () => {
-    const link = endpoint.trust ? await resolveTrust(address, endpoint.trust) : {};
-    return dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...(several ? { timeoutMs: 2000 } : {}), ...link });
+    // --fingerprint names the first central's certificate; the others' are vouched for by the leader.
+    const trust = endpoint.trust && address !== centralAddress(endpoint) ? { ...endpoint.trust, fingerprint: undefined } : endpoint.trust;
+    const link: { fingerprint?: string } = trust ? await resolveTrust(address, trust) : {};
+    return { ...(await dial({ address, name: 'central', role: 'client', accepts: ClientAcceptsFromServer, log, ...(several ? { timeoutMs: 2000 } : {}), ...link })), link };
   };
   return connect().catch((err: WatchpartyError) => {
     if (err.code === 'CERT_CHANGED') {

@@ -40,8 +40,9 @@ export function succeeded(list: CentralList): CentralList {
 /**
  * Where to go after `current` failed. A standby that answered (NOT_LEADER) is healthy: go to the leader
  * it names, unless that one failed lately (a standby names a dead leader until it takes over itself), in
- * which case stay with the standby. Any other failure makes `current` suspect: go to the next central
- * that is not, round the list; when all are, to the one whose failure is oldest.
+ * which case go on round the centrals that have not failed (with two, that is this standby again). Any
+ * other failure makes `current` suspect: go to the next central that is not, round the list; when all
+ * are, to the one whose failure is oldest.
  */
 export function afterFailure(list: CentralList, err: { code?: string; details?: Record<string, unknown> | undefined }, nowMs: number): CentralList {
   const standby = err.code === 'NOT_LEADER';

@@ -35,8 +35,8 @@ export interface LeaderInfo {
 }
 
 export type Leadership =
-  /** Not leading; `leader` is who holds the lease (if anyone does and we know it). */
-  | { state: 'standby'; leader?: LeaderInfo | undefined; since: number }
+  /** Not leading; `leader` is who holds the lease (if anyone does and we know it); no claim before `claimAfterMs`. */
+  | { state: 'standby'; leader?: LeaderInfo | undefined; since: number; claimAfterMs?: number }
   /** Leading with `epoch` until `trustedUntilMs` (local clock) unless renewed. */
   | { state: 'leading'; epoch: number; trustedUntilMs: number; since: number }
   /** The node is stopping: nothing changes any more. */
@@ -53,8 +53,10 @@ export type LeaseAnswer =
 export type LeadershipInput =
   /** The answer to a claim or renewal sent at `sentAtMs`. */
   | { type: 'answer'; answer: LeaseAnswer; sentAtMs: number }
-  /** A write was refused because the epoch moved on: someone else leads. */
-  | { type: 'fenced' }
+  /** A write of the store opened for `epoch` was refused because the epoch moved on: someone else leads. */
+  | { type: 'fenced'; epoch: number }
+  /** Leading with `epoch` could not start (the store would not open): stand by, and let others try first. */
+  | { type: 'failed'; epoch: number }
   | { type: 'stop' };
 
 /** What the node must do after a step. */
@@ -62,10 +64,18 @@ export type LeadershipEffect = 'start-leading' | 'stop-leading' | 'none';
 
 export const STANDBY: Leadership = { state: 'standby', since: 0 };
 
+/** After failing to start leading, wait this many leases before claiming again (others may do better). */
+const FAILED_START_BACKOFF = 3;
+
 export function step(s: Leadership, input: LeadershipInput, nowMs: number, t: LeaseTiming): { next: Leadership; effect: LeadershipEffect } {
   if (s.state === 'stopped') return { next: s, effect: 'none' };
   if (input.type === 'stop') return { next: { state: 'stopped' }, effect: s.state === 'leading' ? 'stop-leading' : 'none' };
-  if (input.type === 'fenced') return s.state === 'leading' ? { next: { state: 'standby', since: nowMs }, effect: 'stop-leading' } : { next: s, effect: 'none' };
+  // Only about the epoch it names: a late refusal of an older store must not end a newer leadership.
+  if (input.type === 'fenced') return s.state === 'leading' && s.epoch === input.epoch ? { next: { state: 'standby', since: nowMs }, effect: 'stop-leading' } : { next: s, effect: 'none' };
+  if (input.type === 'failed') {
+    if (s.state !== 'leading' || s.epoch !== input.epoch) return { next: s, effect: 'none' };
+    return { next: { state: 'standby', since: nowMs, claimAfterMs: nowMs + FAILED_START_BACKOFF * t.ttlMs }, effect: 'none' };
+  }
   const { answer, sentAtMs } = input;
   if (answer.kind === 'granted') {
     const trustedUntilMs = sentAtMs + t.ttlMs - t.marginMs;
@@ -94,6 +104,11 @@ export function mayLead(s: Leadership, nowMs: number): boolean {
 export function expire(s: Leadership, nowMs: number): { next: Leadership; effect: LeadershipEffect } {
   if (s.state === 'leading' && nowMs >= s.trustedUntilMs) return { next: { state: 'standby', since: nowMs }, effect: 'stop-leading' };
   return { next: s, effect: 'none' };
+}
+
+/** Whether a standby may claim the lease now (not while backing off after a failed start). */
+export function mayClaim(s: Leadership, nowMs: number): boolean {
+  return s.state === 'standby' && nowMs >= (s.claimAfterMs ?? 0);
 }
 
 /** When to ask the database next: a leader renews, a standby polls. */

@@ -144,7 +144,14 @@ export class ClientSessions {
     const acting = { ...params, user } as unknown as Params<RequestName & K>;
     // Chunks take the bulk link, so that nobody's small requests (or central's probes) wait behind them.
     const link = type === 'upload.chunk' && this.sub.bulkCentral && !this.sub.bulkCentral.closed ? this.sub.bulkCentral : this.centralPeer();
-    return link.request(type, acting, { ...(payload ? { payload } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+    return link.request(type, acting, { ...(payload ? { payload } : {}), ...(timeoutMs ? { timeoutMs } : {}) }).catch((err: WatchpartyError) => {
+      // The link to central broke under the request (central died, froze, or stopped leading): the client
+      // hears that it is central that is gone, not this sub, and waits for the next leader.
+      if (err.code === 'DISCONNECTED' || err.code === 'NOT_LEADER') {
+        throw new WatchpartyError('DISCONNECTED', `${this.sub.subId ?? 'this sub'} lost central during ${type}; try again in a few seconds`, { details: { centralLost: true } });
+      }
+      throw err;
+    });
   }
 
   /** Central's events for our clients. */

@@ -26,7 +26,7 @@ import { SubDrain } from './drain.js';
 import { Worker } from './worker.js';
 import { serveStream } from './stream.js';
 import type { TlsMaterial } from '../../net/tls.js';
-import { filePinStore, resolveTrust, type TrustOptions } from '../trust.js';
+import { adoptVouchedPins, filePinStore, resolveTrust, type PinStore, type TrustOptions } from '../trust.js';
 import { afterFailure, centralList, learn, succeeded, type CentralList } from '../shared/central-list.js';
 
 /**
@@ -236,10 +236,12 @@ export class Sub {
   private async runCentralLink(onFatal: (err: WatchpartyError) => void): Promise<void> {
     const { log } = this.opts;
     let failures = 0;
+    let standbyAnswers = 0;
     while (!this.stopper.signal.aborted) {
       try {
         await this.connectOnce();
         failures = 0;
+        standbyAnswers = 0;
         const { code, reason } = await waitClosed(this.central!);
         this.central = undefined;
         if (this.stopper.signal.aborted) break;
@@ -251,7 +253,9 @@ export class Sub {
         this.sessions.centralLost();
       } catch (err) {
         const e = err instanceof WatchpartyError ? err : new WatchpartyError('INTERNAL', String(err));
-        if (FATAL.has(e.code)) {
+        // Another central nobody vouched for yet: not fatal while others remain (the leader vouches for it).
+        const unvouched = e.code === 'CERT_UNKNOWN' && this.centrals.addresses.length > 1;
+        if (FATAL.has(e.code) && !unvouched) {
           log.error(`${e.message}. ${e.hint}`);
           onFatal(e);
           return;
@@ -262,14 +266,30 @@ export class Sub {
         // A standby answered: the cluster is there and a leader is coming; ask again soon, not slower and slower.
         const standby = e.code === 'NOT_LEADER';
         const delay = standby ? STANDBY_RETRY_MS : backoffMs(failures, CENTRAL_BACKOFF);
-        // Log the first failure and then every tenth, so a long outage does not flood the log.
-        if (failures % 10 === 0) log.warn(`${e.message}${this.centrals.current !== from ? ` Trying ${this.centrals.current}.` : ''} Retrying every ≤${CENTRAL_BACKOFF.maxMs / 1000} s.`);
+        // Log the first failure and then every tenth (every twentieth standby answer), so a long outage does not flood the log.
+        const count = standby ? standbyAnswers++ : failures;
+        if (count % (standby ? 20 : 10) === 0) log.warn(`${e.message}${this.centrals.current !== from ? ` Trying ${this.centrals.current}.` : ''} Retrying every ≤${CENTRAL_BACKOFF.maxMs / 1000} s.`);
         if (!standby) failures += 1;
         await sleep(delay, this.stopper.signal);
         continue;
       }
       await sleep(backoffMs(0, CENTRAL_BACKOFF), this.stopper.signal);
     }
+  }
+
+  /** What a probe answers: this sub's load and what it holds. */
+  private load() {
+    return { clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() };
+  }
+
+  /**
+   * The leader names the cluster's centrals (in hello and every probe): remember them for the next
+   * failover, and pin the certificates it vouches for when this link is itself pinned TLS.
+   */
+  private learnCentrals(news: { centrals?: string[] | undefined; pins?: { address: string; fingerprint: string }[] | undefined }, pins: PinStore, overPinnedTls: boolean, from: string): void {
+    this.centrals = learn(this.centrals, news.centrals);
+    const vouched = adoptVouchedPins(pins, overPinnedTls, news.pins, Date.now());
+    if (vouched.length) this.opts.log.info(`pinned the certificates of ${vouched.join(', ')}, vouched for by central ${from}`);
   }
 
   /** Where chunks go: the bulk link while it is open, else the control link. */
@@ -298,11 +318,14 @@ export class Sub {
     const { log } = this.opts;
     const address = this.centrals.current;
     const several = this.centrals.addresses.length > 1;
+    const pins = filePinStore(path.join(this.opts.dataDir, PIN_FILE));
     const trust = await resolveTrust(address, {
       envTrust: false,
       insecure: false,
       ...this.opts.trust,
-      store: filePinStore(path.join(this.opts.dataDir, PIN_FILE)),
+      // --fingerprint names the first central's certificate; the others' are vouched for by the leader.
+      fingerprint: address === this.centrals.addresses[0] ? this.opts.trust?.fingerprint : undefined,
+      store: pins,
       what: 'central',
     });
     const { peer, hello } = await dial({ address, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...(several ? { timeoutMs: MULTI_CENTRAL_DIAL_MS } : {}), ...trust });
@@ -323,7 +346,10 @@ export class Sub {
       // Only write on a change: a sub on a full disk must still be able to re-register.
       if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
-      peer.handle('sub.probe', () => ({ clients: this.sessions.count, replicas: this.replicas.replicas(), renditions: this.renditions.replicas(), transfers: this.replicas.transfers() }));
+      peer.handle('sub.probe', (p) => {
+        this.learnCentrals(p, pins, Boolean(trust.fingerprint), address);
+        return this.load();
+      });
       // A central that took over leadership on another machine restores the videos it lacks from here.
       peer.handle('replica.read', async (p) => {
         const file = (p.kind === 'video' ? this.replicas : this.renditions).file(p.itemId);
@@ -360,7 +386,8 @@ export class Sub {
       // With a standby ready to take over, notice a frozen leader within about two heartbeats.
       if (several) keepAlive(peer, Math.max(500, reg.heartbeatMs), 2);
       else keepAlive(peer, Math.max(2000, reg.heartbeatMs * 2));
-      this.centrals = succeeded(learn(this.centrals, hello.centrals));
+      this.centrals = succeeded(this.centrals);
+      this.learnCentrals(hello, pins, Boolean(trust.fingerprint), address);
       log.info(`${rejoined ? 're-registered' : 'registered'} with central ${address} as ${reg.subId} (instance ${reg.instanceId})`);
       this.setLink('registered');
       this.sessions.centralBack();
