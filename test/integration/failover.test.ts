@@ -13,6 +13,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { lastStatus as last, statusLines } from '../helpers/watch-status.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 /** A short H.264 clip the rendition ladder has rungs for. */
@@ -182,7 +183,69 @@ describe.each(['SIGKILL', 'SIGSTOP'] as const)('a hot standby central (leader st
   }, 180_000);
 });
 
+/** A TCP relay to PostgreSQL that the test can cut, as a network partition between a central and its database. */
+async function cuttableRelay(targetUrl: string): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+  const target = new URL(targetUrl);
+  const sockets = new Set<net.Socket>();
+  let cut = false;
+  const server = net.createServer((client) => {
+    if (cut) return client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(targetUrl);
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    // Silently: no reset reaches the central, as when a cable is pulled; its queries just never answer.
+    cut: () => {
+      cut = true;
+      for (const s of sockets) s.pause();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe('centrals sharing a store', () => {
+  it('a leader cut off from PostgreSQL stops leading when its lease runs out, and the standby takes over', async () => {
+    const url = await freshDatabase();
+    const relay = await cuttableRelay(url);
+    const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', relay.url] });
+    const b = await startCentral({ heartbeat: 1, secretFile: secretFileOf(a), extraArgs: ['--store', url] });
+    const sub = await startSub(a, { extraArgs: ['--host', `${a.address},${b.address}`] });
+    try {
+      const cutAt = Date.now();
+      relay.cut();
+      // One observer watches both logs every 10 ms: when each line first appears.
+      const seen: { stopped?: number; led?: number } = {};
+      await waitFor(() => {
+        if (seen.stopped === undefined && /stopped leading: the lease ran out/.test(a.stdout())) seen.stopped = Date.now() - cutAt;
+        if (seen.led === undefined && /leading \(epoch 2\)/.test(b.stdout())) seen.led = Date.now() - cutAt;
+        return seen.stopped !== undefined && seen.led !== undefined;
+      }, { timeoutMs: 10_000, intervalMs: 10, what: 'the cut-off leader stopping and the standby leading' });
+      console.log(`[partition] the cut-off leader stopped ${seen.stopped} ms after the cut; the standby led ${seen.led} ms after it`);
+      // Never two leaders: the cut-off one stops trusting its lease before the database lets anyone else have it.
+      expect(seen.stopped!).toBeLessThan(seen.led!);
+      expect(seen.led!).toBeLessThanOrEqual(3000);
+      await sub.waitFor(new RegExp(`re-registered with central ${b.address.replace(/\./g, '\\.')}`), 10_000);
+    } finally {
+      for (const p of [sub, a, b]) {
+        p.kill('SIGKILL');
+        await p.exited();
+      }
+      await relay.close();
+    }
+  });
+
   it('with TLS, subs and clients follow a failover to a central they never met: the leader vouches for its certificate', async () => {
     const url = await freshDatabase();
     const a = await startCentral({ heartbeat: 1, extraArgs: ['--store', url, '--tls', 'auto'] });
