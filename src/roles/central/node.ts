@@ -166,7 +166,8 @@ export class CentralNode {
     }
     await this.ask();
     await this.turning;
-    if (!this.leading) this.opts.log.info(`standing by: ${this.leaderAddress ? `the leader is at ${this.leaderAddress}` : 'no central leads yet'}; taking over within ${Math.round((this.timing.ttlMs + this.timing.pollEveryMs) / 100) / 10} s of its last renewal`);
+    // (Who leads was logged as the answer came in.)
+    if (!this.leading) this.opts.log.info(`standing by${this.leaderAddress ? '' : ' (no central leads yet)'}: takes over within ${Math.round((this.timing.ttlMs + this.timing.pollEveryMs) / 100) / 10} s of the leader's last renewal`);
     this.expiryTimer = setInterval(() => this.apply(expire(this.leadership, now())), EXPIRY_CHECK_MS);
   }
 
