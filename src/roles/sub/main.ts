@@ -2,16 +2,15 @@
  * A sub-server: keeps a link to central (reconnecting with backoff, wiping its state when central is a
  * new instance), and serves the clients central assigns to it.
  */
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, type Listening } from '../../net/server.js';
 import { MAX_CLIENT_FRAME_BYTES, UPLOAD_CHUNK_BYTES } from '../../net/frame.js';
 import { dial, keepAlive, sleep, waitClosed } from '../../net/dial.js';
 import { backoffMs, type BackoffPolicy } from '../../net/backoff.js';
-import { PayloadReply, type Peer } from '../../net/peer.js';
-import { readChunk } from '../files.js';
+import type { Peer } from '../../net/peer.js';
+import { readSubState, wipeSubData, writeSubState } from './state-file.js';
+import { serveCentralEvents } from './central-events.js';
 import { ByteBudget, UNTRUSTED_LIMITS } from '../../net/flow.js';
 import { agreeProtocol, CloseCode } from '../../net/messages.js';
 import { SubAcceptsFromCentral } from '../../net/directions.js';
@@ -68,7 +67,6 @@ const CENTRAL_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 2000, jitter: 0.2 }
 const STANDBY_RETRY_MS = 250;
 /** With several centrals, a frozen one (accepts, never answers) must not hold the sub for long. */
 const MULTI_CENTRAL_DIAL_MS = 2000;
-const STATE_FILE = 'state.json';
 const PIN_FILE = 'central-pin.json';
 /** Kept when central is a new instance: the lock, this sub's own certificate and central's pin. */
 const KEEP_ON_WIPE = new Set(['lock', 'tls', PIN_FILE]);
@@ -201,28 +199,6 @@ export class Sub {
     });
   }
 
-  /** The instance id this sub's data belongs to, as left by the last run. */
-  private readState(): { instanceId?: string } {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(this.opts.dataDir, STATE_FILE), 'utf8')) as { instanceId?: string };
-    } catch {
-      return {};
-    }
-  }
-
-  private writeState(state: { instanceId: string }): void {
-    const file = path.join(this.opts.dataDir, STATE_FILE);
-    fs.writeFileSync(file + '.tmp', JSON.stringify(state));
-    fs.renameSync(file + '.tmp', file);
-  }
-
-  /** Delete everything this sub stored for another central instance (keeping only the lock). */
-  private wipe(): void {
-    for (const entry of fs.readdirSync(this.opts.dataDir)) {
-      if (!KEEP_ON_WIPE.has(entry)) fs.rmSync(path.join(this.opts.dataDir, entry), { recursive: true, force: true });
-    }
-  }
-
   private setLink(state: LinkState): void {
     this.link = state;
     this.changed();
@@ -331,11 +307,11 @@ export class Sub {
     const { peer, hello } = await dial({ address, name: 'central', role: 'sub', accepts: SubAcceptsFromCentral, log: log.child('link'), ...(several ? { timeoutMs: MULTI_CENTRAL_DIAL_MS } : {}), ...trust });
     try {
       if (agreeProtocol({ protocol: hello.protocol }) === undefined) throw new WatchpartyError('PROTOCOL_MISMATCH');
-      const known = this.readState().instanceId;
+      const known = readSubState(this.opts.dataDir).instanceId;
       let resumeId = this.subId;
       if (known && known !== hello.instanceId) {
         log.warn(`central is a new instance (${hello.instanceId}, was ${known}): wiped local state, registering afresh`);
-        this.wipe();
+        wipeSubData(this.opts.dataDir, KEEP_ON_WIPE);
         this.replicas.rescan();
         this.renditions.rescan();
         resumeId = undefined;
@@ -344,33 +320,14 @@ export class Sub {
         resumeId = undefined;
       }
       // Only write on a change: a sub on a full disk must still be able to re-register.
-      if (known !== hello.instanceId) this.writeState({ instanceId: hello.instanceId });
+      if (known !== hello.instanceId) writeSubState(this.opts.dataDir, { instanceId: hello.instanceId });
       this.instanceId = hello.instanceId;
       peer.handle('sub.probe', (p) => {
         this.learnCentrals(p, pins, Boolean(trust.fingerprint), address);
         return this.load();
       });
-      // A central that took over leadership on another machine restores the videos it lacks from here.
-      peer.handle('replica.read', async (p) => {
-        const file = (p.kind === 'video' ? this.replicas : this.renditions).file(p.itemId);
-        if (!file) throw new WatchpartyError('UNKNOWN_VIDEO', `${this.subId ?? 'this sub'} holds no verified replica of ${p.kind} #${p.itemId}`);
-        const { payload, ...result } = await readChunk(file, (await fsp.stat(file)).size, p.offset, p.length);
-        return new PayloadReply(result, payload);
-      });
       this.sessions.listenToCentral(peer);
-      peer.on('sub.draining', (body) => {
-        // No new media tasks: the ones under way lose their leases and go to another sub.
-        this.worker.stop();
-        this.drain.begin(body.timeoutMs, body.otherSubs);
-      });
-      peer.on('video.added', (body) => this.replicas.added(body.video));
-      peer.on('video.removed', (body) => {
-        this.replicas.removed(body.videoId);
-        // Its renditions leave the list too: the next comparison drops them.
-        void this.renditions.sync();
-      });
-      peer.on('rendition.added', (body) => this.renditions.added(body.rendition));
-      peer.on('job.available', () => void this.worker.poll());
+      serveCentralEvents(peer, { name: () => this.subId ?? 'this sub', replicas: this.replicas, renditions: this.renditions, worker: this.worker, drain: this.drain });
       const reg = await peer.request('sub.register', {
         secret: this.opts.secret,
         port: this.server.port,
