@@ -51,13 +51,14 @@ import { Int, Ms, NonNegInt, Sha256, SubId, Text } from './fields.js';
 import { jobEvents, jobRequests, Processing, RenditionInfo } from './job-messages.js';
 import { chatEvents, chatRequests } from './chat-messages.js';
 import { drainEvents, drainRequests } from './drain-messages.js';
+import { CentralList, CentralPins, clusterRequests, Fingerprint, Transfer } from './cluster-messages.js';
+
+export { Fingerprint, ReplicaKindName, Transfer } from './cluster-messages.js';
 
 export { SubId };
 /** Central's clock when it sent a room message (ms): members measure how late its news reaches them. */
 const SentAtMs = z.number().min(0).optional();
 export const Token = z.string().min(16).max(128);
-/** A TLS certificate's fingerprint as ssh prints it: `SHA256:` + 43 base64 characters. */
-export const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
 /** Accepted as any short string on the wire; central checks the name rules and answers INVALID_NAME. */
 export const UserField = Text(256);
 const PasswordField = Text(4096);
@@ -180,9 +181,6 @@ export const RoomEventBody = z.object({
   text: Text(1000),
 });
 
-/** A replication in progress on a sub. */
-export const Transfer = z.object({ videoId: Int.min(1), offset: NonNegInt, size: NonNegInt });
-export type Transfer = z.infer<typeof Transfer>;
 
 export const SubStatus = z.object({
   id: SubId,
@@ -217,13 +215,6 @@ export const ClusterStatus = z.object({
 export type ClusterStatus = z.infer<typeof ClusterStatus>;
 
 const Empty = z.object({});
-/** The centrals of a cluster that share a store (`host:port`), and the certificates of those that serve TLS. */
-const CentralList = z.array(Text(300)).max(16);
-const CentralPins = z.array(z.object({ address: Text(300), fingerprint: Fingerprint })).max(16);
-const ChunkAsk = z.object({ videoId: Int.min(1), offset: NonNegInt, length: Int.min(1).max(8 * 1024 * 1024) });
-const ChunkGiven = z.object({ offset: NonNegInt, size: NonNegInt });
-export const ReplicaKindName = z.enum(['video', 'rendition']);
-export type ReplicaKindName = z.infer<typeof ReplicaKindName>;
 /** Where a user connects; `subFingerprint` is set when that sub serves TLS (clients pin it without asking). */
 const Placement = z.object({ subId: SubId, subAddress: Text(300), subFingerprint: Fingerprint.optional() });
 
@@ -244,27 +235,6 @@ export const requests = {
       centrals: CentralList.optional(),
       pins: CentralPins.optional(),
     }),
-  },
-  /** sub → central: join the cluster. `resumeId` keeps the id across a reconnect to the same central. */
-  'sub.register': {
-    params: z.object({
-      secret: Text(1024),
-      port: Int.min(1).max(65535),
-      advertiseHost: Text(255).optional(),
-      pid: NonNegInt,
-      resumeId: SubId.optional(),
-      /** The sub's TLS certificate fingerprint, when it serves wss/https; central hands it to clients. */
-      fingerprint: Fingerprint.optional(),
-    }),
-    result: z.object({ subId: SubId, instanceId: Text(100), heartbeatMs: Ms }),
-  },
-  /**
-   * central → sub: the failure detector's probe; the answer carries the sub's load. A leader sharing its
-   * store with other centrals names them (and vouches for their certificates), as in hello.
-   */
-  'sub.probe': {
-    params: z.object({ centrals: CentralList.optional(), pins: CentralPins.optional() }),
-    result: z.object({ clients: NonNegInt, replicas: z.array(Int.min(1)).max(100_000), renditions: z.array(Int.min(1)).max(1_000_000).optional(), transfers: z.array(Transfer).max(1000) }),
   },
   /** anyone → central: the cluster as central sees it. */
   'status.get': { params: Empty, result: ClusterStatus },
@@ -336,17 +306,8 @@ export const requests = {
     params: z.object({ videoId: Int.min(1), secret: Text(1024).optional() }),
     result: z.object({ name: Text(400), closedRooms: NonNegInt }),
   },
-  /**
-   * sub → central, on a second connection: make it this registered sub's bulk link (upload and replica
-   * chunks), so that probes and everyone's small requests never wait behind megabytes of chunks.
-   */
-  'sub.attach': { params: z.object({ secret: Text(1024), subId: SubId }), result: Empty },
   /** sub → central: the whole catalogue, for the sub's own replication (acting for no user). */
   'replica.list': { params: Empty, result: z.object({ videos: z.array(VideoInfo) }) },
-  /** sub → central: `length` bytes of a catalogue video from `offset`, as the reply's payload. */
-  'replica.chunk': { params: ChunkAsk, result: ChunkGiven },
-  /** central → sub: the same from the sub's verified replica of a video or rendition: a central that took over restores what it lacks. */
-  'replica.read': { params: z.object({ kind: ReplicaKindName, itemId: Int.min(1), offset: NonNegInt, length: ChunkAsk.shape.length }), result: ChunkGiven },
 
   /** Rooms: client → sub → central. Central enforces membership and admin rights. */
   'room.create': { params: z.object({ videoId: Int.min(1), invite: z.array(UserField).max(100) }), result: z.object({ room: RoomState }) },
@@ -395,6 +356,7 @@ export const requests = {
 
   /** sub → central: who owns this token, and which sub serves them. */
   'session.check': { params: z.object({ token: Token }), result: Placement.extend({ user: UserField }) },
+  ...clusterRequests,
   ...jobRequests,
   ...chatRequests,
   ...drainRequests,
