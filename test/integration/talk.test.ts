@@ -64,8 +64,12 @@ describe('room chat', () => {
       return lines.length >= 8 ? lines : undefined;
     }, { timeoutMs: 10_000, what: "bob's follower to print 8 lines" });
     expect(followed.map((l) => l.seq)).toEqual(seqs);
-    // The pushes to ann's own device came in the same order.
-    const pushed = annDevice.events.filter((e) => e.type === 'room.chat').map((e) => (e.line as Line).seq);
+    // The pushes to ann's own device came in the same order (bob's lines reach her through the other sub:
+    // wait for all of them, as for the follower).
+    const pushed = await waitFor(() => {
+      const got = annDevice.events.filter((e) => e.type === 'room.chat').map((e) => (e.line as Line).seq);
+      return got.length >= 8 ? got : undefined;
+    }, { timeoutMs: 10_000, what: "ann's device to get 8 pushed lines" });
     expect(pushed).toEqual(seqs);
 
     // History on joining: the last lines, oldest first; not for someone outside the room.
